@@ -1,0 +1,33 @@
+package io.gatewayd.api;
+
+/** A request the API refuses, with the HTTP status and a stable error code for scripts. */
+public final class ApiException extends RuntimeException {
+    private final int status;
+    private final String code;
+
+    public ApiException(int status, String code, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+    }
+
+    public static ApiException badRequest(String code, String message) {
+        return new ApiException(400, code, message);
+    }
+
+    public static ApiException missing(String field, String expected) {
+        return new ApiException(400, "missing_param", "missing field \"" + field + "\" (" + expected + ")");
+    }
+
+    public static ApiException invalid(String field, String message) {
+        return new ApiException(400, "invalid_param", "field \"" + field + "\" " + message);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+}

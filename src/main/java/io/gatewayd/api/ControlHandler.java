@@ -1,0 +1,302 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.routing.OverloadedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Serves one control connection: routes each request to /health, /api/status, /api/batch or an
+ * API method, and writes responses in request order (HTTP/1.1 keep-alive and pipelining), even
+ * when a cluster router completes them out of order.
+ */
+final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlHandler.class);
+
+    private final ControlServer server;
+    private final ApiMethods methods;
+    private final GatewayStats stats;
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+    ControlHandler(ControlServer server, ApiMethods methods, GatewayStats stats) {
+        this.server = server;
+        this.methods = methods;
+        this.stats = stats;
+    }
+
+    record Reply(int status, byte[] body, String allow) {
+        static Reply json(int status, byte[] body) {
+            return new Reply(status, body, null);
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        stats.apiRequests.increment();
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        CompletableFuture<Reply> reply;
+        server.requestStarted();
+        try {
+            reply = route(req);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.completedFuture(errorReply(e));
+        }
+        CompletableFuture<Reply> r = reply.exceptionally(ControlHandler::errorReply);
+        tail = tail.thenCompose(v -> r).thenAccept(rep -> {
+            try {
+                write(ctx, rep, keepAlive);
+            } finally {
+                server.requestFinished();
+            }
+        });
+    }
+
+    private CompletableFuture<Reply> route(FullHttpRequest req) {
+        if (!req.decoderResult().isSuccess()) {
+            throw ApiException.badRequest("bad_request", "malformed HTTP request: " + req.decoderResult().cause());
+        }
+        QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+        String path = qs.path();
+        HttpMethod verb = req.method();
+        if (path.equals("/health")) {
+            requireVerb(verb, false);
+            return CompletableFuture.completedFuture(health());
+        }
+        if (!path.startsWith("/api/")) {
+            throw new ApiException(404, "not_found", "no such path " + path
+                    + "; the API is POST /api/<method>, health is GET /health");
+        }
+        authenticate(req);
+        String name = path.substring("/api/".length());
+        if (name.equals("status")) {
+            requireVerb(verb, false);
+            return ok(CompletableFuture.completedFuture(server.status()));
+        }
+        if (name.equals("methods")) {
+            requireVerb(verb, false);
+            var list = Json.MAPPER.createArrayNode();
+            for (String n : methods.names()) {
+                list.add(ApiMethods.describe(methods.get(n)));
+            }
+            return ok(CompletableFuture.completedFuture(list));
+        }
+        if (name.equals("batch")) {
+            requireVerb(verb, true);
+            return ok(batch(RequestParams.body(req.content())));
+        }
+        ApiMethods.Method m = methods.get(name);
+        if (m == null) {
+            var close = methods.closeMatches(name);
+            throw new ApiException(404, "unknown_method", "unknown method \"" + name + "\""
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?")
+                    + " GET /api/methods lists them all");
+        }
+        requireVerb(verb, !m.readOnly());
+        JsonNode params;
+        if (verb.equals(HttpMethod.GET) || !req.content().isReadable()) {
+            params = RequestParams.query(req.uri());
+        } else {
+            params = RequestParams.body(req.content());
+        }
+        return ok(call(m, params));
+    }
+
+    private static void requireVerb(HttpMethod verb, boolean postOnly) {
+        boolean ok = verb.equals(HttpMethod.POST) || (!postOnly && verb.equals(HttpMethod.GET));
+        if (!ok) {
+            throw new ApiException(405, "method_not_allowed", verb + " is not allowed here; use "
+                    + (postOnly ? "POST" : "GET or POST"));
+        }
+    }
+
+    private void authenticate(FullHttpRequest req) {
+        ApiTokens tokens = server.tokens();
+        if (!tokens.required()) {
+            return;
+        }
+        String presented = req.headers().get("X-Api-Key");
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (presented == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = auth.substring(7).trim();
+        }
+        if (presented == null) {
+            throw new ApiException(401, "unauthorized", "missing token: send Authorization: Bearer <token> "
+                    + "or X-Api-Key: <token>");
+        }
+        if (!tokens.accepts(presented)) {
+            throw new ApiException(401, "unauthorized", "invalid token");
+        }
+    }
+
+    private Reply health() {
+        ObjectNode o = Json.object();
+        String state = server.healthState();
+        o.put("status", state);
+        return Reply.json(state.equals("ok") || state.equals("draining") ? 200 : 503, Json.bytes(o));
+    }
+
+    /** Calls one method; the params must be a JSON object. */
+    CompletableFuture<?> call(ApiMethods.Method m, JsonNode params) {
+        if (params == null || !params.isObject()) {
+            throw ApiException.badRequest("bad_params", "parameters of " + m.name()
+                    + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params)));
+        }
+        return m.handler().apply(new Params((ObjectNode) params));
+    }
+
+    private CompletableFuture<?> batch(JsonNode body) {
+        if (!body.isArray()) {
+            throw ApiException.badRequest("bad_params", "a batch is a JSON array of {\"method\":...,\"params\":{...}}, got "
+                    + Params.kind(body));
+        }
+        int n = body.size();
+        Object[] results = new Object[n];
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            JsonNode item = body.get(i);
+            chain = chain.thenCompose(v -> {
+                CompletableFuture<?> one;
+                try {
+                    one = batchItem(index, item);
+                } catch (RuntimeException e) {
+                    one = CompletableFuture.failedFuture(e);
+                }
+                return one.handle((value, err) -> {
+                    results[index] = err == null ? new ResultHolder(value) : errorNode(unwrap(err));
+                    return null;
+                });
+            });
+        }
+        return chain.thenApply(v -> new BatchResults(results));
+    }
+
+    private CompletableFuture<?> batchItem(int index, JsonNode item) {
+        String where = "batch[" + index + "]";
+        if (!item.isObject()) {
+            throw ApiException.badRequest("bad_params", where + " must be an object {\"method\":...,\"params\":{...}}");
+        }
+        JsonNode name = item.get("method");
+        if (name == null || !name.isTextual()) {
+            throw ApiException.missing(where + ".method", "the method name as a string");
+        }
+        ApiMethods.Method m = methods.get(name.textValue());
+        if (m == null) {
+            var close = methods.closeMatches(name.textValue());
+            throw new ApiException(404, "unknown_method", "unknown method \"" + name.textValue() + "\""
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?"));
+        }
+        JsonNode params = item.get("params");
+        return call(m, params == null || params.isNull() ? Json.object() : params);
+    }
+
+    record ResultHolder(Object value) {
+    }
+
+    record BatchResults(Object[] items) {
+    }
+
+    private static CompletableFuture<Reply> ok(CompletableFuture<?> value) {
+        return value.thenApply(v -> Reply.json(200, resultBody(v)));
+    }
+
+    private static byte[] resultBody(Object v) {
+        if (v instanceof BatchResults b) {
+            var arr = Json.MAPPER.createArrayNode();
+            for (Object item : b.items()) {
+                if (item instanceof ResultHolder h) {
+                    ObjectNode o = arr.addObject();
+                    o.set("result", Json.MAPPER.valueToTree(h.value()));
+                } else {
+                    arr.add((JsonNode) item);
+                }
+            }
+            v = arr;
+        }
+        ObjectNode root = Json.object();
+        root.set("result", Json.MAPPER.valueToTree(v));
+        return Json.bytes(root);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static ObjectNode errorNode(Throwable t) {
+        if (t instanceof ApiException e) {
+            return Json.error(e.code(), e.getMessage());
+        }
+        if (t instanceof OverloadedException) {
+            return Json.error("overloaded", t.getMessage());
+        }
+        return Json.error("internal", "internal error (" + t.getClass().getSimpleName() + "); see the gateway log");
+    }
+
+    private static Reply errorReply(Throwable raw) {
+        Throwable t = unwrap(raw);
+        int status;
+        if (t instanceof ApiException e) {
+            status = e.status();
+        } else if (t instanceof OverloadedException) {
+            status = 503;
+        } else {
+            status = 500;
+            LOG.error("control request failed", t);
+        }
+        return new Reply(status, Json.bytes(errorNode(t)),
+                status == 405 ? "GET, POST" : null);
+    }
+
+    private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+        if (reply.status() >= 400) {
+            stats.apiErrors.increment();
+        }
+        ByteBuf body = Unpooled.wrappedBuffer(reply.body(), new byte[] {'\n'});
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(reply.status()), body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (reply.status() == 401) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (reply.allow() != null) {
+            res.headers().set(HttpHeaderNames.ALLOW, reply.allow());
+        }
+        boolean close = !keepAlive || server.isStopping();
+        if (close) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(res, ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("control connection error: {}", cause.toString());
+        ctx.close();
+    }
+}

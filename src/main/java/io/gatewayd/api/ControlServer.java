@@ -1,0 +1,183 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.GatewayStartException;
+import io.gatewayd.config.ControlConfig;
+import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.server.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/** The HTTP control port: the push API as JSON, /health and /api/status. */
+public final class ControlServer {
+    private final ApiMethods methods;
+    private final GatewayStats stats;
+    private final Supplier<ObjectNode> status;
+    private final Supplier<String> healthState;
+    private final ChannelGroup connections = new DefaultChannelGroup("control", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile ControlConfig config;
+    private volatile ApiTokens tokens;
+    private volatile boolean stopping;
+    private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
+    private Channel serverChannel;
+
+    /**
+     * @param healthState "ok", "starting", "draining", "stopping" or "degraded"; /health answers
+     *                    200 for ok, draining and degraded
+     */
+    public ControlServer(ControlConfig config, ApiMethods methods, GatewayStats stats, Supplier<ObjectNode> status,
+                         Supplier<String> healthState) {
+        this.methods = methods;
+        this.stats = stats;
+        this.status = status;
+        this.healthState = healthState;
+        update(config);
+    }
+
+    /** Applies new tokens and body limit (on reload); the listen address is fixed once bound. */
+    public void update(ControlConfig newConfig) {
+        this.config = newConfig;
+        this.tokens = new ApiTokens(newConfig.tokens());
+    }
+
+    public ControlServer bind(Transport transport) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        int maxBody = config.maxBodySize().intBytes();
+                        ch.pipeline()
+                                .addLast("http", new HttpServerCodec(8192, 16384, 65536))
+                                .addLast("body", new BodyLimit(maxBody))
+                                .addLast("api", new ControlHandler(ControlServer.this, methods, stats));
+                    }
+                });
+        ControlConfig c = config;
+        ChannelFuture f = b.bind(new InetSocketAddress(c.host(), c.port()));
+        if (!f.awaitUninterruptibly(30, TimeUnit.SECONDS) || !f.isSuccess()) {
+            Throwable cause = f.cause();
+            String why = cause == null ? "timed out" : cause.getMessage();
+            if (cause instanceof BindException || (why != null && why.toLowerCase().contains("already in use"))) {
+                throw new GatewayStartException("cannot listen on control " + c.listen() + ": port " + c.port()
+                        + " is already in use (another gatewayd? `gatewayctl status` or `ss -ltnp 'sport = :"
+                        + c.port() + "'` tells)");
+            }
+            throw new GatewayStartException("cannot listen on control " + c.listen() + ": " + why);
+        }
+        serverChannel = f.channel();
+        return this;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public URI url() {
+        String host = config.host();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+    }
+
+    ApiTokens tokens() {
+        return tokens;
+    }
+
+    ObjectNode status() {
+        return status.get();
+    }
+
+    String healthState() {
+        return healthState.get();
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestFinished() {
+        if (inFlight.decrementAndGet() == 0 && stopping) {
+            drained.complete(null);
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops accepting, lets in-flight requests finish (up to {@code grace}), then closes every connection. */
+    public void stop(Duration grace) {
+        stopping = true;
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (inFlight.get() == 0) {
+            drained.complete(null);
+        }
+        try {
+            drained.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // give up waiting: the connections are closed below either way
+        }
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Aggregates a request body up to the limit; a larger one gets a JSON 413 and the connection closes. */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        private final int max;
+
+        BodyLimit(int max) {
+            super(max, true);
+            this.max = max;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            byte[] body = Json.bytes(Json.error("body_too_large", "request body is larger than the limit of " + max
+                    + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls"));
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

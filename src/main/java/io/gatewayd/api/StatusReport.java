@@ -1,0 +1,113 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.registry.Connection;
+import io.gatewayd.registry.Registry;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** Builds the JSON of GET /api/status from live counters. */
+public final class StatusReport {
+    /** A client listener as status shows it. */
+    public record ListenerRow(String url, String protocol) {
+    }
+
+    private final Registry registry;
+    private final GatewayStats stats;
+    private final Supplier<List<ListenerRow>> listeners;
+    private final Map<String, Supplier<Object>> extras;
+    private final String version;
+    private final String transport;
+
+    /**
+     * @param extras further top-level sections (e.g. "mode", "draining", "cron"), computed per request
+     */
+    public StatusReport(Registry registry, GatewayStats stats, Supplier<List<ListenerRow>> listeners,
+                        Map<String, Supplier<Object>> extras, String version, String transport) {
+        this.registry = registry;
+        this.stats = stats;
+        this.listeners = listeners;
+        this.extras = extras;
+        this.version = version;
+        this.transport = transport;
+    }
+
+    public ObjectNode build() {
+        ObjectNode o = Json.object();
+        o.put("version", version);
+        o.put("pid", ProcessHandle.current().pid());
+        o.put("transport", transport);
+        o.put("started_at", Instant.ofEpochMilli(stats.startedAtMillis()).toString());
+        o.put("uptime_s", (System.currentTimeMillis() - stats.startedAtMillis()) / 1000);
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        o.put("load_average", load < 0 ? null : Math.round(load * 100) / 100.0);
+        ObjectNode conns = o.putObject("connections");
+        conns.put("current", registry.size());
+        conns.put("peak", registry.peak());
+        conns.put("total", stats.connectionsAccepted.sum());
+        o.put("uids", registry.uidCount());
+        o.put("groups", registry.groupCount());
+        ObjectNode msgs = o.putObject("messages");
+        msgs.put("in", stats.messagesIn.sum());
+        msgs.put("out", stats.messagesOut.sum());
+        ObjectNode bytes = o.putObject("bytes");
+        bytes.put("in", stats.bytesIn.sum());
+        bytes.put("out", stats.bytesOut.sum());
+        ObjectNode api = o.putObject("api");
+        api.put("requests", stats.apiRequests.sum());
+        api.put("pushes", stats.apiPushes.sum());
+        api.put("errors", stats.apiErrors.sum());
+        api.put("rejected_overloaded", stats.pushesRejected.sum());
+        ObjectNode dropped = o.putObject("dropped");
+        dropped.put("slow_clients", stats.slowClientsDropped.sum());
+        dropped.put("heartbeat", stats.heartbeatDropped.sum());
+        dropped.put("oversize", stats.oversizeClosed.sum());
+
+        Map<String, Integer> perListener = new HashMap<>();
+        for (Connection c : registry.all()) {
+            perListener.merge(c.listener(), 1, Integer::sum);
+        }
+        ArrayNode ls = o.putArray("listeners");
+        for (ListenerRow l : listeners.get()) {
+            ObjectNode row = ls.addObject();
+            row.put("url", l.url());
+            row.put("protocol", l.protocol());
+            row.put("connections", perListener.getOrDefault(l.url(), 0));
+        }
+
+        ObjectNode jvm = o.putObject("jvm");
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        jvm.put("heap_used", heap.getUsed());
+        jvm.put("heap_committed", heap.getCommitted());
+        jvm.put("heap_max", heap.getMax());
+        jvm.put("direct_used", io.netty.util.internal.PlatformDependent.usedDirectMemory());
+        jvm.put("rss", residentSetBytes());
+        jvm.put("threads", Thread.activeCount());
+        for (Map.Entry<String, Supplier<Object>> e : extras.entrySet()) {
+            o.set(e.getKey(), Json.MAPPER.valueToTree(e.getValue().get()));
+        }
+        return o;
+    }
+
+    /** VmRSS from /proc on Linux; -1 elsewhere. */
+    static long residentSetBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,65 @@
+package io.gatewayd.cli;
+
+import io.gatewayd.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code gatewayctl}: runs and operates gatewayd. Each subcommand is its own class; this one
+ * only assembles them and maps errors to exit codes and one-line messages.
+ */
+@Command(name = "gatewayctl",
+        mixinStandardHelpOptions = true,
+        versionProvider = GatewayCtl.VersionProvider.class,
+        description = {
+                "Runs and operates gatewayd, a push gateway for WebSocket and TCP clients with a",
+                "GatewayWorker-compatible push API on an HTTP control port."},
+        subcommands = {
+                StartCommand.class,
+                VersionCommand.class,
+                CommandLine.HelpCommand.class
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  gatewayctl start                      run in the foreground (debug mode)",
+                "  gatewayctl start --ws-port 9000       same, WebSocket clients on port 9000",
+                "",
+                "Exit status: 0 success, 1 failure, 2 usage or configuration error."})
+public final class GatewayCtl implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, shared by main, tests and the man page generator. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new GatewayCtl());
+        cl.setExecutionExceptionHandler(new Errors());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("gatewayctl: " + ex.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_USAGE;
+        });
+        return cl;
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"gatewayd " + Version.get(),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

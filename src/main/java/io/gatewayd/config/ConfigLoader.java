@@ -1,0 +1,321 @@
+package io.gatewayd.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads gatewayd.yaml into an immutable {@link GatewayConfig}. Every problem becomes a
+ * {@link ConfigException} whose message names the file, line, key and the expected form.
+ */
+public final class ConfigLoader {
+    private final Map<String, String> env;
+
+    public ConfigLoader() {
+        this(System.getenv());
+    }
+
+    /** @param env the environment used for ${VAR} substitution and control.token-env */
+    public ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    public GatewayConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist; pass --config FILE or create it "
+                    + "(conf/gatewayd.yaml in the installation is the documented template)");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Parses YAML text; {@code sourceName} is used in error messages. */
+    public GatewayConfig parse(String yaml, String sourceName) {
+        GatewayConfig config;
+        if (yaml.isBlank()) {
+            config = GatewayConfig.defaults();
+        } else {
+            try (JsonParser parser = new EnvSubstitutingParser(MAPPER.getFactory().createParser(reader(yaml)),
+                    new EnvSubstitution(env))) {
+                config = MAPPER.readValue(parser, GatewayConfig.class);
+                if (config == null) {
+                    config = GatewayConfig.defaults();
+                }
+            } catch (JsonMappingException e) {
+                throw translate(e, sourceName);
+            } catch (JsonProcessingException e) {
+                throw new ConfigException(sourceName + where(e.getLocation()) + ": not valid YAML: "
+                        + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
+            } catch (ConfigProblem p) {
+                throw new ConfigException(p.key, sourceName + ": " + p.key + ": " + p.getMessage());
+            }
+        }
+        config = config.withControl(config.control().withEnvironmentToken(env));
+        try {
+            config.control().requireTokenUnlessLoopback();
+        } catch (ConfigException e) {
+            throw new ConfigException(e.key(), sourceName + ": " + e.getMessage());
+        }
+        return config;
+    }
+
+    private static Reader reader(String yaml) {
+        return new StringReader(yaml);
+    }
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(new YAMLFactory())
+            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .addModule(new SimpleModule("gatewayd-config")
+                    .addDeserializer(Duration.class, new DurationDeserializer())
+                    .addDeserializer(ByteSize.class, new ByteSizeDeserializer()))
+            .build();
+
+    /** The mapper config files are read with; shared with `config check`, which prints them back. */
+    public static ObjectMapper yamlMapper() {
+        return MAPPER;
+    }
+
+    private ConfigException translate(JsonMappingException e, String source) {
+        String path = path(e.getPath());
+        String at = source + where(e.getLocation());
+        if (e instanceof UnrecognizedPropertyException u) {
+            String known = sortedNames(u.getKnownPropertyIds());
+            String hint = closest(u.getPropertyName(), u.getKnownPropertyIds());
+            return new ConfigException(path, at + ": unknown key \"" + path + "\""
+                    + (hint != null ? "; did you mean \"" + hint + "\"?" : "") + " Known keys here: " + known);
+        }
+        Throwable cause = e.getCause();
+        if (cause instanceof ConfigProblem p) {
+            String key = path.isEmpty() ? p.key : path + "." + p.key;
+            return new ConfigException(key, at + ": " + key + " " + p.getMessage());
+        }
+        if (cause instanceof IllegalArgumentException iae) {
+            return new ConfigException(path, at + ": " + path + ": " + iae.getMessage());
+        }
+        if (e instanceof InvalidFormatException f) {
+            return new ConfigException(path, at + ": " + path + ": expected " + describe(f.getTargetType())
+                    + ", got \"" + f.getValue() + "\"");
+        }
+        if (e instanceof MismatchedInputException m) {
+            return new ConfigException(path, at + ": " + path + ": expected " + describe(m.getTargetType())
+                    + " (" + firstLine(m.getOriginalMessage()) + ")");
+        }
+        return new ConfigException(path, at + ": " + (path.isEmpty() ? "" : path + ": ") + firstLine(e.getOriginalMessage()));
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "invalid value";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "a different value";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type) || Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (type == Duration.class) {
+            return "a duration such as 30s or 500ms";
+        }
+        if (type == ByteSize.class) {
+            return "a size such as 64KiB";
+        }
+        if (type.isRecord()) {
+            return "a mapping of keys";
+        }
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.stream(type.getEnumConstants()).map(Object::toString)
+                    .collect(Collectors.joining(", "));
+        }
+        return "a " + type.getSimpleName();
+    }
+
+    private static String where(JsonLocation loc) {
+        return loc == null || loc.getLineNr() < 1 ? "" : ":" + loc.getLineNr();
+    }
+
+    static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : refs) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String sortedNames(Collection<Object> ids) {
+        return ids.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+    }
+
+    /** The known key closest to a typo, if it is close enough to be a plausible typo. */
+    static String closest(String name, Collection<Object> known) {
+        return known.stream().map(String::valueOf)
+                .min(Comparator.comparingInt(k -> editDistance(name, k)))
+                .filter(k -> editDistance(name, k) <= Math.max(2, k.length() / 3))
+                .orElse(null);
+    }
+
+    public static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken().isNumeric()) {
+                return Durations.ofSeconds(p.getDoubleValue());
+            }
+            if (p.currentToken() == JsonToken.VALUE_STRING) {
+                return Durations.parse(p.getText());
+            }
+            throw new IllegalArgumentException("expected a duration such as 30 (seconds), 1500ms, 30s, 5m or 1h");
+        }
+    }
+
+    private static final class ByteSizeDeserializer extends JsonDeserializer<ByteSize> {
+        @Override
+        public ByteSize deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                return ByteSize.ofBytes(p.getLongValue());
+            }
+            if (p.currentToken() == JsonToken.VALUE_STRING) {
+                return ByteSize.parse(p.getText());
+            }
+            throw new IllegalArgumentException("expected a size such as 65536, 64KiB or 1MiB");
+        }
+    }
+
+    /** Applies ${VAR} substitution to every string value as the mapper reads it. */
+    private static final class EnvSubstitutingParser extends JsonParserDelegate {
+        private final EnvSubstitution substitution;
+        private JsonLocation substitutedAt;
+        private String substituted;
+
+        EnvSubstitutingParser(JsonParser d, EnvSubstitution substitution) {
+            super(d);
+            this.substitution = substitution;
+        }
+
+        private String value() throws IOException {
+            JsonLocation loc = delegate.currentTokenLocation();
+            if (substituted == null || !loc.equals(substitutedAt)) {
+                try {
+                    substituted = substitution.apply(delegate.getText());
+                } catch (IllegalArgumentException e) {
+                    // the mapper wraps this with the key path and line
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+                substitutedAt = loc;
+            }
+            return substituted;
+        }
+
+        @Override
+        public String getText() throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? value() : delegate.getText();
+        }
+
+        @Override
+        public String getValueAsString() throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? value() : delegate.getValueAsString();
+        }
+
+        @Override
+        public String getValueAsString(String def) throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? value() : delegate.getValueAsString(def);
+        }
+
+        @Override
+        public boolean hasTextCharacters() {
+            return delegate.currentToken() != JsonToken.VALUE_STRING && delegate.hasTextCharacters();
+        }
+
+        @Override
+        public char[] getTextCharacters() throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? value().toCharArray() : delegate.getTextCharacters();
+        }
+
+        @Override
+        public int getTextLength() throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? value().length() : delegate.getTextLength();
+        }
+
+        @Override
+        public int getTextOffset() throws IOException {
+            return delegate.currentToken() == JsonToken.VALUE_STRING ? 0 : delegate.getTextOffset();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.gatewayd.config;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The HTTP control port that exposes the push API.
+ *
+ * @param listen      http://host:port; loopback by default
+ * @param tokens      accepted API tokens (Authorization: Bearer or X-Api-Key); empty = no auth
+ * @param tokenEnv    name of an environment variable whose value is one more accepted token
+ * @param maxBodySize largest request body; larger ones get 413
+ */
+public record ControlConfig(String listen, List<String> tokens, String tokenEnv, ByteSize maxBodySize) {
+    public static final String DEFAULT_LISTEN = "http://127.0.0.1:8283";
+    public static final String DEFAULT_TOKEN_ENV = "GATEWAYD_CONTROL_TOKEN";
+
+    public ControlConfig {
+        if (listen == null || listen.isBlank()) {
+            listen = DEFAULT_LISTEN;
+        }
+        parse(listen);
+        tokens = tokens == null ? List.of() : List.copyOf(tokens);
+        for (int i = 0; i < tokens.size(); i++) {
+            ConfigProblem.require(tokens.get(i) != null && !tokens.get(i).isBlank(), "tokens[" + i + "]",
+                    "is empty; remove it or set a token (an unset ${VAR} is empty too)");
+        }
+        if (tokenEnv == null) {
+            tokenEnv = DEFAULT_TOKEN_ENV;
+        }
+        if (maxBodySize == null) {
+            maxBodySize = ByteSize.ofMiB(1);
+        }
+        ConfigProblem.require(maxBodySize.bytes() >= 1024 && maxBodySize.bytes() <= 1024L * 1024 * 1024,
+                "max-body-size", "must be between 1KiB and 1GiB, got " + maxBodySize);
+    }
+
+    public static ControlConfig defaults() {
+        return new ControlConfig(null, null, null, null);
+    }
+
+    public String host() {
+        return parse(listen).getHost().replaceAll("^\\[|\\]$", "");
+    }
+
+    public int port() {
+        return parse(listen).getPort();
+    }
+
+    public ControlConfig withPort(int port) {
+        String host = host();
+        return new ControlConfig("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
+                tokens, tokenEnv, maxBodySize);
+    }
+
+    public ControlConfig withTokens(List<String> newTokens) {
+        return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize);
+    }
+
+    /** The configured tokens plus the one from {@link #tokenEnv()} if that variable is set. */
+    public ControlConfig withEnvironmentToken(java.util.Map<String, String> env) {
+        String fromEnv = tokenEnv.isEmpty() ? null : env.get(tokenEnv);
+        if (fromEnv == null || fromEnv.isBlank() || tokens.contains(fromEnv)) {
+            return this;
+        }
+        List<String> all = new ArrayList<>(tokens);
+        all.add(fromEnv);
+        return withTokens(all);
+    }
+
+    public boolean bindsLoopback() {
+        try {
+            return InetAddress.getByName(host()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Refuses a control port reachable from other hosts with no token: anyone could push or kick.
+     *
+     * @throws ConfigException naming control.listen and the fix
+     */
+    public void requireTokenUnlessLoopback() {
+        if (!bindsLoopback() && tokens.isEmpty()) {
+            throw new ConfigException("control.listen", "control.listen binds " + host() + ", which other hosts can reach, but no token is "
+                    + "configured. Set control.tokens (or the " + (tokenEnv.isEmpty() ? DEFAULT_TOKEN_ENV : tokenEnv)
+                    + " environment variable), or bind 127.0.0.1");
+        }
+    }
+
+    private static URI parse(String listen) {
+        String expected = "expected http://host:port such as " + DEFAULT_LISTEN;
+        try {
+            URI uri = new URI(listen.trim());
+            ConfigProblem.require("http".equalsIgnoreCase(uri.getScheme()), "listen",
+                    "\"" + listen + "\" must start with http://; " + expected);
+            ConfigProblem.require(uri.getHost() != null && uri.getPort() >= 0 && uri.getPort() <= 65535, "listen",
+                    "\"" + listen + "\" needs a host and a port; " + expected);
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new ConfigProblem("listen", "\"" + listen + "\" is not a URL; " + expected);
+        }
+    }
+}

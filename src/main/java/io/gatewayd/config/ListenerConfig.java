@@ -1,0 +1,103 @@
+package io.gatewayd.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * One client listener, e.g. {@code websocket://0.0.0.0:8282}.
+ *
+ * @param url                  protocol://host:port (websocket|ws, text, frame)
+ * @param maxFrameSize         largest WebSocket frame / message, text line or frame payload accepted
+ * @param permessageDeflate    offer WebSocket permessage-deflate compression
+ * @param reusePort            SO_REUSEPORT, so several processes can share the port (native transport only)
+ * @param lengthIncludesHeader frame:// only: whether the length prefix counts its own 4 bytes (Workerman does)
+ */
+public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessageDeflate, Boolean reusePort,
+                             Boolean lengthIncludesHeader) {
+
+    public static final ByteSize DEFAULT_MAX_FRAME = ByteSize.ofKiB(64);
+
+    public ListenerConfig {
+        ConfigProblem.require(url != null && !url.isBlank(), "url",
+                "missing; expected protocol://host:port such as websocket://0.0.0.0:8282");
+        address(url); // validates
+        if (maxFrameSize == null) {
+            maxFrameSize = DEFAULT_MAX_FRAME;
+        }
+        ConfigProblem.require(maxFrameSize.bytes() >= 16 && maxFrameSize.bytes() <= 64L * 1024 * 1024,
+                "max-frame-size", "must be between 16 bytes and 64MiB, got " + maxFrameSize);
+        if (permessageDeflate == null) {
+            permessageDeflate = false;
+        }
+        if (reusePort == null) {
+            reusePort = false;
+        }
+        if (lengthIncludesHeader == null) {
+            lengthIncludesHeader = true;
+        }
+    }
+
+    public static ListenerConfig of(String url) {
+        return new ListenerConfig(url, null, null, null, null);
+    }
+
+    public Protocol protocol() {
+        return address(url).protocol();
+    }
+
+    public String host() {
+        return address(url).host();
+    }
+
+    public int port() {
+        return address(url).port();
+    }
+
+    public ListenerConfig withPort(int port) {
+        Address a = address(url);
+        return new ListenerConfig(a.protocol().scheme() + "://" + hostForUrl(a.host()) + ":" + port,
+                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader);
+    }
+
+    /** The URL as it is actually bound (real port in place of 0). */
+    public String urlWithPort(int boundPort) {
+        Address a = address(url);
+        return a.protocol().scheme() + "://" + hostForUrl(a.host()) + ":" + boundPort;
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    record Address(Protocol protocol, String host, int port) {
+    }
+
+    static Address address(String url) {
+        String expected = "expected protocol://host:port with protocol websocket, text or frame, "
+                + "such as websocket://0.0.0.0:8282";
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw new ConfigProblem("url", "\"" + url + "\" is not a URL; " + expected);
+        }
+        if (uri.getScheme() == null) {
+            throw new ConfigProblem("url", "\"" + url + "\" has no protocol; " + expected);
+        }
+        Protocol protocol = Protocol.ofScheme(uri.getScheme());
+        if (protocol == null) {
+            throw new ConfigProblem("url", "unknown protocol \"" + uri.getScheme() + "\" in \"" + url + "\"; " + expected);
+        }
+        if (uri.getHost() == null || uri.getPort() < 0) {
+            throw new ConfigProblem("url", "\"" + url + "\" needs a host and a port; " + expected);
+        }
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (uri.getPort() > 65535) {
+            throw new ConfigProblem("url", "port " + uri.getPort() + " in \"" + url + "\" is out of range 0-65535");
+        }
+        return new Address(protocol, host, uri.getPort());
+    }
+}

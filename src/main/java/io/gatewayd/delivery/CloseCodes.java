@@ -1,0 +1,29 @@
+package io.gatewayd.delivery;
+
+/** WebSocket close codes the gateway sends, with the reason text that goes with them. */
+public enum CloseCodes {
+    NORMAL(1000, "closed by server"),
+    GOING_AWAY(1001, "server shutting down"),
+    HEARTBEAT_TIMEOUT(1001, "heartbeat timeout"),
+    PROTOCOL_ERROR(1002, "protocol error"),
+    INVALID_DATA(1007, "invalid data"),
+    SLOW_CONSUMER(1008, "slow consumer: too much data pending"),
+    POLICY(1008, "policy violation"),
+    MESSAGE_TOO_BIG(1009, "message too big");
+
+    private final int code;
+    private final String reason;
+
+    CloseCodes(int code, String reason) {
+        this.code = code;
+        this.reason = reason;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,172 @@
+package io.gatewayd.delivery;
+
+import io.gatewayd.registry.Connection;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Everything one event loop does for delivery: the connections it owns and a queue of messages
+ * waiting to be written to them. Messages from any thread are queued; one task on the loop
+ * drains the whole queue, writes, and then flushes each touched channel once — so under load
+ * many messages for one client leave in a single write() system call.
+ *
+ * <p>All fields but the queue and its counters are confined to the loop thread.
+ */
+public final class Lane implements Runnable {
+    private final EventLoop loop;
+    private final Outbound outbound;
+    private final Queue<Task> queue = PlatformDependent.newMpscQueue();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int maxQueued;
+
+    // loop-confined
+    private final ArrayList<Connection> connections = new ArrayList<>();
+    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final ArrayList<Connection> detachLater = new ArrayList<>();
+    private boolean iterating;
+
+    Lane(EventLoop loop, Outbound outbound, int maxQueued) {
+        this.loop = loop;
+        this.outbound = outbound;
+        this.maxQueued = maxQueued;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** Loop thread only: the connection is live and may receive broadcasts. */
+    public void attach(Connection c) {
+        c.laneIndex(connections.size());
+        connections.add(c);
+    }
+
+    /** Loop thread only. Safe to call while the lane iterates (e.g. a write fails and closes). */
+    public void detach(Connection c) {
+        if (iterating) {
+            detachLater.add(c);
+            return;
+        }
+        int at = c.laneIndex();
+        if (at < 0 || at >= connections.size() || connections.get(at) != c) {
+            return;
+        }
+        c.laneIndex(-1);
+        Connection last = connections.remove(connections.size() - 1);
+        if (last != c) {
+            connections.set(at, last);
+            last.laneIndex(at);
+        }
+    }
+
+    /** Loop thread only: visits every connection this loop owns. */
+    public void forEachConnection(Consumer<Connection> visitor) {
+        iterating = true;
+        try {
+            for (int i = 0, n = connections.size(); i < n; i++) {
+                visitor.accept(connections.get(i));
+            }
+        } finally {
+            endIteration();
+        }
+    }
+
+    private void endIteration() {
+        iterating = false;
+        if (!detachLater.isEmpty()) {
+            for (Connection c : detachLater) {
+                detach(c);
+            }
+            detachLater.clear();
+        }
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Queues a message for some of this loop's connections, or (targets null) all of them. */
+    boolean offer(OutboundMessage message, List<Connection> targets, Set<String> exclude) {
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            return false;
+        }
+        message.retain();
+        queue.offer(new Task(message, targets, exclude));
+        if (scheduled.compareAndSet(false, true)) {
+            loop.execute(this);
+        }
+        return true;
+    }
+
+    @Override
+    public void run() {
+        scheduled.set(false);
+        long messages = 0;
+        long bytes = 0;
+        Task t;
+        iterating = true;
+        while ((t = queue.poll()) != null) {
+            queued.decrementAndGet();
+            try {
+                int n = t.targets == null ? writeToAll(t) : writeTo(t.targets, t.message);
+                messages += n;
+                bytes += (long) n * t.message.size();
+            } finally {
+                t.message.release();
+            }
+        }
+        for (int i = 0, n = dirty.size(); i < n; i++) {
+            Connection c = dirty.get(i);
+            c.flushed();
+            c.channel().flush();
+        }
+        dirty.clear();
+        endIteration();
+        outbound.countDelivered(messages, bytes);
+    }
+
+    private int writeToAll(Task t) {
+        int n = 0;
+        boolean noExclusions = t.exclude.isEmpty();
+        for (int i = 0, size = connections.size(); i < size; i++) {
+            Connection c = connections.get(i);
+            if ((noExclusions || !t.exclude.contains(c.clientId())) && write(c, t.message)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int writeTo(List<Connection> targets, OutboundMessage message) {
+        int n = 0;
+        for (int i = 0, size = targets.size(); i < size; i++) {
+            if (write(targets.get(i), message)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private boolean write(Connection c, OutboundMessage message) {
+        if (!outbound.write(c, message)) {
+            return false;
+        }
+        if (c.queueFlush()) {
+            dirty.add(c);
+        }
+        return true;
+    }
+
+    private record Task(OutboundMessage message, List<Connection> targets, Set<String> exclude) {
+    }
+}

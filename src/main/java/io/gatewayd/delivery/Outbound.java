@@ -1,0 +1,198 @@
+package io.gatewayd.delivery;
+
+import io.gatewayd.config.OutboundConfig;
+import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.registry.Connection;
+import io.gatewayd.registry.Registry;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The way out to clients: queues messages on the lanes of the event loops that own the target
+ * connections, never writing from a foreign thread, and enforces the per-client bound on
+ * pending bytes (a client over it is closed with 1008 and counted).
+ */
+public final class Outbound {
+    /** Messages queued on one loop before pushes are refused with "overloaded". */
+    static final int MAX_QUEUED_PER_LANE = 200_000;
+    /** How long a closing client gets to take its close frame before the socket is cut. */
+    static final long CLOSE_GRACE_MILLIS = 2000;
+
+    private final Map<EventExecutor, Lane> lanes = new IdentityHashMap<>();
+    private final List<Lane> laneList = new ArrayList<>();
+    private final Registry registry;
+    private final GatewayStats stats;
+    private final Supplier<OutboundConfig> config;
+
+    public Outbound(EventLoopGroup group, Registry registry, GatewayStats stats, Supplier<OutboundConfig> config) {
+        this.registry = registry;
+        this.stats = stats;
+        this.config = config;
+        for (EventExecutor e : group) {
+            Lane lane = new Lane((EventLoop) e, this, MAX_QUEUED_PER_LANE);
+            lanes.put(e, lane);
+            laneList.add(lane);
+        }
+    }
+
+    public Lane lane(EventLoop loop) {
+        Lane lane = lanes.get(loop);
+        if (lane == null) {
+            throw new IllegalStateException("event loop " + loop + " is not part of this gateway");
+        }
+        return lane;
+    }
+
+    public List<Lane> lanes() {
+        return laneList;
+    }
+
+    /**
+     * Queues a message to each of {@code targets} (each at most once). Returns how many
+     * connections it was queued to, or -1 if the gateway is overloaded and queued nothing new.
+     */
+    public int send(OutboundMessage message, Collection<Connection> targets) {
+        try {
+            if (targets.isEmpty()) {
+                return 0;
+            }
+            if (targets.size() == 1) {
+                Connection c = targets.iterator().next();
+                return lane(c.channel().eventLoop()).offer(message, List.of(c), Set.of()) ? 1 : reject();
+            }
+            Map<EventLoop, List<Connection>> byLoop = new IdentityHashMap<>();
+            for (Connection c : targets) {
+                byLoop.computeIfAbsent(c.channel().eventLoop(), l -> new ArrayList<>()).add(c);
+            }
+            int queued = 0;
+            for (Map.Entry<EventLoop, List<Connection>> e : byLoop.entrySet()) {
+                if (lane(e.getKey()).offer(message, e.getValue(), Set.of())) {
+                    queued += e.getValue().size();
+                }
+            }
+            return queued == 0 ? reject() : queued;
+        } finally {
+            message.release();
+        }
+    }
+
+    /** Queues a message to every connection except {@code exclude}; one task per event loop. */
+    public int sendToAll(OutboundMessage message, Set<String> exclude) {
+        try {
+            int excluded = 0;
+            for (String id : exclude) {
+                if (registry.get(id) != null) {
+                    excluded++;
+                }
+            }
+            int expected = Math.max(0, registry.size() - excluded);
+            boolean any = false;
+            for (Lane lane : laneList) {
+                any |= lane.offer(message, null, exclude);
+            }
+            return any ? expected : reject();
+        } finally {
+            message.release();
+        }
+    }
+
+    private int reject() {
+        stats.pushesRejected.increment();
+        return -1;
+    }
+
+    /** Loop thread only. Writes without flushing; false if the client is gone or was just dropped. */
+    boolean write(Connection c, OutboundMessage message) {
+        Channel ch = c.channel();
+        if (c.isClosing() || !ch.isActive()) {
+            return false;
+        }
+        if (c.pendingOutboundBytes() + message.size() > config.get().maxPendingBytes().bytes()) {
+            stats.slowClientsDropped.increment();
+            c.markClosing();
+            registry.remove(c);
+            ch.eventLoop().execute(() -> finishClose(c, CloseCodes.SLOW_CONSUMER, null));
+            return false;
+        }
+        ch.write(message.writable(c.wireFormat()), ch.voidPromise());
+        c.countOut(message.size());
+        return true;
+    }
+
+    void countDelivered(long messages, long bytes) {
+        if (messages > 0) {
+            stats.messagesOut.add(messages);
+            stats.bytesOut.add(bytes);
+        }
+    }
+
+    /**
+     * Closes a client politely: it leaves the registry at once (nothing more is routed to it),
+     * gets a close frame (WebSocket) after what is already queued, and the socket is cut once
+     * that is flushed or after a short grace if the client does not read. Any thread.
+     */
+    public void close(Connection c, CloseCodes code) {
+        close(c, code, null);
+    }
+
+    /** As {@link #close(Connection, CloseCodes)}, sending {@code lastMessage} first when given. */
+    public void close(Connection c, CloseCodes code, OutboundMessage lastMessage) {
+        registry.remove(c);
+        Channel ch = c.channel();
+        EventLoop loop = ch.eventLoop();
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> close(c, code, lastMessage));
+            return;
+        }
+        if (c.isClosing() || !ch.isActive()) {
+            if (lastMessage != null) {
+                lastMessage.release();
+            }
+            return;
+        }
+        c.markClosing();
+        finishClose(c, code, lastMessage);
+    }
+
+    private void finishClose(Connection c, CloseCodes code, OutboundMessage lastMessage) {
+        Channel ch = c.channel();
+        try {
+            if (lastMessage != null) {
+                ch.write(lastMessage.writable(c.wireFormat()), ch.voidPromise());
+                c.countOut(lastMessage.size());
+            }
+            Object closeFrame = switch (c.wireFormat()) {
+                case WEBSOCKET, WEBSOCKET_DEFLATE -> new CloseWebSocketFrame(code.code(), code.reason());
+                default -> Unpooled.EMPTY_BUFFER;
+            };
+            ch.writeAndFlush(closeFrame).addListener(ChannelFutureListener.CLOSE);
+            var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(f -> cut.cancel(false));
+        } finally {
+            if (lastMessage != null) {
+                lastMessage.release();
+            }
+        }
+    }
+
+    /** Cuts the connection without flushing what is pending (GatewayWorker's destroy). Any thread. */
+    public void destroy(Connection c) {
+        registry.remove(c);
+        c.channel().close();
+    }
+
+}

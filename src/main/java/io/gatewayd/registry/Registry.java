@@ -1,0 +1,253 @@
+package io.gatewayd.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The local truth about connections: client_id → connection, uid → connections,
+ * group → connections, and each connection's session.
+ *
+ * <p>Safe for concurrent use from every event loop and the control API. A connection's own
+ * fields change under its monitor; each index entry changes inside {@link ConcurrentHashMap#compute},
+ * which is atomic per key, so an index set never holds a connection whose own state disagrees.
+ * Empty uid and group entries are removed as they empty.
+ */
+public final class Registry {
+    private final ConcurrentHashMap<String, Connection> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<Connection>> uids = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<Connection>> groups = new ConcurrentHashMap<>();
+    private final AtomicLong peak = new AtomicLong();
+
+    /** Adds a new connection; false if its id is already taken (the caller draws another). */
+    public boolean add(Connection c) {
+        if (clients.putIfAbsent(c.clientId(), c) != null) {
+            return false;
+        }
+        int now = clients.size();
+        peak.accumulateAndGet(now, Math::max);
+        return true;
+    }
+
+    /** Removes a closing connection from every index: it leaves its uid and all its groups. */
+    public void remove(Connection c) {
+        synchronized (c) {
+            if (c.closed) {
+                return;
+            }
+            c.closed = true;
+            if (c.uid != null) {
+                removeFromIndex(uids, c.uid, c);
+            }
+            if (c.groups != null) {
+                for (String g : c.groups) {
+                    removeFromIndex(groups, g, c);
+                }
+            }
+        }
+        clients.remove(c.clientId(), c);
+    }
+
+    public Connection get(String clientId) {
+        return clientId == null ? null : clients.get(clientId);
+    }
+
+    public int size() {
+        return clients.size();
+    }
+
+    public long peak() {
+        return peak.get();
+    }
+
+    public Collection<Connection> all() {
+        return clients.values();
+    }
+
+    /** Binds a uid, replacing any earlier one. False if the connection is gone. */
+    public boolean bindUid(Connection c, String uid) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            if (uid.equals(c.uid)) {
+                return true;
+            }
+            if (c.uid != null) {
+                removeFromIndex(uids, c.uid, c);
+            }
+            c.uid = uid;
+            addToIndex(uids, uid, c);
+            return true;
+        }
+    }
+
+    public boolean unbindUid(Connection c) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            if (c.uid != null) {
+                removeFromIndex(uids, c.uid, c);
+                c.uid = null;
+            }
+            return true;
+        }
+    }
+
+    public boolean joinGroup(Connection c, String group) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            if (c.addGroup(group)) {
+                addToIndex(groups, group, c);
+            }
+            return true;
+        }
+    }
+
+    public boolean leaveGroup(Connection c, String group) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            if (c.removeGroup(group)) {
+                removeFromIndex(groups, group, c);
+            }
+            return true;
+        }
+    }
+
+    /** Removes every member from a group and deletes it; returns how many members it had. */
+    public int ungroup(String group) {
+        Set<Connection> members = groups.remove(group);
+        if (members == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Connection c : members) {
+            synchronized (c) {
+                if (c.removeGroup(group)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    public Set<Connection> byUid(String uid) {
+        Set<Connection> s = uids.get(uid);
+        return s == null ? Set.of() : s;
+    }
+
+    public Set<Connection> byGroup(String group) {
+        Set<Connection> s = groups.get(group);
+        return s == null ? Set.of() : s;
+    }
+
+    public Set<String> uidKeys() {
+        return uids.keySet();
+    }
+
+    public Set<String> groupKeys() {
+        return groups.keySet();
+    }
+
+    public int uidCount() {
+        return uids.size();
+    }
+
+    public int groupCount() {
+        return groups.size();
+    }
+
+    /** Replaces the session. False if the connection is gone. */
+    public boolean setSession(Connection c, ObjectNode session) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            c.session = session.deepCopy();
+            return true;
+        }
+    }
+
+    /**
+     * Deep-merges into the session: objects merge key by key, recursively; any other value
+     * (arrays included) replaces what was there. GatewayWorker's array_replace_recursive would
+     * merge lists index by index, which surprises more than it helps in JSON.
+     */
+    public boolean updateSession(Connection c, ObjectNode patch) {
+        synchronized (c) {
+            if (c.closed) {
+                return false;
+            }
+            if (c.session == null) {
+                c.session = patch.deepCopy();
+            } else {
+                merge(c.session, patch);
+            }
+            return true;
+        }
+    }
+
+    /** A copy of the session; an empty object if none was ever set. */
+    public ObjectNode session(Connection c) {
+        synchronized (c) {
+            return c.session == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    : c.session.deepCopy();
+        }
+    }
+
+    /** A consistent copy of one connection's uid, groups and session. */
+    public Snapshot snapshot(Connection c) {
+        synchronized (c) {
+            return new Snapshot(c, c.uid, c.groups == null ? List.of() : List.copyOf(c.groups),
+                    c.session == null ? null : c.session.deepCopy());
+        }
+    }
+
+    public record Snapshot(Connection connection, String uid, List<String> groups, ObjectNode session) {
+    }
+
+    private static void merge(ObjectNode target, JsonNode patch) {
+        patch.fields().forEachRemaining(e -> {
+            JsonNode existing = target.get(e.getKey());
+            if (existing instanceof ObjectNode eo && e.getValue() instanceof ObjectNode) {
+                merge(eo, e.getValue());
+            } else {
+                target.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+    }
+
+    private static void addToIndex(ConcurrentHashMap<String, Set<Connection>> index, String key, Connection c) {
+        index.compute(key, (k, set) -> {
+            Set<Connection> s = set != null ? set : ConcurrentHashMap.newKeySet(4);
+            s.add(c);
+            return s;
+        });
+    }
+
+    private static void removeFromIndex(ConcurrentHashMap<String, Set<Connection>> index, String key, Connection c) {
+        index.computeIfPresent(key, (k, set) -> {
+            set.remove(c);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Lists of every (group, members) pair, computed from the index without GatewayWorker's early break. */
+    public Map<String, List<Connection>> groupMembers() {
+        Map<String, List<Connection>> out = new java.util.TreeMap<>();
+        groups.forEach((g, members) -> out.put(g, new ArrayList<>(members)));
+        return out;
+    }
+}

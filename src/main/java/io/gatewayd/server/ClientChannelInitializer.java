@@ -1,0 +1,81 @@
+package io.gatewayd.server;
+
+import io.gatewayd.config.ListenerConfig;
+import io.gatewayd.registry.WireFormat;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+
+import java.util.function.Supplier;
+
+/**
+ * Builds the pipeline of a client connection for its listener's protocol. Every pipeline ends
+ * in a {@link ClientHandler}; what comes before it only turns bytes into whole messages.
+ */
+final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+    /** The handshake request is small; anything bigger is not a browser opening a WebSocket. */
+    private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+    private final ListenerConfig listener;
+    private final Supplier<String> listenerUrl;
+    private final ClientSessions sessions;
+
+    /** @param listenerUrl the listener's URL with its bound port, known only once it is bound */
+    ClientChannelInitializer(ListenerConfig listener, Supplier<String> listenerUrl, ClientSessions sessions) {
+        this.listener = listener;
+        this.listenerUrl = listenerUrl;
+        this.sessions = sessions;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        int max = listener.maxFrameSize().intBytes();
+        String url = listenerUrl.get();
+        switch (listener.protocol()) {
+            case WEBSOCKET -> {
+                p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+                p.addLast("handshake", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
+                if (listener.permessageDeflate()) {
+                    p.addLast("deflate", new WebSocketServerCompressionHandler(max));
+                }
+                p.addLast("ws-activity", WebSocketActivityHandler.INSTANCE);
+                p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                        .websocketPath("/")
+                        .checkStartsWith(true) // any path is accepted, as GatewayWorker does
+                        .allowExtensions(listener.permessageDeflate())
+                        .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                        .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                                .maxFramePayloadLength(max)
+                                .allowExtensions(listener.permessageDeflate())
+                                .closeOnProtocolViolation(true)
+                                .withUTF8Validator(true)
+                                .build())
+                        .build()));
+                p.addLast("ws-message", new WebSocketFrameAggregator(max));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url));
+            }
+            case TEXT -> {
+                p.addLast("lines", new LineBasedFrameDecoder(max, true, true));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.TEXT_LINE, url));
+            }
+            case FRAME -> {
+                boolean inclusive = listener.lengthIncludesHeader();
+                p.addLast("frames", new LengthFieldBasedFrameDecoder(max + 4, 0, 4, inclusive ? -4 : 0, 4, true));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(),
+                        inclusive ? WireFormat.FRAME_INCLUSIVE : WireFormat.FRAME_EXCLUSIVE, url));
+            }
+            default -> throw new IllegalStateException(listener.protocol().toString());
+        }
+    }
+}

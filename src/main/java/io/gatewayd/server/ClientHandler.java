@@ -1,0 +1,147 @@
+package io.gatewayd.server;
+
+import io.gatewayd.config.Protocol;
+import io.gatewayd.delivery.CloseCodes;
+import io.gatewayd.registry.Connection;
+import io.gatewayd.registry.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+
+/**
+ * The last handler of every client pipeline: turns decoded messages and channel events into
+ * calls on {@link ClientSessions}. One instance per connection (it holds the connection).
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private final ClientSessions sessions;
+    private final Protocol protocol;
+    private final WireFormat tcpFormat;
+    private final String listener;
+    private Connection connection;
+    private int closeCode = 1006; // abnormal closure unless we learn better
+    private String closeReason = "";
+
+    ClientHandler(ClientSessions sessions, Protocol protocol, WireFormat tcpFormat, String listener) {
+        this.sessions = sessions;
+        this.protocol = protocol;
+        this.tcpFormat = tcpFormat;
+        this.listener = listener;
+    }
+
+    /** A WebSocket ping or pong arrived: unlike GatewayWorker, that counts as heartbeat activity. */
+    void activity() {
+        if (connection != null) {
+            connection.markActive();
+        }
+    }
+
+    void closeFrameReceived(CloseWebSocketFrame frame) {
+        closeCode = frame.statusCode() < 0 ? 1005 : frame.statusCode();
+        closeReason = frame.reasonText();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (protocol != Protocol.WEBSOCKET) {
+            connection = sessions.open(ctx.channel(), protocol, tcpFormat, listener, null);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
+            boolean deflate = false;
+            for (var entry : ctx.pipeline()) {
+                if (entry.getValue() instanceof WebSocketExtensionEncoder) {
+                    deflate = true;
+                    break;
+                }
+            }
+            connection = sessions.open(ctx.channel(), protocol,
+                    deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener,
+                    new ClientEvents.HandshakeInfo(hs.requestUri(), hs.requestHeaders()));
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (connection == null) {
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame f) {
+                sessions.message(connection, f.content(), false);
+            } else if (msg instanceof BinaryWebSocketFrame f) {
+                sessions.message(connection, f.content(), true);
+            } else if (msg instanceof WebSocketFrame) {
+                activity(); // pong frames, when they get this far
+            } else if (msg instanceof ByteBuf b) {
+                sessions.message(connection, b, false);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection != null) {
+            Connection c = connection;
+            connection = null;
+            sessions.closed(c, closeCode, closeReason);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (t instanceof TooLongFrameException) {
+            sessions.stats().oversizeClosed.increment();
+            closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG);
+        } else if (t instanceof CorruptedWebSocketFrameException cw) {
+            closeCode = cw.closeStatus().code();
+            closeReason = cw.closeStatus().reasonText();
+            if (cw.closeStatus().code() == CloseCodes.MESSAGE_TOO_BIG.code()) {
+                sessions.stats().oversizeClosed.increment();
+            }
+            ctx.close(); // the decoder already sent its close frame
+        } else if (t instanceof CorruptedFrameException) {
+            closeWith(ctx, CloseCodes.PROTOCOL_ERROR);
+        } else {
+            if (!(t instanceof IOException)) {
+                ClientSessions.EVENTS.debug("closing {} after error: {}", connection, t.toString());
+            }
+            ctx.close();
+        }
+    }
+
+    private void closeWith(ChannelHandlerContext ctx, CloseCodes code) {
+        closeCode = code.code();
+        closeReason = code.reason();
+        if (connection != null) {
+            sessions.outbound().close(connection, code);
+        } else if (protocol == Protocol.WEBSOCKET) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(code.code(), code.reason())).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+}

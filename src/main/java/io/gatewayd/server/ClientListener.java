@@ -1,0 +1,88 @@
+package io.gatewayd.server;
+
+import io.gatewayd.GatewayStartException;
+import io.gatewayd.config.ListenerConfig;
+import io.gatewayd.config.OutboundConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** One bound client listener (websocket://, text:// or frame://). */
+public final class ClientListener {
+    private final ListenerConfig config;
+    private volatile Channel serverChannel;
+    private volatile String boundUrl;
+
+    private ClientListener(ListenerConfig config) {
+        this.config = config;
+        this.boundUrl = config.url();
+    }
+
+    public static ClientListener bind(ListenerConfig config, Transport transport, ClientSessions sessions,
+                                      OutboundConfig outbound) {
+        if (config.reusePort() && !transport.isEpoll()) {
+            throw new GatewayStartException("listener " + config.url() + ": reuse-port needs the native epoll "
+                    + "transport, which is not available (" + transport.nativeUnavailableReason() + ")");
+        }
+        ClientListener listener = new ClientListener(config);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        outbound.writeBufferLow().intBytes(), outbound.writeBufferHigh().intBytes()))
+                .childHandler(new ClientChannelInitializer(config, listener::url, sessions));
+        if (config.reusePort()) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        ChannelFuture f = b.bind(new InetSocketAddress(config.host(), config.port()));
+        if (!f.awaitUninterruptibly(30, TimeUnit.SECONDS) || !f.isSuccess()) {
+            throw bindFailure(config.url(), config.port(), f.cause());
+        }
+        listener.serverChannel = f.channel();
+        listener.boundUrl = config.urlWithPort(((InetSocketAddress) f.channel().localAddress()).getPort());
+        return listener;
+    }
+
+    static GatewayStartException bindFailure(String url, int port, Throwable cause) {
+        String why = cause == null ? "timed out" : cause.getMessage();
+        if (cause instanceof BindException || (why != null && why.toLowerCase().contains("address already in use"))) {
+            return new GatewayStartException("cannot listen on " + url + ": port " + port
+                    + " is already in use (another gatewayd, or another program; `ss -ltnp 'sport = :" + port
+                    + "'` shows which)");
+        }
+        return new GatewayStartException("cannot listen on " + url + ": " + why);
+    }
+
+    public ListenerConfig config() {
+        return config;
+    }
+
+    /** The URL with the port actually bound. */
+    public String url() {
+        return boundUrl;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public Channel serverChannel() {
+        return serverChannel;
+    }
+
+    /** Stops accepting; existing connections are not touched. */
+    public void close() {
+        serverChannel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+}

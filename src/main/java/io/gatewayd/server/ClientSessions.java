@@ -1,0 +1,202 @@
+package io.gatewayd.server;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewayd.config.ClientMessagePolicy;
+import io.gatewayd.config.Protocol;
+import io.gatewayd.delivery.OutboundMessage;
+import io.gatewayd.delivery.Outbound;
+import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.registry.ClientIds;
+import io.gatewayd.registry.Connection;
+import io.gatewayd.registry.Registry;
+import io.gatewayd.registry.WireFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The life of a client connection from the gateway's side: it opens (gets an id, its welcome
+ * message, a place in the registry and on its event loop's lane), sends messages (which the
+ * configured policy answers), and closes (it leaves its uid and groups). Runs on event loops.
+ */
+public final class ClientSessions {
+    /** Debug-level connect/message/close lines, like GatewayWorker's console in debug mode. */
+    static final Logger EVENTS = LoggerFactory.getLogger("gatewayd.clients");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON_FACTORY = JSON.getFactory();
+
+    private final Registry registry;
+    private final Outbound outbound;
+    private final LiveConfig config;
+    private final GatewayStats stats;
+    private final ClientIds ids;
+    private final List<ClientEvents> listeners;
+
+    public ClientSessions(Registry registry, Outbound outbound, LiveConfig config, GatewayStats stats, ClientIds ids,
+                          List<ClientEvents> listeners) {
+        this.registry = registry;
+        this.outbound = outbound;
+        this.config = config;
+        this.stats = stats;
+        this.ids = ids;
+        this.listeners = listeners;
+    }
+
+    public Outbound outbound() {
+        return outbound;
+    }
+
+    public GatewayStats stats() {
+        return stats;
+    }
+
+    /** A client is connected (TCP accepted, or WebSocket handshake done). Event loop only. */
+    public Connection open(Channel ch, Protocol protocol, WireFormat format, String listener,
+                           ClientEvents.HandshakeInfo handshake) {
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        Connection c;
+        do {
+            c = new Connection(ids.next(), ch, protocol, format, listener, remote);
+        } while (!registry.add(c));
+        stats.connectionsAccepted.increment();
+        LiveConfig.Snapshot snap = config.get();
+        if (snap.welcome() != null) {
+            String text = snap.welcome().render(Map.of(
+                    "client_id", c.clientId(),
+                    "timestamp", Long.toString(System.currentTimeMillis() / 1000),
+                    "remote_ip", remote == null ? "" : remote.getAddress().getHostAddress(),
+                    "remote_port", remote == null ? "" : Integer.toString(remote.getPort()),
+                    "listener", listener));
+            writeNow(c, OutboundMessage.text(text));
+        }
+        outbound.lane(ch.eventLoop()).attach(c);
+        if (EVENTS.isDebugEnabled()) {
+            EVENTS.debug("connect {} {} from {}", c.clientId(), protocol.scheme(), remote);
+        }
+        for (ClientEvents l : listeners) {
+            l.onConnect(c, handshake);
+        }
+        return c;
+    }
+
+    /** The channel closed, for whatever reason. Event loop only. */
+    public void closed(Connection c, int closeCode, String reason) {
+        Registry.Snapshot last = registry.snapshot(c);
+        registry.remove(c);
+        outbound.lane(c.channel().eventLoop()).detach(c);
+        if (EVENTS.isDebugEnabled()) {
+            EVENTS.debug("close {} uid={} code={} after {} ms", c.clientId(), last.uid(), closeCode,
+                    System.currentTimeMillis() - c.connectedAtMillis());
+        }
+        for (ClientEvents l : listeners) {
+            l.onClose(c, last, closeCode, reason);
+        }
+    }
+
+    /** A complete message from the client. Event loop only. */
+    public void message(Connection c, ByteBuf content, boolean binary) {
+        int size = content.readableBytes();
+        c.markActive();
+        c.countIn(size);
+        stats.messagesIn.increment();
+        stats.bytesIn.add(size);
+        if (EVENTS.isDebugEnabled()) {
+            EVENTS.debug("message {} {} bytes: {}", c.clientId(), size,
+                    binary ? "(binary)" : abbreviate(content.toString(content.readerIndex(), Math.min(size, 200),
+                            StandardCharsets.UTF_8)));
+        }
+        if (c.isClosing()) {
+            return;
+        }
+        ClientMessagePolicy policy = config.config().clientMessages().policy();
+        if (policy == ClientMessagePolicy.ECHO_TYPE && !binary) {
+            JsonNode type = typeField(content);
+            if (type != null) {
+                writeNow(c, OutboundMessage.text(echo(type, c.clientId())));
+            }
+        }
+        for (ClientEvents l : listeners) {
+            l.onMessage(c, content, binary);
+        }
+    }
+
+    /** Writes straight to the client from its own event loop (welcome, echo replies). */
+    void writeNow(Connection c, OutboundMessage m) {
+        try {
+            Channel ch = c.channel();
+            ch.writeAndFlush(m.writable(c.wireFormat()), ch.voidPromise());
+            c.countOut(m.size());
+            stats.messagesOut.increment();
+            stats.bytesOut.add(m.size());
+        } finally {
+            m.release();
+        }
+    }
+
+    /** The top-level "type" of a JSON object message, or null for anything else. */
+    static JsonNode typeField(ByteBuf content) {
+        int i = content.readerIndex();
+        int end = content.writerIndex();
+        while (i < end && Character.isWhitespace(content.getByte(i))) {
+            i++;
+        }
+        if (i == end || content.getByte(i) != '{') {
+            return null;
+        }
+        try (JsonParser p = JSON_FACTORY.createParser((java.io.InputStream) new ByteBufInputStream(content.duplicate()))) {
+            p.setCodec(JSON);
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonNode type = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if ("type".equals(name) && type == null) {
+                    type = p.readValueAsTree();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            // a truncated or invalid object is not a message we answer
+            return t == JsonToken.END_OBJECT ? type : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String echo(JsonNode type, String clientId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(out)) {
+            g.setCodec(JSON);
+            g.writeStartObject();
+            g.writeFieldName("type");
+            g.writeTree(type);
+            g.writeStringField("client_id", clientId);
+            g.writeNumberField("timestamp", System.currentTimeMillis() / 1000);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String abbreviate(String s) {
+        return s.replace('\n', ' ');
+    }
+}
