@@ -28,7 +28,7 @@ public final class ApiMethods {
                          Function<Params, CompletableFuture<?>> handler) {
     }
 
-    private final Map<String, Method> methods = new LinkedHashMap<>();
+    private final Map<String, Method> methods = new java.util.concurrent.ConcurrentHashMap<>();
     private final Router router;
     private final GatewayStats stats;
 
@@ -57,6 +57,17 @@ public final class ApiMethods {
                         m.toLowerCase(java.util.Locale.ROOT))))
                 .limit(5)
                 .toList();
+    }
+
+    /**
+     * Adds a method served at /api/{name} (names may contain '/', e.g. "cron/list"); for
+     * components such as cron or administration that extend the API.
+     */
+    public void register(String name, boolean readOnly, String params, String result,
+                         Function<Params, CompletableFuture<?>> handler) {
+        if (methods.putIfAbsent(name, new Method(name, readOnly, params, result, handler)) != null) {
+            throw new IllegalArgumentException("API method " + name + " is already defined");
+        }
     }
 
     private void write(String name, String params, String result, Function<Params, CompletableFuture<?>> h) {

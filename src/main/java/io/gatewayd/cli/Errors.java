@@ -16,6 +16,10 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
             cl.getErr().println("gatewayctl: cannot start: " + ex.getMessage());
             return GatewayCtl.EXIT_FAILURE;
         }
+        if (ex instanceof ControlClient.NotRunningException) {
+            cl.getErr().println("gatewayctl: " + ex.getMessage());
+            return ControlClient.EXIT_NOT_RUNNING;
+        }
         if (ex instanceof CliException ce) {
             cl.getErr().println("gatewayctl: " + ce.getMessage());
             return ce.exitCode();

@@ -2,10 +2,14 @@ package io.gatewayd.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The whole gateway configuration: immutable, validated when built. A reload builds a new one
  * and swaps it in; nothing mutates a config in place.
+ *
+ * <p>To add a section: a record component (null → its defaults in the constructor), a field in
+ * {@link Edit}, and a {@code withX} method.
  */
 public record GatewayConfig(NodeConfig node,
                             List<ListenerConfig> listeners,
@@ -13,7 +17,8 @@ public record GatewayConfig(NodeConfig node,
                             ClientMessagesConfig clientMessages,
                             HeartbeatConfig heartbeat,
                             OutboundConfig outbound,
-                            ControlConfig control) {
+                            ControlConfig control,
+                            PathsConfig paths) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -27,11 +32,12 @@ public record GatewayConfig(NodeConfig node,
         heartbeat = heartbeat == null ? HeartbeatConfig.defaults() : heartbeat;
         outbound = outbound == null ? OutboundConfig.defaults() : outbound;
         control = control == null ? ControlConfig.defaults() : control;
+        paths = paths == null ? PathsConfig.defaults() : paths;
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null);
+        return new Edit().build();
     }
 
     /**
@@ -44,31 +50,35 @@ public record GatewayConfig(NodeConfig node,
     }
 
     public GatewayConfig withNode(NodeConfig v) {
-        return new GatewayConfig(v, listeners, welcome, clientMessages, heartbeat, outbound, control);
+        return edit(e -> e.node = v);
     }
 
     public GatewayConfig withListeners(List<ListenerConfig> v) {
-        return new GatewayConfig(node, v, welcome, clientMessages, heartbeat, outbound, control);
+        return edit(e -> e.listeners = v);
     }
 
     public GatewayConfig withWelcome(WelcomeConfig v) {
-        return new GatewayConfig(node, listeners, v, clientMessages, heartbeat, outbound, control);
+        return edit(e -> e.welcome = v);
     }
 
     public GatewayConfig withClientMessages(ClientMessagesConfig v) {
-        return new GatewayConfig(node, listeners, welcome, v, heartbeat, outbound, control);
+        return edit(e -> e.clientMessages = v);
     }
 
     public GatewayConfig withHeartbeat(HeartbeatConfig v) {
-        return new GatewayConfig(node, listeners, welcome, clientMessages, v, outbound, control);
+        return edit(e -> e.heartbeat = v);
     }
 
     public GatewayConfig withOutbound(OutboundConfig v) {
-        return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, v, control);
+        return edit(e -> e.outbound = v);
     }
 
     public GatewayConfig withControl(ControlConfig v) {
-        return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, v);
+        return edit(e -> e.control = v);
+    }
+
+    public GatewayConfig withPaths(PathsConfig v) {
+        return edit(e -> e.paths = v);
     }
 
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
@@ -82,5 +92,41 @@ public record GatewayConfig(NodeConfig node,
         }
         copy.add(ListenerConfig.of("websocket://0.0.0.0:" + port));
         return withListeners(copy);
+    }
+
+    private GatewayConfig edit(Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return e.build();
+    }
+
+    /** A mutable copy used only to derive a changed config. */
+    private static final class Edit {
+        NodeConfig node;
+        List<ListenerConfig> listeners;
+        WelcomeConfig welcome;
+        ClientMessagesConfig clientMessages;
+        HeartbeatConfig heartbeat;
+        OutboundConfig outbound;
+        ControlConfig control;
+        PathsConfig paths;
+
+        Edit() {
+        }
+
+        Edit(GatewayConfig c) {
+            node = c.node;
+            listeners = c.listeners;
+            welcome = c.welcome;
+            clientMessages = c.clientMessages;
+            heartbeat = c.heartbeat;
+            outbound = c.outbound;
+            control = c.control;
+            paths = c.paths;
+        }
+
+        GatewayConfig build() {
+            return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths);
+        }
     }
 }
