@@ -68,6 +68,15 @@ public final class ConfigLoader {
         if (yaml.isBlank()) {
             config = GatewayConfig.defaults();
         } else {
+            Map<String, Integer> keyLines;
+            try {
+                keyLines = keyLines(yaml);
+            } catch (JsonProcessingException e) {
+                throw new ConfigException(sourceName + where(e.getLocation()) + ": not valid YAML: "
+                        + firstLine(e.getOriginalMessage()));
+            } catch (IOException e) {
+                throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
+            }
             try (JsonParser parser = new EnvSubstitutingParser(MAPPER.getFactory().createParser(reader(yaml)),
                     new EnvSubstitution(env))) {
                 config = MAPPER.readValue(parser, GatewayConfig.class);
@@ -75,7 +84,7 @@ public final class ConfigLoader {
                     config = GatewayConfig.defaults();
                 }
             } catch (JsonMappingException e) {
-                throw translate(e, sourceName);
+                throw translate(e, sourceName, keyLines);
             } catch (JsonProcessingException e) {
                 throw new ConfigException(sourceName + where(e.getLocation()) + ": not valid YAML: "
                         + e.getOriginalMessage());
@@ -114,9 +123,38 @@ public final class ConfigLoader {
         return MAPPER;
     }
 
-    private ConfigException translate(JsonMappingException e, String source) {
+    /**
+     * The line of every key, by dotted path ("listeners[0].url"). Records are bound through a
+     * token buffer, so the mapper's own error locations can point past the key; this pre-pass
+     * knows exactly where each key was written.
+     */
+    private static Map<String, Integer> keyLines(String yaml) throws IOException {
+        Map<String, Integer> lines = new java.util.HashMap<>();
+        try (JsonParser p = MAPPER.getFactory().createParser(yaml)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t == JsonToken.FIELD_NAME) {
+                    lines.putIfAbsent(contextPath(p.getParsingContext()), p.currentTokenLocation().getLineNr());
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static String contextPath(com.fasterxml.jackson.core.JsonStreamContext ctx) {
+        StringBuilder sb = new StringBuilder();
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (var c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
+            parts.addFirst(c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
+        }
+        parts.forEach(sb::append);
+        return sb.length() > 0 && sb.charAt(0) == '.' ? sb.substring(1) : sb.toString();
+    }
+
+    private ConfigException translate(JsonMappingException e, String source, Map<String, Integer> keyLines) {
         String path = path(e.getPath());
-        String at = source + where(e.getLocation());
+        Integer line = keyLines.get(path);
+        String at = source + (line != null ? ":" + line : where(e.getLocation()));
         if (e instanceof UnrecognizedPropertyException u) {
             String known = sortedNames(u.getKnownPropertyIds());
             String hint = closest(u.getPropertyName(), u.getKnownPropertyIds());
@@ -126,7 +164,9 @@ public final class ConfigLoader {
         Throwable cause = e.getCause();
         if (cause instanceof ConfigProblem p) {
             String key = path.isEmpty() ? p.key : path + "." + p.key;
-            return new ConfigException(key, at + ": " + key + " " + p.getMessage());
+            Integer keyLine = keyLines.get(key);
+            String where = keyLine != null ? source + ":" + keyLine : at;
+            return new ConfigException(key, where + ": " + key + " " + p.getMessage());
         }
         if (cause instanceof IllegalArgumentException iae) {
             return new ConfigException(path, at + ": " + path + ": " + iae.getMessage());

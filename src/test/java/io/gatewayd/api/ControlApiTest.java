@@ -1,0 +1,406 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.WsClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every GatewayClient method over the real control port, against real WebSocket clients. */
+class ControlApiTest {
+    static TestGateway gw;
+    final List<WsClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        gw = TestGateway.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+    }
+
+    @AfterEach
+    void disconnect() {
+        clients.forEach(WsClient::close);
+        Await.until("all test clients are gone", () -> gw.gateway().registry().size() == 0);
+    }
+
+    WsClient client() {
+        WsClient c = gw.client();
+        clients.add(c);
+        return c;
+    }
+
+    static List<String> strings(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void sendToUidReachesEveryConnectionOfTheUid() {
+        WsClient a1 = client();
+        WsClient a2 = client();
+        WsClient b = client();
+        gw.call("bindUid", Map.of("client_id", a1.clientId(), "uid", "42"));
+        gw.call("bindUid", Map.of("client_id", a2.clientId(), "uid", 42)); // number and string are one key
+        gw.call("bindUid", Map.of("client_id", b.clientId(), "uid", "7"));
+
+        JsonNode r = gw.call("sendToUid", Map.of("uid", "42", "message", Map.of("type", "PORTAL_BIND")));
+        assertThat(r.get("delivered").asInt()).isEqualTo(2);
+        assertThat(a1.nextJson().get("type").asText()).isEqualTo("PORTAL_BIND");
+        assertThat(a2.nextJson().get("type").asText()).isEqualTo("PORTAL_BIND");
+
+        r = gw.call("sendToUid", Map.of("uids", List.of("42", "7"), "message", "both"));
+        assertThat(r.get("delivered").asInt()).isEqualTo(3);
+        assertThat(b.next()).isEqualTo("both");
+        assertThat(a1.next()).isEqualTo("both");
+
+        assertThat(strings(gw.call("getClientIdByUid", Map.of("uid", 42))))
+                .containsExactlyInAnyOrder(a1.clientId(), a2.clientId());
+        assertThat(gw.call("isUidOnline", Map.of("uid", "42")).asBoolean()).isTrue();
+        assertThat(gw.call("isUidOnline", Map.of("uid", "nobody")).asBoolean()).isFalse();
+        JsonNode online = gw.call("isUidsOnline", Map.of("uids", List.of("42", "x")));
+        assertThat(online.get("42").asBoolean()).isTrue();
+        assertThat(online.get("x").asBoolean()).isFalse();
+        JsonNode batch = gw.call("batchGetClientIdByUid", Map.of("uids", List.of("7", "x")));
+        assertThat(strings(batch.get("7"))).containsExactly(b.clientId());
+        assertThat(batch.get("x").size()).isZero();
+        assertThat(gw.call("getUidByClientId", Map.of("client_id", b.clientId())).asText()).isEqualTo("7");
+        assertThat(strings(gw.call("getAllUidList", Map.of()))).containsExactlyInAnyOrder("42", "7");
+        assertThat(gw.call("getAllUidCount", Map.of()).asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void bindingAgainReplacesTheUidAndUnbindRemovesIt() {
+        WsClient a = client();
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "1"));
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "2"));
+        assertThat(gw.call("isUidOnline", Map.of("uid", "1")).asBoolean()).isFalse();
+        assertThat(gw.call("getUidByClientId", Map.of("client_id", a.clientId())).asText()).isEqualTo("2");
+        // GatewayWorker ignores unbindUid's uid argument; so do we (documented)
+        assertThat(gw.call("unbindUid", Map.of("client_id", a.clientId(), "uid", "whatever")).asBoolean()).isTrue();
+        assertThat(gw.call("getUidByClientId", Map.of("client_id", a.clientId())).isNull()).isTrue();
+        assertThat(gw.call("getAllUidCount", Map.of()).asInt()).isZero();
+    }
+
+    @Test
+    void zeroIsAValidUidAndGroup() {
+        WsClient a = client();
+        assertThat(gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "0")).asBoolean()).isTrue();
+        assertThat(gw.call("joinGroup", Map.of("client_id", a.clientId(), "group", 0)).asBoolean()).isTrue();
+        assertThat(gw.call("sendToGroup", Map.of("group", "0", "message", "g0")).get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("g0");
+    }
+
+    @Test
+    void groupsJoinLeaveExcludeAndUngroup() {
+        WsClient a = client();
+        WsClient b = client();
+        WsClient c = client();
+        for (WsClient x : List.of(a, b)) {
+            gw.call("joinGroup", Map.of("client_id", x.clientId(), "group", "room1"));
+        }
+        gw.call("joinGroup", Map.of("client_id", b.clientId(), "group", "room2"));
+        gw.call("joinGroup", Map.of("client_id", c.clientId(), "group", "room2"));
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "ua"));
+        gw.call("bindUid", Map.of("client_id", b.clientId(), "uid", "ub"));
+
+        JsonNode r = gw.call("sendToGroup", Map.of("group", "room1", "message", "hi room1",
+                "exclude_client_ids", List.of(a.clientId())));
+        assertThat(r.get("delivered").asInt()).isEqualTo(1);
+        assertThat(b.next()).isEqualTo("hi room1");
+
+        // b is in both groups and gets the message once
+        r = gw.call("sendToGroup", Map.of("groups", List.of("room1", "room2"), "message", "both rooms"));
+        assertThat(r.get("delivered").asInt()).isEqualTo(3);
+        assertThat(a.next()).isEqualTo("both rooms");
+        assertThat(b.next()).isEqualTo("both rooms");
+        assertThat(c.next()).isEqualTo("both rooms");
+
+        assertThat(gw.call("getClientIdCountByGroup", Map.of("group", "room1")).asInt()).isEqualTo(2);
+        assertThat(gw.call("getClientCountByGroup", Map.of()).asInt()).as("no group: all clients").isEqualTo(3);
+        JsonNode counts = gw.call("batchGetClientIdCountByGroup", Map.of("groups", List.of("room1", "room2", "none")));
+        assertThat(counts.get("room1").asInt()).isEqualTo(2);
+        assertThat(counts.get("room2").asInt()).isEqualTo(2);
+        assertThat(counts.get("none").asInt()).isZero();
+        assertThat(strings(gw.call("getClientIdListByGroup", Map.of("group", "room2"))))
+                .containsExactlyInAnyOrder(b.clientId(), c.clientId());
+        assertThat(strings(gw.call("getUidListByGroup", Map.of("group", "room1")))).containsExactly("ua", "ub");
+        assertThat(gw.call("getUidCountByGroup", Map.of("group", "room2")).asInt()).isEqualTo(1);
+        assertThat(strings(gw.call("getAllGroupIdList", Map.of()))).containsExactly("room1", "room2");
+
+        // the whole scan, without GatewayWorker's early `break`: c has no uid, yet is counted
+        JsonNode all = gw.call("getAllGroupClientIdCount", Map.of());
+        assertThat(all.get("room1").asInt()).isEqualTo(2);
+        assertThat(all.get("room2").asInt()).isEqualTo(2);
+        assertThat(strings(gw.call("getAllGroupClientIdList", Map.of()).get("room2")))
+                .containsExactlyInAnyOrder(b.clientId(), c.clientId());
+        assertThat(strings(gw.call("getAllGroupUidList", Map.of()).get("room1"))).containsExactly("ua", "ub");
+        assertThat(gw.call("getAllGroupUidCount", Map.of()).get("room2").asInt()).isEqualTo(1);
+
+        gw.call("leaveGroup", Map.of("client_id", a.clientId(), "group", "room1"));
+        assertThat(gw.call("getClientIdCountByGroup", Map.of("group", "room1")).asInt()).isEqualTo(1);
+
+        assertThat(gw.call("ungroup", Map.of("group", "room2")).asInt()).isEqualTo(2);
+        assertThat(strings(gw.call("getAllGroupIdList", Map.of()))).containsExactly("room1");
+        assertThat(gw.call("sendToGroup", Map.of("group", "room2", "message", "x")).get("delivered").asInt()).isZero();
+    }
+
+    @Test
+    void sendToAllWithClientListAndExclusions() {
+        WsClient a = client();
+        WsClient b = client();
+        WsClient c = client();
+        JsonNode r = gw.call("sendToAll", Map.of("message", "everyone", "exclude_client_ids", List.of(c.clientId())));
+        assertThat(r.get("delivered").asInt()).isEqualTo(2);
+        assertThat(a.next()).isEqualTo("everyone");
+        assertThat(b.next()).isEqualTo("everyone");
+
+        r = gw.call("sendToAll", Map.of("message", "only b", "client_ids", List.of(b.clientId())));
+        assertThat(r.get("delivered").asInt()).isEqualTo(1);
+        assertThat(b.next()).isEqualTo("only b");
+
+        r = gw.call("sendToAll", Map.of("message", "nobody", "client_ids", List.of()));
+        assertThat(r.get("delivered").asInt()).as("an empty list sends nothing, as in GatewayWorker").isZero();
+
+        // PHP GatewayClient sends id maps such as {"id":"id"}; accept them too
+        r = gw.call("sendToAll", Map.of("message", "php style", "exclude_client_ids",
+                Map.of(a.clientId(), a.clientId(), b.clientId(), b.clientId())));
+        assertThat(r.get("delivered").asInt()).isEqualTo(1);
+        assertThat(c.next()).isEqualTo("php style");
+        assertThat(a.poll()).isNull();
+    }
+
+    @Test
+    void sessionsSetUpdateDeepMergeAndGet() {
+        WsClient a = client();
+        WsClient b = client();
+        assertThat(gw.call("getSession", Map.of("client_id", a.clientId())).size()).as("never set: {}").isZero();
+        gw.call("setSession", Map.of("client_id", a.clientId(),
+                "session", Map.of("name", "ann", "prefs", Map.of("lang", "en", "theme", "dark"), "tags", List.of(1, 2))));
+        gw.call("updateSession", Map.of("client_id", a.clientId(),
+                "session", Map.of("prefs", Map.of("lang", "zh"), "tags", List.of(3))));
+        JsonNode s = gw.call("getSession", Map.of("client_id", a.clientId()));
+        assertThat(s.get("name").asText()).isEqualTo("ann");
+        assertThat(s.get("prefs").get("lang").asText()).isEqualTo("zh");
+        assertThat(s.get("prefs").get("theme").asText()).as("deep merge keeps siblings").isEqualTo("dark");
+        assertThat(s.get("tags").toString()).as("arrays are replaced").isEqualTo("[3]");
+
+        gw.call("setSession", Map.of("client_id", a.clientId(), "session", Map.of("only", true)));
+        assertThat(gw.call("getSession", Map.of("client_id", a.clientId())).toString()).isEqualTo("{\"only\":true}");
+
+        gw.call("joinGroup", Map.of("client_id", b.clientId(), "group", "g"));
+        gw.call("setSession", Map.of("client_id", b.clientId(), "session", Map.of("n", 2)));
+        JsonNode all = gw.call("getAllClientSessions", Map.of());
+        assertThat(all.get(a.clientId()).get("only").asBoolean()).isTrue();
+        assertThat(all.get(b.clientId()).get("n").asInt()).isEqualTo(2);
+        JsonNode byGroup = gw.call("getClientSessionsByGroup", Map.of("group", "g"));
+        assertThat(byGroup.size()).isEqualTo(1);
+        assertThat(byGroup.get(b.clientId()).get("n").asInt()).isEqualTo(2);
+        assertThat(gw.call("getAllClientSessions", Map.of("group", "g")).size()).isEqualTo(1);
+    }
+
+    @Test
+    void closingAConnectionLeavesItsUidGroupsAndSession() {
+        WsClient a = client();
+        WsClient b = client();
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "u"));
+        gw.call("joinGroup", Map.of("client_id", a.clientId(), "group", "solo"));
+        gw.call("joinGroup", Map.of("client_id", b.clientId(), "group", "shared"));
+        gw.call("joinGroup", Map.of("client_id", a.clientId(), "group", "shared"));
+        gw.call("setSession", Map.of("client_id", a.clientId(), "session", Map.of("k", 1)));
+        a.close();
+        Await.until("a is offline", () -> !gw.call("isOnline", Map.of("client_id", a.clientId())).asBoolean());
+        assertThat(gw.call("getAllUidCount", Map.of()).asInt()).isZero();
+        assertThat(strings(gw.call("getAllGroupIdList", Map.of()))).containsExactly("shared");
+        assertThat(gw.call("getClientIdCountByGroup", Map.of("group", "shared")).asInt()).isEqualTo(1);
+        assertThat(gw.call("getSession", Map.of("client_id", a.clientId())).isNull()).as("offline: null").isTrue();
+        assertThat(gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "x")).asBoolean()).isFalse();
+    }
+
+    @Test
+    void closeClientSendsTheMessageThenClosesAndDestroyCuts() {
+        WsClient a = client();
+        WsClient b = client();
+        assertThat(gw.call("isOnline", Map.of("client_id", a.clientId())).asBoolean()).isTrue();
+        assertThat(gw.call("closeClient", Map.of("client_id", a.clientId(), "message", "bye")).asBoolean()).isTrue();
+        assertThat(a.next()).isEqualTo("bye");
+        assertThat(a.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+        assertThat(gw.call("destoryClient", Map.of("client_id", b.clientId())).asBoolean()).isTrue();
+        b.awaitClose(Duration.ofSeconds(10));
+        assertThat(gw.call("destroyClient", Map.of("client_id", b.clientId())).asBoolean()).isFalse();
+        assertThat(gw.call("getAllClientIdCount", Map.of()).asInt()).isZero();
+    }
+
+    @Test
+    void clientCountsAndLists() {
+        WsClient a = client();
+        WsClient b = client();
+        assertThat(gw.call("getAllClientIdCount", Map.of()).asInt()).isEqualTo(2);
+        assertThat(gw.call("getAllClientCount", Map.of()).asInt()).isEqualTo(2);
+        assertThat(strings(gw.call("getAllClientIdList", Map.of())))
+                .containsExactlyInAnyOrder(a.clientId(), b.clientId());
+        // read-only methods also answer GET with a query string
+        TestGateway.Response r = gw.get("/api/isOnline?client_id=" + a.clientId());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("result").asBoolean()).isTrue();
+    }
+
+    @Test
+    void batchRunsCallsInOrderAndReportsEachResult() {
+        WsClient a = client();
+        String body = """
+                [{"method":"bindUid","params":{"client_id":"%s","uid":"b1"}},
+                 {"method":"sendToUid","params":{"uid":"b1","message":"via batch"}},
+                 {"method":"noSuchMethod","params":{}},
+                 {"method":"sendToUid","params":{}},
+                 {"method":"getUidByClientId","params":{"client_id":"%s"}}]
+                """.formatted(a.clientId(), a.clientId());
+        TestGateway.Response r = gw.post("batch", body);
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode results = r.json().get("result");
+        assertThat(results.size()).isEqualTo(5);
+        assertThat(results.get(0).get("result").asBoolean()).isTrue();
+        assertThat(results.get(1).get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(results.get(2).get("error").get("code").asText()).isEqualTo("unknown_method");
+        assertThat(results.get(3).get("error").get("code").asText()).isEqualTo("missing_param");
+        assertThat(results.get(4).get("result").asText()).isEqualTo("b1");
+        assertThat(a.next()).isEqualTo("via batch");
+    }
+
+    @Test
+    void formEncodedBodiesWorkLikePhpForms() {
+        WsClient a = client();
+        TestGateway.Response r = gw.send(HttpRequest.newBuilder(gw.controlUri("/api/bindUid"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("client_id=" + a.clientId() + "&uid=99")));
+        assertThat(r.status()).isEqualTo(200);
+        r = gw.send(HttpRequest.newBuilder(gw.controlUri("/api/sendToUid"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("uids[]=99&uids[]=100&message=hello+form")));
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("hello form");
+        // JSON labelled as a form (what `curl -d '{...}'` does) is still JSON
+        r = gw.send(HttpRequest.newBuilder(gw.controlUri("/api/sendToUid"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"uid\":\"99\",\"message\":{\"type\":\"PORTAL_BIND\"}}")));
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.nextJson().get("type").asText()).isEqualTo("PORTAL_BIND");
+    }
+
+    @Test
+    void errorsHaveStatusCodeAndAMessageNamingTheProblem() {
+        TestGateway.Response r = gw.post("sendToUid", "{\"uid\": ");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+
+        r = gw.post("sendToUid", Map.of("message", "x"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("missing_param");
+        assertThat(r.errorMessage()).contains("\"uid\"");
+
+        r = gw.post("sendToUid", Map.of("uid", Map.of("a", List.of()), "message", "x"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+
+        r = gw.post("bindUid", Map.of("client_id", "not-an-id", "uid", "1"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorMessage()).contains("client_id").contains("20-character");
+
+        r = gw.post("bindUid", Map.of("client_id", "7f0000010b5400000001", "uid", ""));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorMessage()).contains("\"uid\"").contains("empty");
+
+        r = gw.post("setSession", Map.of("client_id", "7f0000010b5400000001", "session", "str"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorMessage()).contains("session").contains("object");
+
+        r = gw.post("sendToUdi", Map.of());
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.errorCode()).isEqualTo("unknown_method");
+        assertThat(r.errorMessage()).contains("sendToUid");
+
+        r = gw.get("/api/sendToAll?message=x");
+        assertThat(r.status()).isEqualTo(405);
+
+        r = gw.send(HttpRequest.newBuilder(gw.controlUri("/api/getAllClientIdCount")).DELETE());
+        assertThat(r.status()).isEqualTo(405);
+
+        r = gw.get("/nope");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.errorCode()).isEqualTo("not_found");
+
+        r = gw.post("sendToAll", "[1,2]");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("bad_params");
+
+        r = gw.post("sendToAll", "{\"message\":\"x\"} trailing");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+
+        r = gw.post("sendToAll", "[".repeat(5000) + "]".repeat(5000));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+    }
+
+    @Test
+    void aBodyOverTheLimitGets413AndOtherRequestsAreUnaffected() {
+        try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n")) {
+            TestGateway.Response r = small.post("sendToAll", Map.of("message", "x".repeat(5000)));
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.errorCode()).isEqualTo("body_too_large");
+            assertThat(r.errorMessage()).contains("max-body-size");
+            assertThat(small.call("getAllClientIdCount", Map.of()).asInt()).isZero();
+        }
+    }
+
+    @Test
+    void tokensAreRequiredWhenConfigured() {
+        try (TestGateway secured = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  tokens: [s3cret, other]\n")) {
+            TestGateway.Response r = secured.post("getAllClientIdCount", Map.of());
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.errorMessage()).contains("Authorization: Bearer");
+            secured.withToken("wrong");
+            assertThat(secured.post("getAllClientIdCount", Map.of()).status()).isEqualTo(401);
+            secured.withToken("other");
+            assertThat(secured.post("getAllClientIdCount", Map.of()).status()).isEqualTo(200);
+            r = secured.send(HttpRequest.newBuilder(secured.controlUri("/api/getAllClientIdCount"))
+                    .header("X-Api-Key", "s3cret").POST(HttpRequest.BodyPublishers.noBody()));
+            assertThat(r.status()).isEqualTo(200);
+            secured.withToken(null);
+            assertThat(secured.get("/health").status()).as("health needs no token").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void healthAndStatus() {
+        WsClient a = client();
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
+        TestGateway.Response h = gw.get("/health");
+        assertThat(h.status()).isEqualTo(200);
+        assertThat(h.json().get("status").asText()).isEqualTo("ok");
+        JsonNode s = gw.get("/api/status").json().get("result");
+        assertThat(s.get("connections").get("current").asInt()).isEqualTo(1);
+        assertThat(s.get("connections").get("total").asInt()).isPositive();
+        assertThat(s.get("uids").asInt()).isEqualTo(1);
+        assertThat(s.get("listeners").get(0).get("protocol").asText()).isEqualTo("websocket");
+        assertThat(s.get("listeners").get(0).get("connections").asInt()).isEqualTo(1);
+        assertThat(s.get("jvm").get("heap_used").asLong()).isPositive();
+        assertThat(s.has("uptime_s")).isTrue();
+        assertThat(s.get("node_id").asText()).isEqualTo(gw.gateway().nodeId());
+    }
+}

@@ -1,0 +1,157 @@
+package io.gatewayd.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    final ConfigLoader loader = new ConfigLoader(Map.of("WS_PORT", "9001", "TOKEN", "t0k"));
+
+    GatewayConfig parse(String yaml) {
+        return loader.parse(yaml, "gw.yaml");
+    }
+
+    @Test
+    void theShippedConfigLoadsAndMatchesTheDocumentedValues() {
+        GatewayConfig c = new ConfigLoader(Map.of()).load(Path.of("conf/gatewayd.yaml"));
+        assertThat(c.listeners()).hasSize(1);
+        assertThat(c.listeners().get(0).protocol()).isEqualTo(Protocol.WEBSOCKET);
+        assertThat(c.listeners().get(0).port()).isEqualTo(8282);
+        assertThat(c.control().port()).isEqualTo(8283);
+        assertThat(c.control().bindsLoopback()).isTrue();
+        assertThat(c.heartbeat().pingInterval()).isEqualTo(Duration.ofSeconds(55));
+        assertThat(c.welcome().message()).isEqualTo(WelcomeConfig.GATEWAYWORKER_INIT);
+    }
+
+    @Test
+    void anEmptyFileMeansDefaults() {
+        GatewayConfig c = parse("");
+        assertThat(c).isEqualTo(GatewayConfig.defaults());
+        assertThat(c.heartbeat().enabled()).isFalse();
+        assertThat(c.outbound().maxPendingBytes().bytes()).isEqualTo(1024 * 1024);
+    }
+
+    @Test
+    void anUnknownKeyNamesFileLineKeyAndTheClosestKnownKey() {
+        assertThatThrownBy(() -> parse("""
+                heartbeat:
+                  ping-intervall: 10
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gw.yaml:2")
+                .hasMessageContaining("unknown key \"heartbeat.ping-intervall\"")
+                .hasMessageContaining("did you mean \"ping-interval\"");
+        assertThatThrownBy(() -> parse("hartbeat: {}\n"))
+                .hasMessageContaining("did you mean \"heartbeat\"");
+    }
+
+    @Test
+    void aWrongTypeNamesTheKeyAndTheExpectedForm() {
+        assertThatThrownBy(() -> parse("heartbeat:\n  ping-not-response-limit: lots\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gw.yaml:2")
+                .hasMessageContaining("heartbeat.ping-not-response-limit")
+                .hasMessageContaining("integer");
+        assertThatThrownBy(() -> parse("listeners: websocket://0.0.0.0:1\n"))
+                .hasMessageContaining("listeners")
+                .hasMessageContaining("list");
+        assertThatThrownBy(() -> parse("outbound:\n  max-pending-bytes: 12 parsecs\n"))
+                .hasMessageContaining("outbound.max-pending-bytes")
+                .hasMessageContaining("unknown size unit");
+        assertThatThrownBy(() -> parse("client-messages:\n  policy: shout\n"))
+                .hasMessageContaining("client-messages.policy")
+                .hasMessageContaining("echo-type, ignore");
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheFix() {
+        assertThatThrownBy(() -> parse("listeners:\n  - url: mqtt://0.0.0.0:1883\n"))
+                .hasMessageContaining("listeners[0].url")
+                .hasMessageContaining("unknown protocol \"mqtt\"");
+        assertThatThrownBy(() -> parse("heartbeat:\n  ping-interval: -5\n"))
+                .hasMessageContaining("heartbeat.ping-interval");
+        assertThatThrownBy(() -> parse("welcome:\n  message: 'hi ${clientid}'\n"))
+                .hasMessageContaining("welcome.message")
+                .hasMessageContaining("${clientid}")
+                .hasMessageContaining("${client_id}");
+        assertThatThrownBy(() -> parse("node:\n  lan-ip: 999.1.1.1\n"))
+                .hasMessageContaining("node.lan-ip");
+        assertThatThrownBy(() -> parse("heartbeat:\n  ping-interval: 1\nheartbeat:\n  ping-interval: 2\n"))
+                .hasMessageContaining("gw.yaml").hasMessageContaining("heartbeat");
+    }
+
+    @Test
+    void aPublicControlAddressWithoutATokenIsRefused() {
+        assertThatThrownBy(() -> parse("control:\n  listen: http://0.0.0.0:8283\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("control.listen")
+                .hasMessageContaining("no token")
+                .hasMessageContaining("control.tokens");
+        assertThat(parse("control:\n  listen: http://0.0.0.0:8283\n  tokens: [abc]\n").control().tokens())
+                .containsExactly("abc");
+        // the token may come from the environment variable named by token-env
+        GatewayConfig fromEnv = new ConfigLoader(Map.of("GATEWAYD_CONTROL_TOKEN", "envtok"))
+                .parse("control:\n  listen: http://0.0.0.0:8283\n", "gw.yaml");
+        assertThat(fromEnv.control().tokens()).containsExactly("envtok");
+    }
+
+    @Test
+    void environmentVariablesAreSubstitutedButTemplatePlaceholdersAreNot() {
+        GatewayConfig c = parse("""
+                listeners:
+                  - url: websocket://127.0.0.1:${WS_PORT}
+                  - url: text://127.0.0.1:${TEXT_PORT:-9100}
+                control:
+                  tokens: ["${TOKEN}"]
+                welcome:
+                  message: '{"id":"${client_id}","cost":"$${NOT_A_VAR}"}'
+                """);
+        assertThat(c.listeners().get(0).port()).isEqualTo(9001);
+        assertThat(c.listeners().get(1).port()).isEqualTo(9100);
+        assertThat(c.control().tokens()).containsExactly("t0k");
+        assertThat(c.welcome().message()).isEqualTo("{\"id\":\"${client_id}\",\"cost\":\"${NOT_A_VAR}\"}");
+        assertThatThrownBy(() -> parse("control:\n  tokens: [\"${MISSING}\"]\n"))
+                .hasMessageContaining("MISSING is not set")
+                .hasMessageContaining("control.tokens");
+    }
+
+    @Test
+    void sizesAndDurationsAcceptUnits() {
+        GatewayConfig c = parse("""
+                heartbeat:
+                  ping-interval: 1500ms
+                listeners:
+                  - url: ws://127.0.0.1:0
+                    max-frame-size: 1MiB
+                outbound:
+                  max-pending-bytes: 2048
+                """);
+        assertThat(c.heartbeat().pingInterval()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.heartbeat().tickPeriod()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.listeners().get(0).maxFrameSize().bytes()).isEqualTo(1024 * 1024);
+        assertThat(c.outbound().maxPendingBytes().bytes()).isEqualTo(2048);
+        assertThat(parse("heartbeat:\n  ping-interval: 0.5\n  ping-not-response-limit: 1\n").heartbeat().tickPeriod())
+                .isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void aMissingFileSaysSo(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assertThatThrownBy(() -> loader.load(dir.resolve("nope.yaml")))
+                .hasMessageContaining("nope.yaml does not exist");
+    }
+
+    @Test
+    void invalidYamlIsReportedWithItsLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "node:\n  lan-ip: \"unterminated\n");
+        assertThatThrownBy(() -> loader.load(f))
+                .hasMessageContaining("bad.yaml")
+                .hasMessageContaining("not valid YAML");
+    }
+}
