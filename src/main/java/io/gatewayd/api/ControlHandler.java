@@ -157,6 +157,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     /** Calls one method; the params must be a JSON object. */
     CompletableFuture<?> call(ApiMethods.Method m, JsonNode params) {
+        if (params != null && params.isArray() && params.isEmpty()) {
+            params = Json.object(); // PHP's json_encode([]) cannot tell an empty map from an empty list
+        }
         if (params == null || !params.isObject()) {
             throw ApiException.badRequest("bad_params", "parameters of " + m.name()
                     + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params)));

@@ -348,6 +348,9 @@ class ControlApiTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("bad_params");
 
+        r = gw.post("getAllClientIdCount", "[]");
+        assertThat(r.status()).as("PHP's json_encode([]) means no parameters").isEqualTo(200);
+
         r = gw.post("sendToAll", "{\"message\":\"x\"} trailing");
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("bad_json");
