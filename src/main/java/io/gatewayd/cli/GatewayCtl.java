@@ -17,12 +17,14 @@ import picocli.CommandLine.Command;
         subcommands = {
                 StartCommand.class,
                 VersionCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
         footer = {
                 "  gatewayctl start                      run in the foreground (debug mode)",
                 "  gatewayctl start --ws-port 9000       same, WebSocket clients on port 9000",
+                "  gatewayctl completion bash            print a bash completion script",
                 "",
                 "Exit status: 0 success, 1 failure, 2 usage or configuration error."})
 public final class GatewayCtl implements Runnable {

@@ -1,0 +1,74 @@
+package io.gatewayd.cli;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ManPageTest {
+    static String generated() throws Exception {
+        return ManPage.render(Files.readString(Path.of("man/gatewayctl.1.in"), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theCommittedManPageIsTheGeneratedOne() throws Exception {
+        assertThat(Files.readString(Path.of("man/gatewayctl.1"), StandardCharsets.UTF_8))
+                .as("man/gatewayctl.1 is out of date: run `mvn -q -DskipTests package && "
+                        + "cp target/man/gatewayctl.1 man/gatewayctl.1`")
+                .isEqualTo(generated());
+    }
+
+    @Test
+    void everySubcommandAndOptionAppears() throws Exception {
+        String page = generated();
+        List<CommandSpec> specs = new ArrayList<>();
+        collect(GatewayCtl.commandLine(), specs);
+        for (CommandSpec spec : specs) {
+            if (spec.usageMessage().hidden() || spec.name().equals("help")) {
+                continue;
+            }
+            assertThat(page).contains(".SS \"" + ManPage.escape(spec.qualifiedName()));
+            for (OptionSpec o : spec.options()) {
+                if (!o.hidden()) {
+                    assertThat(page).as(spec.qualifiedName() + " " + o.longestName())
+                            .contains(ManPage.escape(o.longestName()));
+                }
+            }
+        }
+        for (String section : List.of("DESCRIPTION", "FILES", "ENVIRONMENT", "SIGNALS", "\"EXIT STATUS\"",
+                "EXAMPLES", "\"SEE ALSO\"")) {
+            assertThat(page).contains(".SH " + section);
+        }
+    }
+
+    private static void collect(CommandLine cl, List<CommandSpec> out) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            out.add(sub.getCommandSpec());
+            collect(sub, out);
+        }
+    }
+
+    @Test
+    void manRendersItWithoutWarnings() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "man is not installed");
+        Process p = new ProcessBuilder("man", "--warnings", "-l", "man/gatewayctl.1")
+                .redirectErrorStream(false).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(err).as("man/groff warnings").isEmpty();
+        assertThat(out).contains("gatewayctl start");
+    }
+}
