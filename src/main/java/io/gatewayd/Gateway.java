@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -286,7 +285,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void shutdownQuietly() {
-        transport.group().shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        transport.shutdown(2);
     }
 
     /** Completes when the gateway has stopped. */

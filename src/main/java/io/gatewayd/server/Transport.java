@@ -15,10 +15,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 public final class Transport {
     private final boolean epoll;
     private final EventLoopGroup group;
+    private final EventLoopGroup controlGroup;
 
-    private Transport(boolean epoll, EventLoopGroup group) {
+    private Transport(boolean epoll, EventLoopGroup group, EventLoopGroup controlGroup) {
         this.epoll = epoll;
         this.group = group;
+        this.controlGroup = controlGroup;
     }
 
     /** @param threads 0 = one per CPU */
@@ -27,7 +29,12 @@ public final class Transport {
         IoHandlerFactory factory = useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(threadPrefix, true), factory);
-        return new Transport(useEpoll, group);
+        // The control port gets its own loop: while client loops are busy writing a broadcast, the
+        // next API request is still read and queued, so consecutive messages reach each client in
+        // one write() instead of one per message.
+        EventLoopGroup control = new MultiThreadIoEventLoopGroup(1,
+                new DefaultThreadFactory(threadPrefix + "-control", true), factory);
+        return new Transport(useEpoll, group, control);
     }
 
     public boolean isEpoll() {
@@ -40,6 +47,19 @@ public final class Transport {
 
     public EventLoopGroup group() {
         return group;
+    }
+
+    /** The event loop of the control port (HTTP API). */
+    public EventLoopGroup controlGroup() {
+        return controlGroup;
+    }
+
+    /** Shuts both groups down, waiting up to {@code timeoutSeconds} for each. */
+    public void shutdown(long timeoutSeconds) {
+        var a = group.shutdownGracefully(0, timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        var b = controlGroup.shutdownGracefully(0, timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        a.awaitUninterruptibly(timeoutSeconds + 3, java.util.concurrent.TimeUnit.SECONDS);
+        b.awaitUninterruptibly(timeoutSeconds + 3, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public Class<? extends ServerChannel> serverChannelClass() {
