@@ -72,6 +72,9 @@ public final class CronScheduler implements AutoCloseable {
     private volatile int history = 10;
     private volatile boolean stopping;
     private Thread timer;
+    /** Attempts handed to the pool and attempts finished deciding (tests wait for them to match). */
+    final java.util.concurrent.atomic.AtomicLong attemptsSubmitted = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong attemptsDone = new java.util.concurrent.atomic.AtomicLong();
 
     CronScheduler(Clock clock, JobLock sharedLock, Function<CronJobConfig, JobAction> actions, int workers,
                   RandomGenerator random) {
@@ -298,9 +301,19 @@ public final class CronScheduler implements AutoCloseable {
     }
 
     private void submit(CronJob job, Instant tick, String trigger) {
+        attemptsSubmitted.incrementAndGet();
         try {
-            workers.execute(() -> attempt(job, tick, trigger));
+            workers.execute(() -> {
+                try {
+                    attempt(job, tick, trigger);
+                } catch (RuntimeException e) {
+                    LOG.error("cron job {}: run failed to start", job.name(), e);
+                } finally {
+                    attemptsDone.incrementAndGet();
+                }
+            });
         } catch (RejectedExecutionException e) {
+            attemptsDone.incrementAndGet();
             LOG.debug("cron job {}: not started, stopping", job.name());
         }
     }
