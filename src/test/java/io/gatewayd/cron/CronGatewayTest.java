@@ -265,6 +265,15 @@ class CronGatewayTest {
     }
 
     @Test
+    void theCommentedExampleInTheShippedConfigIsValid() throws Exception {
+        String shipped = java.nio.file.Files.readString(Path.of("conf", "gatewayd.yaml"));
+        String example = shipped.substring(shipped.indexOf("\n# cron:") + 1).replaceAll("(?m)^# ?", "");
+        GatewayConfig config = new ConfigLoader(Map.of()).parse(example, "conf/gatewayd.yaml (cron example)");
+        assertThat(config.cron().jobs()).extracting(j -> j.name()).containsExactly("poll-news", "ping", "cleanup");
+        assertThat(new ConfigLoader(Map.of()).parse(shipped, "conf/gatewayd.yaml").cron().jobs()).isEmpty();
+    }
+
+    @Test
     void aBadScheduleIsAConfigErrorNamingFileLineJobAndField() {
         String yaml = """
                 cron:
