@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code gatewayctl cron list|run|pause|resume}: the running gateway's cron jobs, over the control API. */
 @Command(name = "cron",
+        mixinStandardHelpOptions = true,
         description = {"List, run, pause and resume the cron jobs of the running gateway.",
                 "Pause and resume apply to the process you talk to; with run-on: one, other processes",
                 "sharing the run directory still run the job."},
@@ -45,7 +46,8 @@ final class CronCommand implements Runnable {
         return p;
     }
 
-    @Command(name = "list", description = "List the jobs: schedule, time zone, next run, last run and result, "
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the jobs: schedule, time zone, next run, last run and result, "
             + "duration, runs/failures/skips, lock holder.")
     static final class ListJobs implements Callable<Integer> {
         @Mixin
@@ -81,7 +83,7 @@ final class CronCommand implements Runnable {
                         j.path("schedule").asText(),
                         j.path("timezone").asText(),
                         j.path("paused").asBoolean() ? "paused" : text(j.path("next_run")),
-                        text(j.path("last_run")),
+                        local(j.path("last_run"), j.path("timezone").asText()),
                         j.path("running").asInt() > 0 ? "running" : result,
                         last.isMissingNode() || last.isNull() ? "-" : last.path("duration_ms").asLong() + "ms",
                         j.path("runs").asText(),
@@ -105,12 +107,26 @@ final class CronCommand implements Runnable {
             return GatewayCtl.EXIT_OK;
         }
 
+        /** An instant as the job's zone reads it, to the second. */
+        private static String local(JsonNode n, String zone) {
+            if (n == null || n.isNull() || n.isMissingNode()) {
+                return "-";
+            }
+            try {
+                return java.time.Instant.parse(n.asText()).atZone(java.time.ZoneId.of(zone))
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toOffsetDateTime().toString();
+            } catch (RuntimeException e) {
+                return n.asText();
+            }
+        }
+
         private static String text(JsonNode n) {
             return n == null || n.isNull() || n.isMissingNode() ? "-" : n.asText();
         }
     }
 
-    @Command(name = "run", description = "Run a job now, respecting its overlap policy.")
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run a job now, respecting its overlap policy.")
     static final class Run implements Callable<Integer> {
         @Mixin
         ControlOptions control;
@@ -151,7 +167,8 @@ final class CronCommand implements Runnable {
         }
     }
 
-    @Command(name = "pause", description = "Stop scheduling a job in this process (a run going on finishes).")
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Stop scheduling a job in this process (a run going on finishes).")
     static final class Pause implements Callable<Integer> {
         @Mixin
         ControlOptions control;
@@ -171,7 +188,8 @@ final class CronCommand implements Runnable {
         }
     }
 
-    @Command(name = "resume", description = "Schedule a paused job again from now (missed runs are not made up).")
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Schedule a paused job again from now (missed runs are not made up).")
     static final class Resume implements Callable<Integer> {
         @Mixin
         ControlOptions control;

@@ -23,9 +23,9 @@ public final class CronApi {
     /** @param cron the scheduler; a supplier so the methods can be registered before it exists */
     public static void register(ApiMethods api, Supplier<CronScheduler> cron) {
         api.register("cron/list", true, "", "[{name, schedule, timezone, next_run, last_run, last_result, ...}]",
-                p -> CompletableFuture.completedFuture(cron.get().list().stream().map(CronApi::view).toList()));
+                p -> offLoop(cron, () -> cron.get().list().stream().map(CronApi::view).toList()));
         api.register("cron/history", true, "name", "[{tick, started, duration_ms, status, code, output, trigger}], "
-                + "newest first", p -> guarded(() -> cron.get().history(name(p)).stream().map(CronApi::result).toList()));
+                + "newest first", p -> offLoop(cron, () -> cron.get().history(name(p)).stream().map(CronApi::result).toList()));
         api.register("cron/run", false, "name, wait? (boolean: answer when the run ends)",
                 "{started, reason?, result?}", p -> {
                     String name = name(p);
@@ -49,9 +49,9 @@ public final class CronApi {
                     });
                 });
         api.register("cron/pause", false, "name", "{name, paused, changed}",
-                p -> guarded(() -> toggled(name(p), cron.get().pause(name(p)), true)));
+                p -> offLoop(cron, () -> toggled(name(p), cron.get().pause(name(p)), true)));
         api.register("cron/resume", false, "name", "{name, paused, changed}",
-                p -> guarded(() -> toggled(name(p), cron.get().resume(name(p)), false)));
+                p -> offLoop(cron, () -> toggled(name(p), cron.get().resume(name(p)), false)));
     }
 
     private static Map<String, Object> toggled(String name, boolean changed, boolean paused) {
@@ -74,6 +74,19 @@ public final class CronApi {
         }
     }
 
+    /** Runs on a cron worker: the handlers are called on an event loop, and these read lock files. */
+    private static <T> CompletableFuture<T> offLoop(Supplier<CronScheduler> cron, Supplier<T> s) {
+        try {
+            return CompletableFuture.supplyAsync(() -> guarded(s).join(), cron.get().workers());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new ApiException(503, "stopping", "the gateway is stopping");
+        }
+    }
+
+    private static String millis(java.time.Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+    }
+
     static Map<String, Object> view(CronScheduler.JobView v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", v.name());
@@ -83,7 +96,7 @@ public final class CronApi {
         m.put("overlap", v.overlap());
         m.put("paused", v.paused());
         m.put("next_run", v.nextRun() == null ? null : v.nextRun().toOffsetDateTime().toString());
-        m.put("last_run", v.last() == null ? null : v.last().started().toString());
+        m.put("last_run", v.last() == null ? null : millis(v.last().started()));
         m.put("last_result", v.last() == null ? null : result(v.last()));
         m.put("runs", v.runs());
         m.put("failures", v.failures());
@@ -97,8 +110,8 @@ public final class CronApi {
 
     static Map<String, Object> result(JobResult r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tick", r.tick() == null ? null : r.tick().toString());
-        m.put("started", r.started().toString());
+        m.put("tick", r.tick() == null ? null : millis(r.tick()));
+        m.put("started", millis(r.started()));
         m.put("duration_ms", r.durationMs());
         m.put("status", r.status().label());
         m.put("code", r.code());

@@ -127,6 +127,10 @@ public final class CronScheduler implements AutoCloseable {
         return "pid " + ProcessHandle.current().pid() + " on " + host;
     }
 
+    java.util.concurrent.Executor workers() {
+        return workers;
+    }
+
     /** The timers API (Workerman's Timer::add/del) on this scheduler's worker pool. */
     public Timers timers() {
         return timers;
