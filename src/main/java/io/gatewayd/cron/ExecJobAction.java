@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -59,16 +58,19 @@ final class ExecJobAction implements JobAction {
             pb.environment().putAll(config.env());
             pb.redirectErrorStream(true);
             pb.redirectOutput(out.toFile());
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null").exists() ? new File("/dev/null")
-                    : out.toFile()));
             p = pb.start();
         } catch (IOException | RuntimeException e) {
             deleteQuietly(out);
             return CompletableFuture.completedFuture(Outcome.failed(null, "cannot run " + config.command().get(0)
                     + ": " + e.getMessage()));
         }
+        try {
+            p.getOutputStream().close(); // no input: the command reads EOF
+        } catch (IOException ignored) {
+            // the process may already have exited
+        }
         AtomicReference<JobResult.Status> stoppedAs = new AtomicReference<>();
-        CompletableFuture.delayedExecutor(config.timeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        var timeout = Delays.after(config.timeout(), () -> {
             if (p.isAlive() && stoppedAs.compareAndSet(null, JobResult.Status.TIMEOUT)) {
                 kill(p);
             }
@@ -79,6 +81,7 @@ final class ExecJobAction implements JobAction {
             }
         });
         return p.onExit().thenCompose(done -> {
+            timeout.cancel(false);
             String output = readHead(out);
             deleteQuietly(out);
             int exit = done.exitValue();
@@ -108,7 +111,7 @@ final class ExecJobAction implements JobAction {
         var tree = p.descendants().toList();
         tree.forEach(ProcessHandle::destroy);
         p.destroy();
-        CompletableFuture.delayedExecutor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        Delays.after(KILL_GRACE, () -> {
             tree.forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         });

@@ -16,9 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link JobLock} for the gatewayd processes of one host that share a run directory. Per job,
@@ -111,7 +109,7 @@ final class FileJobLock implements JobLock {
             write(ch, self + " since " + Instant.now() + "\n");
             FileLease lease = new FileLease(run, job, ch, lock, self);
             HELD.put(run, lease);
-            CompletableFuture.delayedExecutor(lockAtMostFor.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            lease.expiry = Delays.after(lockAtMostFor, () -> {
                 if (lease.releaseIfHeld()) {
                     LOG.warn("cron job {}: run lease released after lock-at-most-for {} while the run goes on; "
                             + "another process may start the job", job, lockAtMostFor);
@@ -188,6 +186,7 @@ final class FileJobLock implements JobLock {
         private final FileLock lock;
         private final String holder;
         private boolean released; // guarded by HELD
+        volatile java.util.concurrent.ScheduledFuture<?> expiry;
 
         FileLease(Path run, String job, FileChannel channel, FileLock lock, String holder) {
             this.run = run;
@@ -209,6 +208,9 @@ final class FileJobLock implements JobLock {
                 }
                 released = true;
                 HELD.remove(run, this);
+                if (expiry != null) {
+                    expiry.cancel(false);
+                }
                 try {
                     lock.release();
                     channel.close();
