@@ -5,6 +5,9 @@ import io.gatewayd.api.ControlServer;
 import io.gatewayd.api.StatusReport;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.ListenerConfig;
+import io.gatewayd.cron.CronApi;
+import io.gatewayd.cron.CronScheduler;
+import io.gatewayd.cron.Timers;
 import io.gatewayd.delivery.CloseCodes;
 import io.gatewayd.delivery.Outbound;
 import io.gatewayd.metrics.GatewayStats;
@@ -23,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, Supplier<Object>> statusSections = new LinkedHashMap<>();
     private ClientSessions sessions;
     private ClientIds clientIds;
+    private CronScheduler cron;
     private volatile State state = State.STARTING;
 
     /** Starts a gateway with default options. */
@@ -132,6 +137,9 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         heartbeat.apply(config.heartbeat());
+        cron = CronScheduler.start(config.cron(), cronLockDir(config), router);
+        CronApi.register(api, () -> cron);
+        statusSections.put("cron", cron::summary);
         state = State.RUNNING;
         LOG.info("gatewayd {} started ({} transport{}): clients on {}, control on {}", Version.get(),
                 transport.name(), transport.isEpoll() ? "" : ", native epoll unavailable: "
@@ -149,6 +157,21 @@ public final class Gateway implements AutoCloseable {
 
     public Router router() {
         return router;
+    }
+
+    /** The cron jobs of the config's {@code cron:} section. */
+    public CronScheduler cron() {
+        return cron;
+    }
+
+    /** Workerman-style timers for embedding code: {@code timers().add(interval, task, persistent)}. */
+    public Timers timers() {
+        return cron.timers();
+    }
+
+    /** run-on: one lock files: {@code <paths.run-dir>/cron}, relative to gatewayd.home (else the working dir). */
+    private static Path cronLockDir(GatewayConfig config) {
+        return config.paths().runDir(Path.of(System.getProperty("gatewayd.home", ""))).resolve("cron");
     }
 
     public Registry registry() {
@@ -237,6 +260,7 @@ public final class Gateway implements AutoCloseable {
         live.set(next);
         control.update(next.control());
         heartbeat.apply(next.heartbeat());
+        cron.apply(next.cron());
         for (ClientListener running : listeners) {
             if (!next.listeners().contains(running.config())) {
                 running.close();
@@ -264,6 +288,7 @@ public final class Gateway implements AutoCloseable {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         listeners.forEach(ClientListener::close);
+        cron.stop(remaining(deadline)); // running jobs may still push to clients
         control.stop(remaining(deadline));
         heartbeat.stop();
         List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();

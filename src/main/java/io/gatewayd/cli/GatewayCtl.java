@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 "GatewayWorker-compatible push API on an HTTP control port."},
         subcommands = {
                 StartCommand.class,
+                CronCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
                 CommandLine.HelpCommand.class

@@ -18,7 +18,8 @@ public record GatewayConfig(NodeConfig node,
                             HeartbeatConfig heartbeat,
                             OutboundConfig outbound,
                             ControlConfig control,
-                            PathsConfig paths) {
+                            PathsConfig paths,
+                            CronConfig cron) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -33,6 +34,7 @@ public record GatewayConfig(NodeConfig node,
         outbound = outbound == null ? OutboundConfig.defaults() : outbound;
         control = control == null ? ControlConfig.defaults() : control;
         paths = paths == null ? PathsConfig.defaults() : paths;
+        cron = cron == null ? CronConfig.defaults() : cron;
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
@@ -81,6 +83,10 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.paths = v);
     }
 
+    public GatewayConfig withCron(CronConfig v) {
+        return edit(e -> e.cron = v);
+    }
+
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
     public GatewayConfig withWebSocketPort(int port) {
         List<ListenerConfig> copy = new ArrayList<>(listeners);
@@ -110,6 +116,7 @@ public record GatewayConfig(NodeConfig node,
         OutboundConfig outbound;
         ControlConfig control;
         PathsConfig paths;
+        CronConfig cron;
 
         Edit() {
         }
@@ -123,10 +130,12 @@ public record GatewayConfig(NodeConfig node,
             outbound = c.outbound;
             control = c.control;
             paths = c.paths;
+            cron = c.cron;
         }
 
         GatewayConfig build() {
-            return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths);
+            return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
+                    cron);
         }
     }
 }

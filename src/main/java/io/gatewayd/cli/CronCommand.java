@@ -1,0 +1,211 @@
+package io.gatewayd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gatewayctl cron list|run|pause|resume}: the running gateway's cron jobs, over the control API. */
+@Command(name = "cron",
+        mixinStandardHelpOptions = true,
+        description = {"List, run, pause and resume the cron jobs of the running gateway.",
+                "Pause and resume apply to the process you talk to; with run-on: one, other processes",
+                "sharing the run directory still run the job."},
+        subcommands = {CronCommand.ListJobs.class, CronCommand.Run.class, CronCommand.Pause.class,
+                CronCommand.Resume.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  gatewayctl cron list                  name, schedule, next and last run, counters",
+                "  gatewayctl cron run report --wait     run the job now and print its result",
+                "  gatewayctl cron pause report"})
+final class CronCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    private static ObjectNode params(String name) {
+        ObjectNode p = JSON.createObjectNode();
+        if (name != null) {
+            p.put("name", name);
+        }
+        return p;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the jobs: schedule, time zone, next run, last run and result, "
+            + "duration, runs/failures/skips, lock holder.")
+    static final class ListJobs implements Callable<Integer> {
+        @Mixin
+        ControlOptions control;
+
+        @Option(names = "--json", description = "Print the JSON the control API returns.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode jobs = control.client(Installation.current()).call("cron/list", params(null));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(jobs));
+                return GatewayCtl.EXIT_OK;
+            }
+            if (jobs.isEmpty()) {
+                out.println("no cron jobs (add them under cron: in the config and run gatewayctl reload)");
+                return GatewayCtl.EXIT_OK;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"NAME", "SCHEDULE", "TIMEZONE", "NEXT RUN", "LAST RUN", "RESULT", "DURATION",
+                    "RUNS", "FAILS", "SKIPS", "LOCK HOLDER"});
+            for (JsonNode j : jobs) {
+                JsonNode last = j.path("last_result");
+                String result = last.isMissingNode() || last.isNull() ? "-" : last.path("status").asText()
+                        + (last.path("code").isNull() ? "" : " (" + last.path("code").asText() + ")");
+                rows.add(new String[] {
+                        j.path("name").asText(),
+                        j.path("schedule").asText(),
+                        j.path("timezone").asText(),
+                        j.path("paused").asBoolean() ? "paused" : text(j.path("next_run")),
+                        local(j.path("last_run"), j.path("timezone").asText()),
+                        j.path("running").asInt() > 0 ? "running" : result,
+                        last.isMissingNode() || last.isNull() ? "-" : last.path("duration_ms").asLong() + "ms",
+                        j.path("runs").asText(),
+                        j.path("failures").asText(),
+                        j.path("skips").asText(),
+                        text(j.path("lock_holder"))});
+            }
+            int[] width = new int[rows.get(0).length];
+            for (String[] r : rows) {
+                for (int i = 0; i < r.length; i++) {
+                    width[i] = Math.max(width[i], r[i].length());
+                }
+            }
+            for (String[] r : rows) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < r.length; i++) {
+                    sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
+                }
+                out.println(sb.toString().stripTrailing());
+            }
+            return GatewayCtl.EXIT_OK;
+        }
+
+        /** An instant as the job's zone reads it, to the second. */
+        private static String local(JsonNode n, String zone) {
+            if (n == null || n.isNull() || n.isMissingNode()) {
+                return "-";
+            }
+            try {
+                return java.time.Instant.parse(n.asText()).atZone(java.time.ZoneId.of(zone))
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toOffsetDateTime().toString();
+            } catch (RuntimeException e) {
+                return n.asText();
+            }
+        }
+
+        private static String text(JsonNode n) {
+            return n == null || n.isNull() || n.isMissingNode() ? "-" : n.asText();
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run a job now, respecting its overlap policy.")
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        ControlOptions control;
+
+        @Parameters(paramLabel = "NAME", description = "The job.")
+        String name;
+
+        @Option(names = "--wait", description = "Wait for the run to end and print its result "
+                + "(exit 1 unless it succeeded).")
+        boolean await;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ObjectNode p = params(name);
+            p.put("wait", await);
+            JsonNode r = control.client(Installation.current()).call("cron/run", p);
+            PrintWriter out = spec.commandLine().getOut();
+            if (!r.path("started").asBoolean()) {
+                throw new CliException(GatewayCtl.EXIT_FAILURE, "cron job " + name + " not started: "
+                        + r.path("reason").asText());
+            }
+            if (!await) {
+                out.println("cron job " + name + " started");
+                return GatewayCtl.EXIT_OK;
+            }
+            JsonNode res = r.path("result");
+            String status = res.path("status").asText();
+            out.println("cron job " + name + ": " + status + " in " + res.path("duration_ms").asLong() + " ms"
+                    + (res.path("code").isNull() ? "" : " (code " + res.path("code").asText() + ")"));
+            String output = res.path("output").asText("");
+            if (!output.isEmpty()) {
+                out.println(output.stripTrailing());
+            }
+            return status.equals("ok") ? GatewayCtl.EXIT_OK : GatewayCtl.EXIT_FAILURE;
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Stop scheduling a job in this process (a run going on finishes).")
+    static final class Pause implements Callable<Integer> {
+        @Mixin
+        ControlOptions control;
+
+        @Parameters(paramLabel = "NAME", description = "The job.")
+        String name;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            JsonNode r = control.client(Installation.current()).call("cron/pause", params(name));
+            spec.commandLine().getOut().println(r.path("changed").asBoolean() ? "cron job " + name + " paused"
+                    : "cron job " + name + " was already paused");
+            return GatewayCtl.EXIT_OK;
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Schedule a paused job again from now (missed runs are not made up).")
+    static final class Resume implements Callable<Integer> {
+        @Mixin
+        ControlOptions control;
+
+        @Parameters(paramLabel = "NAME", description = "The job.")
+        String name;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            JsonNode r = control.client(Installation.current()).call("cron/resume", params(name));
+            spec.commandLine().getOut().println(r.path("changed").asBoolean() ? "cron job " + name + " resumed"
+                    : "cron job " + name + " was not paused");
+            return GatewayCtl.EXIT_OK;
+        }
+    }
+}

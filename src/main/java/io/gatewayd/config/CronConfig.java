@@ -1,0 +1,58 @@
+package io.gatewayd.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code cron:} section: scheduled jobs run beside the gateway. Written either as a list of
+ * jobs, or as a mapping when the pool size or history length needs changing:
+ *
+ * <pre>
+ * cron:
+ *   workers: 4
+ *   history: 10
+ *   jobs:
+ *     - name: ...
+ * </pre>
+ *
+ * @param workers threads that start and finish job runs (never event loop threads); http and
+ *                exec runs wait without holding one, timers API callbacks hold one while they run
+ * @param history results kept per job (status, duration, exit code or HTTP status, output head)
+ * @param jobs    the jobs; names are unique
+ */
+public record CronConfig(Integer workers, Integer history, List<CronJobConfig> jobs) {
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    public CronConfig {
+        if (workers == null) {
+            workers = 4;
+        }
+        ConfigProblem.require(workers >= 1 && workers <= 256, "workers", "must be between 1 and 256, got " + workers);
+        if (history == null) {
+            history = 10;
+        }
+        ConfigProblem.require(history >= 1 && history <= 1000, "history", "must be between 1 and 1000, got " + history);
+        jobs = jobs == null ? List.of() : List.copyOf(jobs);
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            ConfigProblem.require(names.add(jobs.get(i).name()), "jobs[" + i + "].name",
+                    "\"" + jobs.get(i).name() + "\" is used by an earlier job; job names must be unique");
+        }
+    }
+
+    /** The list form: {@code cron: [ {name: ...}, ... ]}. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static CronConfig ofJobs(List<CronJobConfig> jobs) {
+        return new CronConfig(null, null, jobs);
+    }
+
+    public static CronConfig defaults() {
+        return new CronConfig(null, null, null);
+    }
+
+    public CronJobConfig job(String name) {
+        return jobs.stream().filter(j -> j.name().equals(name)).findFirst().orElse(null);
+    }
+}

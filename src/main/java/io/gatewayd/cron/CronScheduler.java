@@ -1,0 +1,643 @@
+package io.gatewayd.cron;
+
+import io.gatewayd.config.CronConfig;
+import io.gatewayd.config.CronJobConfig;
+import io.gatewayd.config.CronJobConfig.Overlap;
+import io.gatewayd.config.CronJobConfig.RunOn;
+import io.gatewayd.routing.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs the {@code cron:} jobs of one gateway process.
+ *
+ * <p>One timer thread decides when ticks are due, against an injectable {@link Clock}; a bounded
+ * worker pool claims and starts runs (never an event loop). Actions are asynchronous, so a slow
+ * backend or command holds no thread and delays neither pushes nor other jobs.
+ *
+ * <p>Per tick: if the tick is more than {@code misfire-grace} late (the process was paused or
+ * busy), it is a misfire and is skipped or run once ({@code misfire}); missed ticks are coalesced,
+ * never run as a burst. Then the overlap policy applies to a run still going in this process;
+ * then, for {@code run-on: one}, the {@link JobLock} decides whether this process runs the tick.
+ */
+public final class CronScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("gatewayd.cron");
+    /** How long overlap: replace waits for the cancelled run to end. */
+    static final Duration REPLACE_WAIT = Duration.ofSeconds(10);
+    /** The timer re-reads the clock at least this often (wall-clock changes). */
+    private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int MAX_COALESCE = 100_000;
+
+    private final Clock clock;
+    private final JobLock sharedLock;
+    private final Function<CronJobConfig, JobAction> actions;
+    private final RandomGenerator random;
+    private final ThreadPoolExecutor workers;
+    private final Timers timers;
+    private final Map<String, CronJob> jobs = new LinkedHashMap<>(); // guarded by this
+    /** Every run going on, including runs of removed jobs (stop waits for them). */
+    private final Set<CronJob.Run> active = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock wakeLock = new ReentrantLock();
+    private final Condition wake = wakeLock.newCondition();
+    private boolean wakeRequested; // guarded by wakeLock
+    private volatile int history = 10;
+    private volatile boolean stopping;
+    private Thread timer;
+    /** Attempts handed to the pool and attempts finished deciding (tests wait for them to match). */
+    final java.util.concurrent.atomic.AtomicLong attemptsSubmitted = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong attemptsDone = new java.util.concurrent.atomic.AtomicLong();
+
+    CronScheduler(Clock clock, JobLock sharedLock, Function<CronJobConfig, JobAction> actions, int workers,
+                  RandomGenerator random) {
+        this.clock = clock;
+        this.sharedLock = sharedLock;
+        this.actions = actions;
+        this.random = random;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "gatewayd-cron-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.workers.allowCoreThreadTimeOut(true);
+        this.timers = new Timers(this.workers);
+    }
+
+    /**
+     * Starts the jobs of {@code config} on the system clock.
+     *
+     * @param lockDir where {@code run-on: one} lock files go (shared by the processes of a host)
+     * @param router  where pushes go
+     */
+    public static CronScheduler start(CronConfig config, Path lockDir, Router router) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        Function<CronJobConfig, JobAction> actions = c -> {
+            if (c.http() != null) {
+                return new HttpJobAction(http, router, c.http());
+            }
+            if (c.push() != null) {
+                return new PushJobAction(router, c.push());
+            }
+            return new ExecJobAction(router, c.exec());
+        };
+        CronScheduler s = new CronScheduler(Clock.systemUTC(), new FileJobLock(lockDir, selfDescription()), actions,
+                config.workers(), RandomGenerator.getDefault());
+        s.apply(config);
+        s.startTimer();
+        return s;
+    }
+
+    private static String selfDescription() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return "pid " + ProcessHandle.current().pid() + " on " + host;
+    }
+
+    java.util.concurrent.Executor workers() {
+        return workers;
+    }
+
+    /** The timers API (Workerman's Timer::add/del) on this scheduler's worker pool. */
+    public Timers timers() {
+        return timers;
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    /**
+     * Applies a (re)loaded config: added jobs start, removed jobs stop (a run going on finishes),
+     * changed jobs reschedule from now; unchanged jobs keep their schedule and state. Counters,
+     * results and a runtime pause survive a change too (unless {@code paused} itself changed).
+     */
+    public synchronized void apply(CronConfig config) {
+        if (stopping) {
+            return;
+        }
+        int size = config.workers();
+        if (size != workers.getMaximumPoolSize()) {
+            if (size > workers.getMaximumPoolSize()) {
+                workers.setMaximumPoolSize(size);
+                workers.setCorePoolSize(size);
+            } else {
+                workers.setCorePoolSize(size);
+                workers.setMaximumPoolSize(size);
+            }
+        }
+        history = config.history();
+        Instant now = clock.instant();
+        Map<String, CronJob> next = new LinkedHashMap<>();
+        for (CronJobConfig c : config.jobs()) {
+            CronJob old = jobs.get(c.name());
+            if (old != null && old.config.equals(c)) {
+                next.put(c.name(), old);
+                continue;
+            }
+            CronJob.State state;
+            if (old == null) {
+                state = new CronJob.State(c.paused());
+            } else {
+                state = old.state;
+                if (old.config.paused() != c.paused()) {
+                    state.paused = c.paused();
+                }
+                old.removed = true;
+            }
+            CronJob job = new CronJob(c, actions.apply(c), state);
+            scheduleNext(job, now);
+            next.put(c.name(), job);
+            LOG.info("cron job {} {}: {}{}, next run {}", c.name(), old == null ? "added" : "changed",
+                    c.scheduleText(), c.timezone() == null ? "" : " (" + c.timezone() + ")",
+                    state.paused ? "(paused)" : format(job, job.nextTick));
+        }
+        for (CronJob old : jobs.values()) {
+            if (!next.containsKey(old.name())) {
+                old.removed = true;
+                LOG.info("cron job {} removed{}", old.name(),
+                        old.state.running.isEmpty() ? "" : "; its run going on finishes");
+            }
+        }
+        jobs.clear();
+        jobs.putAll(next);
+        wakeTimer();
+    }
+
+    private void scheduleNext(CronJob job, Instant after) {
+        job.nextTick = job.next(after);
+        long jitter = job.config.jitter().toMillis();
+        job.fireAt = job.nextTick == null ? null
+                : jitter > 0 ? job.nextTick.plusMillis(random.nextLong(jitter + 1)) : job.nextTick;
+    }
+
+    // ---------------------------------------------------------------- timing
+
+    void startTimer() {
+        Thread t = new Thread(this::timerLoop, "gatewayd-cron-timer");
+        t.setDaemon(true);
+        timer = t;
+        t.start();
+    }
+
+    private void timerLoop() {
+        while (!stopping) {
+            Instant wakeAt;
+            try {
+                wakeAt = runDue();
+            } catch (RuntimeException e) {
+                LOG.error("cron timer error", e);
+                wakeAt = null;
+            }
+            long nanos = wakeAt == null ? MAX_SLEEP_NANOS
+                    : Math.min(MAX_SLEEP_NANOS, Duration.between(clock.instant(), wakeAt).toNanos());
+            if (nanos > 0) {
+                wakeLock.lock();
+                try {
+                    if (!wakeRequested && !stopping) {
+                        wake.awaitNanos(nanos);
+                    }
+                    wakeRequested = false;
+                } catch (InterruptedException e) {
+                    return;
+                } finally {
+                    wakeLock.unlock();
+                }
+            }
+        }
+    }
+
+    private void wakeTimer() {
+        wakeLock.lock();
+        try {
+            wakeRequested = true;
+            wake.signalAll();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    /**
+     * Fires every job whose time has come (at {@link Clock#instant()}) and returns when the next
+     * one is due (null: none). The timer thread calls this; tests with a fixed clock call it
+     * directly.
+     */
+    synchronized Instant runDue() {
+        Instant now = clock.instant();
+        Instant earliest = null;
+        for (CronJob job : jobs.values()) {
+            if (job.state.paused || job.fireAt == null) {
+                continue;
+            }
+            if (!job.fireAt.isAfter(now)) {
+                fire(job, now);
+            }
+            if (job.fireAt != null && (earliest == null || job.fireAt.isBefore(earliest))) {
+                earliest = job.fireAt;
+            }
+        }
+        return earliest;
+    }
+
+    private void fire(CronJob job, Instant now) {
+        CronJobConfig c = job.config;
+        Instant tick = job.nextTick;
+        // Coalesce: after a pause only the latest due tick may run, never a burst of catch-ups.
+        Instant latest = tick;
+        int missed = 0;
+        for (Instant n = job.next(latest); n != null && !n.isAfter(now) && missed < MAX_COALESCE; n = job.next(latest)) {
+            latest = n;
+            missed++;
+        }
+        long lateMs = latest.equals(tick) ? Duration.between(job.fireAt, now).toMillis()
+                : Duration.between(latest, now).toMillis();
+        boolean onTime = lateMs <= c.misfireGrace().toMillis() && missed < MAX_COALESCE;
+        if (missed > 0) {
+            job.state.misfires.addAndGet(missed);
+            LOG.warn("cron job {}: {} tick{} missed (the process was paused or busy)", c.name(), missed,
+                    missed == 1 ? "" : "s");
+        }
+        if (onTime) {
+            submit(job, latest, "schedule");
+        } else {
+            job.state.misfires.incrementAndGet();
+            if (c.misfire() == CronJobConfig.Misfire.RUN_ONCE) {
+                LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
+                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
+                submit(job, latest, "misfire");
+            } else {
+                LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
+                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
+            }
+        }
+        scheduleNext(job, now.isAfter(latest) ? now : latest);
+    }
+
+    private void submit(CronJob job, Instant tick, String trigger) {
+        attemptsSubmitted.incrementAndGet();
+        try {
+            workers.execute(() -> {
+                try {
+                    attempt(job, tick, trigger);
+                } catch (RuntimeException e) {
+                    LOG.error("cron job {}: run failed to start", job.name(), e);
+                } finally {
+                    attemptsDone.incrementAndGet();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            attemptsDone.incrementAndGet();
+            LOG.debug("cron job {}: not started, stopping", job.name());
+        }
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    /** Whether a run started: if so {@code result} completes when it ends, else {@code reason} says why not. */
+    public record Started(boolean started, String reason, CompletableFuture<JobResult> result) {
+        static Started no(String reason) {
+            return new Started(false, reason, null);
+        }
+    }
+
+    /** Claims and starts one run of {@code job} for {@code tick} (null: manual). On a worker thread. */
+    Started attempt(CronJob job, Instant tick, String trigger) {
+        CronJobConfig c = job.config;
+        CronJob.State st = job.state;
+        CronJob.Run run;
+        JobLock.Claim claim;
+        synchronized (st) {
+            if (stopping) {
+                return Started.no("the gateway is stopping");
+            }
+            if (c.overlap() != Overlap.ALLOW && !st.running.isEmpty()) {
+                CronJob.Run current = st.running.iterator().next();
+                if (c.overlap() == Overlap.FORBID) {
+                    if (tick != null && c.runOn() == RunOn.ONE) {
+                        // decide the tick for every process: it is skipped, not left for another
+                        JobLock.Claim decided = claimOrNull(job, tick, false);
+                        if (decided != null && decided.outcome() == JobLock.Outcome.DONE_ELSEWHERE) {
+                            st.elsewhere.incrementAndGet();
+                            return Started.no("this tick ran in another process");
+                        }
+                    }
+                    st.skips.incrementAndGet();
+                    LOG.info("cron job {}: {} skipped: the run started {} is still going (overlap: forbid)",
+                            c.name(), tick == null ? "manual run" : format(job, tick), current.started);
+                    return Started.no("the run started " + current.started + " is still going (overlap: forbid)");
+                }
+                List<CronJob.Run> old = List.copyOf(st.running);
+                LOG.info("cron job {}: cancelling the run started {} (overlap: replace)", c.name(), current.started);
+                old.forEach(CronJob.Run::cancel);
+                if (!awaitAll(old, REPLACE_WAIT)) {
+                    st.skips.incrementAndGet();
+                    LOG.warn("cron job {}: the cancelled run did not end within {} s; {} skipped", c.name(),
+                            REPLACE_WAIT.toSeconds(), tick == null ? "manual run" : format(job, tick));
+                    return Started.no("the cancelled run did not end within " + REPLACE_WAIT.toSeconds() + " s");
+                }
+            }
+            claim = claimOrNull(job, tick, c.overlap() != Overlap.ALLOW);
+            if (claim == null) {
+                return Started.no("the lock failed; see the gateway log");
+            }
+            if (claim.outcome() == JobLock.Outcome.DONE_ELSEWHERE) {
+                st.elsewhere.incrementAndGet();
+                LOG.debug("cron job {}: {} ran in another process", c.name(), format(job, tick));
+                return Started.no("this tick ran in another process");
+            }
+            if (claim.outcome() == JobLock.Outcome.BUSY) {
+                st.elsewhere.incrementAndGet();
+                LOG.debug("cron job {}: {} left to {}, which is running the job", c.name(),
+                        tick == null ? "manual run" : format(job, tick), claim.holder());
+                return Started.no("running in " + (claim.holder() == null ? "another process" : claim.holder()));
+            }
+            Instant started = clock.instant();
+            run = new CronJob.Run(tick, started, trigger,
+                    new JobAction.RunContext(c.name(), tick != null ? tick : started, job.zone));
+            st.running.add(run);
+            active.add(run);
+        }
+        CompletableFuture<JobAction.Outcome> f;
+        try {
+            f = job.action.start(run.ctx);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        JobLock.Lease lease = claim.lease();
+        f.whenComplete((o, err) -> finish(job, run, lease, o, err));
+        return new Started(true, null, run.done);
+    }
+
+    private JobLock.Claim claimOrNull(CronJob job, Instant tick, boolean exclusive) {
+        CronJobConfig c = job.config;
+        JobLock lock = c.runOn() == RunOn.ONE ? sharedLock : JobLock.none();
+        try {
+            return lock.claim(c.name(), tick, exclusive, c.lockAtMostFor(), c.lockAtLeastFor());
+        } catch (RuntimeException e) {
+            LOG.error("cron job {}: cannot take its lock, run skipped: {}", c.name(), e.getMessage());
+            job.state.record(new JobResult(tick, clock.instant(), 0, JobResult.Status.FAILED, null,
+                    "lock failed: " + e.getMessage(), tick == null ? "manual" : "schedule"), history);
+            return null;
+        }
+    }
+
+    private void finish(CronJob job, CronJob.Run run, JobLock.Lease lease, JobAction.Outcome o, Throwable err) {
+        try {
+            if (lease != null) {
+                lease.release();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cron job {}: releasing its lock: {}", job.name(), e.toString());
+        }
+        if (err != null) {
+            Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (t instanceof CancellationException || run.ctx.isCancelled()) {
+                o = new JobAction.Outcome(JobResult.Status.CANCELLED, null, "cancelled");
+            } else {
+                LOG.warn("cron job {} failed", job.name(), t);
+                o = JobAction.Outcome.failed(null, t.toString());
+            }
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startNanos);
+        JobResult r = new JobResult(run.tick, run.started, ms, o.status(), o.code(), JobResult.head(o.output()),
+                run.trigger);
+        job.state.record(r, history);
+        job.state.running.remove(run);
+        active.remove(run);
+        if (r.status() == JobResult.Status.OK) {
+            LOG.debug("cron job {} ok in {} ms{}", job.name(), ms, r.code() == null ? "" : " (" + r.code() + ")");
+        } else {
+            LOG.warn("cron job {} {} after {} ms{}: {}", job.name(), r.status().label(), ms,
+                    r.code() == null ? "" : " (code " + r.code() + ")", oneLine(r.output()));
+        }
+        run.done.complete(r);
+    }
+
+    private static boolean awaitAll(Collection<CronJob.Run> runs, Duration timeout) {
+        try {
+            CompletableFuture.allOf(runs.stream().map(r -> r.done).toArray(CompletableFuture[]::new))
+                    .get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return true; // done futures never fail
+        }
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /** Runs a job now, respecting its overlap policy (and, for run-on: one, a run in another process). */
+    public CompletableFuture<Started> runNow(String name) {
+        CronJob job = job(name);
+        CompletableFuture<Started> f = new CompletableFuture<>();
+        try {
+            workers.execute(() -> {
+                try {
+                    f.complete(attempt(job, null, "manual"));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.complete(Started.no("the gateway is stopping"));
+        }
+        return f;
+    }
+
+    /** Stops scheduling a job in this process (a run going on finishes); false if already paused. */
+    public synchronized boolean pause(String name) {
+        CronJob job = job(name);
+        if (job.state.paused) {
+            return false;
+        }
+        job.state.paused = true;
+        LOG.info("cron job {} paused", name);
+        return true;
+    }
+
+    /** Schedules a paused job again from now (missed ticks are not run); false if it was not paused. */
+    public synchronized boolean resume(String name) {
+        CronJob job = job(name);
+        if (!job.state.paused) {
+            return false;
+        }
+        job.state.paused = false;
+        scheduleNext(job, clock.instant());
+        LOG.info("cron job {} resumed, next run {}", name, format(job, job.nextTick));
+        wakeTimer();
+        return true;
+    }
+
+    /** The last results of a job, newest first. */
+    public List<JobResult> history(String name) {
+        return job(name).state.history();
+    }
+
+    public synchronized List<String> names() {
+        return new ArrayList<>(jobs.keySet());
+    }
+
+    private synchronized CronJob job(String name) {
+        CronJob job = jobs.get(name);
+        if (job == null) {
+            throw new NoSuchElementException("no cron job \"" + name + "\"; jobs: "
+                    + (jobs.isEmpty() ? "none" : String.join(", ", jobs.keySet())));
+        }
+        return job;
+    }
+
+    /** A job as {@code cron list} shows it. */
+    public record JobView(String name, String schedule, String timezone, String runOn, String overlap, boolean paused,
+                          ZonedDateTime nextRun, JobResult last, long runs, long failures, long skips, long misfires,
+                          long elsewhere, int running, String lockHolder) {
+    }
+
+    public List<JobView> list() {
+        List<CronJob> all;
+        synchronized (this) {
+            all = new ArrayList<>(jobs.values());
+        }
+        List<JobView> out = new ArrayList<>();
+        for (CronJob j : all) {
+            CronJobConfig c = j.config;
+            CronJob.State s = j.state;
+            Instant next;
+            synchronized (this) {
+                next = j.nextTick;
+            }
+            String holder = c.runOn() == RunOn.ONE ? sharedLock.holder(c.name()) : null;
+            out.add(new JobView(c.name(), c.scheduleText(), j.zone.getId(), c.runOn().configName(),
+                    c.overlap().configName(), s.paused, s.paused || next == null ? null : next.atZone(j.zone),
+                    s.last(), s.runs.get(), s.failures.get(), s.skips.get(), s.misfires.get(), s.elsewhere.get(),
+                    s.running.size(), holder));
+        }
+        return out;
+    }
+
+    /** The cron section of /api/status. */
+    public Map<String, Object> summary() {
+        List<CronJob> all;
+        synchronized (this) {
+            all = new ArrayList<>(jobs.values());
+        }
+        long runs = 0;
+        long failures = 0;
+        long skips = 0;
+        long misfires = 0;
+        int paused = 0;
+        CronJob soonest = null;
+        for (CronJob j : all) {
+            runs += j.state.runs.get();
+            failures += j.state.failures.get();
+            skips += j.state.skips.get();
+            misfires += j.state.misfires.get();
+            if (j.state.paused) {
+                paused++;
+            } else if (j.nextTick != null && (soonest == null || j.nextTick.isBefore(soonest.nextTick))) {
+                soonest = j;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jobs", all.size());
+        m.put("paused", paused);
+        m.put("running", active.size());
+        m.put("runs", runs);
+        m.put("failures", failures);
+        m.put("skips", skips);
+        m.put("misfires", misfires);
+        m.put("next_job", soonest == null ? null : soonest.name());
+        m.put("next_run", soonest == null ? null : soonest.nextTick.atZone(soonest.zone).toOffsetDateTime().toString());
+        m.put("timers", timers.count());
+        return m;
+    }
+
+    // ---------------------------------------------------------------- stop
+
+    /**
+     * Stops scheduling, waits up to {@code timeout} for the runs going on, then cancels what is
+     * left (and waits up to 2 s more for it to end).
+     */
+    public void stop(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        wakeTimer();
+        timers.shutdown();
+        if (timer != null) {
+            try {
+                timer.join(Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<CronJob.Run> going = List.copyOf(active);
+        if (!going.isEmpty()) {
+            LOG.info("waiting for {} cron job run{} to finish", going.size(), going.size() == 1 ? "" : "s");
+            if (!awaitAll(going, Duration.ofNanos(deadline - System.nanoTime()))) {
+                List<CronJob.Run> left = List.copyOf(active);
+                LOG.warn("cancelling {} cron job run{} still going at the stop timeout", left.size(),
+                        left.size() == 1 ? "" : "s");
+                left.forEach(CronJob.Run::cancel);
+                awaitAll(left, Duration.ofSeconds(2));
+            }
+        }
+        workers.shutdown();
+        sharedLock.close();
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    private static String format(CronJob job, Instant t) {
+        return t == null ? "never" : t.atZone(job.zone).toOffsetDateTime().toString();
+    }
+
+    private static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String t = s.replaceAll("\\s+", " ").trim();
+        return t.length() > 200 ? t.substring(0, 200) + "..." : t;
+    }
+}

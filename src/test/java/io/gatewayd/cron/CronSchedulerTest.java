@@ -1,0 +1,434 @@
+package io.gatewayd.cron;
+
+import io.gatewayd.config.ConfigLoader;
+import io.gatewayd.config.CronConfig;
+import io.gatewayd.config.CronJobConfig;
+import io.gatewayd.testing.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The scheduler against a clock the test moves: every decision is deterministic. */
+class CronSchedulerTest {
+    private static final Instant T0 = Instant.parse("2024-01-01T00:00:00.500Z");
+
+    @TempDir
+    Path runDir;
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final Map<String, TestAction> actions = new ConcurrentHashMap<>();
+    private final List<CronScheduler> started = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(s -> s.stop(Duration.ofMillis(100))); // open test runs are cancelled
+    }
+
+    static CronConfig cron(String jobsYaml) {
+        return new ConfigLoader(Map.of()).parse("cron:\n" + jobsYaml.stripIndent().indent(2), "test.yaml").cron();
+    }
+
+    private CronScheduler scheduler(JobLock lock, Function<CronJobConfig, JobAction> actionFor) {
+        CronScheduler s = new CronScheduler(clock, lock, actionFor, 4, new Random(42));
+        started.add(s);
+        return s;
+    }
+
+    private CronScheduler scheduler() {
+        return scheduler(new FileJobLock(runDir, "test"), c -> actions.computeIfAbsent(c.name(), n -> new TestAction(false)));
+    }
+
+    private TestAction action(String job) {
+        return actions.computeIfAbsent(job, n -> new TestAction(false));
+    }
+
+    /** Moves the clock, fires what is due, and waits until every attempt has decided. */
+    private static void step(MutableClock clock, Duration by, CronScheduler... schedulers) {
+        clock.advance(by);
+        for (CronScheduler s : schedulers) {
+            s.runDue();
+        }
+        for (CronScheduler s : schedulers) {
+            Await.until("cron attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        }
+    }
+
+    private static CronScheduler.JobView view(CronScheduler s, String name) {
+        return s.list().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void forbidSkipsTicksWhileARunGoesOnAndNeverRunsTwoAtOnce() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: slow
+                  every: 1s
+                  push: {message: x}
+                """));
+        TestAction a = action("slow");
+        step(clock, Duration.ofMillis(500), s);
+        assertThat(a.started()).isEqualTo(1);
+        for (int i = 1; i <= 3; i++) {
+            step(clock, Duration.ofSeconds(1), s);
+            assertThat(view(s, "slow").skips()).isEqualTo(i);
+        }
+        assertThat(a.started()).isEqualTo(1);
+        a.finish(0);
+        Await.until("the run is recorded", () -> view(s, "slow").runs() == 1 && view(s, "slow").running() == 0);
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(a.started()).isEqualTo(2);
+        assertThat(a.maxOpen.get()).isEqualTo(1);
+        assertThat(view(s, "slow").skips()).isEqualTo(3);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:01Z"), Instant.parse("2024-01-01T00:00:05Z"));
+    }
+
+    @Test
+    void allowLetsRunsOverlap() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: overlapping
+                  every: 1s
+                  overlap: allow
+                  push: {message: x}
+                """));
+        for (int i = 0; i < 3; i++) {
+            step(clock, Duration.ofSeconds(1), s);
+        }
+        assertThat(action("overlapping").started()).isEqualTo(3);
+        assertThat(action("overlapping").maxOpen.get()).isEqualTo(3);
+        assertThat(view(s, "overlapping").skips()).isZero();
+    }
+
+    @Test
+    void replaceCancelsTheRunningOneBeforeStartingTheNext() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: latest-only
+                  every: 1s
+                  overlap: replace
+                  push: {message: x}
+                """));
+        TestAction a = action("latest-only");
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(a.started()).isEqualTo(3);
+        assertThat(a.maxOpen.get()).isEqualTo(1);
+        Await.until("two cancelled runs recorded", () -> s.history("latest-only").size() == 2);
+        assertThat(s.history("latest-only")).extracting(JobResult::status)
+                .containsOnly(JobResult.Status.CANCELLED);
+        a.finish(2);
+        Await.until("the last run ends ok", () -> s.history("latest-only").get(0).status() == JobResult.Status.OK);
+    }
+
+    @Test
+    void aTickLaterThanTheGraceIsSkippedAndMissedTicksNeverBurst() {
+        CronScheduler s = scheduler();
+        actions.put("minutely", new TestAction(true));
+        s.apply(cron("""
+                - name: minutely
+                  schedule: "0 * * * * *"
+                  push: {message: x}
+                """));
+        clock.set(Instant.parse("2024-01-01T00:01:10Z")); // 10 s late, grace 5 s
+        step(clock, Duration.ZERO, s);
+        assertThat(action("minutely").started()).isZero();
+        assertThat(view(s, "minutely").misfires()).isEqualTo(1);
+        assertThat(view(s, "minutely").nextRun().toInstant()).isEqualTo(Instant.parse("2024-01-01T00:02:00Z"));
+
+        clock.set(Instant.parse("2024-01-01T00:05:10Z")); // 02, 03, 04 missed, 05 is 10 s late
+        step(clock, Duration.ZERO, s);
+        assertThat(action("minutely").started()).isZero();
+        assertThat(view(s, "minutely").misfires()).isEqualTo(5);
+
+        clock.set(Instant.parse("2024-01-01T00:06:03Z")); // 3 s late: within the grace
+        step(clock, Duration.ZERO, s);
+        assertThat(action("minutely").ticks).containsExactly(Instant.parse("2024-01-01T00:06:00Z"));
+    }
+
+    @Test
+    void runOnceRunsOneCatchUpRunForManyMissedTicks() {
+        CronScheduler s = scheduler();
+        actions.put("catch-up", new TestAction(true));
+        s.apply(cron("""
+                - name: catch-up
+                  schedule: "0 * * * * *"
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        clock.set(Instant.parse("2024-01-01T00:05:10Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(action("catch-up").ticks).containsExactly(Instant.parse("2024-01-01T00:05:00Z"));
+        Await.until("recorded", () -> s.history("catch-up").size() == 1);
+        assertThat(s.history("catch-up").get(0).trigger()).isEqualTo("misfire");
+        assertThat(view(s, "catch-up").nextRun().toInstant()).isEqualTo(Instant.parse("2024-01-01T00:06:00Z"));
+    }
+
+    @Test
+    void aShortStallWithinTheGraceRunsOnlyTheLatestTick() {
+        CronScheduler s = scheduler();
+        actions.put("fast", new TestAction(true));
+        s.apply(cron("""
+                - name: fast
+                  every: 1s
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofMillis(3500), s); // ticks 1, 2, 3 and 4 due
+        assertThat(action("fast").ticks).containsExactly(Instant.parse("2024-01-01T00:00:04Z"));
+        assertThat(view(s, "fast").misfires()).isEqualTo(3);
+    }
+
+    @Test
+    void runOnOneRunsEachTickOnceAcrossSchedulersSharingTheLockDirectory() {
+        TestAction a = new TestAction(true);
+        TestAction b = new TestAction(true);
+        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> a);
+        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> b);
+        CronConfig config = cron("""
+                - name: once
+                  every: 1s
+                  push: {message: x}
+                """);
+        sa.apply(config);
+        sb.apply(config);
+        for (int i = 0; i < 6; i++) {
+            step(clock, Duration.ofSeconds(1), sa, sb);
+        }
+        List<Instant> all = new ArrayList<>(a.ticks);
+        all.addAll(b.ticks);
+        assertThat(all).hasSize(6).doesNotHaveDuplicates();
+        assertThat(view(sa, "once").elsewhere() + view(sb, "once").elsewhere()).isEqualTo(6);
+    }
+
+    @Test
+    void runOnOneForbidSkipsWhileAnotherSchedulerHoldsTheRun() {
+        TestAction a = new TestAction(false);
+        TestAction b = new TestAction(false);
+        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> a);
+        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> b);
+        CronConfig config = cron("""
+                - name: long
+                  every: 1s
+                  push: {message: x}
+                """);
+        sa.apply(config);
+        sb.apply(config);
+        step(clock, Duration.ofSeconds(1), sa, sb);
+        assertThat(a.started() + b.started()).isEqualTo(1);
+        CronScheduler holder = a.started() == 1 ? sa : sb;
+        assertThat(holder.list().get(0).lockHolder()).isEqualTo(a.started() == 1 ? "A" : "B");
+        for (int i = 0; i < 3; i++) {
+            step(clock, Duration.ofSeconds(1), sa, sb);
+        }
+        assertThat(a.started() + b.started()).as("never two at once across schedulers").isEqualTo(1);
+        // the holder decides each later tick (a skip, counted once); the other leaves it to the holder
+        assertThat(view(sa, "long").skips() + view(sb, "long").skips()).isEqualTo(3);
+        (a.started() == 1 ? a : b).finish(0);
+        Await.until("the lease is released", () -> holder.list().get(0).running() == 0);
+        step(clock, Duration.ofSeconds(1), sa, sb);
+        assertThat(a.started() + b.started()).isEqualTo(2);
+    }
+
+    @Test
+    void jitterDelaysEachRunByUpToTheJitterButKeepsTheTick() {
+        clock.set(Instant.parse("2024-01-01T00:00:00Z"));
+        actions.put("spread", new TestAction(true));
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: spread
+                  every: 10s
+                  jitter: 5s
+                  push: {message: x}
+                """));
+        List<Long> delays = new ArrayList<>();
+        for (int tick = 1; tick <= 5; tick++) {
+            Instant due = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(10L * tick);
+            int before = action("spread").started();
+            while (action("spread").started() == before) {
+                step(clock, Duration.ofMillis(100), s);
+                assertThat(clock.instant()).isBeforeOrEqualTo(due.plusSeconds(5));
+            }
+            assertThat(clock.instant()).isAfterOrEqualTo(due);
+            delays.add(Duration.between(due, clock.instant()).toMillis());
+            assertThat(action("spread").ticks.get(tick - 1)).isEqualTo(due);
+        }
+        assertThat(new HashSet<>(delays)).as("delays " + delays).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void reloadAddsRemovesAndReschedulesJobsAndKeepsTheRest() {
+        CronScheduler s = scheduler();
+        actions.put("kept", new TestAction(true));
+        actions.put("changed", new TestAction(true));
+        actions.put("added", new TestAction(true));
+        s.apply(cron("""
+                - name: kept
+                  every: 10s
+                  push: {message: x}
+                - name: changed
+                  every: 10s
+                  push: {message: x}
+                - name: removed
+                  every: 10s
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(10), s); // all three run at :10; "removed" stays running
+        assertThat(action("removed").started()).isEqualTo(1);
+        s.pause("kept");
+        Instant keptNext = Instant.parse("2024-01-01T00:00:20Z");
+
+        s.apply(cron("""
+                - name: kept
+                  every: 10s
+                  push: {message: x}
+                - name: changed
+                  every: 1m
+                  push: {message: x}
+                - name: added
+                  every: 10s
+                  push: {message: x}
+                """));
+        assertThat(s.names()).containsExactly("kept", "changed", "added");
+        CronScheduler.JobView kept = view(s, "kept");
+        assertThat(kept.paused()).as("untouched jobs keep their state").isTrue();
+        assertThat(kept.runs()).isEqualTo(1);
+        s.resume("kept");
+        assertThat(view(s, "kept").nextRun().toInstant()).isEqualTo(keptNext);
+        CronScheduler.JobView changed = view(s, "changed");
+        assertThat(changed.schedule()).isEqualTo("every 1m");
+        assertThat(changed.nextRun().toInstant()).isEqualTo(Instant.parse("2024-01-01T00:01:00Z"));
+        assertThat(changed.runs()).as("counters survive a change").isEqualTo(1);
+        assertThat(view(s, "added").runs()).isZero();
+
+        step(clock, Duration.ofSeconds(10), s);
+        assertThat(action("added").started()).isEqualTo(1);
+        assertThat(action("kept").started()).isEqualTo(2);
+        assertThat(action("changed").started()).isEqualTo(1);
+        assertThat(action("removed").started()).as("removed jobs are not scheduled").isEqualTo(1);
+        assertThat(s.summary().get("running")).as("the removed job's run goes on").isEqualTo(1);
+        action("removed").finish(0);
+        Await.until("the removed job's run finishes", () -> s.summary().get("running").equals(0));
+    }
+
+    @Test
+    void pausedJobsDoNotRunAndResumeDoesNotCatchUp() {
+        CronScheduler s = scheduler();
+        actions.put("p", new TestAction(true));
+        s.apply(cron("""
+                - name: p
+                  every: 1s
+                  paused: true
+                  push: {message: x}
+                """));
+        for (int i = 0; i < 3; i++) {
+            step(clock, Duration.ofSeconds(1), s);
+        }
+        assertThat(action("p").started()).isZero();
+        assertThat(view(s, "p").nextRun()).isNull();
+        assertThat(s.resume("p")).isTrue();
+        assertThat(s.resume("p")).isFalse();
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(action("p").ticks).containsExactly(Instant.parse("2024-01-01T00:00:04Z"));
+        assertThat(view(s, "p").misfires()).isZero();
+        assertThat(s.pause("p")).isTrue();
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(action("p").started()).isEqualTo(1);
+        assertThatThrownBy(() -> s.pause("nope")).hasMessageContaining("no cron job \"nope\"; jobs: p");
+    }
+
+    @Test
+    void runNowRespectsTheOverlapPolicy() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: manual
+                  schedule: "@yearly"
+                  push: {message: x}
+                """));
+        CronScheduler.Started first = s.runNow("manual").join();
+        assertThat(first.started()).isTrue();
+        CronScheduler.Started second = s.runNow("manual").join();
+        assertThat(second.started()).isFalse();
+        assertThat(second.reason()).contains("still going (overlap: forbid)");
+        action("manual").finish(0);
+        JobResult r = first.result().join();
+        assertThat(r.status()).isEqualTo(JobResult.Status.OK);
+        assertThat(r.trigger()).isEqualTo("manual");
+        assertThat(r.tick()).isNull();
+    }
+
+    @Test
+    void stopWaitsForRunningJobs() throws Exception {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: busy
+                  every: 1s
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        TestAction a = action("busy");
+        Thread stopper = new Thread(() -> s.stop(Duration.ofSeconds(60)));
+        stopper.start();
+        Await.until("stop is waiting", () -> stopper.getState() == Thread.State.WAITING
+                || stopper.getState() == Thread.State.TIMED_WAITING);
+        assertThat(stopper.isAlive()).isTrue();
+        a.finish(0);
+        stopper.join(30_000);
+        assertThat(stopper.isAlive()).isFalse();
+        assertThat(s.history("busy")).extracting(JobResult::status).containsExactly(JobResult.Status.OK);
+    }
+
+    @Test
+    void stopCancelsWhatIsStillRunningAtTheTimeout() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: stuck
+                  every: 1s
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        s.stop(Duration.ofMillis(50));
+        assertThat(s.history("stuck")).extracting(JobResult::status).containsExactly(JobResult.Status.CANCELLED);
+    }
+
+    @Test
+    void timersRunRepeatedlyOrOnceAndCanBeDeleted() {
+        CronScheduler s = scheduler();
+        Timers timers = s.timers();
+        AtomicInteger repeated = new AtomicInteger();
+        AtomicInteger once = new AtomicInteger();
+        AtomicInteger failing = new AtomicInteger();
+        int id = timers.add(Duration.ofMillis(20), repeated::incrementAndGet, true);
+        int oneShot = timers.delay(Duration.ofMillis(10), once::incrementAndGet);
+        int thrower = timers.add(Duration.ofMillis(20), () -> {
+            failing.incrementAndGet();
+            throw new IllegalStateException("boom");
+        });
+        Await.until("the repeating timer ran 3 times", () -> repeated.get() >= 3);
+        Await.until("the failing timer goes on after exceptions", () -> failing.get() >= 3);
+        Await.until("the one-shot timer ran", () -> once.get() == 1);
+        Await.until("the one-shot timer is gone", () -> timers.count() == 2);
+        assertThat(timers.delete(oneShot)).isFalse();
+        assertThat(timers.delete(id)).isTrue();
+        assertThat(timers.delete(id)).isFalse();
+        assertThat(timers.delete(thrower)).isTrue();
+        assertThat(timers.count()).isZero();
+        assertThat(once.get()).isEqualTo(1);
+        assertThatThrownBy(() -> timers.add(Duration.ZERO, () -> { }, true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
