@@ -34,11 +34,14 @@ public final class LocalRouter implements Router {
         return CompletableFuture.completedFuture(value);
     }
 
-    private static CompletableFuture<Delivered> delivered(int queued) {
-        if (queued < 0) {
+    private static CompletableFuture<Delivered> delivered(Outbound.Queued queued) {
+        if (queued.count() < 0) {
             return CompletableFuture.failedFuture(new OverloadedException());
         }
-        return done(queued == 0 ? Delivered.NONE : new Delivered(queued));
+        Delivered d = queued.count() == 0 ? Delivered.NONE : new Delivered(queued.count());
+        // answered once the loops' backlog allows: a backend pushing faster than clients can be
+        // written to is slowed down instead of building an unbounded queue
+        return queued.admitted().isDone() ? done(d) : queued.admitted().thenApply(v -> d);
     }
 
     @Override
