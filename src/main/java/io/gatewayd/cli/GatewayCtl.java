@@ -16,6 +16,14 @@ import picocli.CommandLine.Command;
                 "GatewayWorker-compatible push API on an HTTP control port."},
         subcommands = {
                 StartCommand.class,
+                StopCommand.class,
+                RestartCommand.class,
+                ReloadCommand.class,
+                StatusCommand.class,
+                ConnectionsCommand.class,
+                SendCommand.class,
+                CallCommand.class,
+                ConfigCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class
         },
@@ -23,8 +31,14 @@ import picocli.CommandLine.Command;
         footer = {
                 "  gatewayctl start                      run in the foreground (debug mode)",
                 "  gatewayctl start --ws-port 9000       same, WebSocket clients on port 9000",
+                "  gatewayctl start -d                   run as a daemon; returns once it is ready",
+                "  gatewayctl status                     is it running, with what (exit 0 yes, 3 no)",
+                "  gatewayctl reload                     apply conf/gatewayd.yaml, clients stay connected",
+                "  gatewayctl stop -g                    stop once every client has left",
+                "  gatewayctl send --uid 42 'hello'      push to the clients bound to uid 42",
                 "",
-                "Exit status: 0 success, 1 failure, 2 usage or configuration error."})
+                "Exit status: 0 success, 1 failure, 2 usage or configuration error, 3 not running.",
+                "See `gatewayctl help COMMAND` and man gatewayctl."})
 public final class GatewayCtl implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
