@@ -28,6 +28,9 @@ import java.util.List;
                 "  gatewayctl call sendToUid uids:='[\"1\",\"2\"]' message=hi",
                 "  gatewayctl call isUidsOnline --data '{\"uids\":[1,2,3]}'"})
 final class CallCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin

@@ -33,6 +33,9 @@ import java.util.Map;
         description = "Work with the config file (see `gatewayctl config check`).",
         subcommands = {ConfigCommand.Check.class, CommandLine.HelpCommand.class})
 final class ConfigCommand implements Runnable {
+    @Mixin
+    HelpOption helpOption;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -49,6 +52,9 @@ final class ConfigCommand implements Runnable {
                     "control tokens and other secrets are printed as \"****\". A problem is reported with the",
                     "file, line and key, and exit status 2. Run it before `gatewayctl reload`."})
     static final class Check implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        HelpOption helpOption;
+
         @Mixin
         ConfigOptions configOptions;
 

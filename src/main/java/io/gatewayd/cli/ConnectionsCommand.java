@@ -20,6 +20,9 @@ import java.io.PrintWriter;
                 "its last message or ping), messages and bytes in and out, and bytes waiting to be sent to it",
                 "(pending; a slow reader grows this until outbound.max-pending-bytes closes it)."})
 final class ConnectionsCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin

@@ -29,15 +29,15 @@ import picocli.CommandLine.Command;
         },
         footerHeading = "%nExamples:%n",
         footer = {
-                "  gatewayctl start                      run in the foreground (debug mode)",
-                "  gatewayctl start --ws-port 9000       same, WebSocket clients on port 9000",
-                "  gatewayctl start -d                   run as a daemon; returns once it is ready",
-                "  gatewayctl status                     is it running, with what (exit 0 yes, 3 no)",
-                "  gatewayctl reload                     apply conf/gatewayd.yaml, clients stay connected",
-                "  gatewayctl stop -g                    stop once every client has left",
-                "  gatewayctl send --uid 42 'hello'      push to the clients bound to uid 42",
+                "  gatewayctl start              run in the foreground (debug mode)",
+                "  gatewayctl start -d           run as a daemon; returns once it is ready",
+                "  gatewayctl status             is it running? (exit 0 yes, 3 no)",
+                "  gatewayctl reload             apply the config; clients stay connected",
+                "  gatewayctl stop -g            stop once every client has left",
+                "  gatewayctl send --uid 42 hi   push to the clients bound to uid 42",
                 "",
-                "Exit status: 0 success, 1 failure, 2 usage or configuration error, 3 not running.",
+                "Exit status: 0 success, 1 failure, 2 usage or configuration error,",
+                "3 not running.",
                 "See `gatewayctl help COMMAND` and man gatewayctl."})
 public final class GatewayCtl implements Runnable {
     public static final int EXIT_OK = 0;

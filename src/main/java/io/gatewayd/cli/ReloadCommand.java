@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
                 "to the pid in the pid file (the gateway logs the outcome). SIGHUP does the same as this command;",
                 "a gateway started under nohup ignores SIGHUP, so use this command there."})
 final class ReloadCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @Mixin
     ControlOptions control;
 

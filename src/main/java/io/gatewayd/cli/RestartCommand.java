@@ -17,6 +17,9 @@ import java.io.PrintWriter;
                 "foreground, in this terminal). Clients are disconnected: use `gatewayctl reload` to apply a",
                 "config change without dropping them."})
 final class RestartCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @Mixin
     TargetOptions target;
 

@@ -31,6 +31,9 @@ import java.util.List;
                 "  gatewayctl send --group room-1 --group room-2 'maintenance in 5 minutes'",
                 "  date | gatewayctl send --all -"})
 final class SendCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @Mixin
     ControlOptions control;
 

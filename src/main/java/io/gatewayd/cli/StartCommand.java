@@ -41,6 +41,9 @@ import java.util.function.UnaryOperator;
                 "locked for the life of the process: a second start refuses with \"already running (pid N)\";",
                 "a pid file left by a killed gateway is replaced with a warning."})
 final class StartCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @Mixin
     ConfigOptions configOptions;
 

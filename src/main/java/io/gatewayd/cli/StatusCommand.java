@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
                 "Exit status (LSB, for init scripts): 0 running, 1 not running but the pid file remains (it",
                 "died), 3 not running, 4 running but its control port does not answer."})
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     static final int EXIT_DEAD = 1;
     static final int EXIT_UNKNOWN = 4;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -33,6 +33,9 @@ import java.util.concurrent.locks.LockSupport;
                 "The command asks the gateway through its control port; if that does not answer it sends SIGTERM",
                 "to the pid in the pid file, and says so. Exit status: 0 stopped, 1 failed, 3 was not running."})
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     /** Time for the JVM to exit after the gateway has closed everything. */
     static final Duration EXIT_MARGIN = Duration.ofSeconds(30);
 

@@ -5,6 +5,9 @@ import picocli.CommandLine.Command;
 
 @Command(name = "version", description = "Print the gatewayd version and the Java runtime it runs on.")
 final class VersionCommand implements Runnable {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
