@@ -169,7 +169,7 @@ public final class PidFile {
             ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new PidFileException("cannot open the lock file " + lockFile + ": " + reason(e)
-                    + "; make " + pidFile.getParent() + " writable for this user, or set paths.pid-file in the config");
+                    + "; make it and " + pidFile.getParent() + " writable for this user, or set paths.pid-file in the config");
         }
         FileLock lock = null;
         try {
@@ -281,6 +281,12 @@ public final class PidFile {
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.write(tmp, content);
+            try {
+                // readable by every user (status, init scripts), whatever the umask (jsvc sets 077)
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -134,7 +134,17 @@ public final class TempInstallation implements AutoCloseable {
 
     /** Runs bin/gatewayctl with {@code stdin} as its standard input. */
     public Result runWithInput(String stdin, String... args) {
-        ProcessBuilder pb = builder(args);
+        return exec(builder(args), stdin, args);
+    }
+
+    /** Runs any command (e.g. an init script) in this installation's environment. */
+    public Result exec(List<String> command, Map<String, String> extraEnv) {
+        ProcessBuilder pb = builder().command(command);
+        pb.environment().putAll(extraEnv);
+        return exec(pb, null, command.toArray(String[]::new));
+    }
+
+    private Result exec(ProcessBuilder pb, String stdin, String... args) {
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
@@ -270,6 +280,14 @@ public final class TempInstallation implements AutoCloseable {
             } catch (IOException | NumberFormatException e) {
                 // not there
             }
+        }
+        for (long pid : List.copyOf(pids)) {
+            // jsvc's controller process is the parent of the JVM it runs
+            ProcessHandle.of(pid).flatMap(ProcessHandle::parent).ifPresent(parent -> {
+                if (parent.info().commandLine().map(c -> c.contains(home.toString())).orElse(false)) {
+                    pids.add(parent.pid());
+                }
+            });
         }
         for (long pid : pids) {
             ProcessHandle.of(pid).ifPresent(h -> {
