@@ -134,7 +134,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             deadline = started + TimeUnit.MILLISECONDS.toNanos(Math.round(budget * 1000)) + EXIT_MARGIN.toNanos();
         }
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (process.isAlive()) {
+        while (running(process)) {
             long now = System.nanoTime();
             if (now - deadline > 0) {
                 double waited = (now - started) / 1e9;
@@ -165,6 +165,20 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         removeStale(t, out);
         out.println("gatewayd stopped (pid " + pid + ") in " + Format.seconds((System.nanoTime() - started) / 1e9));
         out.flush();
+    }
+
+    /** Alive and not a zombie (an exited daemon stays a zombie until init reaps it). */
+    static boolean running(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
+        } catch (java.io.IOException e) {
+            return p.isAlive();
+        }
     }
 
     private static void progress(Target t, PrintWriter out) {

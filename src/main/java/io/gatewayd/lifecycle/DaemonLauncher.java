@@ -192,6 +192,9 @@ public final class DaemonLauncher {
         String reason = outLines.stream().filter(s -> s.startsWith("gatewayctl: ")).reduce((a, b) -> b)
                 .map(s -> s.substring("gatewayctl: ".length())).orElse(null);
         sb.append(what).append(reason == null ? "" : ": " + reason);
+        if (reason != null) {
+            outLines.remove("gatewayctl: " + reason); // already said
+        }
         if (!outLines.isEmpty()) {
             sb.append("\n  last lines of ").append(out).append(':');
             outLines.forEach(s -> sb.append("\n    ").append(s));

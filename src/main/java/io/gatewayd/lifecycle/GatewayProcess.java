@@ -163,9 +163,10 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
      */
     public void installSignalHandlers() {
         Signals.handle("TERM", () -> onStopSignal("TERM"));
-        Signals.handle("INT", () -> onStopSignal("INT"));
+        Signals.handle("INT", () -> onStopSignal("INT")); // ignored in background jobs: stays so
         if (!Signals.handle("HUP", this::onHangup)) {
-            LOG.info("SIGHUP is ignored by this process (nohup?); reload with `gatewayctl reload`");
+            LOG.warn("SIGHUP is ignored by this process (started under nohup?), so it cannot reload on SIGHUP; "
+                    + "use `gatewayctl reload`");
         }
     }
 

@@ -99,7 +99,7 @@ final class PortHolder {
     private static String commandLine(Path proc) {
         try {
             String cmd = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ').trim();
+                    .replaceAll("[\\x00-\\x20]+", " ").trim();
             int main = cmd.indexOf("io.gatewayd.cli.GatewayCtl");
             if (main >= 0) {
                 cmd = "gatewayd: gatewayctl" + cmd.substring(main + "io.gatewayd.cli.GatewayCtl".length());

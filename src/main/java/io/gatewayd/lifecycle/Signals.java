@@ -23,7 +23,12 @@ final class Signals {
     @SuppressWarnings("removal")
     static boolean handle(String name, Runnable action) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run());
+            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run());
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                // the JVM leaves a signal the process inherited as ignored (nohup) ignored
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sun.misc.SignalHandler.SIG_IGN);
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.debug("cannot handle SIG{}: {}", name, e.getMessage());
