@@ -11,7 +11,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -210,8 +209,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                         + " heartbeat timeouts, " + dropped.path("oversize").asLong() + " oversize messages"},
         });
         // sections other components add (e.g. cron), shown as they come
-        for (Iterator<Map.Entry<String, JsonNode>> it = st.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : st.properties()) {
             if (!KNOWN.contains(e.getKey()) && !e.getValue().isNull()) {
                 out.println(e.getKey() + "  " + e.getValue());
             }

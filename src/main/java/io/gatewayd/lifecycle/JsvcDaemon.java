@@ -29,11 +29,13 @@ import java.util.Map;
 public final class JsvcDaemon implements Daemon, DaemonUserSignal {
     private static final Logger LOG = LoggerFactory.getLogger(JsvcDaemon.class);
 
-    private GatewayProcess process;
+    private volatile GatewayProcess process;
+    private volatile boolean stoppedByJsvc;
     private Duration stopTimeout = Duration.ofSeconds(10);
 
     @Override
     public void init(DaemonContext context) throws DaemonInitException {
+        stoppedByJsvc = false; // jsvc's SIGHUP restart calls init again in the same JVM
         Map<String, String> env = System.getenv();
         String homeProp = System.getProperty("gatewayd.home", env.getOrDefault("GATEWAYD_HOME", "."));
         Path home = Path.of(homeProp).toAbsolutePath().normalize();
@@ -67,6 +69,16 @@ public final class JsvcDaemon implements Daemon, DaemonUserSignal {
         } catch (GatewayStartException | PidFile.AlreadyRunningException | PidFile.PidFileException e) {
             throw new DaemonInitException("cannot start: " + e.getMessage());
         }
+        GatewayProcess started = process;
+        started.terminated().thenRun(() -> {
+            if (!stoppedByJsvc) {
+                // stopped through its control port (gatewayctl stop [-g]): jsvc would keep an idle JVM
+                // around, so leave as a foreground gateway does; jsvc does not restart on exit status 0
+                LOG.info("stopped by request, not by jsvc: exiting");
+                started.close();
+                new Thread(() -> System.exit(0), "gatewayd-exit").start();
+            }
+        });
     }
 
     private static Duration seconds(String s) throws DaemonInitException {
@@ -84,6 +96,7 @@ public final class JsvcDaemon implements Daemon, DaemonUserSignal {
 
     @Override
     public void stop() {
+        stoppedByJsvc = true;
         if (process != null) {
             process.gateway().stop(stopTimeout);
         }

@@ -187,4 +187,45 @@ class LifecycleIT {
         assertThat(inst.pidFile()).doesNotExist();
         assertThat(inst.run("status").exit()).isEqualTo(3);
     }
+
+    @Test
+    void foregroundStartStopsCleanlyOnSigterm() throws Exception {
+        Path out = dir.resolve("foreground.txt");
+        Process fg = inst.spawn(out, "start");
+        inst.track(fg.pid());
+        Await.until("the foreground gateway published its pid file", LONG, () -> Files.exists(inst.pidFile()));
+        Result status = inst.run("status", "--json");
+        assertThat(status.exit()).as(status.toString()).isZero();
+        JsonNode st = WsClient.json(status.out());
+        assertThat(st.path("mode").asText()).isEqualTo("debug");
+        // bin/gatewayctl execs java: the process we started is the gateway
+        assertThat(st.path("pid").asLong()).isEqualTo(fg.pid());
+        String ws = st.path("listeners").get(0).path("url").asText().replace("websocket://", "ws://") + "/";
+        try (WsClient client = WsClient.connectAndInit(java.net.URI.create(ws))) {
+            Result piped = inst.runWithInput("from stdin\n", "send", "--all", "-");
+            assertThat(piped.out()).as(piped.toString()).contains("delivered to 1 connection");
+            assertThat(client.next(LONG)).isEqualTo("from stdin");
+
+            fg.destroy(); // SIGTERM
+            assertThat(fg.waitFor(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(fg.exitValue()).as(Files.readString(out)).isZero();
+            assertThat(client.awaitClose(LONG)).isEqualTo(1001);
+        }
+        assertThat(Files.readString(out)).contains("started in DEBUG mode", "SIGTERM received", "gatewayd stopped");
+        assertThat(inst.pidFile()).doesNotExist();
+    }
+
+    @Test
+    void restartReplacesTheDaemon() {
+        Ready first = inst.startDaemon();
+        Result r = inst.run("restart", "-d");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("stopped (pid " + first.pid() + ")", "started in DAEMON mode");
+        long second = Long.parseLong(inst.read("run/gatewayd.pid").trim());
+        inst.track(second);
+        assertThat(second).isNotEqualTo(first.pid());
+        assertThat(TempInstallation.alive(first.pid())).isFalse();
+        assertThat(inst.run("status").exit()).isZero();
+        assertThat(inst.run("stop").exit()).isZero();
+    }
 }
