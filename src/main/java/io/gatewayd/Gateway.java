@@ -188,14 +188,19 @@ public final class Gateway implements AutoCloseable {
      */
     public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
         synchronized (this) {
-            if (state == State.DRAINING || state == State.STOPPING || state == State.STOPPED) {
+            if (draining != null || state == State.STOPPING || state == State.STOPPED) {
                 return terminated;
             }
             long now = System.currentTimeMillis();
             draining = new Draining(now, timeout == null ? 0 : now + timeout.toMillis());
-            state = State.DRAINING;
         }
         listeners.forEach(ClientListener::close);
+        synchronized (this) {
+            if (state == State.STOPPING || state == State.STOPPED) {
+                return terminated;
+            }
+            state = State.DRAINING; // only now: DRAINING means no listener accepts any more
+        }
         LOG.info("draining: listeners closed, {} connections left; stopping when they have closed{}", registry.size(),
                 timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
         Thread watcher = new Thread(() -> {
@@ -297,8 +302,9 @@ public final class Gateway implements AutoCloseable {
      * @return human-readable notes on what could not be applied live (empty when all was)
      */
     public synchronized List<String> reload(GatewayConfig next) {
-        if (state == State.DRAINING || state == State.STOPPING || state == State.STOPPED) {
-            throw new IllegalStateException("the gateway is " + state.name().toLowerCase()
+        if (draining != null || state == State.STOPPING || state == State.STOPPED) {
+            throw new IllegalStateException("the gateway is " + (draining != null && state != State.STOPPED
+                    && state != State.STOPPING ? "draining" : state.name().toLowerCase())
                     + "; a reload would reopen its listeners, so it is not applied");
         }
         next.control().requireTokenUnlessLoopback();
