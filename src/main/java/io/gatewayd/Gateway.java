@@ -70,6 +70,7 @@ public final class Gateway implements AutoCloseable {
     private ClientIds clientIds;
     private CronScheduler cron;
     private volatile State state = State.STARTING;
+    private volatile Draining draining;
 
     /** Starts a gateway with default options. */
     public static Gateway start(GatewayConfig config) {
@@ -85,6 +86,7 @@ public final class Gateway implements AutoCloseable {
         private final GatewayConfig config;
         private final List<ClientEvents> events = new ArrayList<>();
         private String mode = "embedded";
+        private boolean serveLater;
 
         private Builder(GatewayConfig config) {
             this.config = config;
@@ -102,13 +104,23 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Binds the client listeners but accepts no client until {@link Gateway#serve()} (state
+         * STARTING until then; the control port serves at once). For jsvc, which binds ports below
+         * 1024 as root in init and serves after dropping privileges in start.
+         */
+        public Builder serveLater() {
+            this.serveLater = true;
+            return this;
+        }
+
         /** Binds everything; throws {@link GatewayStartException} with a readable reason if it cannot. */
         public Gateway start() {
-            return new Gateway(config, List.copyOf(events), mode);
+            return new Gateway(config, List.copyOf(events), mode, serveLater);
         }
     }
 
-    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode) {
+    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode, boolean serveLater) {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
@@ -123,6 +135,7 @@ public final class Gateway implements AutoCloseable {
                 statusSections, Version.get(), transport.name());
         statusSections.put("mode", () -> this.mode);
         statusSections.put("state", () -> state.name().toLowerCase());
+        statusSections.put("draining", this::drainingStatus);
         this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState);
         try {
             control.bind(transport);
@@ -130,7 +143,7 @@ public final class Gateway implements AutoCloseable {
             statusSections.put("node_id", clientIds::nodePrefix);
             sessions = new ClientSessions(registry, outbound, live, stats, clientIds, events);
             for (ListenerConfig l : config.listeners()) {
-                listeners.add(ClientListener.bind(l, transport, sessions, config.outbound()));
+                listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
         } catch (RuntimeException e) {
             shutdownQuietly();
@@ -140,6 +153,11 @@ public final class Gateway implements AutoCloseable {
         cron = CronScheduler.start(config.cron(), cronLockDir(config), router);
         CronApi.register(api, () -> cron);
         statusSections.put("cron", cron::summary);
+        if (serveLater) {
+            LOG.info("gatewayd {} bound ({} transport): clients on {} (not accepting yet), control on {}",
+                    Version.get(), transport.name(), listenerUrls(), control.url());
+            return;
+        }
         state = State.RUNNING;
         LOG.info("gatewayd {} started ({} transport{}): clients on {}, control on {}", Version.get(),
                 transport.name(), transport.isEpoll() ? "" : ", native epoll unavailable: "
@@ -153,6 +171,76 @@ public final class Gateway implements AutoCloseable {
             case STARTING -> "starting";
             default -> "stopping";
         };
+    }
+
+    /** Starts accepting clients on a gateway built with {@link Builder#serveLater()}; a no-op otherwise. */
+    public synchronized void serve() {
+        if (state != State.STARTING) {
+            return;
+        }
+        listeners.forEach(ClientListener::startAccepting);
+        state = State.RUNNING;
+        LOG.info("gatewayd {} accepting clients on {}, control on {}", Version.get(), listenerUrls(), control.url());
+    }
+
+    /**
+     * Graceful stop ("stop -g"): closes the client listeners, keeps serving the connected clients
+     * (pushes are still delivered, heartbeats still run), and stops as {@link #stop(Duration)} does
+     * once the last client has gone or {@code timeout} has passed. A {@link #stop(Duration)} during
+     * the drain stops at once.
+     *
+     * @param timeout     how long to wait for clients to leave; null waits indefinitely
+     * @param stopTimeout passed to the final {@link #stop(Duration)}
+     * @return {@link #terminated()}
+     */
+    public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
+        synchronized (this) {
+            if (draining != null || state == State.STOPPING || state == State.STOPPED) {
+                return terminated;
+            }
+            long now = System.currentTimeMillis();
+            draining = new Draining(now, timeout == null ? 0 : now + timeout.toMillis());
+        }
+        listeners.forEach(ClientListener::close);
+        synchronized (this) {
+            if (state == State.STOPPING || state == State.STOPPED) {
+                return terminated;
+            }
+            state = State.DRAINING; // only now: DRAINING means no listener accepts any more
+        }
+        LOG.info("draining: listeners closed, {} connections left; stopping when they have closed{}", registry.size(),
+                timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
+        Thread watcher = new Thread(() -> {
+            Draining d = draining;
+            // polls a counter, bounded by the deadline; stop() below wakes nothing that waits on us
+            while (state == State.DRAINING && registry.size() > 0
+                    && (d.deadlineMillis() == 0 || System.currentTimeMillis() < d.deadlineMillis())) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            if (state == State.DRAINING) {
+                LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
+                        : "timeout passed with " + registry.size() + " connections left");
+                stop(stopTimeout);
+            }
+        }, "gatewayd-drain");
+        watcher.setDaemon(true);
+        watcher.start();
+        return terminated;
+    }
+
+    private record Draining(long sinceMillis, long deadlineMillis) {
+    }
+
+    private Map<String, Object> drainingStatus() {
+        Draining d = draining;
+        if (state != State.DRAINING || d == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections_left", registry.size());
+        m.put("since", java.time.Instant.ofEpochMilli(d.sinceMillis()).toString());
+        m.put("deadline", d.deadlineMillis() == 0 ? null : java.time.Instant.ofEpochMilli(d.deadlineMillis()).toString());
+        return m;
     }
 
     public Router router() {
@@ -236,6 +324,11 @@ public final class Gateway implements AutoCloseable {
      * @return human-readable notes on what could not be applied live (empty when all was)
      */
     public synchronized List<String> reload(GatewayConfig next) {
+        if (draining != null || state == State.STOPPING || state == State.STOPPED) {
+            throw new IllegalStateException("the gateway is " + (draining != null && state != State.STOPPED
+                    && state != State.STOPPING ? "draining" : state.name().toLowerCase())
+                    + "; a reload would reopen its listeners, so it is not applied");
+        }
         next.control().requireTokenUnlessLoopback();
         List<String> notes = new ArrayList<>();
         GatewayConfig prev = live.config();
@@ -250,7 +343,7 @@ public final class Gateway implements AutoCloseable {
         try {
             for (ListenerConfig l : next.listeners()) {
                 if (listeners.stream().noneMatch(r -> r.config().equals(l))) {
-                    opened.add(ClientListener.bind(l, transport, sessions, next.outbound()));
+                    opened.add(ClientListener.bind(l, transport, sessions, next.outbound(), state != State.STARTING));
                 }
             }
         } catch (RuntimeException e) {
