@@ -47,8 +47,9 @@ final class CronCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the jobs: schedule, time zone, next run, last run and result, "
-            + "duration, runs/failures/skips, lock holder.")
+            description = {"List the jobs with their next and last runs.",
+                    "Columns: schedule, time zone, next run, last run and result, duration,",
+                    "runs/failures/skips, lock holder."})
     static final class ListJobs implements Callable<Integer> {
         @Mixin
         ControlOptions control;
