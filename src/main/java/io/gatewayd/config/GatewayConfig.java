@@ -18,7 +18,11 @@ public record GatewayConfig(NodeConfig node,
                             HeartbeatConfig heartbeat,
                             OutboundConfig outbound,
                             ControlConfig control,
-                            PathsConfig paths) {
+                            PathsConfig paths,
+                            LimitsConfig limits,
+                            AuthConfig auth,
+                            WebhooksConfig webhooks,
+                            TlsConfig tls) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -33,6 +37,11 @@ public record GatewayConfig(NodeConfig node,
         outbound = outbound == null ? OutboundConfig.defaults() : outbound;
         control = control == null ? ControlConfig.defaults() : control;
         paths = paths == null ? PathsConfig.defaults() : paths;
+        limits = limits == null ? LimitsConfig.defaults() : limits;
+        auth = auth == null ? AuthConfig.defaults() : auth;
+        webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
+        tls = tls == null ? TlsConfig.defaults() : tls;
+        SecurityChecks.check(listeners, clientMessages, control, auth, webhooks, tls);
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
@@ -81,6 +90,22 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.paths = v);
     }
 
+    public GatewayConfig withLimits(LimitsConfig v) {
+        return edit(e -> e.limits = v);
+    }
+
+    public GatewayConfig withAuth(AuthConfig v) {
+        return edit(e -> e.auth = v);
+    }
+
+    public GatewayConfig withWebhooks(WebhooksConfig v) {
+        return edit(e -> e.webhooks = v);
+    }
+
+    public GatewayConfig withTls(TlsConfig v) {
+        return edit(e -> e.tls = v);
+    }
+
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
     public GatewayConfig withWebSocketPort(int port) {
         List<ListenerConfig> copy = new ArrayList<>(listeners);
@@ -110,6 +135,10 @@ public record GatewayConfig(NodeConfig node,
         OutboundConfig outbound;
         ControlConfig control;
         PathsConfig paths;
+        LimitsConfig limits;
+        AuthConfig auth;
+        WebhooksConfig webhooks;
+        TlsConfig tls;
 
         Edit() {
         }
@@ -123,10 +152,15 @@ public record GatewayConfig(NodeConfig node,
             outbound = c.outbound;
             control = c.control;
             paths = c.paths;
+            limits = c.limits;
+            auth = c.auth;
+            webhooks = c.webhooks;
+            tls = c.tls;
         }
 
         GatewayConfig build() {
-            return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths);
+            return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
+                    limits, auth, webhooks, tls);
         }
     }
 }

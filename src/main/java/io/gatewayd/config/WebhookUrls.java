@@ -1,0 +1,22 @@
+package io.gatewayd.config;
+
+/** Per-event webhook URLs; an unset one falls back to {@code webhooks.url}. */
+public record WebhookUrls(String connect, String close, String message) {
+    public WebhookUrls {
+        WebhooksConfig.checkUrl(connect, "connect");
+        WebhooksConfig.checkUrl(close, "close");
+        WebhooksConfig.checkUrl(message, "message");
+    }
+
+    public static WebhookUrls defaults() {
+        return new WebhookUrls(null, null, null);
+    }
+
+    String get(WebhookEvent e) {
+        return switch (e) {
+            case CONNECT -> connect;
+            case CLOSE -> close;
+            case MESSAGE -> message;
+        };
+    }
+}
