@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 StartCommand.class,
                 VersionCommand.class,
+                TokenCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
