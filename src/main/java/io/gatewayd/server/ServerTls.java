@@ -33,6 +33,17 @@ public final class ServerTls {
     /** Handshakes that take longer are cut (the TLS part of slowloris protection). */
     private static final long TLS_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
+    /**
+     * Mozilla's "intermediate" suites: TLS 1.3's, and for TLS 1.2 only ECDHE with AEAD ciphers
+     * (forward secrecy; no CBC, no static RSA). Suites a provider lacks are left out.
+     */
+    static final java.util.List<String> CIPHERS = java.util.List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerTls.class);
+
     private final AtomicReference<Loaded> current = new AtomicReference<>();
 
     private record Loaded(TlsConfig config, SslContext context, String provider, X509Certificate leaf,
@@ -119,9 +130,13 @@ public final class ServerTls {
                             config.keyPassword())
                     .sslProvider(provider)
                     .protocols(config.protocols())
+                    .ciphers(CIPHERS, io.netty.handler.ssl.SupportedCipherSuiteFilter.INSTANCE)
                     .clientAuth(ClientAuth.NONE)
                     .build();
-            return new Loaded(config, ctx, provider == SslProvider.OPENSSL ? "openssl" : "jdk", leaf, Instant.now());
+            String name = provider == SslProvider.OPENSSL ? "openssl" : "jdk";
+            LOG.info("TLS certificate {} (expires {}) from {}, provider {}", leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotAfter().toInstant(), cert, name);
+            return new Loaded(config, ctx, name, leaf, Instant.now());
         } catch (IOException | IllegalArgumentException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ConfigException("tls.key-file", "tls: cannot use " + cert + " with " + key + ": " + why
