@@ -24,6 +24,8 @@ public record TokenConfig(String secret, String publicKeyFile, String issuer, St
         if (publicKeyFile != null && publicKeyFile.isBlank()) {
             publicKeyFile = null;
         }
+        issuer = issuer == null || issuer.isBlank() ? null : issuer;
+        audience = audience == null || audience.isBlank() ? null : audience;
         ConfigProblem.require(secret == null || publicKeyFile == null, "secret",
                 "and public-key-file are both set; use secret for HS256 tokens or public-key-file for RS256/ES256");
         ConfigProblem.require(secret == null || secret.getBytes(StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES,
