@@ -25,11 +25,12 @@ import java.util.Set;
  * @param maxConcurrency  requests in flight at once, over all event loops
  * @param headers         request headers of the WebSocket handshake copied into connect events
  * @param maxResponseSize the largest response body read (its actions); larger ones count as failures
+ * @param queueBytes      bodies waiting to be sent, in bytes; over it the oldest are dropped too
  */
 public record WebhooksConfig(String url, WebhookUrls urls, List<WebhookEvent> events, String secret,
                              Duration timeout, Integer retries, Duration retryBackoff, Duration maxRetryBackoff,
                              Integer queueSize, Integer maxConcurrency, List<String> headers,
-                             ByteSize maxResponseSize) {
+                             ByteSize maxResponseSize, ByteSize queueBytes) {
     public static final int MIN_SECRET_BYTES = 16;
 
     public WebhooksConfig {
@@ -90,10 +91,15 @@ public record WebhooksConfig(String url, WebhookUrls urls, List<WebhookEvent> ev
         }
         ConfigProblem.require(maxResponseSize.bytes() >= 1024 && maxResponseSize.bytes() <= 64L * 1024 * 1024,
                 "max-response-size", "must be between 1KiB and 64MiB, got " + maxResponseSize);
+        if (queueBytes == null) {
+            queueBytes = ByteSize.ofMiB(64);
+        }
+        ConfigProblem.require(queueBytes.bytes() >= 64 * 1024, "queue-bytes",
+                "must be at least 64KiB, got " + queueBytes);
     }
 
     public static WebhooksConfig defaults() {
-        return new WebhooksConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new WebhooksConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The URL an event goes to, or null when it is not sent at all. */

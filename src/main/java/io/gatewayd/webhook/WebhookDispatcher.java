@@ -147,6 +147,7 @@ final class WebhookDispatcher {
         final HashMap<String, Chain> chains = new HashMap<>();
         final ArrayDeque<Chain> ready = new ArrayDeque<>();
         int inFlight;
+        long waitingBytes;
         volatile int waitingCount;
         volatile int inFlightCount;
 
@@ -157,9 +158,11 @@ final class WebhookDispatcher {
         void offer(Event e) {
             WebhooksConfig c = config.get();
             int capacity = perShard(c.queueSize());
-            while (waiting.size() >= capacity) {
+            long byteCapacity = Math.max(64 * 1024, c.queueBytes().bytes() / shards.size());
+            while (!waiting.isEmpty() && (waiting.size() >= capacity || waitingBytes + e.body.length > byteCapacity)) {
                 dropOldest();
             }
+            waitingBytes += e.body.length;
             Chain chain = chains.computeIfAbsent(e.clientId, Chain::new);
             chain.queue.addLast(e);
             waiting.add(e);
@@ -172,13 +175,14 @@ final class WebhookDispatcher {
             Iterator<Event> it = waiting.iterator();
             Event oldest = it.next();
             it.remove();
+            waitingBytes -= oldest.body.length;
             Chain chain = chains.get(oldest.clientId);
             chain.queue.remove(oldest); // the head of its chain: a chain's events arrive in order
             if (chain.queue.isEmpty() && !chain.busy) {
                 chains.remove(oldest.clientId);
             }
             dropped.increment();
-            dropLog.warn("webhook queue full (webhooks.queue-size {}): dropped the oldest waiting event ({} of {}); "
+            dropLog.warn("webhook queue full (webhooks.queue-size {} / queue-bytes): dropped the oldest waiting event ({} of {}); "
                     + "the backend is slower than the events arrive", config.get().queueSize(),
                     oldest.type.configName(), oldest.clientId);
             oldest.result.completeExceptionally(new DroppedException());
@@ -201,6 +205,7 @@ final class WebhookDispatcher {
                 }
                 Event e = chain.queue.pollFirst();
                 waiting.remove(e);
+                waitingBytes -= e.body.length;
                 chain.busy = true;
                 inFlight++;
                 attempt(chain, e);

@@ -223,6 +223,32 @@ class WebhookTest {
     }
 
     @Test
+    void theQueueIsBoundedInBytesToo() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        backend.answer(call -> {
+            gate.orTimeout(30, TimeUnit.SECONDS).join();
+            return Reply.ok();
+        });
+        TestGateway gw = gateway("""
+                  queue-bytes: 64KiB
+                client-messages:
+                  policy: webhook
+                node:
+                  io-threads: 1
+                """);
+        try (WsClient c = gw.client()) {
+            Await.until("the connect is held by the backend", () -> backend.attempts().size() == 1);
+            for (int i = 0; i < 10; i++) {
+                c.send("m" + i + "x".repeat(20_000)); // 10 x 20 KB wait behind the connect: over 64 KiB
+            }
+            Await.until("old messages are dropped", () -> gw.gateway().webhooks().dropped() >= 7);
+            gate.complete(null);
+            Await.until("the newest messages arrive", () -> backend.calls("message").size() == 3);
+            assertThat(backend.calls("message").get(2).body().get("message").asText()).startsWith("m9");
+        }
+    }
+
+    @Test
     void underTheWebhookPolicyMessagesGoToTheBackendAndHeartbeatsStayLocal() {
         backend.answer(call -> call.event().equals("message")
                 ? Reply.json("{\"reply\":\"got " + call.body().get("message").asText().length() + "\"}")
