@@ -70,6 +70,12 @@ public final class Gateway implements AutoCloseable {
     private ClientSessions sessions;
     private ClientIds clientIds;
     private CronScheduler cron;
+    // security: limits, TLS, connect auth, webhooks (README "Connecting a backend")
+    private final io.gatewayd.server.ConnectionGuard guard;
+    private final java.util.concurrent.atomic.AtomicReference<io.gatewayd.server.ServerTls> tls =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final io.gatewayd.webhook.Webhooks webhooks;
+    private final io.gatewayd.auth.ConnectAuth connectAuth;
     private volatile State state = State.STARTING;
     private volatile Draining draining;
 
@@ -130,6 +136,24 @@ public final class Gateway implements AutoCloseable {
         this.router = new LocalRouter(registry, outbound);
         this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
+        this.guard = new io.gatewayd.server.ConnectionGuard(() -> live.config().limits());
+        registry.limits(() -> live.config().limits().maxGroupsPerConnection(),
+                () -> live.config().limits().maxConnectionsPerUid(), c -> {
+                    guard.uidLimitClosed.increment();
+                    outbound.close(c, CloseCodes.UID_LIMIT);
+                });
+        this.webhooks = new io.gatewayd.webhook.Webhooks(transport, router, live::config, () -> clientIds.nodePrefix(),
+                Version.get());
+        try {
+            if (config.tls().configured()) {
+                tls.set(io.gatewayd.server.ServerTls.load(config.tls()));
+            }
+            this.connectAuth = new io.gatewayd.auth.ConnectAuth(config.auth(), () -> live.config().limits(),
+                    webhooks::decideConnect, java.time.Clock.systemUTC());
+        } catch (RuntimeException e) {
+            shutdownQuietly();
+            throw e;
+        }
         StatusReport report = new StatusReport(registry, stats,
                 () -> listeners.stream().map(l -> new StatusReport.ListenerRow(l.url(), l.config().protocol().scheme()))
                         .toList(),
@@ -137,12 +161,19 @@ public final class Gateway implements AutoCloseable {
         statusSections.put("mode", () -> this.mode);
         statusSections.put("state", () -> state.name().toLowerCase());
         statusSections.put("draining", this::drainingStatus);
-        this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState);
+        this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState).tls(tls::get);
+        statusSections.put("limits", this::limitsStatus);
+        statusSections.put("auth", connectAuth::status);
+        statusSections.put("webhooks", webhooks::status);
+        statusSections.put("tls", () -> tls.get() == null ? null : tls.get().status());
         try {
             control.bind(transport);
             clientIds = new ClientIds(config.node().resolveLanIp(), control.port());
             statusSections.put("node_id", clientIds::nodePrefix);
-            sessions = new ClientSessions(registry, outbound, live, stats, clientIds, events);
+            List<ClientEvents> all = new ArrayList<>(events);
+            all.add(webhooks);
+            sessions = new ClientSessions(registry, outbound, live, stats, clientIds, all,
+                    new io.gatewayd.server.ClientSecurity(guard, connectAuth, tls::get, webhooks));
             for (ListenerConfig l : config.listeners()) {
                 listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
@@ -283,6 +314,33 @@ public final class Gateway implements AutoCloseable {
         return state;
     }
 
+    /** Connection limits and their counters. */
+    public io.gatewayd.server.ConnectionGuard guard() {
+        return guard;
+    }
+
+    /** Webhook delivery (its counters, and applying actions). */
+    public io.gatewayd.webhook.Webhooks webhooks() {
+        return webhooks;
+    }
+
+    /** The server certificate in use, or null without TLS. */
+    public io.gatewayd.server.ServerTls tls() {
+        return tls.get();
+    }
+
+    /** Open connections to the control port. */
+    public int controlConnections() {
+        return control.openConnections();
+    }
+
+    private Map<String, Object> limitsStatus() {
+        Map<String, Object> o = new LinkedHashMap<>(guard.status());
+        o.put("control_rate_limited", control.rateLimited());
+        o.put("control_timed_out", control.timedOut());
+        return o;
+    }
+
     /** The 12-hex node part of every client_id this gateway issues. */
     public String nodeId() {
         return clientIds.nodePrefix();
@@ -331,6 +389,10 @@ public final class Gateway implements AutoCloseable {
                     + "; a reload would reopen its listeners, so it is not applied");
         }
         next.control().requireTokenUnlessLoopback();
+        // certificates and token keys are read first: a bad file fails the reload with nothing changed
+        io.gatewayd.server.ServerTls nextTls = next.tls().configured()
+                ? io.gatewayd.server.ServerTls.load(next.tls()) : null;
+        Runnable nextAuth = connectAuth.prepare(next.auth());
         List<String> notes = new ArrayList<>();
         GatewayConfig prev = live.config();
         if (!prev.node().equals(next.node())) {
@@ -352,6 +414,8 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         live.set(next);
+        tls.set(nextTls);
+        nextAuth.run();
         control.update(next.control());
         heartbeat.apply(next.heartbeat());
         cron.apply(next.cron());

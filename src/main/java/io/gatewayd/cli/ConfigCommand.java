@@ -108,7 +108,7 @@ final class ConfigCommand implements Runnable {
     private static void mask(JsonNode node) {
         if (node instanceof ObjectNode o) {
             for (Map.Entry<String, JsonNode> e : o.properties()) {
-                if (secret(e.getKey())) {
+                if (secret(e.getKey()) && !e.getValue().isObject()) { // auth.token is a section, not a secret
                     e.setValue(masked(e.getValue()));
                 } else {
                     mask(e.getValue());

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 CronCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
+                TokenCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",

@@ -19,7 +19,11 @@ public record GatewayConfig(NodeConfig node,
                             OutboundConfig outbound,
                             ControlConfig control,
                             PathsConfig paths,
-                            CronConfig cron) {
+                            CronConfig cron,
+                            LimitsConfig limits,
+                            AuthConfig auth,
+                            WebhooksConfig webhooks,
+                            TlsConfig tls) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -35,6 +39,11 @@ public record GatewayConfig(NodeConfig node,
         control = control == null ? ControlConfig.defaults() : control;
         paths = paths == null ? PathsConfig.defaults() : paths;
         cron = cron == null ? CronConfig.defaults() : cron;
+        limits = limits == null ? LimitsConfig.defaults() : limits;
+        auth = auth == null ? AuthConfig.defaults() : auth;
+        webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
+        tls = tls == null ? TlsConfig.defaults() : tls;
+        SecurityChecks.check(listeners, clientMessages, control, auth, webhooks, tls);
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
@@ -87,6 +96,22 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.cron = v);
     }
 
+    public GatewayConfig withLimits(LimitsConfig v) {
+        return edit(e -> e.limits = v);
+    }
+
+    public GatewayConfig withAuth(AuthConfig v) {
+        return edit(e -> e.auth = v);
+    }
+
+    public GatewayConfig withWebhooks(WebhooksConfig v) {
+        return edit(e -> e.webhooks = v);
+    }
+
+    public GatewayConfig withTls(TlsConfig v) {
+        return edit(e -> e.tls = v);
+    }
+
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
     public GatewayConfig withWebSocketPort(int port) {
         List<ListenerConfig> copy = new ArrayList<>(listeners);
@@ -117,6 +142,10 @@ public record GatewayConfig(NodeConfig node,
         ControlConfig control;
         PathsConfig paths;
         CronConfig cron;
+        LimitsConfig limits;
+        AuthConfig auth;
+        WebhooksConfig webhooks;
+        TlsConfig tls;
 
         Edit() {
         }
@@ -131,11 +160,15 @@ public record GatewayConfig(NodeConfig node,
             control = c.control;
             paths = c.paths;
             cron = c.cron;
+            limits = c.limits;
+            auth = c.auth;
+            webhooks = c.webhooks;
+            tls = c.tls;
         }
 
         GatewayConfig build() {
             return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
-                    cron);
+                    cron, limits, auth, webhooks, tls);
         }
     }
 }

@@ -110,7 +110,11 @@ public final class LocalRouter implements Router {
 
     private CompletableFuture<Boolean> onClient(String clientId, Predicate<Connection> action) {
         Connection c = registry.get(clientId);
-        return done(c != null && action.test(c));
+        try {
+            return done(c != null && action.test(c));
+        } catch (io.gatewayd.registry.LimitExceededException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

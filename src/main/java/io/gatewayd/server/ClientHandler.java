@@ -32,6 +32,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final WireFormat tcpFormat;
     private final String listener;
     private Connection connection;
+    private boolean opened;
+    private TokenBucket messageRate;
     private int closeCode = 1006; // abnormal closure unless we learn better
     private String closeReason = "";
 
@@ -49,6 +51,48 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** True once the session opened (WebSocket: the handshake completed). */
+    boolean opened() {
+        return opened;
+    }
+
+    /**
+     * A client ping: counts against the message rate (a ping flood is closed like a message
+     * flood). False if the ping must not be answered.
+     */
+    boolean ping(ChannelHandlerContext ctx) {
+        activity();
+        if (!withinMessageRate(ctx)) {
+            return false;
+        }
+        if (!ctx.channel().isWritable()) {
+            sessions.security().guard().pingsDropped.increment(); // it does not read its pongs: do not queue more
+            return false;
+        }
+        return true;
+    }
+
+    /** Applies limits.client-messages-per-second; closes with 1008 and returns false when over it. */
+    private boolean withinMessageRate(ChannelHandlerContext ctx) {
+        int rate = sessions.security().guard().limits().clientMessagesPerSecond();
+        if (rate <= 0 || connection == null) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (messageRate == null) {
+            messageRate = new TokenBucket(rate, now);
+        }
+        if (messageRate.tryAcquire(rate, now)) {
+            return true;
+        }
+        if (!connection.isClosing()) {
+            sessions.security().guard().messageRateClosed.increment();
+            ClientSessions.EVENTS.debug("closing {}: over {} messages per second", connection, rate);
+            closeWith(ctx, CloseCodes.TOO_MANY_MESSAGES);
+        }
+        return false;
+    }
+
     void closeFrameReceived(CloseWebSocketFrame frame) {
         closeCode = frame.statusCode() < 0 ? 1005 : frame.statusCode();
         closeReason = frame.reasonText();
@@ -57,6 +101,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (protocol != Protocol.WEBSOCKET) {
+            opened = true;
             connection = sessions.open(ctx.channel(), protocol, tcpFormat, listener, null);
         }
         super.channelActive(ctx);
@@ -72,6 +117,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                     break;
                 }
             }
+            opened = true; // from now on the handshake timeout no longer applies
             connection = sessions.open(ctx.channel(), protocol,
                     deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener,
                     new ClientEvents.HandshakeInfo(hs.requestUri(), hs.requestHeaders()));
@@ -84,6 +130,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (connection == null) {
+                return;
+            }
+            if ((msg instanceof ByteBuf || msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)
+                    && !withinMessageRate(ctx)) {
                 return;
             }
             if (msg instanceof TextWebSocketFrame f) {

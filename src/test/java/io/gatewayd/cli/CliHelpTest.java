@@ -100,6 +100,19 @@ class CliHelpTest {
     }
 
     @Test
+    void configCheckMasksSecretsInsideSections() throws Exception {
+        String secret = "0123456789abcdef0123456789abcdef-jwt";
+        GatewayConfig c = new ConfigLoader(Map.of()).parse("""
+                auth:
+                  connect: token
+                  token:
+                    secret: %s
+                """.formatted(secret), "t.yaml");
+        String yaml = ConfigCommand.yaml(c);
+        assertThat(yaml).doesNotContain(secret).contains("secret: '****'").contains("connect: token");
+    }
+
+    @Test
     void formatting() {
         assertThat(Format.bytes(512)).isEqualTo("512 B");
         assertThat(Format.bytes(1536)).isEqualTo("1.5 KiB");
