@@ -54,12 +54,20 @@ final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         super.channelActive(ctx);
     }
 
+    /** The WebSocket handshake completed: the deadline is moot, and its timer need not wait 10 s to go. */
+    void handshakeDone() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
     private void handshakeTimedOut(ChannelHandlerContext ctx) {
         ClientHandler client = ctx.pipeline().get(ClientHandler.class);
         if (!ctx.channel().isActive() || (client != null && client.opened())) {
             return;
         }
-        if (ctx.channel().attr(ChannelAttrs.REJECTED).get() == null) {
+        if (!ctx.channel().hasAttr(ChannelAttrs.REJECTED)) {
             guard.count(Rejection.HANDSHAKE_TIMEOUT);
         }
         ClientSessions.EVENTS.debug("handshake timeout {}", ctx.channel().remoteAddress());

@@ -77,7 +77,8 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                                 .build())
                         .build()));
                 p.addLast("ws-message", new WebSocketFrameAggregator(listener.maxMessageSize().intBytes()));
-                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url,
+                        listener.maxMessageSize().intBytes()));
             }
             case TEXT -> {
                 p.addLast("lines", new LineBasedFrameDecoder(max, true, true));

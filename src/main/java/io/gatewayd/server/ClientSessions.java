@@ -80,19 +80,28 @@ public final class ClientSessions {
         return stats;
     }
 
+    private static <T> T take(Channel ch, io.netty.util.AttributeKey<T> key) {
+        return ch.hasAttr(key) ? ch.attr(key).getAndRemove() : null;
+    }
+
     /** A client is connected (TCP accepted, or WebSocket handshake done). Event loop only. */
     public Connection open(Channel ch, Protocol protocol, WireFormat format, String listener,
                            ClientEvents.HandshakeInfo handshake) {
-        InetSocketAddress forwarded = ch.attr(ChannelAttrs.REMOTE).get();
+        // taken and removed: an attribute left behind (even holding null) costs memory per connection
+        InetSocketAddress forwarded = take(ch, ChannelAttrs.REMOTE);
         InetSocketAddress remote = forwarded != null ? forwarded : (InetSocketAddress) ch.remoteAddress();
-        String promised = ch.attr(ChannelAttrs.CLIENT_ID).getAndSet(null);
-        ClientActions actions = ch.attr(ChannelAttrs.ACTIONS).getAndSet(null);
+        String promised = take(ch, ChannelAttrs.CLIENT_ID);
+        ClientActions actions = take(ch, ChannelAttrs.ACTIONS);
         Connection c = promised == null ? null : new Connection(promised, ch, protocol, format, listener, remote);
         // the promised id was shown to the backend; only an (astronomically rare) clash replaces it
         while (c == null || !registry.add(c)) {
             c = new Connection(ids.next(), ch, protocol, format, listener, remote);
         }
         stats.connectionsAccepted.increment();
+        if (actions != null) {
+            // bound before the client learns its id: whatever it or the backend asks next sees the binding
+            applyBindings(c, actions);
+        }
         LiveConfig.Snapshot snap = config.get();
         if (snap.welcome() != null) {
             String text = snap.welcome().render(Map.of(
@@ -108,7 +117,7 @@ public final class ClientSessions {
             EVENTS.debug("connect {} {} from {}", c.clientId(), protocol.scheme(), remote);
         }
         if (actions != null) {
-            apply(c, actions);
+            applyReplyAndClose(c, actions);
         }
         for (ClientEvents l : listeners) {
             l.onConnect(c, handshake);
@@ -175,6 +184,11 @@ public final class ClientSessions {
      * bind, join, session, then the reply (after the welcome message) and the close. Event loop only.
      */
     void apply(Connection c, ClientActions a) {
+        applyBindings(c, a);
+        applyReplyAndClose(c, a);
+    }
+
+    private void applyBindings(Connection c, ClientActions a) {
         if (a.bindUid() != null) {
             registry.bindUid(c, a.bindUid());
         }
@@ -190,6 +204,9 @@ public final class ClientSessions {
         if (a.session() != null) {
             registry.updateSession(c, a.session());
         }
+    }
+
+    private void applyReplyAndClose(Connection c, ClientActions a) {
         String reply = a.replyText();
         if (a.close()) {
             outbound.close(c, io.gatewayd.delivery.CloseCodes.NORMAL, reply == null ? null : OutboundMessage.text(reply));

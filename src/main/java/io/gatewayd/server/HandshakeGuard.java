@@ -43,7 +43,7 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         }
         Channel ch = ctx.channel();
         ConnectionGuard guard = security.guard();
-        Rejection early = ch.attr(ChannelAttrs.REJECTED).get();
+        Rejection early = ch.hasAttr(ChannelAttrs.REJECTED) ? ch.attr(ChannelAttrs.REJECTED).get() : null;
         if (early != null) {
             req.release();
             HttpRejects.send(ch, early, null);
