@@ -116,7 +116,16 @@ public final class RawClient implements AutoCloseable {
     }
 
     /** A server frame: opcode and payload. */
-    public record Frame(int opcode, byte[] payload) {
+    public record Frame(int opcode, byte[] payload, int rsv) {
+        public Frame(int opcode, byte[] payload) {
+            this(opcode, payload, 0);
+        }
+
+        /** RSV1: the payload is compressed (permessage-deflate). */
+        public boolean compressed() {
+            return (rsv & 0x4) != 0;
+        }
+
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -142,7 +151,7 @@ public final class RawClient implements AutoCloseable {
                 len = (len << 8) | in.read();
             }
         }
-        return new Frame(b0 & 0x0f, in.readNBytes((int) len));
+        return new Frame(b0 & 0x0f, in.readNBytes((int) len), (b0 >> 4) & 0x7);
     }
 
     /**
