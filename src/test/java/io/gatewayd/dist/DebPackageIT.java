@@ -185,6 +185,17 @@ class DebPackageIT {
         assertThat(Files.readString(root.resolve("usr/lib/tmpfiles.d/gatewayd.conf")))
                 .containsPattern("(?m)^d /run/gatewayd \\d+ gatewayd gatewayd");
 
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            Path rewritten = dir.resolve("gatewayd.service");
+            Files.writeString(rewritten, Files.readString(root.resolve("lib/systemd/system/gatewayd.service"))
+                    .replace("/usr/bin/gatewayctl", ctl));
+            Result verify = run(List.of("systemd-analyze", "verify", "--man=no", rewritten.toString()), Map.of());
+            assertThat(verify.exit()).as("systemd-analyze verify: " + verify).isZero();
+            assertThat(verify.all()).as("systemd-analyze verify: " + verify).doesNotContain("gatewayd.service:");
+        } else {
+            System.err.println("systemd-analyze is not installed: not verifying the unit with systemd");
+        }
+
         inst.writeConfig(TempInstallation.CONFIG); // ephemeral ports, in the root's etc/gatewayd
         UnaryOperator<String> rewrite = s -> s.replace("/usr/bin/gatewayctl", ctl)
                 .replace("/etc/gatewayd", root.resolve("etc/gatewayd").toString())
