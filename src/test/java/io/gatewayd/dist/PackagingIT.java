@@ -8,7 +8,6 @@ import io.gatewayd.testing.TempInstallation.Result;
 import io.gatewayd.testing.UnitFile;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
