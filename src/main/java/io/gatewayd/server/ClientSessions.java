@@ -93,6 +93,11 @@ public final class ClientSessions {
             c = new Connection(ids.next(), ch, protocol, format, listener, remote);
         }
         stats.connectionsAccepted.increment();
+        if (actions != null) {
+            // uid, groups and session are in place before the client learns its id: a backend that
+            // gets the id from the client's first message must find them (getUidByClientId, sendToUid)
+            bind(c, actions);
+        }
         LiveConfig.Snapshot snap = config.get();
         if (snap.welcome() != null) {
             String text = snap.welcome().render(Map.of(
@@ -108,7 +113,7 @@ public final class ClientSessions {
             EVENTS.debug("connect {} {} from {}", c.clientId(), protocol.scheme(), remote);
         }
         if (actions != null) {
-            apply(c, actions);
+            replyOrClose(c, actions);
         }
         for (ClientEvents l : listeners) {
             l.onConnect(c, handshake);
@@ -171,10 +176,11 @@ public final class ClientSessions {
     }
 
     /**
-     * Applies what a connect token or the connect webhook asked for, as the connection opens:
-     * bind, join, session, then the reply (after the welcome message) and the close. Event loop only.
+     * Applies what a connect token or the connect webhook asked for, as the connection opens: bind,
+     * join, session (before the welcome message); {@link #replyOrClose} then sends the reply (after
+     * the welcome message) and closes. Event loop only.
      */
-    void apply(Connection c, ClientActions a) {
+    void bind(Connection c, ClientActions a) {
         if (a.bindUid() != null) {
             registry.bindUid(c, a.bindUid());
         }
@@ -190,6 +196,9 @@ public final class ClientSessions {
         if (a.session() != null) {
             registry.updateSession(c, a.session());
         }
+    }
+
+    void replyOrClose(Connection c, ClientActions a) {
         String reply = a.replyText();
         if (a.close()) {
             outbound.close(c, io.gatewayd.delivery.CloseCodes.NORMAL, reply == null ? null : OutboundMessage.text(reply));
