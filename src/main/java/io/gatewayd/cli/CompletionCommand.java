@@ -11,6 +11,9 @@ import picocli.CommandLine.Parameters;
                 "bash: source <(gatewayctl completion bash), or save it as",
                 "/etc/bash_completion.d/gatewayctl. zsh: source <(gatewayctl completion zsh)."})
 final class CompletionCommand implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Parameters(paramLabel = "SHELL", description = "bash or zsh")
     String shell;
 

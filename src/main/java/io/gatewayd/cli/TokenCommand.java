@@ -25,6 +25,9 @@ import java.util.Map;
                 "  wscat -c \"ws://127.0.0.1:8282/?token=$(gatewayctl token --uid 42)\""})
 final class TokenCommand implements Runnable {
     @Mixin
+    HelpOption helpOption;
+
+    @Mixin
     ConfigOptions configOptions;
 
     @Option(names = "--uid", paramLabel = "UID", description = "The uid the connection is bound to (sub claim).")

@@ -63,13 +63,13 @@ class CliHelpTest {
 
     @Test
     void helpOfEachCommandRendersWithinEightyColumns() {
-        for (String cmd : List.of("start", "stop", "restart", "reload", "status", "connections", "send", "call",
-                "config", "version")) {
+        // every command, so one added later cannot miss --help (completion and token once did)
+        for (String cmd : GatewayCtl.commandLine().getSubcommands().keySet()) {
             StringWriter out = new StringWriter();
             CommandLine cl = GatewayCtl.commandLine();
             cl.setOut(new PrintWriter(out));
             assertThat(cl.execute(cmd, "--help")).as(cmd).isZero();
-            assertThat(out.toString()).as(cmd).startsWith("Usage: gatewayctl " + cmd);
+            assertThat(out.toString()).as(cmd).contains("Usage: gatewayctl " + cmd);
         }
     }
 

@@ -46,10 +46,83 @@ public final class TempInstallation implements AutoCloseable {
               ping-interval: 55
             """;
 
+    /** What builder() puts in GATEWAYD_JAVA_OPTS: short-lived JVMs start faster with C1 only. */
+    public static final String TEST_JAVA_OPTS = "-XX:TieredStopAtLevel=1 -Xmx256m -Xss512k";
+
     private final Path home;
     private final Path project;
     private final Set<Long> pids = ConcurrentHashMap.newKeySet();
     private final List<Process> processes = new ArrayList<>();
+    private final Map<String, String> env = new ConcurrentHashMap<>();
+    private volatile String javaOpts = TEST_JAVA_OPTS;
+
+    private TempInstallation(Path home, Path project) {
+        this.home = home.toAbsolutePath();
+        this.project = project;
+    }
+
+    /** The project's version, as the build names its artifacts (failsafe passes it). */
+    public static String version() {
+        String v = System.getProperty("gatewayd.version");
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("system property gatewayd.version is not set: run the integration "
+                    + "tests through Maven (mvn verify)");
+        }
+        return v;
+    }
+
+    /** target/gatewayd-VERSION.tar.gz, asserting the build made it. */
+    public static Path tarball() {
+        Path project = Path.of(System.getProperty("gatewayd.home", ".")).toAbsolutePath().normalize();
+        Path tgz = project.resolve("target/gatewayd-" + version() + ".tar.gz");
+        if (!Files.isRegularFile(tgz)) {
+            throw new IllegalStateException(tgz + " is missing: integration tests run after `mvn package`");
+        }
+        return tgz;
+    }
+
+    /**
+     * The distribution as a user gets it: target/gatewayd-VERSION.tar.gz unpacked with tar into
+     * {@code dir} (outside the source tree), with a test config on ephemeral loopback ports.
+     */
+    public static TempInstallation unpackTarball(Path dir) throws IOException {
+        Path tgz = tarball();
+        Path project = Path.of(System.getProperty("gatewayd.home", ".")).toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        Process tar = new ProcessBuilder("tar", "-xzf", tgz.toString(), "-C", dir.toString())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!tar.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || tar.exitValue() != 0) {
+                tar.destroyForcibly();
+                throw new IOException("tar -xzf " + tgz + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        TempInstallation inst = new TempInstallation(dir.resolve("gatewayd-" + version()), project);
+        inst.writeConfig(CONFIG);
+        return inst;
+    }
+
+    /** An installation that is already laid out at {@code home} (e.g. extracted from the .deb). */
+    public static TempInstallation at(Path home) {
+        return new TempInstallation(home, Path.of(System.getProperty("gatewayd.home", ".")).toAbsolutePath().normalize());
+    }
+
+    /** GATEWAYD_JAVA_OPTS for every command from now on; null runs with conf/jvm.options alone. */
+    public TempInstallation javaOpts(String opts) {
+        this.javaOpts = opts;
+        return this;
+    }
+
+    /** An environment variable for every command from now on. */
+    public TempInstallation env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
 
     public TempInstallation(Path dir) throws IOException {
         this.project = Path.of(System.getProperty("gatewayd.home", ".")).toAbsolutePath().normalize();
@@ -87,7 +160,8 @@ public final class TempInstallation implements AutoCloseable {
     }
 
     public Path pidFile() {
-        return home.resolve("run/gatewayd.pid");
+        String runDir = env.get("GATEWAYD_RUN_DIR");
+        return (runDir == null ? home.resolve("run") : Path.of(runDir)).resolve("gatewayd.pid");
     }
 
     public void writeConfig(String yaml) throws IOException {
@@ -122,8 +196,15 @@ public final class TempInstallation implements AutoCloseable {
         env.put("GATEWAYD_HOME", home.toString());
         env.remove("GATEWAYD_CONF");
         env.remove("GATEWAYD_CONTROL_TOKEN");
+        env.remove("GATEWAYD_LOG_DIR");
+        env.remove("GATEWAYD_RUN_DIR");
         // short-lived CLI JVMs start faster with C1 only; the daemon inherits it, which is fine for tests
-        env.put("GATEWAYD_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -Xmx256m -Xss512k");
+        if (javaOpts == null) {
+            env.remove("GATEWAYD_JAVA_OPTS");
+        } else {
+            env.put("GATEWAYD_JAVA_OPTS", javaOpts);
+        }
+        env.putAll(this.env);
         return pb;
     }
 
@@ -187,6 +268,19 @@ public final class TempInstallation implements AutoCloseable {
         synchronized (processes) {
             processes.add(p);
         }
+        return p;
+    }
+
+    /** Starts any command (e.g. a unit's ExecStart) in this installation's environment, without waiting. */
+    public Process spawn(Path out, List<String> command, Map<String, String> extraEnv) throws IOException {
+        ProcessBuilder pb = builder().command(command);
+        pb.environment().putAll(extraEnv);
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        pids.add(p.pid());
         return p;
     }
 
@@ -281,9 +375,11 @@ public final class TempInstallation implements AutoCloseable {
                 }
             }
         }
-        for (String f : List.of("run/gatewayd.pid", "run/gatewayd.pid.lock", "run/jsvc.pid")) {
+        Path runDir = pidFile().getParent();
+        for (Path f : List.of(runDir.resolve("gatewayd.pid"), runDir.resolve("gatewayd.pid.lock"),
+                home.resolve("run/jsvc.pid"))) {
             try {
-                String s = Files.readString(home.resolve(f)).trim();
+                String s = Files.readString(f).trim();
                 if (!s.isEmpty()) {
                     pids.add(Long.parseLong(s));
                 }
