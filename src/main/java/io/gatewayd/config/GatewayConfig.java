@@ -19,7 +19,8 @@ public record GatewayConfig(NodeConfig node,
                             OutboundConfig outbound,
                             ControlConfig control,
                             PathsConfig paths,
-                            CronConfig cron) {
+                            CronConfig cron,
+                            ClusterConfig cluster) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -35,6 +36,7 @@ public record GatewayConfig(NodeConfig node,
         control = control == null ? ControlConfig.defaults() : control;
         paths = paths == null ? PathsConfig.defaults() : paths;
         cron = cron == null ? CronConfig.defaults() : cron;
+        // cluster stays null: single-node mode, no Redis
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
@@ -87,6 +89,11 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.cron = v);
     }
 
+    /** @param v the cluster section, or null for single-node mode */
+    public GatewayConfig withCluster(ClusterConfig v) {
+        return edit(e -> e.cluster = v);
+    }
+
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
     public GatewayConfig withWebSocketPort(int port) {
         List<ListenerConfig> copy = new ArrayList<>(listeners);
@@ -117,6 +124,7 @@ public record GatewayConfig(NodeConfig node,
         ControlConfig control;
         PathsConfig paths;
         CronConfig cron;
+        ClusterConfig cluster;
 
         Edit() {
         }
@@ -131,11 +139,12 @@ public record GatewayConfig(NodeConfig node,
             control = c.control;
             paths = c.paths;
             cron = c.cron;
+            cluster = c.cluster;
         }
 
         GatewayConfig build() {
             return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
-                    cron);
+                    cron, cluster);
         }
     }
 }
