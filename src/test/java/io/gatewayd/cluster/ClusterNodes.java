@@ -1,0 +1,102 @@
+package io.gatewayd.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.WsClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** N gateways in this JVM forming one cluster on a test Redis; closes them all. */
+final class ClusterNodes implements AutoCloseable {
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    final List<TestGateway> nodes = new ArrayList<>();
+    final List<WsClient> clients = new ArrayList<>();
+    final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+
+    /** Fast timings so failures are detected quickly in tests. */
+    static String yaml(String redisUrl, String prefix, String extra) {
+        return """
+                cluster:
+                  redis: %s
+                  key-prefix: %s
+                  heartbeat: 200ms
+                  node-ttl: 2s
+                  mirror-ttl: 6s
+                  probe-interval: 500ms
+                  probe-timeout: 1500ms
+                  janitor-interval: 1s
+                  ack-timeout: 5s
+                  query-timeout: 5s
+                %s""".formatted(redisUrl, prefix, extra == null ? "" : extra);
+    }
+
+    ClusterNodes(String redisUrl, int n, String extra) {
+        try {
+            for (int i = 0; i < n; i++) {
+                nodes.add(TestGateway.start(yaml(redisUrl, prefix, extra)));
+            }
+            awaitFormed();
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    TestGateway get(int i) {
+        return nodes.get(i);
+    }
+
+    int size() {
+        return nodes.size();
+    }
+
+    /** Every node is healthy and knows every other node. */
+    void awaitFormed() {
+        for (TestGateway g : nodes) {
+            Await.until("node " + g.gateway().nodeId() + " is healthy and sees " + nodes.size() + " nodes", DEADLINE, () -> {
+                JsonNode st = g.get("/api/status").json().path("result").path("cluster");
+                return "ok".equals(st.path("state").asText()) && st.path("nodes").size() == nodes.size();
+            });
+        }
+    }
+
+    void awaitHealth(String state) {
+        for (TestGateway g : nodes) {
+            Await.until("node " + g.gateway().nodeId() + " reports /health " + state, DEADLINE,
+                    () -> state.equals(g.get("/health").json().path("status").asText()));
+        }
+    }
+
+    WsClient connect(int node) {
+        WsClient c = nodes.get(node).client();
+        clients.add(c);
+        return c;
+    }
+
+    JsonNode cluster(int node) {
+        return nodes.get(node).get("/api/status").json().path("result").path("cluster");
+    }
+
+    @Override
+    public void close() {
+        for (WsClient c : clients) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+        for (TestGateway g : nodes) {
+            try {
+                g.close();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
