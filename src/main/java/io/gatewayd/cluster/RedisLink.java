@@ -82,6 +82,10 @@ final class RedisLink {
         this.resources = DefaultClientResources.builder()
                 .eventLoopGroupProvider(loops)
                 .computationThreadPoolSize(1)
+                // Lettuce's default backs off to 30 s: a node would stay degraded that long after
+                // Redis is back. Retry within a second or two instead.
+                .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50),
+                        Duration.ofMillis(1500), 2, TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources, uri);
         client.setOptions(options(true));

@@ -18,27 +18,41 @@ final class ClusterNodes implements AutoCloseable {
     final List<WsClient> clients = new ArrayList<>();
     final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
 
-    /** Fast timings so failures are detected quickly in tests. */
+    /** Fast timings so failures are detected quickly in tests; {@code extra} lines ("  key: value") override them. */
     static String yaml(String redisUrl, String prefix, String extra) {
-        return """
-                cluster:
-                  redis: %s
-                  key-prefix: %s
-                  heartbeat: 200ms
-                  node-ttl: 2s
-                  mirror-ttl: 6s
-                  probe-interval: 500ms
-                  probe-timeout: 1500ms
-                  janitor-interval: 1s
-                  ack-timeout: 5s
-                  query-timeout: 5s
-                %s""".formatted(redisUrl, prefix, extra == null ? "" : extra);
+        java.util.LinkedHashMap<String, String> keys = new java.util.LinkedHashMap<>();
+        keys.put("redis", redisUrl);
+        keys.put("key-prefix", prefix);
+        keys.put("heartbeat", "200ms");
+        keys.put("node-ttl", "2s");
+        keys.put("mirror-ttl", "6s");
+        keys.put("probe-interval", "500ms");
+        keys.put("probe-timeout", "1500ms");
+        keys.put("janitor-interval", "1s");
+        keys.put("ack-timeout", "5s");
+        keys.put("query-timeout", "5s");
+        if (extra != null) {
+            for (String line : extra.split("\n")) {
+                String[] kv = line.trim().split(":\\s*", 2);
+                if (kv.length == 2) {
+                    keys.put(kv[0], kv[1]);
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder("cluster:\n");
+        keys.forEach((k, v) -> sb.append("  ").append(k).append(": ").append(v).append('\n'));
+        return sb.toString();
     }
 
     ClusterNodes(String redisUrl, int n, String extra) {
+        this(java.util.Collections.nCopies(n, redisUrl), extra);
+    }
+
+    /** One node per URL (e.g. one of them through a proxy). */
+    ClusterNodes(List<String> redisUrls, String extra) {
         try {
-            for (int i = 0; i < n; i++) {
-                nodes.add(TestGateway.start(yaml(redisUrl, prefix, extra)));
+            for (String url : redisUrls) {
+                nodes.add(TestGateway.start(yaml(url, prefix, extra)));
             }
             awaitFormed();
         } catch (RuntimeException | Error e) {
