@@ -531,7 +531,9 @@ public final class Cluster {
                         if (e.header().path("bye").asBoolean(false)) {
                             peers.remove(e.origin());
                         } else {
-                            peers.put(e.origin(), new Peer(e.origin(), e.header().path("gen").asText(), Map.of()));
+                            Peer before = peers.get(e.origin());
+                            peers.put(e.origin(), new Peer(e.origin(), e.header().path("gen").asText(),
+                                    before == null ? Map.of() : before.info()));
                         }
                     }
                 }
@@ -634,7 +636,8 @@ public final class Cluster {
             w.expect(receivers);
         });
         if (wait) {
-            exec.schedule(w::timeout, config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            var t = exec.schedule(w::timeout, config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            w.future.whenComplete((d, e) -> t.cancel(false));
         }
         return w.future;
     }

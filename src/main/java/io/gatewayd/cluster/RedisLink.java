@@ -46,6 +46,8 @@ final class RedisLink {
         }
     }
 
+    /** Commands queued per connection before new ones are refused. */
+    static final int REQUEST_QUEUE = 100_000;
     static final RedisCodec<String, byte[]> BYTES = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     /** Called on Lettuce's threads: must not block. */
@@ -100,6 +102,9 @@ final class RedisLink {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(t))
                 .protocolVersion(ProtocolVersion.RESP2) // plain RESP2: works with Redis 5 and later
+                // bounded: when Redis is slower than the gateway, further commands fail at once
+                // (503 for the caller) instead of piling up in memory
+                .requestQueueSize(REQUEST_QUEUE)
                 .socketOptions(SocketOptions.builder()
                         .connectTimeout(t)
                         .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
