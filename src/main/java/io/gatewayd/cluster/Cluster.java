@@ -162,6 +162,7 @@ public final class Cluster {
         mirror.bind(() -> link.mirrorConnection().async(), () -> link.commandsUp(), subs::apply,
                 config.mirrorTtl().toMillis());
         mirror.flusher(() -> link.mirrorConnection().flushCommands());
+        mirror.onFullWriteNeeded(() -> exec.schedule(guard(this::connectStep), 50, TimeUnit.MILLISECONDS));
         registry.listener(mirror);
         LOG.info("cluster mode: node {} (boot {}) joining through {}{}", nodeId, boot, config.redactedRedis(),
                 "");

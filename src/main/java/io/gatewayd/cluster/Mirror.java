@@ -169,9 +169,13 @@ final class Mirror implements Registry.Listener {
         flushQueued.set(false);
         List<CompletableFuture<Void>> done = takeWaiters();
         if (redis == null || !ready.getAsBoolean() || mirror == null || overflowed) {
-            // nothing can be written now; the full write after reconnecting covers it
+            // nothing can be written item by item now; a full write covers it (after reconnecting,
+            // or at once if Redis is fine and only the item set overflowed or a write failed)
             dirty.clear();
             fail(done, new IllegalStateException("Redis is unavailable"));
+            if (overflowed && redis != null && ready.getAsBoolean()) {
+                fullWriteNeeded.run();
+            }
             return;
         }
         RedisAsyncCommands<String, String> r = redis.get();
@@ -233,8 +237,9 @@ final class Mirror implements Registry.Listener {
         CompletableFuture<Void> written = flushAndJoin(sent);
         CompletableFuture.allOf(written, subscribed).whenComplete((v, err) -> {
             if (err != null) {
-                overflowed = true; // something may be missing: rewrite everything when Redis is back
+                overflowed = true; // something may be missing: rewrite everything
                 fail(done, err);
+                fullWriteNeeded.run();
             } else {
                 done.forEach(f -> f.complete(null));
             }
@@ -256,6 +261,13 @@ final class Mirror implements Registry.Listener {
 
     private java.lang.Runnable flusher = () -> {
     };
+    private Runnable fullWriteNeeded = () -> {
+    };
+
+    /** Called (any thread) when the item-by-item mirror can no longer be trusted. */
+    void onFullWriteNeeded(Runnable r) {
+        this.fullWriteNeeded = r;
+    }
 
     void flusher(Runnable f) {
         this.flusher = f;
