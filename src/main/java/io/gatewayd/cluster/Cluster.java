@@ -712,7 +712,8 @@ public final class Cluster {
 
     /** Completes after this node's mirror and subscriptions include every change made so far. */
     CompletableFuture<Void> sync() {
-        return mirror.sync();
+        // bounded: a caller is never kept waiting on Redis for longer than a few command timeouts
+        return mirror.sync().orTimeout(config.commandTimeout().toMillis() * 3, TimeUnit.MILLISECONDS);
     }
 
     // ---------------------------------------------------------------- status, locks, stop

@@ -127,7 +127,11 @@ final class Mirror implements Registry.Listener {
 
     private void queueFlush() {
         if (flushQueued.compareAndSet(false, true)) {
-            exec.execute(this::flush);
+            try {
+                exec.execute(this::flush);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                flushQueued.set(false); // the cluster is stopping; never throw into the registry
+            }
         }
     }
 
@@ -138,7 +142,11 @@ final class Mirror implements Registry.Listener {
             waiters.add(f);
         }
         flushQueued.set(true);
-        exec.execute(this::flush);
+        try {
+            exec.execute(this::flush);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            f.completeExceptionally(new IllegalStateException("the cluster is stopping"));
+        }
         return f;
     }
 
@@ -164,10 +172,19 @@ final class Mirror implements Registry.Listener {
         }
     }
 
-    /** Writes what changed. Cluster thread. */
+    /** Writes what changed. Cluster thread. Never throws: a failure fails the waiters. */
     void flush() {
         flushQueued.set(false);
         List<CompletableFuture<Void>> done = takeWaiters();
+        try {
+            flush(done);
+        } catch (RuntimeException e) {
+            overflowed = true;
+            fail(done, e);
+        }
+    }
+
+    private void flush(List<CompletableFuture<Void>> done) {
         if (redis == null || !ready.getAsBoolean() || mirror == null || overflowed) {
             // nothing can be written item by item now; a full write covers it (after reconnecting,
             // or at once if Redis is fine and only the item set overflowed or a write failed)

@@ -100,6 +100,9 @@ final class RedisLink {
         return ClientOptions.builder()
                 .autoReconnect(autoReconnect)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // commands in flight when a connection drops fail; none is sent again after the
+                // reconnect (a replayed PUBLISH would deliver late, or twice)
+                .replayFilter(command -> true)
                 .timeoutOptions(TimeoutOptions.enabled(t))
                 .protocolVersion(ProtocolVersion.RESP2) // plain RESP2: works with Redis 5 and later
                 // bounded: when Redis is slower than the gateway, further commands fail at once
