@@ -80,7 +80,8 @@ final class RedisLink {
         this.uri = RedisURI.create(config.redis());
         uri.setTimeout(config.commandTimeout());
         uri.setClientName("gatewayd");
-        this.loops = SharedLoops.of(gatewayLoops, gatewayEpoll);
+        this.loops = Boolean.getBoolean("gatewayd.cluster.share-loops")
+                ? SharedLoops.of(gatewayLoops, gatewayEpoll) : SharedLoops.dedicated();
         this.resources = DefaultClientResources.builder()
                 .eventLoopGroupProvider(loops)
                 .computationThreadPoolSize(1)

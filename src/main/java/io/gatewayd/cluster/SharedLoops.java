@@ -12,11 +12,15 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Lets Lettuce run its Redis connections on the gateway's own event loops, so cluster mode adds
- * no I/O threads. Lettuce picks its channel class by itself (epoll when the native library is
- * there, NIO otherwise); a channel can only live on a loop of the same kind, so the gateway's
- * loops are shared only when both sides agree, and otherwise Lettuce gets one loop of its own
- * (e.g. with node.native-transport: false on a machine where epoll is available).
+ * Which event loop Lettuce's Redis connections run on. By default one I/O thread of their own
+ * ({@link #dedicated()}): on the gateway's client loops, every Redis read and write (delivery
+ * reports, replies, probes) waits behind whatever fan-out task the loop is running, which halved
+ * broadcast throughput in our 3-node benchmark (docs/cluster-bench.md). With the system property
+ * {@code gatewayd.cluster.share-loops=true} they share the gateway's loops instead ({@link #of}),
+ * so cluster mode adds no I/O thread. Lettuce picks its channel class by itself (epoll when the
+ * native library is there, NIO otherwise); a channel can only live on a loop of the same kind, so
+ * the gateway's loops are shared only when both sides agree, and otherwise Lettuce gets one loop
+ * of its own (e.g. with node.native-transport: false on a machine where epoll is available).
  * The gateway owns its loops: release and shutdown leave them running.
  */
 final class SharedLoops implements EventLoopGroupProvider {
@@ -34,6 +38,11 @@ final class SharedLoops implements EventLoopGroupProvider {
         boolean compatible = gatewayUsesEpoll ? lettuceEpoll && Epoll.isAvailable()
                 : Transports.socketChannelClass() == io.netty.channel.socket.nio.NioSocketChannel.class;
         return new SharedLoops(compatible ? gatewayLoops : null);
+    }
+
+    /** One I/O thread of Lettuce's own. */
+    static SharedLoops dedicated() {
+        return new SharedLoops(null);
     }
 
     boolean sharing() {
