@@ -65,6 +65,13 @@ final class ClusterRouter implements Router {
                 local >= 0 ? Map.of("delivered_local", local) : Map.of());
     }
 
+    /** 503 cluster_unavailable for ungroup: the group was emptied on this node only. */
+    static ApiException ungroupedLocally(long local) {
+        return new ApiException(503, "cluster_unavailable", "the cluster is unavailable (Redis is unreachable); the "
+                + "group was emptied on this node only (" + local + " member(s)). Retry once GET /health says \"ok\"",
+                Map.of("removed_local", local));
+    }
+
     private static Throwable unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
@@ -161,7 +168,8 @@ final class ClusterRouter implements Router {
     @Override
     public CompletableFuture<Delivered> sendToClient(String clientId, OutboundMessage m) {
         if (isLocal(clientId)) {
-            return fresh(m.msgId()) ? local.sendToClient(clientId, m) : skip(m);
+            return (fresh(m.msgId()) ? local.sendToClient(clientId, m) : skip(m))
+                    .thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
         }
         return sendToClients(m, List.of(clientId), Set.of());
     }
@@ -384,7 +392,7 @@ final class ClusterRouter implements Router {
     public CompletableFuture<Integer> ungroup(String group) {
         return local.ungroup(group).thenCompose(n -> c.sync().handle((v, err) -> n)).thenCompose(n -> {
             if (!c.available()) {
-                return CompletableFuture.failedFuture(unavailable(n, null));
+                return CompletableFuture.failedFuture(ungroupedLocally(n));
             }
             ObjectNode h = Envelope.JSON.createObjectNode().put("group", group);
             return c.publishPush(Envelope.Type.UNGROUP, List.of(c.keys.groupChannel(group)), h, null, n)
