@@ -29,8 +29,9 @@ final class ClusterNodes implements AutoCloseable {
         keys.put("probe-interval", "500ms");
         keys.put("probe-timeout", "1500ms");
         keys.put("janitor-interval", "1s");
-        keys.put("ack-timeout", "5s");
-        keys.put("query-timeout", "5s");
+        // generous: on a loaded machine a report may take long; only a missing one waits this much
+        keys.put("ack-timeout", "15s");
+        keys.put("query-timeout", "15s");
         if (extra != null) {
             for (String line : extra.split("\n")) {
                 String[] kv = line.trim().split(":\\s*", 2);
@@ -90,6 +91,14 @@ final class ClusterNodes implements AutoCloseable {
         WsClient c = nodes.get(node).client();
         clients.add(c);
         return c;
+    }
+
+    /** Waits until every node counts {@code n} clients (connects reach the mirrors asynchronously). */
+    void awaitClientCount(int n) {
+        for (TestGateway g : nodes) {
+            Await.until("node " + g.gateway().nodeId() + " counts " + n + " clients", DEADLINE,
+                    () -> g.call("getAllClientIdCount", java.util.Map.of()).asInt() == n);
+        }
     }
 
     JsonNode cluster(int node) {

@@ -43,6 +43,7 @@ class ClusterRoutingTest {
                 clients[n][i] = cluster.connect(n);
             }
         }
+        cluster.awaitClientCount(6);
     }
 
     /** Tests share the clients: each starts with none bound to a uid. */
@@ -310,6 +311,7 @@ class ClusterRoutingTest {
     @Test
     void closingARemoteClientRemovesItEverywhere() {
         WsClient extra = cluster.connect(2);
+        cluster.awaitClientCount(7);
         for (int n = 0; n < 3; n++) {
             assertThat(node(n).call("isOnline", Map.of("client_id", extra.clientId())).asBoolean()).isTrue();
         }
