@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -70,7 +71,14 @@ public final class Gateway implements AutoCloseable {
     private ClientSessions sessions;
     private ClientIds clientIds;
     private CronScheduler cron;
+    // security: limits, TLS, connect auth, webhooks (README "Connecting a backend")
+    private final io.gatewayd.server.ConnectionGuard guard;
+    private final java.util.concurrent.atomic.AtomicReference<io.gatewayd.server.ServerTls> tls =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final io.gatewayd.webhook.Webhooks webhooks;
+    private final io.gatewayd.auth.ConnectAuth connectAuth;
     private volatile State state = State.STARTING;
+    private volatile Draining draining;
 
     /** Starts a gateway with default options. */
     public static Gateway start(GatewayConfig config) {
@@ -86,6 +94,7 @@ public final class Gateway implements AutoCloseable {
         private final GatewayConfig config;
         private final List<ClientEvents> events = new ArrayList<>();
         private String mode = "embedded";
+        private boolean serveLater;
 
         private Builder(GatewayConfig config) {
             this.config = config;
@@ -103,13 +112,23 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Binds the client listeners but accepts no client until {@link Gateway#serve()} (state
+         * STARTING until then; the control port serves at once). For jsvc, which binds ports below
+         * 1024 as root in init and serves after dropping privileges in start.
+         */
+        public Builder serveLater() {
+            this.serveLater = true;
+            return this;
+        }
+
         /** Binds everything; throws {@link GatewayStartException} with a readable reason if it cannot. */
         public Gateway start() {
-            return new Gateway(config, List.copyOf(events), mode);
+            return new Gateway(config, List.copyOf(events), mode, serveLater);
         }
     }
 
-    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode) {
+    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode, boolean serveLater) {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
@@ -121,13 +140,36 @@ public final class Gateway implements AutoCloseable {
         this.router = cluster == null ? local : cluster.router();
         this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
+        this.guard = new io.gatewayd.server.ConnectionGuard(() -> live.config().limits());
+        registry.limits(() -> live.config().limits().maxGroupsPerConnection(),
+                () -> live.config().limits().maxConnectionsPerUid(), c -> {
+                    guard.uidLimitClosed.increment();
+                    outbound.close(c, CloseCodes.UID_LIMIT);
+                });
+        this.webhooks = new io.gatewayd.webhook.Webhooks(transport, router, live::config, () -> clientIds.nodePrefix(),
+                Version.get());
+        try {
+            if (config.tls().configured()) {
+                tls.set(io.gatewayd.server.ServerTls.load(config.tls()));
+            }
+            this.connectAuth = new io.gatewayd.auth.ConnectAuth(config.auth(), () -> live.config().limits(),
+                    webhooks::decideConnect, java.time.Clock.systemUTC());
+        } catch (RuntimeException e) {
+            shutdownQuietly();
+            throw e;
+        }
         StatusReport report = new StatusReport(registry, stats,
                 () -> listeners.stream().map(l -> new StatusReport.ListenerRow(l.url(), l.config().protocol().scheme()))
                         .toList(),
                 statusSections, Version.get(), transport.name());
         statusSections.put("mode", () -> this.mode);
         statusSections.put("state", () -> state.name().toLowerCase());
-        this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState);
+        statusSections.put("draining", this::drainingStatus);
+        this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState).tls(tls::get);
+        statusSections.put("limits", this::limitsStatus);
+        statusSections.put("auth", connectAuth::status);
+        statusSections.put("webhooks", webhooks::status);
+        statusSections.put("tls", () -> tls.get() == null ? null : tls.get().status());
         try {
             control.bind(transport);
             clientIds = new ClientIds(config.node().resolveLanIp(), control.port());
@@ -136,9 +178,12 @@ public final class Gateway implements AutoCloseable {
                 cluster.start(clientIds.nodePrefix(), control.url().toString(), Version.get());
                 statusSections.put("cluster", cluster::status);
             }
-            sessions = new ClientSessions(registry, outbound, live, stats, clientIds, events);
+            List<ClientEvents> all = new ArrayList<>(events);
+            all.add(webhooks);
+            sessions = new ClientSessions(registry, outbound, live, stats, clientIds, all,
+                    new io.gatewayd.server.ClientSecurity(guard, connectAuth, tls::get, webhooks));
             for (ListenerConfig l : config.listeners()) {
-                listeners.add(ClientListener.bind(l, transport, sessions, config.outbound()));
+                listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
         } catch (RuntimeException e) {
             shutdownQuietly();
@@ -149,6 +194,11 @@ public final class Gateway implements AutoCloseable {
                 : CronScheduler.start(config.cron(), cluster.jobLock(CronScheduler.selfDescription()), router);
         CronApi.register(api, () -> cron);
         statusSections.put("cron", cron::summary);
+        if (serveLater) {
+            LOG.info("gatewayd {} bound ({} transport): clients on {} (not accepting yet), control on {}",
+                    Version.get(), transport.name(), listenerUrls(), control.url());
+            return;
+        }
         state = State.RUNNING;
         LOG.info("gatewayd {} started ({} transport{}): clients on {}, control on {}", Version.get(),
                 transport.name(), transport.isEpoll() ? "" : ", native epoll unavailable: "
@@ -162,6 +212,76 @@ public final class Gateway implements AutoCloseable {
             case STARTING -> "starting";
             default -> "stopping";
         };
+    }
+
+    /** Starts accepting clients on a gateway built with {@link Builder#serveLater()}; a no-op otherwise. */
+    public synchronized void serve() {
+        if (state != State.STARTING) {
+            return;
+        }
+        listeners.forEach(ClientListener::startAccepting);
+        state = State.RUNNING;
+        LOG.info("gatewayd {} accepting clients on {}, control on {}", Version.get(), listenerUrls(), control.url());
+    }
+
+    /**
+     * Graceful stop ("stop -g"): closes the client listeners, keeps serving the connected clients
+     * (pushes are still delivered, heartbeats still run), and stops as {@link #stop(Duration)} does
+     * once the last client has gone or {@code timeout} has passed. A {@link #stop(Duration)} during
+     * the drain stops at once.
+     *
+     * @param timeout     how long to wait for clients to leave; null waits indefinitely
+     * @param stopTimeout passed to the final {@link #stop(Duration)}
+     * @return {@link #terminated()}
+     */
+    public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
+        synchronized (this) {
+            if (draining != null || state == State.STOPPING || state == State.STOPPED) {
+                return terminated;
+            }
+            long now = System.currentTimeMillis();
+            draining = new Draining(now, timeout == null ? 0 : now + timeout.toMillis());
+        }
+        listeners.forEach(ClientListener::close);
+        synchronized (this) {
+            if (state == State.STOPPING || state == State.STOPPED) {
+                return terminated;
+            }
+            state = State.DRAINING; // only now: DRAINING means no listener accepts any more
+        }
+        LOG.info("draining: listeners closed, {} connections left; stopping when they have closed{}", registry.size(),
+                timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
+        Thread watcher = new Thread(() -> {
+            Draining d = draining;
+            // polls a counter, bounded by the deadline; stop() below wakes nothing that waits on us
+            while (state == State.DRAINING && registry.size() > 0
+                    && (d.deadlineMillis() == 0 || System.currentTimeMillis() < d.deadlineMillis())) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            if (state == State.DRAINING) {
+                LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
+                        : "timeout passed with " + registry.size() + " connections left");
+                stop(stopTimeout);
+            }
+        }, "gatewayd-drain");
+        watcher.setDaemon(true);
+        watcher.start();
+        return terminated;
+    }
+
+    private record Draining(long sinceMillis, long deadlineMillis) {
+    }
+
+    private Map<String, Object> drainingStatus() {
+        Draining d = draining;
+        if (state != State.DRAINING || d == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections_left", registry.size());
+        m.put("since", java.time.Instant.ofEpochMilli(d.sinceMillis()).toString());
+        m.put("deadline", d.deadlineMillis() == 0 ? null : java.time.Instant.ofEpochMilli(d.deadlineMillis()).toString());
+        return m;
     }
 
     public Router router() {
@@ -201,6 +321,33 @@ public final class Gateway implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /** Connection limits and their counters. */
+    public io.gatewayd.server.ConnectionGuard guard() {
+        return guard;
+    }
+
+    /** Webhook delivery (its counters, and applying actions). */
+    public io.gatewayd.webhook.Webhooks webhooks() {
+        return webhooks;
+    }
+
+    /** The server certificate in use, or null without TLS. */
+    public io.gatewayd.server.ServerTls tls() {
+        return tls.get();
+    }
+
+    /** Open connections to the control port. */
+    public int controlConnections() {
+        return control.openConnections();
+    }
+
+    private Map<String, Object> limitsStatus() {
+        Map<String, Object> o = new LinkedHashMap<>(guard.status());
+        o.put("control_rate_limited", control.rateLimited());
+        o.put("control_timed_out", control.timedOut());
+        return o;
     }
 
     /** The 12-hex node part of every client_id this gateway issues. */
@@ -245,7 +392,16 @@ public final class Gateway implements AutoCloseable {
      * @return human-readable notes on what could not be applied live (empty when all was)
      */
     public synchronized List<String> reload(GatewayConfig next) {
+        if (draining != null || state == State.STOPPING || state == State.STOPPED) {
+            throw new IllegalStateException("the gateway is " + (draining != null && state != State.STOPPED
+                    && state != State.STOPPING ? "draining" : state.name().toLowerCase())
+                    + "; a reload would reopen its listeners, so it is not applied");
+        }
         next.control().requireTokenUnlessLoopback();
+        // certificates and token keys are read first: a bad file fails the reload with nothing changed
+        io.gatewayd.server.ServerTls nextTls = next.tls().configured()
+                ? io.gatewayd.server.ServerTls.load(next.tls()) : null;
+        Runnable nextAuth = connectAuth.prepare(next.auth());
         List<String> notes = new ArrayList<>();
         GatewayConfig prev = live.config();
         if (!prev.node().equals(next.node())) {
@@ -262,7 +418,7 @@ public final class Gateway implements AutoCloseable {
         try {
             for (ListenerConfig l : next.listeners()) {
                 if (listeners.stream().noneMatch(r -> r.config().equals(l))) {
-                    opened.add(ClientListener.bind(l, transport, sessions, next.outbound()));
+                    opened.add(ClientListener.bind(l, transport, sessions, next.outbound(), state != State.STARTING));
                 }
             }
         } catch (RuntimeException e) {
@@ -270,6 +426,8 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         live.set(next);
+        tls.set(nextTls);
+        nextAuth.run();
         control.update(next.control());
         heartbeat.apply(next.heartbeat());
         cron.apply(next.cron());

@@ -267,6 +267,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (t instanceof OverloadedException) {
             return Json.error("overloaded", t.getMessage());
         }
+        if (t instanceof io.gatewayd.registry.LimitExceededException) {
+            return Json.error("limit_exceeded", t.getMessage());
+        }
         return Json.error("internal", "internal error (" + t.getClass().getSimpleName() + "); see the gateway log");
     }
 
@@ -277,6 +280,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             status = e.status();
         } else if (t instanceof OverloadedException) {
             status = 503;
+        } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
+            status = 409;
         } else {
             status = 500;
             LOG.error("control request failed", t);

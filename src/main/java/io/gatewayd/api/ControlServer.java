@@ -47,6 +47,14 @@ public final class ControlServer {
     private volatile boolean stopping;
     private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
     private Channel serverChannel;
+    private final ControlGuard.Counters guardCounters = new ControlGuard.Counters();
+    private volatile Supplier<io.gatewayd.server.ServerTls> tls = () -> null;
+
+    /** Where an https:// control port gets its certificate (read per connection, so reloads apply). */
+    public ControlServer tls(Supplier<io.gatewayd.server.ServerTls> source) {
+        this.tls = source;
+        return this;
+    }
 
     /**
      * @param healthState "ok", "starting", "draining", "stopping" or "degraded"; /health answers
@@ -79,8 +87,17 @@ public final class ControlServer {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         int maxBody = config.maxBodySize().intBytes();
+                        if (config.tls()) {
+                            io.gatewayd.server.ServerTls t = tls.get();
+                            if (t == null) {
+                                ch.close();
+                                return;
+                            }
+                            ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast("http", new HttpServerCodec(8192, 16384, 65536))
+                                .addLast("guard", new ControlGuard(() -> config, guardCounters))
                                 .addLast("body", new BodyLimit(maxBody))
                                 .addLast("api", new ControlHandler(ControlServer.this, methods, stats));
                     }
@@ -107,7 +124,22 @@ public final class ControlServer {
 
     public URI url() {
         String host = config.host();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+        return URI.create(config.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+    }
+
+    /** Open control connections. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /** Requests refused with 429 (control.max-requests-per-second). */
+    public long rateLimited() {
+        return guardCounters.rateLimited.sum();
+    }
+
+    /** Requests answered 408 (control.request-timeout). */
+    public long timedOut() {
+        return guardCounters.timedOut.sum();
     }
 
     ApiTokens tokens() {

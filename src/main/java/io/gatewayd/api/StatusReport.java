@@ -90,7 +90,7 @@ public final class StatusReport {
         jvm.put("heap_max", heap.getMax());
         jvm.put("direct_used", io.netty.util.internal.PlatformDependent.usedDirectMemory());
         jvm.put("rss", residentSetBytes());
-        jvm.put("threads", Thread.activeCount());
+        jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
         for (Map.Entry<String, Supplier<Object>> e : extras.entrySet()) {
             o.set(e.getKey(), Json.MAPPER.valueToTree(e.getValue().get()));
         }

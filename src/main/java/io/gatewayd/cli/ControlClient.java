@@ -95,7 +95,9 @@ public final class ControlClient {
         if (body != null && body.has("error")) {
             JsonNode err = body.get("error");
             String hint = r.statusCode() == 401 ? " (pass --token, or set it in the config's control.tokens)" : "";
-            throw new CliException(GatewayCtl.EXIT_FAILURE, err.path("message").asText() + hint);
+            // a config the gateway refuses (e.g. on reload) is a configuration error: exit 2
+            int exit = "config_invalid".equals(err.path("code").asText()) ? GatewayCtl.EXIT_USAGE : GatewayCtl.EXIT_FAILURE;
+            throw new CliException(exit, err.path("message").asText() + hint);
         }
         if (body != null && body.has("result")) {
             return body.get("result");
@@ -109,7 +111,7 @@ public final class ControlClient {
 
     /** Nothing answers on the control port: exit 3. */
     public static final class NotRunningException extends RuntimeException {
-        NotRunningException(String message) {
+        public NotRunningException(String message) {
             super(message, null, false, false);
         }
     }

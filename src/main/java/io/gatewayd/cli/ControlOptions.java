@@ -13,7 +13,8 @@ final class ControlOptions {
     ConfigOptions configOptions;
 
     @Option(names = "--control-url", paramLabel = "URL",
-            description = "Control URL of the running gateway (default: control.listen of the config).")
+            description = "Control URL of the running gateway (default: from its runtime file next to the pid file, "
+                    + "else control.listen of the config).")
     URI controlUrl;
 
     @Option(names = "--token", paramLabel = "TOKEN",
@@ -36,21 +37,16 @@ final class ControlOptions {
         return configOptions.load(inst);
     }
 
+    /** The running gateway as config, pid file and runtime file describe it (see {@link Target}). */
+    Target target(Installation inst, java.io.PrintWriter err) {
+        return Target.resolve(inst, configOptions, controlUrl, token, err);
+    }
+
     ControlClient client(Installation inst) {
-        GatewayConfig config = configOrNull(inst);
-        URI url = controlUrl;
-        if (url == null) {
-            String host = config.control().host();
-            if (host.equals("0.0.0.0") || host.equals("::")) {
-                host = "127.0.0.1"; // a wildcard bind is reachable on loopback
-            }
-            url = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                    + config.control().port());
-        }
-        String t = token;
-        if (t == null && config != null && !config.control().tokens().isEmpty()) {
-            t = config.control().tokens().get(0);
-        }
-        return new ControlClient(url, t, Duration.ofSeconds(timeoutSeconds));
+        return target(inst, null).client(Duration.ofSeconds(timeoutSeconds));
+    }
+
+    Duration timeout() {
+        return Duration.ofSeconds(timeoutSeconds);
     }
 }

@@ -47,8 +47,9 @@ final class CronCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the jobs: schedule, time zone, next run, last run and result, "
-            + "duration, runs/failures/skips, lock holder.")
+            description = {"List the jobs with their next and last runs.",
+                    "Columns: schedule, time zone, next run, last run and result, duration,",
+                    "runs/failures/skips, lock holder."})
     static final class ListJobs implements Callable<Integer> {
         @Mixin
         ControlOptions control;
@@ -181,10 +182,7 @@ final class CronCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonNode r = control.client(Installation.current()).call("cron/pause", params(name));
-            spec.commandLine().getOut().println(r.path("changed").asBoolean() ? "cron job " + name + " paused"
-                    : "cron job " + name + " was already paused");
-            return GatewayCtl.EXIT_OK;
+            return toggle(control, "cron/pause", name, "paused", "was already paused", spec);
         }
     }
 
@@ -202,10 +200,15 @@ final class CronCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonNode r = control.client(Installation.current()).call("cron/resume", params(name));
-            spec.commandLine().getOut().println(r.path("changed").asBoolean() ? "cron job " + name + " resumed"
-                    : "cron job " + name + " was not paused");
-            return GatewayCtl.EXIT_OK;
+            return toggle(control, "cron/resume", name, "resumed", "was not paused", spec);
         }
+    }
+
+    /** pause and resume: one call, then "cron job NAME <done>" or "... <unchanged>". */
+    private static int toggle(ControlOptions control, String method, String name, String done, String unchanged,
+                              CommandLine.Model.CommandSpec spec) {
+        JsonNode r = control.client(Installation.current()).call(method, params(name));
+        spec.commandLine().getOut().println("cron job " + name + " " + (r.path("changed").asBoolean() ? done : unchanged));
+        return GatewayCtl.EXIT_OK;
     }
 }

@@ -16,18 +16,33 @@ import picocli.CommandLine.Command;
                 "GatewayWorker-compatible push API on an HTTP control port."},
         subcommands = {
                 StartCommand.class,
+                StopCommand.class,
+                RestartCommand.class,
+                ReloadCommand.class,
+                StatusCommand.class,
+                ConnectionsCommand.class,
+                SendCommand.class,
+                CallCommand.class,
+                ConfigCommand.class,
                 CronCommand.class,
                 VersionCommand.class,
                 CompletionCommand.class,
+                TokenCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
         footer = {
-                "  gatewayctl start                      run in the foreground (debug mode)",
-                "  gatewayctl start --ws-port 9000       same, WebSocket clients on port 9000",
-                "  gatewayctl completion bash            print a bash completion script",
+                "  gatewayctl start              run in the foreground (debug mode)",
+                "  gatewayctl start -d           run as a daemon; returns once it is ready",
+                "  gatewayctl status             is it running? (exit 0 yes, 3 no)",
+                "  gatewayctl reload             apply the config; clients stay connected",
+                "  gatewayctl stop -g            stop once every client has left",
+                "  gatewayctl send --uid 42 hi   push to the clients bound to uid 42",
+                "  gatewayctl cron list          the cron jobs, their next and last runs",
                 "",
-                "Exit status: 0 success, 1 failure, 2 usage or configuration error."})
+                "Exit status: 0 success, 1 failure, 2 usage or configuration error,",
+                "3 not running.",
+                "See `gatewayctl help COMMAND` and man gatewayctl."})
 public final class GatewayCtl implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;

@@ -1,9 +1,11 @@
 package io.gatewayd.cli;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import io.gatewayd.Gateway;
+import io.gatewayd.GatewayStartException;
 import io.gatewayd.config.GatewayConfig;
+import io.gatewayd.lifecycle.DaemonLauncher;
+import io.gatewayd.lifecycle.GatewayProcess;
+import io.gatewayd.lifecycle.PidFile;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,65 +13,166 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
- * {@code gatewayctl start}: runs the gateway in the foreground ("debug mode"), logging each
- * connect, message and close, until Ctrl-C or SIGTERM, which stop it cleanly (clients get 1001).
+ * {@code gatewayctl start [-d]}: runs the gateway in the foreground ("debug mode", what
+ * supervisors run) or as a daemon (re-executes this JVM detached, waits until it is ready).
  */
 @Command(name = "start",
         description = {
-                "Start the gateway in the foreground (debug mode): connection events are logged to",
-                "the console; Ctrl-C or SIGTERM stops it cleanly (clients get close code 1001).",
-                "This is what supervisors (systemd, supervisord) run."})
+                "Start the gateway, in the foreground (debug mode) or with -d as a daemon.",
+                "",
+                "In the foreground, connection events are logged to the console and Ctrl-C or SIGTERM stops it",
+                "cleanly (clients get close code 1001; a second Ctrl-C forces it). This is what supervisors",
+                "(systemd, supervisord) run. SIGHUP reloads the config.",
+                "",
+                "With -d it starts a detached copy of itself (own session, stdin from /dev/null, output appended",
+                "to <log-dir>/gatewayd.out, application log in <log-dir>/gatewayd.log) and returns once the",
+                "gateway answers on its control port, printing its pid, client listeners and control URL. If the",
+                "gateway fails to start, it prints the reason and the last log lines and exits non-zero.",
+                "",
+                "A pid file (paths.pid-file, default run/gatewayd.pid) is written once everything is bound and",
+                "locked for the life of the process: a second start refuses with \"already running (pid N)\";",
+                "a pid file left by a killed gateway is replaced with a warning."})
 final class StartCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
     @Mixin
     ConfigOptions configOptions;
 
+    @Option(names = {"-d", "--daemon"}, description = "Run as a daemon in the background (daemon mode).")
+    boolean daemon;
+
     @Option(names = "--ws-port", paramLabel = "PORT",
-            description = "Override the port of the first WebSocket listener.")
+            description = "Override the port of the first WebSocket listener (kept across reloads).")
     Integer wsPort;
 
-    @Option(names = "--control-port", paramLabel = "PORT", description = "Override the control port.")
+    @Option(names = "--control-port", paramLabel = "PORT",
+            description = "Override the control port (kept across reloads).")
     Integer controlPort;
 
-    @Option(names = {"-q", "--quiet"}, description = "Do not log each connect/message/close.")
+    @Option(names = {"-q", "--quiet"}, description = "Foreground: do not log each connect/message/close.")
     boolean quiet;
 
     @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "On Ctrl-C/SIGTERM, how long clients get to close (default: ${DEFAULT-VALUE}).")
+            description = "On SIGTERM or `gatewayctl stop`, how long clients get to close (default: ${DEFAULT-VALUE}).")
     long stopTimeoutSeconds;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "90",
+            description = "With -d: how long to wait for the daemon to be ready before giving up and stopping it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long waitSeconds;
+
+    /** Set on the re-executed child of `start -d`; not for people. */
+    @Option(names = "--daemon-child", hidden = true)
+    boolean daemonChild;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    int run(PrintWriter out, PrintWriter err) {
+        if (stopTimeoutSeconds < 0 || waitSeconds < 1) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--stop-timeout must be 0 or more and --wait at least 1");
+        }
         Installation inst = Installation.current();
-        GatewayConfig config = configOptions.load(inst);
+        Path configFile = configOptions.file(inst).toAbsolutePath().normalize();
+        UnaryOperator<GatewayConfig> overrides = this::applyOverrides;
+        GatewayConfig config = overrides.apply(configOptions.load(inst)); // validates: exit 2 with the key named
+        if (daemon && !daemonChild) {
+            return launchDaemon(inst, configFile, config, out, err);
+        }
+        String mode = daemonChild ? "daemon" : "debug";
+        boolean logClients = !daemonChild && !quiet;
+        Runnable logOverrides = () -> {
+            if (logClients) {
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gatewayd.clients")).setLevel(Level.DEBUG);
+            }
+        };
+        logOverrides.run();
+        Path logFile = daemonChild ? config.paths().logDir(inst.home()).resolve(DaemonLauncher.LOG_FILE) : null;
+        GatewayProcess process;
+        try {
+            process = GatewayProcess.start(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
+                    mode, Duration.ofSeconds(stopTimeoutSeconds), false, logFile, logOverrides),
+                    msg -> {
+                        err.println("gatewayctl: warning: " + msg);
+                        err.flush();
+                    });
+        } catch (PidFile.AlreadyRunningException | PidFile.PidFileException e) {
+            throw new CliException(GatewayCtl.EXIT_FAILURE, e.getMessage());
+        } catch (GatewayStartException e) {
+            GatewayProcess.flushLogs();
+            throw e;
+        }
+        process.installSignalHandlers();
+        var gw = process.gateway();
+        out.println("gatewayd started in " + mode.toUpperCase(Locale.ROOT) + " mode (pid " + ProcessHandle.current().pid()
+                + "): clients on " + String.join(", ", gw.listenerUrls()) + ", control on " + gw.controlUrl()
+                + (daemonChild ? "" : ". Press Ctrl-C to stop."));
+        out.flush();
+        process.awaitTermination();
+        out.println("gatewayd stopped (pid " + ProcessHandle.current().pid() + ")");
+        out.flush();
+        GatewayProcess.flushLogs();
+        return GatewayCtl.EXIT_OK;
+    }
+
+    private GatewayConfig applyOverrides(GatewayConfig config) {
         if (wsPort != null) {
             config = config.withWebSocketPort(wsPort);
         }
         if (controlPort != null) {
             config = config.withControl(config.control().withPort(controlPort));
         }
-        if (!quiet) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gatewayd.clients")).setLevel(Level.DEBUG);
+        return config;
+    }
+
+    private int launchDaemon(Installation inst, Path configFile, GatewayConfig config, PrintWriter out,
+                             PrintWriter err) {
+        PidFile pidFile = PidFile.of(config, inst.home());
+        PidFile.Probe probe = pidFile.probe();
+        if (probe.running()) {
+            throw new CliException(GatewayCtl.EXIT_FAILURE, "gatewayd is already running"
+                    + (probe.pid() > 0 ? " (pid " + probe.pid() + ")" : "") + "; `gatewayctl stop` stops it, "
+                    + "`gatewayctl restart -d` restarts it");
         }
-        Gateway gateway = Gateway.builder(config).mode("debug").start();
-        Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.stop(stopTimeout);
-            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
-                ctx.stop(); // flush appenders before the JVM goes
-            }
-        }, "gatewayd-shutdown"));
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("gatewayd started in DEBUG mode (pid " + ProcessHandle.current().pid() + "): clients on "
-                + String.join(", ", gateway.listenerUrls()) + ", control on " + gateway.controlUrl()
-                + ". Press Ctrl-C to stop.");
+        if (probe.state() == PidFile.State.STALE) {
+            err.println("gatewayctl: warning: replacing the stale pid file " + pidFile.path() + " (pid " + probe.pid()
+                    + " did not stop cleanly)");
+            err.flush();
+        }
+        List<String> args = new ArrayList<>(List.of("start", "--daemon-child", "--config", configFile.toString(),
+                "--stop-timeout", Long.toString(stopTimeoutSeconds)));
+        if (wsPort != null) {
+            args.addAll(List.of("--ws-port", wsPort.toString()));
+        }
+        if (controlPort != null) {
+            args.addAll(List.of("--control-port", controlPort.toString()));
+        }
+        Path logDir = config.paths().logDir(inst.home());
+        DaemonLauncher.Ready ready;
+        try {
+            ready = DaemonLauncher.launch(new DaemonLauncher.Launch(inst.home(), logDir, pidFile, args,
+                    Duration.ofSeconds(waitSeconds)));
+        } catch (DaemonLauncher.LaunchFailedException e) {
+            throw new CliException(e.exitCode(), e.getMessage());
+        }
+        out.println("gatewayd started in DAEMON mode (pid " + ready.pid() + ", " + Format.seconds(
+                ready.took().toMillis() / 1000.0) + "): clients on " + String.join(", ", ready.info().listeners())
+                + ", control on " + ready.info().controlUrl() + "; log " + logDir.resolve(DaemonLauncher.LOG_FILE));
         out.flush();
-        gateway.terminated().join();
         return GatewayCtl.EXIT_OK;
     }
 }

@@ -440,6 +440,8 @@ final class ClusterRouter implements Router {
                     r.put("status", a.status()).put("code", a.code());
                 } else if (t instanceof OverloadedException) {
                     r.put("status", 503).put("code", "overloaded");
+                } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
+                    r.put("status", 409).put("code", "limit_exceeded");
                 }
                 r.put("error", "node " + c.nodeId + ": " + (t.getMessage() == null ? t.toString() : t.getMessage()));
             } else {

@@ -12,7 +12,9 @@ public enum ClientMessagePolicy {
     /** A JSON object with a "type" gets {"type":same,"client_id":..,"timestamp":..} back; the rest is ignored. */
     ECHO_TYPE("echo-type"),
     /** Drop every client message (they still count as heartbeat activity). */
-    IGNORE("ignore");
+    IGNORE("ignore"),
+    /** Forward text messages to the backend's message webhook (after the local echo-type heartbeat answer). */
+    WEBHOOK("webhook");
 
     private final String configName;
 

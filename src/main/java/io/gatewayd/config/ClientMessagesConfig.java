@@ -1,6 +1,6 @@
 package io.gatewayd.config;
 
-/** @param policy what happens to a client's messages (echo-type or ignore) */
+/** @param policy what happens to a client's messages (echo-type, ignore or webhook) */
 public record ClientMessagesConfig(ClientMessagePolicy policy) {
     public ClientMessagesConfig {
         if (policy == null) {

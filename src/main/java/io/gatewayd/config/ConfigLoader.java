@@ -95,6 +95,7 @@ public final class ConfigLoader {
             }
         }
         config = config.withControl(config.control().withEnvironmentToken(env));
+        config = config.withPaths(config.paths().withEnvironment(env));
         try {
             config.control().requireTokenUnlessLoopback();
         } catch (ConfigException e) {

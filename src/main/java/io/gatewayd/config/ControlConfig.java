@@ -14,8 +14,13 @@ import java.util.List;
  * @param tokens      accepted API tokens (Authorization: Bearer or X-Api-Key); empty = no auth
  * @param tokenEnv    name of an environment variable whose value is one more accepted token
  * @param maxBodySize largest request body; larger ones get 413
+ * @param maxRequestsPerSecond requests per second per remote address (bursts of that many); over it: 429.
+ *                    0 = no limit
+ * @param requestTimeout a request must arrive completely within this time of its first byte (or of
+ *                    the connection, for the first request); otherwise 408 and the connection closes
  */
-public record ControlConfig(String listen, List<String> tokens, String tokenEnv, ByteSize maxBodySize) {
+public record ControlConfig(String listen, List<String> tokens, String tokenEnv, ByteSize maxBodySize,
+                            Integer maxRequestsPerSecond, java.time.Duration requestTimeout) {
     public static final String DEFAULT_LISTEN = "http://127.0.0.1:8283";
     public static final String DEFAULT_TOKEN_ENV = "GATEWAYD_CONTROL_TOKEN";
 
@@ -37,10 +42,20 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
         }
         ConfigProblem.require(maxBodySize.bytes() >= 1024 && maxBodySize.bytes() <= 1024L * 1024 * 1024,
                 "max-body-size", "must be between 1KiB and 1GiB, got " + maxBodySize);
+        if (maxRequestsPerSecond == null) {
+            maxRequestsPerSecond = 0;
+        }
+        ConfigProblem.require(maxRequestsPerSecond >= 0, "max-requests-per-second",
+                "must be 0 (no limit) or a positive number, got " + maxRequestsPerSecond);
+        if (requestTimeout == null) {
+            requestTimeout = java.time.Duration.ofSeconds(30);
+        }
+        ConfigProblem.require(requestTimeout.toMillis() >= 100 && requestTimeout.toMinutes() <= 60, "request-timeout",
+                "must be between 100ms and 60m, got " + Durations.format(requestTimeout));
     }
 
     public static ControlConfig defaults() {
-        return new ControlConfig(null, null, null, null);
+        return new ControlConfig(null, null, null, null, null, null);
     }
 
     public String host() {
@@ -53,12 +68,22 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
 
     public ControlConfig withPort(int port) {
         String host = host();
-        return new ControlConfig("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
-                tokens, tokenEnv, maxBodySize);
+        return new ControlConfig(scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
+                tokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout);
     }
 
     public ControlConfig withTokens(List<String> newTokens) {
-        return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize);
+        return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout);
+    }
+
+    /** True for an https:// control port (it uses the certificate of the tls section). */
+    public boolean tls() {
+        return "https".equalsIgnoreCase(parse(listen).getScheme());
+    }
+
+    /** "http" or "https". */
+    public String scheme() {
+        return tls() ? "https" : "http";
     }
 
     /** The configured tokens plus the one from {@link #tokenEnv()} if that variable is set. */
@@ -94,11 +119,11 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
     }
 
     private static URI parse(String listen) {
-        String expected = "expected http://host:port such as " + DEFAULT_LISTEN;
+        String expected = "expected http://host:port (or https://) such as " + DEFAULT_LISTEN;
         try {
             URI uri = new URI(listen.trim());
-            ConfigProblem.require("http".equalsIgnoreCase(uri.getScheme()), "listen",
-                    "\"" + listen + "\" must start with http://; " + expected);
+            ConfigProblem.require("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()),
+                    "listen", "\"" + listen + "\" must start with http:// or https://; " + expected);
             ConfigProblem.require(uri.getHost() != null && uri.getPort() >= 0 && uri.getPort() <= 65535, "listen",
                     "\"" + listen + "\" needs a host and a port; " + expected);
             return uri;

@@ -20,6 +20,10 @@ public record GatewayConfig(NodeConfig node,
                             ControlConfig control,
                             PathsConfig paths,
                             CronConfig cron,
+                            LimitsConfig limits,
+                            AuthConfig auth,
+                            WebhooksConfig webhooks,
+                            TlsConfig tls,
                             ClusterConfig cluster) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
@@ -36,6 +40,11 @@ public record GatewayConfig(NodeConfig node,
         control = control == null ? ControlConfig.defaults() : control;
         paths = paths == null ? PathsConfig.defaults() : paths;
         cron = cron == null ? CronConfig.defaults() : cron;
+        limits = limits == null ? LimitsConfig.defaults() : limits;
+        auth = auth == null ? AuthConfig.defaults() : auth;
+        webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
+        tls = tls == null ? TlsConfig.defaults() : tls;
+        SecurityChecks.check(listeners, clientMessages, control, auth, webhooks, tls);
         // cluster stays null: single-node mode, no Redis
     }
 
@@ -89,6 +98,22 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.cron = v);
     }
 
+    public GatewayConfig withLimits(LimitsConfig v) {
+        return edit(e -> e.limits = v);
+    }
+
+    public GatewayConfig withAuth(AuthConfig v) {
+        return edit(e -> e.auth = v);
+    }
+
+    public GatewayConfig withWebhooks(WebhooksConfig v) {
+        return edit(e -> e.webhooks = v);
+    }
+
+    public GatewayConfig withTls(TlsConfig v) {
+        return edit(e -> e.tls = v);
+    }
+
     /** @param v the cluster section, or null for single-node mode */
     public GatewayConfig withCluster(ClusterConfig v) {
         return edit(e -> e.cluster = v);
@@ -124,6 +149,10 @@ public record GatewayConfig(NodeConfig node,
         ControlConfig control;
         PathsConfig paths;
         CronConfig cron;
+        LimitsConfig limits;
+        AuthConfig auth;
+        WebhooksConfig webhooks;
+        TlsConfig tls;
         ClusterConfig cluster;
 
         Edit() {
@@ -139,12 +168,16 @@ public record GatewayConfig(NodeConfig node,
             control = c.control;
             paths = c.paths;
             cron = c.cron;
+            limits = c.limits;
+            auth = c.auth;
+            webhooks = c.webhooks;
+            tls = c.tls;
             cluster = c.cluster;
         }
 
         GatewayConfig build() {
             return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
-                    cron, cluster);
+                    cron, limits, auth, webhooks, tls, cluster);
         }
     }
 }

@@ -11,9 +11,11 @@ import java.net.URISyntaxException;
  * @param permessageDeflate    offer WebSocket permessage-deflate compression
  * @param reusePort            SO_REUSEPORT, so several processes can share the port (native transport only)
  * @param lengthIncludesHeader frame:// only: whether the length prefix counts its own 4 bytes (Workerman does)
+ * @param tls                  TLS with the certificate of the tls section (implied by wss://)
+ * @param maxMessageSize       WebSocket: largest message assembled from fragments (default: max-frame-size)
  */
 public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessageDeflate, Boolean reusePort,
-                             Boolean lengthIncludesHeader) {
+                             Boolean lengthIncludesHeader, Boolean tls, ByteSize maxMessageSize) {
 
     public static final ByteSize DEFAULT_MAX_FRAME = ByteSize.ofKiB(64);
 
@@ -35,10 +37,22 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
         if (lengthIncludesHeader == null) {
             lengthIncludesHeader = true;
         }
+        boolean wss = url.trim().toLowerCase(java.util.Locale.ROOT).startsWith("wss:");
+        ConfigProblem.require(!(wss && Boolean.FALSE.equals(tls)), "tls", "is false but the url is wss://; "
+                + "use websocket:// for plain WebSocket");
+        if (tls == null) {
+            tls = wss;
+        }
+        if (maxMessageSize == null) {
+            maxMessageSize = maxFrameSize;
+        }
+        ConfigProblem.require(maxMessageSize.bytes() >= maxFrameSize.bytes() && maxMessageSize.bytes() <= 256L * 1024 * 1024,
+                "max-message-size", "must be between max-frame-size (" + maxFrameSize + ") and 256MiB, got "
+                        + maxMessageSize);
     }
 
     public static ListenerConfig of(String url) {
-        return new ListenerConfig(url, null, null, null, null);
+        return new ListenerConfig(url, null, null, null, null, null, null);
     }
 
     public Protocol protocol() {
@@ -55,14 +69,18 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
 
     public ListenerConfig withPort(int port) {
         Address a = address(url);
-        return new ListenerConfig(a.protocol().scheme() + "://" + hostForUrl(a.host()) + ":" + port,
-                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader);
+        return new ListenerConfig(scheme(a) + "://" + hostForUrl(a.host()) + ":" + port,
+                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader, tls, maxMessageSize);
     }
 
     /** The URL as it is actually bound (real port in place of 0). */
     public String urlWithPort(int boundPort) {
         Address a = address(url);
-        return a.protocol().scheme() + "://" + hostForUrl(a.host()) + ":" + boundPort;
+        return scheme(a) + "://" + hostForUrl(a.host()) + ":" + boundPort;
+    }
+
+    private String scheme(Address a) {
+        return tls && a.protocol() == Protocol.WEBSOCKET ? "wss" : a.protocol().scheme();
     }
 
     private static String hostForUrl(String host) {
@@ -73,7 +91,7 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
     }
 
     static Address address(String url) {
-        String expected = "expected protocol://host:port with protocol websocket, text or frame, "
+        String expected = "expected protocol://host:port with protocol websocket (or wss), text or frame, "
                 + "such as websocket://0.0.0.0:8282";
         URI uri;
         try {
@@ -84,7 +102,7 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
         if (uri.getScheme() == null) {
             throw new ConfigProblem("url", "\"" + url + "\" has no protocol; " + expected);
         }
-        Protocol protocol = Protocol.ofScheme(uri.getScheme());
+        Protocol protocol = "wss".equalsIgnoreCase(uri.getScheme()) ? Protocol.WEBSOCKET : Protocol.ofScheme(uri.getScheme());
         if (protocol == null) {
             throw new ConfigProblem("url", "unknown protocol \"" + uri.getScheme() + "\" in \"" + url + "\"; " + expected);
         }

@@ -27,6 +27,17 @@ public record PathsConfig(String runDir, String logDir, String pidFile) {
         return new PathsConfig(null, null, null);
     }
 
+    /** GATEWAYD_RUN_DIR and GATEWAYD_LOG_DIR, when set, win over the file (packages and units set them). */
+    public PathsConfig withEnvironment(java.util.Map<String, String> env) {
+        String run = env.get("GATEWAYD_RUN_DIR");
+        String log = env.get("GATEWAYD_LOG_DIR");
+        if ((run == null || run.isBlank()) && (log == null || log.isBlank())) {
+            return this;
+        }
+        return new PathsConfig(run == null || run.isBlank() ? runDir : run, log == null || log.isBlank() ? logDir : log,
+                pidFile);
+    }
+
     public Path runDir(Path base) {
         return base.resolve(runDir).normalize();
     }

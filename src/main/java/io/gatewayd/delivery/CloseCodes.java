@@ -9,6 +9,8 @@ public enum CloseCodes {
     INVALID_DATA(1007, "invalid data"),
     SLOW_CONSUMER(1008, "slow consumer: too much data pending"),
     POLICY(1008, "policy violation"),
+    TOO_MANY_MESSAGES(1008, "too many messages (limits.client-messages-per-second)"),
+    UID_LIMIT(1008, "too many connections for this uid (limits.max-connections-per-uid)"),
     MESSAGE_TOO_BIG(1009, "message too big");
 
     private final int code;

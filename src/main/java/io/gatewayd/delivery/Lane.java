@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +29,10 @@ public final class Lane implements Runnable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicInteger queued = new AtomicInteger();
     private final int maxQueued;
+    /** Writes still to do on this loop (a broadcast counts one per connection): the backlog. */
+    private final AtomicLong pendingWrites = new AtomicLong();
+    private final Queue<CompletableFuture<Void>> admissionWaiters = PlatformDependent.newMpscQueue();
+    private volatile int liveConnections;
 
     // loop-confined
     private final ArrayList<Connection> connections = new ArrayList<>();
@@ -48,6 +54,7 @@ public final class Lane implements Runnable {
     public void attach(Connection c) {
         c.laneIndex(connections.size());
         connections.add(c);
+        liveConnections = connections.size();
     }
 
     /** Loop thread only. Safe to call while the lane iterates (e.g. a write fails and closes). */
@@ -66,6 +73,7 @@ public final class Lane implements Runnable {
             connections.set(at, last);
             last.laneIndex(at);
         }
+        liveConnections = connections.size();
     }
 
     /** Loop thread only: visits every connection this loop owns. */
@@ -101,7 +109,9 @@ public final class Lane implements Runnable {
             return false;
         }
         message.retain();
-        queue.offer(new Task(message, targets, exclude));
+        long writes = targets == null ? liveConnections : targets.size();
+        pendingWrites.addAndGet(writes);
+        queue.offer(new Task(message, targets, exclude, writes));
         if (scheduled.compareAndSet(false, true)) {
             loop.execute(this);
         }
@@ -123,6 +133,7 @@ public final class Lane implements Runnable {
                 bytes += (long) n * t.message.size();
             } finally {
                 t.message.release();
+                pendingWrites.addAndGet(-t.writes);
             }
         }
         for (int i = 0, n = dirty.size(); i < n; i++) {
@@ -132,6 +143,7 @@ public final class Lane implements Runnable {
         }
         dirty.clear();
         endIteration();
+        admitWaiters();
         outbound.countDelivered(messages, bytes);
     }
 
@@ -167,6 +179,34 @@ public final class Lane implements Runnable {
         return true;
     }
 
-    private record Task(OutboundMessage message, List<Connection> targets, Set<String> exclude) {
+    /**
+     * Completes once this loop's backlog is at most {@code maxBacklog} writes: how the control API
+     * paces a backend that pushes faster than clients can be written to. Below the bound a
+     * caller is answered at once (and messages that pile up meanwhile still leave together, one
+     * write per client); above it the answer waits, so the backlog — and with it the delay a
+     * message spends queued — stays bounded instead of growing with the push rate.
+     */
+    CompletableFuture<Void> admission(long maxBacklog) {
+        if (pendingWrites.get() <= maxBacklog) {
+            return ADMITTED;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        admissionWaiters.offer(f);
+        if (pendingWrites.get() <= maxBacklog || !scheduled.get() && queue.isEmpty()) {
+            admitWaiters(); // drained meanwhile: do not wait for a drain that already happened
+        }
+        return f;
+    }
+
+    private void admitWaiters() {
+        CompletableFuture<Void> f;
+        while ((f = admissionWaiters.poll()) != null) {
+            f.complete(null);
+        }
+    }
+
+    private static final CompletableFuture<Void> ADMITTED = CompletableFuture.completedFuture(null);
+
+    private record Task(OutboundMessage message, List<Connection> targets, Set<String> exclude, long writes) {
     }
 }

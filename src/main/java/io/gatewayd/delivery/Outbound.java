@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -29,6 +30,12 @@ import java.util.function.Supplier;
 public final class Outbound {
     /** Messages queued on one loop before pushes are refused with "overloaded". */
     static final int MAX_QUEUED_PER_LANE = 200_000;
+    /**
+     * Writes a loop may have queued before push callers are made to wait (see
+     * {@link Lane#admission}). At ~1-5 us per write this keeps a message's queueing delay in the
+     * tens of milliseconds, while still letting consecutive broadcasts share one write per client.
+     */
+    static final long MAX_BACKLOG_WRITES = 32_768;
     /** How long a closing client gets to take its close frame before the socket is cut. */
     static final long CLOSE_GRACE_MILLIS = 2000;
 
@@ -62,36 +69,47 @@ public final class Outbound {
     }
 
     /**
-     * Queues a message to each of {@code targets} (each at most once). Returns how many
-     * connections it was queued to, or -1 if the gateway is overloaded and queued nothing new.
+     * How a push went: how many connections it was queued to (-1: the gateway is overloaded and
+     * queued nothing), and when the caller should be answered ({@link Lane#admission}).
      */
-    public int send(OutboundMessage message, Collection<Connection> targets) {
+    public record Queued(int count, CompletableFuture<Void> admitted) {
+        static final Queued REJECTED = new Queued(-1, CompletableFuture.completedFuture(null));
+        static final Queued NONE = new Queued(0, CompletableFuture.completedFuture(null));
+    }
+
+    /** Queues a message to each of {@code targets} (each at most once). */
+    public Queued send(OutboundMessage message, Collection<Connection> targets) {
         try {
             if (targets.isEmpty()) {
-                return 0;
+                return Queued.NONE;
             }
             if (targets.size() == 1) {
                 Connection c = targets.iterator().next();
-                return lane(c.channel().eventLoop()).offer(message, List.of(c), Set.of()) ? 1 : reject();
+                Lane lane = lane(c.channel().eventLoop());
+                return lane.offer(message, List.of(c), Set.of())
+                        ? new Queued(1, lane.admission(MAX_BACKLOG_WRITES)) : reject();
             }
             Map<EventLoop, List<Connection>> byLoop = new IdentityHashMap<>();
             for (Connection c : targets) {
                 byLoop.computeIfAbsent(c.channel().eventLoop(), l -> new ArrayList<>()).add(c);
             }
             int queued = 0;
+            List<CompletableFuture<Void>> admissions = new ArrayList<>(byLoop.size());
             for (Map.Entry<EventLoop, List<Connection>> e : byLoop.entrySet()) {
-                if (lane(e.getKey()).offer(message, e.getValue(), Set.of())) {
+                Lane lane = lane(e.getKey());
+                if (lane.offer(message, e.getValue(), Set.of())) {
                     queued += e.getValue().size();
+                    admissions.add(lane.admission(MAX_BACKLOG_WRITES));
                 }
             }
-            return queued == 0 ? reject() : queued;
+            return queued == 0 ? reject() : new Queued(queued, allOf(admissions));
         } finally {
             message.release();
         }
     }
 
     /** Queues a message to every connection except {@code exclude}; one task per event loop. */
-    public int sendToAll(OutboundMessage message, Set<String> exclude) {
+    public Queued sendToAll(OutboundMessage message, Set<String> exclude) {
         try {
             int excluded = 0;
             for (String id : exclude) {
@@ -100,19 +118,32 @@ public final class Outbound {
                 }
             }
             int expected = Math.max(0, registry.size() - excluded);
-            boolean any = false;
+            List<CompletableFuture<Void>> admissions = new ArrayList<>(laneList.size());
             for (Lane lane : laneList) {
-                any |= lane.offer(message, null, exclude);
+                if (lane.offer(message, null, exclude)) {
+                    admissions.add(lane.admission(MAX_BACKLOG_WRITES));
+                }
             }
-            return any ? expected : reject();
+            return admissions.isEmpty() ? reject() : new Queued(expected, allOf(admissions));
         } finally {
             message.release();
         }
     }
 
-    private int reject() {
+    private Queued reject() {
         stats.pushesRejected.increment();
-        return -1;
+        return Queued.REJECTED;
+    }
+
+    private static CompletableFuture<Void> allOf(List<CompletableFuture<Void>> fs) {
+        if (fs.size() == 1) {
+            return fs.get(0);
+        }
+        boolean allDone = true;
+        for (CompletableFuture<Void> f : fs) {
+            allDone &= f.isDone();
+        }
+        return allDone ? Queued.NONE.admitted() : CompletableFuture.allOf(fs.toArray(new CompletableFuture[0]));
     }
 
     /** Loop thread only. Writes without flushing; false if the client is gone or was just dropped. */

@@ -56,6 +56,23 @@ public final class Registry {
         this.listener = l == null ? Listener.NONE : l;
     }
 
+    private volatile java.util.function.IntSupplier maxGroupsPerConnection = () -> 0;
+    private volatile java.util.function.IntSupplier maxConnectionsPerUid = () -> 0;
+    private volatile java.util.function.Consumer<Connection> uidOverflow = c -> {
+    };
+
+    /**
+     * Limits read on every join and bind (0 = none). A join over {@code maxGroups} throws
+     * {@link LimitExceededException}; a bind that gives a uid more than {@code maxPerUid}
+     * connections hands the oldest others to {@code overflow} (which closes them).
+     */
+    public void limits(java.util.function.IntSupplier maxGroups, java.util.function.IntSupplier maxPerUid,
+                       java.util.function.Consumer<Connection> overflow) {
+        this.maxGroupsPerConnection = maxGroups;
+        this.maxConnectionsPerUid = maxPerUid;
+        this.uidOverflow = overflow;
+    }
+
     /** Adds a new connection; false if its id is already taken (the caller draws another). */
     public boolean add(Connection c) {
         if (clients.putIfAbsent(c.clientId(), c) != null) {
@@ -123,7 +140,27 @@ public final class Registry {
             c.uid = uid;
             addToIndex(uids, uid, c);
             listener.uidChanged(c, before, uid);
-            return true;
+        }
+        enforceUidLimit(uid, c);
+        return true;
+    }
+
+    /** Outside any connection's monitor: the overflow handler takes other connections' monitors. */
+    private void enforceUidLimit(String uid, Connection newest) {
+        int max = maxConnectionsPerUid.getAsInt();
+        if (max <= 0) {
+            return;
+        }
+        Set<Connection> bound = byUid(uid);
+        int excess = bound.size() - max;
+        if (excess <= 0) {
+            return;
+        }
+        List<Connection> oldest = new ArrayList<>(bound);
+        oldest.remove(newest);
+        oldest.sort(java.util.Comparator.comparingLong(Connection::connectedAtMillis));
+        for (int i = 0; i < excess && i < oldest.size(); i++) {
+            uidOverflow.accept(oldest.get(i));
         }
     }
 
@@ -146,6 +183,11 @@ public final class Registry {
         synchronized (c) {
             if (c.closed) {
                 return false;
+            }
+            int max = maxGroupsPerConnection.getAsInt();
+            if (max > 0 && c.groups != null && c.groups.size() >= max && !c.groups.contains(group)) {
+                throw new LimitExceededException("client " + c.clientId() + " is already in " + max
+                        + " groups (limits.max-groups-per-connection); leave one first");
             }
             if (c.addGroup(group)) {
                 addToIndex(groups, group, c);

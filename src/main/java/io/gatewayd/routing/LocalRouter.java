@@ -34,11 +34,14 @@ public final class LocalRouter implements Router {
         return CompletableFuture.completedFuture(value);
     }
 
-    private static CompletableFuture<Delivered> delivered(int queued) {
-        if (queued < 0) {
+    private static CompletableFuture<Delivered> delivered(Outbound.Queued queued) {
+        if (queued.count() < 0) {
             return CompletableFuture.failedFuture(new OverloadedException());
         }
-        return done(queued == 0 ? Delivered.NONE : new Delivered(queued));
+        Delivered d = queued.count() == 0 ? Delivered.NONE : new Delivered(queued.count());
+        // answered once the loops' backlog allows: a backend pushing faster than clients can be
+        // written to is slowed down instead of building an unbounded queue
+        return queued.admitted().isDone() ? done(d) : queued.admitted().thenApply(v -> d);
     }
 
     @Override
@@ -107,7 +110,11 @@ public final class LocalRouter implements Router {
 
     private CompletableFuture<Boolean> onClient(String clientId, Predicate<Connection> action) {
         Connection c = registry.get(clientId);
-        return done(c != null && action.test(c));
+        try {
+            return done(c != null && action.test(c));
+        } catch (io.gatewayd.registry.LimitExceededException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.gatewayd.server;
 
 import io.gatewayd.config.ListenerConfig;
+import io.gatewayd.config.Protocol;
 import io.gatewayd.registry.WireFormat;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -24,7 +25,8 @@ import java.util.function.Supplier;
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** The handshake request is small; anything bigger is not a browser opening a WebSocket. */
     private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
-    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** Offered by token clients: new WebSocket(url, ["gatewayd", token]); the server selects it. */
+    static final String SUBPROTOCOL = "gatewayd";
 
     private final ListenerConfig listener;
     private final Supplier<String> listenerUrl;
@@ -42,10 +44,21 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         int max = listener.maxFrameSize().intBytes();
         String url = listenerUrl.get();
+        ClientSecurity security = sessions.security();
+        p.addLast("admission", new AdmissionHandler(security.guard(), listener.protocol() == Protocol.WEBSOCKET));
+        if (listener.tls()) {
+            ServerTls tls = security.tls().get();
+            if (tls == null) {
+                ch.close(); // cannot happen: config validation requires a certificate for TLS listeners
+                return;
+            }
+            p.addLast("ssl", tls.newHandler(ch.alloc()));
+        }
         switch (listener.protocol()) {
             case WEBSOCKET -> {
                 p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
                 p.addLast("handshake", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
+                p.addLast("guard", new HandshakeGuard(sessions, security, url));
                 if (listener.permessageDeflate()) {
                     p.addLast("deflate", new WebSocketServerCompressionHandler(max));
                 }
@@ -54,7 +67,8 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                         .websocketPath("/")
                         .checkStartsWith(true) // any path is accepted, as GatewayWorker does
                         .allowExtensions(listener.permessageDeflate())
-                        .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                        .subprotocols(SUBPROTOCOL)
+                        .handshakeTimeoutMillis(security.guard().limits().handshakeTimeout().toMillis())
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                 .maxFramePayloadLength(max)
                                 .allowExtensions(listener.permessageDeflate())
@@ -62,8 +76,9 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                                 .withUTF8Validator(true)
                                 .build())
                         .build()));
-                p.addLast("ws-message", new WebSocketFrameAggregator(max));
-                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url));
+                p.addLast("ws-message", new WebSocketFrameAggregator(listener.maxMessageSize().intBytes()));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url,
+                        listener.maxMessageSize().intBytes()));
             }
             case TEXT -> {
                 p.addLast("lines", new LineBasedFrameDecoder(max, true, true));

@@ -27,6 +27,16 @@ public final class ClientListener {
 
     public static ClientListener bind(ListenerConfig config, Transport transport, ClientSessions sessions,
                                       OutboundConfig outbound) {
+        return bind(config, transport, sessions, outbound, true);
+    }
+
+    /**
+     * Binds; with {@code accepting} false the port is bound (so a port below 1024 can be taken
+     * before privileges are dropped, as under jsvc) but no connection is accepted until
+     * {@link #startAccepting()}: they wait in the kernel's backlog.
+     */
+    public static ClientListener bind(ListenerConfig config, Transport transport, ClientSessions sessions,
+                                      OutboundConfig outbound, boolean accepting) {
         if (config.reusePort() && !transport.isEpoll()) {
             throw new GatewayStartException("listener " + config.url() + ": reuse-port needs the native epoll "
                     + "transport, which is not available (" + transport.nativeUnavailableReason() + ")");
@@ -37,6 +47,7 @@ public final class ClientListener {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, accepting)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
@@ -79,6 +90,11 @@ public final class ClientListener {
 
     public Channel serverChannel() {
         return serverChannel;
+    }
+
+    /** Starts accepting connections on a listener bound with {@code accepting} false. */
+    public void startAccepting() {
+        serverChannel.config().setAutoRead(true);
     }
 
     /** Stops accepting; existing connections are not touched. */

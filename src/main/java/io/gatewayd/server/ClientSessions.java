@@ -45,15 +45,31 @@ public final class ClientSessions {
     private final GatewayStats stats;
     private final ClientIds ids;
     private final List<ClientEvents> listeners;
+    private final ClientSecurity security;
 
     public ClientSessions(Registry registry, Outbound outbound, LiveConfig config, GatewayStats stats, ClientIds ids,
                           List<ClientEvents> listeners) {
+        this(registry, outbound, config, stats, ids, listeners, ClientSecurity.open(config));
+    }
+
+    public ClientSessions(Registry registry, Outbound outbound, LiveConfig config, GatewayStats stats, ClientIds ids,
+                          List<ClientEvents> listeners, ClientSecurity security) {
         this.registry = registry;
         this.outbound = outbound;
         this.config = config;
         this.stats = stats;
         this.ids = ids;
         this.listeners = listeners;
+        this.security = security;
+    }
+
+    public ClientSecurity security() {
+        return security;
+    }
+
+    /** A candidate client_id, for a connection that is not open yet (shown to the connect webhook). */
+    String newClientId() {
+        return ids.next();
     }
 
     public Outbound outbound() {
@@ -64,15 +80,28 @@ public final class ClientSessions {
         return stats;
     }
 
+    private static <T> T take(Channel ch, io.netty.util.AttributeKey<T> key) {
+        return ch.hasAttr(key) ? ch.attr(key).getAndRemove() : null;
+    }
+
     /** A client is connected (TCP accepted, or WebSocket handshake done). Event loop only. */
     public Connection open(Channel ch, Protocol protocol, WireFormat format, String listener,
                            ClientEvents.HandshakeInfo handshake) {
-        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
-        Connection c;
-        do {
+        // taken and removed: an attribute left behind (even holding null) costs memory per connection
+        InetSocketAddress forwarded = take(ch, ChannelAttrs.REMOTE);
+        InetSocketAddress remote = forwarded != null ? forwarded : (InetSocketAddress) ch.remoteAddress();
+        String promised = take(ch, ChannelAttrs.CLIENT_ID);
+        ClientActions actions = take(ch, ChannelAttrs.ACTIONS);
+        Connection c = promised == null ? null : new Connection(promised, ch, protocol, format, listener, remote);
+        // the promised id was shown to the backend; only an (astronomically rare) clash replaces it
+        while (c == null || !registry.add(c)) {
             c = new Connection(ids.next(), ch, protocol, format, listener, remote);
-        } while (!registry.add(c));
+        }
         stats.connectionsAccepted.increment();
+        if (actions != null) {
+            // bound before the client learns its id: whatever it or the backend asks next sees the binding
+            applyBindings(c, actions);
+        }
         LiveConfig.Snapshot snap = config.get();
         if (snap.welcome() != null) {
             String text = snap.welcome().render(Map.of(
@@ -86,6 +115,9 @@ public final class ClientSessions {
         outbound.lane(ch.eventLoop()).attach(c);
         if (EVENTS.isDebugEnabled()) {
             EVENTS.debug("connect {} {} from {}", c.clientId(), protocol.scheme(), remote);
+        }
+        if (actions != null) {
+            applyReplyAndClose(c, actions);
         }
         for (ClientEvents l : listeners) {
             l.onConnect(c, handshake);
@@ -128,9 +160,58 @@ public final class ClientSessions {
             if (type != null) {
                 writeNow(c, OutboundMessage.text(echo(type, c.clientId())));
             }
+        } else if (policy == ClientMessagePolicy.WEBHOOK) {
+            JsonNode type = binary ? null : typeField(content);
+            if (isHeartbeat(type)) {
+                writeNow(c, OutboundMessage.text(echo(type, c.clientId()))); // heartbeats stay local
+            } else {
+                security.forwarder().forward(c, content, binary);
+            }
         }
         for (ClientEvents l : listeners) {
             l.onMessage(c, content, binary);
+        }
+    }
+
+    /** A heartbeat under the webhook policy: a "type" string ending in HEARTBEAT (e.g. MANAGE_HEARTBEAT). */
+    static boolean isHeartbeat(JsonNode type) {
+        return type != null && type.isTextual()
+                && type.textValue().toUpperCase(java.util.Locale.ROOT).endsWith("HEARTBEAT");
+    }
+
+    /**
+     * Applies what a connect token or the connect webhook asked for, as the connection opens:
+     * bind, join, session, then the reply (after the welcome message) and the close. Event loop only.
+     */
+    void apply(Connection c, ClientActions a) {
+        applyBindings(c, a);
+        applyReplyAndClose(c, a);
+    }
+
+    private void applyBindings(Connection c, ClientActions a) {
+        if (a.bindUid() != null) {
+            registry.bindUid(c, a.bindUid());
+        }
+        for (String g : a.joinGroups()) {
+            try {
+                registry.joinGroup(c, g);
+            } catch (io.gatewayd.registry.LimitExceededException e) {
+                security.guard().groupLimitRefused.increment();
+                EVENTS.info("{}: not joining {}: {}", c.clientId(), g, e.getMessage());
+                break;
+            }
+        }
+        if (a.session() != null) {
+            registry.updateSession(c, a.session());
+        }
+    }
+
+    private void applyReplyAndClose(Connection c, ClientActions a) {
+        String reply = a.replyText();
+        if (a.close()) {
+            outbound.close(c, io.gatewayd.delivery.CloseCodes.NORMAL, reply == null ? null : OutboundMessage.text(reply));
+        } else if (reply != null) {
+            writeNow(c, OutboundMessage.text(reply));
         }
     }
 

@@ -66,6 +66,17 @@ public final class Transport {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
+    /** Outgoing TCP connections (webhooks) on these event loops. */
+    public Class<? extends io.netty.channel.socket.SocketChannel> channelClass() {
+        return epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
+    /** UDP (DNS lookups for webhook hosts) on these event loops. */
+    public Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannelClass() {
+        return epoll ? io.netty.channel.epoll.EpollDatagramChannel.class
+                : io.netty.channel.socket.nio.NioDatagramChannel.class;
+    }
+
     /** Why the native transport is not in use, for the startup log; null when it is. */
     public String nativeUnavailableReason() {
         if (epoll) {

@@ -18,7 +18,13 @@ final class WebSocketActivityHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof PingWebSocketFrame || msg instanceof PongWebSocketFrame) {
+        if (msg instanceof PingWebSocketFrame) {
+            ClientHandler h = ctx.pipeline().get(ClientHandler.class);
+            if (h != null && !h.ping(ctx)) {
+                ((PingWebSocketFrame) msg).release();
+                return;
+            }
+        } else if (msg instanceof PongWebSocketFrame) {
             ClientHandler h = ctx.pipeline().get(ClientHandler.class);
             if (h != null) {
                 h.activity();

@@ -27,6 +27,12 @@ class ConfigLoaderTest {
         assertThat(c.control().bindsLoopback()).isTrue();
         assertThat(c.heartbeat().pingInterval()).isEqualTo(Duration.ofSeconds(55));
         assertThat(c.welcome().message()).isEqualTo(WelcomeConfig.GATEWAYWORKER_INIT);
+        // the documented security sections are the built-in defaults
+        assertThat(c.limits()).isEqualTo(LimitsConfig.defaults());
+        assertThat(c.auth()).isEqualTo(AuthConfig.defaults());
+        assertThat(c.webhooks()).isEqualTo(WebhooksConfig.defaults());
+        assertThat(c.tls()).isEqualTo(TlsConfig.defaults());
+        assertThat(c.control().maxRequestsPerSecond()).isZero();
     }
 
     @Test

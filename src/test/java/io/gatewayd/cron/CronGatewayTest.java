@@ -267,7 +267,11 @@ class CronGatewayTest {
     @Test
     void theCommentedExampleInTheShippedConfigIsValid() throws Exception {
         String shipped = java.nio.file.Files.readString(Path.of("conf", "gatewayd.yaml"));
-        String example = shipped.substring(shipped.indexOf("\n# cron:") + 1).replaceAll("(?m)^# ?", "");
+        // the commented block that starts at "# cron:" and ends at the first line that is not a comment
+        String example = shipped.substring(shipped.indexOf("\n# cron:") + 1).lines()
+                .takeWhile(l -> l.startsWith("#"))
+                .map(l -> l.replaceFirst("^# ?", ""))
+                .collect(java.util.stream.Collectors.joining("\n"));
         GatewayConfig config = new ConfigLoader(Map.of()).parse(example, "conf/gatewayd.yaml (cron example)");
         assertThat(config.cron().jobs()).extracting(j -> j.name()).containsExactly("poll-news", "ping", "cleanup");
         assertThat(new ConfigLoader(Map.of()).parse(shipped, "conf/gatewayd.yaml").cron().jobs()).isEmpty();

@@ -1,6 +1,7 @@
 package io.gatewayd.delivery;
 
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RawClient;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -69,9 +70,10 @@ class BroadcastTest {
                   max-pending-bytes: 256KiB
                 """);
              WsClient fast = gw.client();
-             RawWebSocket slow = RawWebSocket.open("127.0.0.1", gw.gateway().port("websocket"))) {
-            slow.readWelcome();
-            slow.stopReading(); // never reads again: its kernel buffers fill, then the gateway's queue
+             RawClient slow = new RawClient(gw.gateway().port("websocket"))) {
+            assertThat(slow.upgrade()).startsWith("HTTP/1.1 101");
+            assertThat(slow.readFrame().text()).contains("SERVER_INIT");
+            // and never reads again: its kernel buffers fill, then the gateway's queue for it
             String payload = "p".repeat(16 * 1024);
             int sent = 0;
             while (gw.gateway().stats().slowClientsDropped.sum() == 0) {

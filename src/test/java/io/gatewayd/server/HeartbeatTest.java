@@ -85,6 +85,25 @@ class HeartbeatTest {
     }
 
     @Test
+    void anOpenWebSocketOutlivesTheHandshakeTimeout() {
+        // regression: the handshake deadline once closed every client as "handshake timeout"
+        try (TestGateway gw = TestGateway.start("""
+                limits:
+                  handshake-timeout: 200ms
+                heartbeat:
+                  ping-interval: 0.2
+                  ping-data: tick
+                """);
+             WsClient c = gw.client()) {
+            for (int i = 0; i < 6; i++) { // at least 6 ticks of 200 ms: well past the deadline
+                assertThat(c.next(Duration.ofSeconds(10))).isEqualTo("tick");
+            }
+            assertThat(c.isClosed()).isFalse();
+            assertThat(gw.gateway().registry().size()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void pingDataIsSkippedRightAfterActivity() {
         // counter semantics: a tick right after a message only resets to 0 and sends nothing
         try (TestGateway gw = TestGateway.start("""

@@ -41,6 +41,11 @@ public final class WsClient implements AutoCloseable {
         return new WsClient(client.newWebSocketBuilder(), uri);
     }
 
+    /** Connects with a prepared builder (extra headers, subprotocols). */
+    public static WsClient connect(WebSocket.Builder builder, URI uri) {
+        return new WsClient(builder, uri);
+    }
+
     /** Connects and reads the SERVER_INIT welcome message, remembering the client_id. */
     public static WsClient connectAndInit(URI uri) {
         WsClient c = connect(uri);

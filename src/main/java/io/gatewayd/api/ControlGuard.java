@@ -1,0 +1,143 @@
+package io.gatewayd.api;
+
+import io.gatewayd.config.ControlConfig;
+import io.gatewayd.server.KeyedRateLimiter;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * Per control connection, between the HTTP codec and the body aggregator: a request over
+ * control.max-requests-per-second (per remote address) is answered 429 without being read
+ * further; a request that has not fully arrived within control.request-timeout (a slow body,
+ * or no request at all on a fresh connection) is answered 408 and the connection closes.
+ */
+final class ControlGuard extends ChannelDuplexHandler {
+    /** Counters shared by all control connections. */
+    static final class Counters {
+        final KeyedRateLimiter<InetAddress> rate = new KeyedRateLimiter<>(10_000);
+        final LongAdder rateLimited = new LongAdder();
+        final LongAdder timedOut = new LongAdder();
+    }
+
+    private final Supplier<ControlConfig> config;
+    private final Counters counters;
+    private ScheduledFuture<?> deadline;
+    private boolean discarding;
+    private boolean inRequest;
+    private boolean answering;
+
+    ControlGuard(Supplier<ControlConfig> config, Counters counters) {
+        this.config = config;
+        this.counters = counters;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        arm(ctx); // the first request must arrive in time too
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            inRequest = true;
+            arm(ctx);
+            InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            if (!counters.rate.tryAcquire(from, config.get().maxRequestsPerSecond())) {
+                counters.rateLimited.increment();
+                discarding = true;
+                reply(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "more than "
+                        + config.get().maxRequestsPerSecond() + " requests per second from " + from.getHostAddress()
+                        + " (control.max-requests-per-second); slow down or use /api/batch");
+            }
+        }
+        boolean last = msg instanceof LastHttpContent;
+        if (discarding) {
+            ReferenceCountUtil.release(msg);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+        if (last) {
+            inRequest = false;
+            disarm();
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof io.netty.handler.codec.http.HttpResponse && !inRequest && !answering) {
+            arm(ctx); // between requests a keep-alive connection may idle for the same time
+        }
+        super.write(ctx, msg, promise);
+    }
+
+    private void arm(ChannelHandlerContext ctx) {
+        disarm();
+        long millis = config.get().requestTimeout().toMillis();
+        deadline = ctx.executor().schedule(() -> timedOut(ctx), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void disarm() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    private void timedOut(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (inRequest) {
+            counters.timedOut.increment();
+            discarding = true;
+            reply(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request did not arrive within "
+                    + config.get().requestTimeout().toMillis() + " ms (control.request-timeout)");
+        } else {
+            ctx.close(); // an idle keep-alive connection
+        }
+    }
+
+    /** Answers at once and closes: the rest of the request is never read. */
+    private void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
+        answering = true;
+        disarm();
+        byte[] body = Json.bytes(Json.error(code, message));
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (status.code() == 429) {
+            res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, 2, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        disarm();
+        super.channelInactive(ctx);
+    }
+}

@@ -1,0 +1,81 @@
+package io.gatewayd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** {@code gatewayctl restart [-d] [-g]}: stop (if running), then start with the same mode flags. */
+@Command(name = "restart",
+        description = {
+                "Stop the running gateway (if any) and start it again; -d starts it as a daemon.",
+                "",
+                "The stop is as `gatewayctl stop` (with -g: after the clients have left); the start is as",
+                "`gatewayctl start` (with -d: in the background, returning once it is ready; without: in the",
+                "foreground, in this terminal). Clients are disconnected: use `gatewayctl reload` to apply a",
+                "config change without dropping them."})
+final class RestartCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = {"-d", "--daemon"}, description = "Start it as a daemon (in the background).")
+    boolean daemon;
+
+    @Option(names = {"-g", "--graceful"}, description = "Stop gracefully: wait until every client has disconnected.")
+    boolean graceful;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Stop timeout, as for `gatewayctl stop` (with -g: how long to wait for clients to leave).")
+    Double timeoutSeconds;
+
+    @Option(names = "--force", description = "Kill the old gateway if it has not exited in time.")
+    boolean force;
+
+    @Option(names = "--ws-port", paramLabel = "PORT", description = "Override the port of the first WebSocket listener.")
+    Integer wsPort;
+
+    @Option(names = "--control-port", paramLabel = "PORT", description = "Override the control port.")
+    Integer controlPort;
+
+    @Option(names = {"-q", "--quiet"}, description = "Foreground: do not log each connect/message/close.")
+    boolean quiet;
+
+    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "For the new gateway: how long clients get to close when it is stopped (default: ${DEFAULT-VALUE}).")
+    long stopTimeoutSeconds;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "90",
+            description = "With -d: how long to wait for the new daemon to be ready (default: ${DEFAULT-VALUE}).")
+    long waitSeconds;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Installation inst = Installation.current();
+        Target t = target.target(inst, err);
+        if (t.probe.running()) {
+            StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
+        } else {
+            out.println(t.notRunningMessage() + "; starting it");
+            out.flush();
+        }
+        StartCommand start = new StartCommand();
+        start.configOptions = target.configOptions;
+        start.daemon = daemon;
+        start.wsPort = wsPort;
+        start.controlPort = controlPort;
+        start.quiet = quiet;
+        start.stopTimeoutSeconds = stopTimeoutSeconds;
+        start.waitSeconds = waitSeconds;
+        return start.run(out, err);
+    }
+}

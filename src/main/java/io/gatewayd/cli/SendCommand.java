@@ -1,0 +1,133 @@
+package io.gatewayd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** {@code gatewayctl send (--all | --uid U | --group G | --client ID) MESSAGE|-}. */
+@Command(name = "send",
+        description = {
+                "Push a message to clients from the shell and print how many connections it reached.",
+                "",
+                "Choose the recipients with exactly one of --all, --uid, --group or --client (the last three can",
+                "be repeated); --exclude leaves out client ids. MESSAGE is sent as one text message, as is; \"-\"",
+                "reads it from standard input (one trailing newline is removed).",
+                "",
+                "Examples:",
+                "  gatewayctl send --uid 42 '{\"type\":\"notice\",\"text\":\"hello\"}'",
+                "  gatewayctl send --group room-1 --group room-2 'maintenance in 5 minutes'",
+                "  date | gatewayctl send --all -"})
+final class SendCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
+    @Mixin
+    ControlOptions control;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Recipients (one of):%n")
+    Recipients to;
+
+    static final class Recipients {
+        @Option(names = "--all", required = true, description = "Every connected client.")
+        boolean all;
+
+        @Option(names = "--uid", paramLabel = "UID", required = true,
+                description = "Clients bound to this uid (repeatable).")
+        List<String> uids;
+
+        @Option(names = "--group", paramLabel = "GROUP", required = true,
+                description = "Clients in this group (repeatable).")
+        List<String> groups;
+
+        @Option(names = "--client", paramLabel = "CLIENT_ID", required = true,
+                description = "This client (repeatable).")
+        List<String> clients;
+    }
+
+    @Option(names = "--exclude", paramLabel = "CLIENT_ID", description = "Leave out this client (repeatable).")
+    List<String> exclude;
+
+    @Option(names = "--json", description = "Print the result as JSON: {\"delivered\": N}.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "MESSAGE", description = "The message; - reads it from standard input.")
+    String message;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        String text = message.equals("-") ? readStdin() : message;
+        ObjectNode p = JsonNodeFactory.instance.objectNode();
+        p.put("message", text);
+        if (exclude != null && !exclude.isEmpty()) {
+            p.set("exclude_client_ids", array(exclude));
+        }
+        String method;
+        if (to.all) {
+            method = "sendToAll";
+        } else if (to.uids != null) {
+            method = "sendToUid";
+            p.set("uids", array(to.uids));
+        } else if (to.groups != null) {
+            method = "sendToGroup";
+            p.set("groups", array(to.groups));
+        } else {
+            method = "sendToAll";
+            p.set("client_ids", array(to.clients));
+        }
+        Target t = control.target(Installation.current(), spec.commandLine().getErr());
+        JsonNode r;
+        try {
+            r = t.client(control.timeout()).call(method, p);
+        } catch (ControlClient.NotRunningException e) {
+            throw t.probe.running() ? e : t.notRunning();
+        }
+        long n = r.path("delivered").asLong();
+        if (json) {
+            out.println("{\"delivered\":" + n + "}");
+        } else {
+            out.println("delivered to " + n + " connection" + (n == 1 ? "" : "s"));
+        }
+        out.flush();
+        return GatewayCtl.EXIT_OK;
+    }
+
+    private static ArrayNode array(List<String> values) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static String readStdin() {
+        try {
+            InputStream in = System.in;
+            byte[] all = in.readNBytes(64 * 1024 * 1024 + 1);
+            if (all.length > 64 * 1024 * 1024) {
+                throw new CliException(GatewayCtl.EXIT_USAGE, "the message on standard input is larger than 64 MiB");
+            }
+            String s = new String(all, StandardCharsets.UTF_8);
+            if (s.endsWith("\r\n")) {
+                return s.substring(0, s.length() - 2);
+            }
+            return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+        } catch (IOException e) {
+            throw new CliException(GatewayCtl.EXIT_FAILURE, "cannot read standard input: " + e.getMessage());
+        }
+    }
+}

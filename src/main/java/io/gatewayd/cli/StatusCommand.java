@@ -1,0 +1,239 @@
+package io.gatewayd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.lifecycle.PidFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** {@code gatewayctl status [--json] [--watch]}. */
+@Command(name = "status",
+        description = {
+                "Show whether the gateway runs, and its connections, traffic, memory and listeners.",
+                "",
+                "Like Workerman's status: version, mode (debug/daemon/jsvc), state (running, or \"draining, N",
+                "connections left\" during `stop -g`), pid, start time and uptime, load average, JVM heap, direct",
+                "memory and RSS, connections (current/peak/total accepted), uids, groups, messages and bytes in",
+                "and out, API requests and pushes, clients dropped (slow, heartbeat, oversize), one row per",
+                "listener. --watch refreshes every second and adds rates; --json prints /api/status as JSON",
+                "(one object per line with --watch) for scripts.",
+                "",
+                "Exit status (LSB, for init scripts): 0 running, 1 not running but the pid file remains (it",
+                "died), 3 not running, 4 running but its control port does not answer."})
+final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
+    static final int EXIT_DEAD = 1;
+    static final int EXIT_UNKNOWN = 4;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> KNOWN = Set.of("version", "pid", "transport", "started_at", "uptime_s",
+            "load_average", "connections", "uids", "groups", "messages", "bytes", "api", "dropped", "listeners", "jvm",
+            "mode", "state", "draining", "node_id", "process", "running");
+
+    @Mixin
+    ControlOptions control;
+
+    @Option(names = "--json", description = "Print JSON (the control API's /api/status, plus \"running\").")
+    boolean json;
+
+    @Option(names = {"-w", "--watch"}, description = "Refresh every second, with rates, until Ctrl-C.")
+    boolean watch;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Target t = control.target(Installation.current(), err);
+        JsonNode st = fetch(t);
+        if (st == null) {
+            return notRunning(t, out, err);
+        }
+        if (!watch) {
+            print(st, null, 0, t, out);
+            return GatewayCtl.EXIT_OK;
+        }
+        boolean tty = System.console() != null && !json;
+        JsonNode prev = null;
+        long prevAt = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (tty) {
+                out.print("\033[H\033[2J"); // home, clear screen
+            }
+            print(st, prev, prev == null ? 0 : (now - prevAt) / 1e9, t, out);
+            if (!tty && !json) {
+                out.println();
+            }
+            out.flush();
+            prev = st;
+            prevAt = now;
+            LockSupportSleep.sleepMillis(1000); // the refresh period of the display
+            st = fetch(t);
+            if (st == null) {
+                out.println("gatewayd has stopped");
+                out.flush();
+                return ControlClient.EXIT_NOT_RUNNING;
+            }
+        }
+    }
+
+    /** /api/status, or null when nothing answers. */
+    private JsonNode fetch(Target t) {
+        if (!t.hasUrl()) {
+            return null;
+        }
+        try {
+            return t.client(control.timeout()).get("/api/status");
+        } catch (ControlClient.NotRunningException e) {
+            return null;
+        }
+    }
+
+    private int notRunning(Target t, PrintWriter out, PrintWriter err) {
+        PidFile.Probe p = t.probe;
+        int code;
+        String message;
+        if (p.running()) {
+            code = EXIT_UNKNOWN;
+            message = "gatewayd is running (pid " + p.pid() + ") but its control port" + (t.hasUrl() ? " at " + t.url : "")
+                    + " does not answer" + (t.hasUrl() ? "" : " (its runtime file " + t.pidFile.runtimePath()
+                    + " is missing); pass --control-url");
+        } else if (p.state() == PidFile.State.STALE) {
+            code = EXIT_DEAD;
+            message = t.notRunningMessage();
+        } else {
+            code = ControlClient.EXIT_NOT_RUNNING;
+            message = t.notRunningMessage();
+        }
+        if (json) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("running", p.running());
+            o.put("state", p.running() ? "unknown" : p.state() == PidFile.State.STALE ? "dead" : "stopped");
+            if (p.pid() > 0) {
+                o.put("pid", p.pid());
+            } else {
+                o.putNull("pid");
+            }
+            o.put("pid_file", t.pidFile.path().toString());
+            o.put("message", message);
+            out.println(o.toString());
+            out.flush();
+        } else {
+            err.println("gatewayctl: " + message);
+            err.flush();
+        }
+        return code;
+    }
+
+    private void print(JsonNode st, JsonNode prev, double elapsed, Target t, PrintWriter out) {
+        if (json) {
+            ObjectNode o = ((ObjectNode) st).deepCopy();
+            o.put("running", true);
+            if (prev != null && elapsed > 0) {
+                ObjectNode rates = o.putObject("rates");
+                rates.put("messages_in_per_s", rate(st, prev, elapsed, "messages", "in"));
+                rates.put("messages_out_per_s", rate(st, prev, elapsed, "messages", "out"));
+                rates.put("bytes_in_per_s", rate(st, prev, elapsed, "bytes", "in"));
+                rates.put("bytes_out_per_s", rate(st, prev, elapsed, "bytes", "out"));
+                rates.put("connections_per_s", rate(st, prev, elapsed, "connections", "total"));
+                rates.put("api_pushes_per_s", rate(st, prev, elapsed, "api", "pushes"));
+            }
+            try {
+                out.println(watch ? JSON.writeValueAsString(o) : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        boolean rates = prev != null && elapsed > 0;
+        String mode = st.path("mode").asText("?").toUpperCase(Locale.ROOT);
+        String state = st.path("state").asText("?");
+        JsonNode draining = st.path("draining");
+        if ("draining".equals(state) && draining.isObject()) {
+            state = "draining, " + draining.path("connections_left").asInt() + " connections left"
+                    + (draining.hasNonNull("deadline") ? " (stops at " + draining.path("deadline").asText() + " at the latest)"
+                    : "");
+        }
+        JsonNode jvm = st.path("jvm");
+        JsonNode conns = st.path("connections");
+        JsonNode msgs = st.path("messages");
+        JsonNode bytes = st.path("bytes");
+        JsonNode api = st.path("api");
+        JsonNode dropped = st.path("dropped");
+        JsonNode proc = st.path("process");
+        out.println("gatewayd " + st.path("version").asText() + " in " + mode + " mode, pid " + st.path("pid").asText());
+        Table.keyValues(out, new String[][] {
+                {"state", state},
+                {"started", st.path("started_at").asText() + " (up " + Format.duration(st.path("uptime_s").asLong()) + ")"},
+                {"load average", st.path("load_average").isNumber() ? st.path("load_average").asText() : "n/a"},
+                {"memory", "heap " + Format.bytes(jvm.path("heap_used").asLong()) + " used of "
+                        + Format.bytes(jvm.path("heap_max").asLong()) + ", direct "
+                        + Format.bytes(jvm.path("direct_used").asLong()) + ", RSS " + Format.bytes(jvm.path("rss").asLong())
+                        + ", " + jvm.path("threads").asInt() + " threads"},
+                {"transport", st.path("transport").asText()},
+                {"control", t.hasUrl() ? t.url.toString() : null},
+                {"config", text(proc, "config_file")},
+                {"pid file", text(proc, "pid_file")},
+                {"log", text(proc, "log_file")},
+                {"", ""},
+                {"connections", conns.path("current").asLong() + " current, " + conns.path("peak").asLong() + " peak, "
+                        + conns.path("total").asLong() + " accepted in total"
+                        + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "connections", "total")) + ")" : "")},
+                {"uids", st.path("uids").asText()},
+                {"groups", st.path("groups").asText()},
+                {"messages", "in " + msgs.path("in").asLong() + (rates ? " (" + Format.rate(rate(st, prev, elapsed,
+                        "messages", "in")) + ")" : "") + ", out " + msgs.path("out").asLong() + (rates ? " ("
+                        + Format.rate(rate(st, prev, elapsed, "messages", "out")) + ")" : "")},
+                {"bytes", "in " + Format.bytes(bytes.path("in").asLong()) + (rates ? " (" + Format.bytes(Math.round(rate(st,
+                        prev, elapsed, "bytes", "in"))) + "/s)" : "") + ", out " + Format.bytes(bytes.path("out").asLong())
+                        + (rates ? " (" + Format.bytes(Math.round(rate(st, prev, elapsed, "bytes", "out"))) + "/s)" : "")},
+                {"api", api.path("requests").asLong() + " requests, " + api.path("pushes").asLong() + " pushes"
+                        + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "api", "pushes")) + ")" : "") + ", "
+                        + api.path("errors").asLong() + " errors, " + api.path("rejected_overloaded").asLong()
+                        + " rejected (overloaded)"},
+                {"dropped", dropped.path("slow_clients").asLong() + " slow clients, " + dropped.path("heartbeat").asLong()
+                        + " heartbeat timeouts, " + dropped.path("oversize").asLong() + " oversize messages"},
+        });
+        // sections other components add (e.g. cron), shown as they come
+        for (Map.Entry<String, JsonNode> e : st.properties()) {
+            if (!KNOWN.contains(e.getKey()) && !e.getValue().isNull()) {
+                out.println(e.getKey() + "  " + e.getValue());
+            }
+        }
+        out.println();
+        Table listeners = new Table("PROTOCOL", "LISTENER", "CONNECTIONS>");
+        for (JsonNode l : st.path("listeners")) {
+            listeners.row(l.path("protocol").asText(), l.path("url").asText(), l.path("connections").asLong());
+        }
+        listeners.print(out);
+    }
+
+    private static String text(JsonNode o, String field) {
+        return o.hasNonNull(field) ? o.get(field).asText() : null;
+    }
+
+    private static double rate(JsonNode now, JsonNode prev, double seconds, String section, String field) {
+        return Math.max(0, now.path(section).path(field).asDouble() - prev.path(section).path(field).asDouble()) / seconds;
+    }
+
+    /** The refresh pause of --watch (a UI period, not a synchronisation). */
+    private static final class LockSupportSleep {
+        static void sleepMillis(long ms) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));
+        }
+    }
+}

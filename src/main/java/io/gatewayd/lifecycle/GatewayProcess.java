@@ -1,0 +1,308 @@
+package io.gatewayd.lifecycle;
+
+import ch.qos.logback.classic.LoggerContext;
+import io.gatewayd.Gateway;
+import io.gatewayd.GatewayStartException;
+import io.gatewayd.Version;
+import io.gatewayd.api.ApiException;
+import io.gatewayd.config.ConfigException;
+import io.gatewayd.config.ConfigLoader;
+import io.gatewayd.config.GatewayConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * The gateway as an operating-system process: the one thing `gatewayctl start` (foreground or
+ * daemon) and {@link JsvcDaemon} run. It owns the pid file and its lock, the admin endpoints
+ * (stop, reload, connections), the signal handlers (TERM/INT stop, a second one forces; HUP
+ * reloads) and the final cleanup.
+ */
+public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayProcess.class);
+
+    /**
+     * @param home         installation directory; relative paths of the config resolve against it
+     * @param env          environment for ${VAR} substitution and the control token variable
+     * @param configFile   the config file; re-read on reload
+     * @param overrides    command-line overrides (ports), re-applied to every reloaded config
+     * @param mode         "debug", "daemon" or "jsvc"
+     * @param stopTimeout  how long clients get to close on a stop
+     * @param serveLater   bind now, accept clients only after {@link #serve()} (jsvc)
+     * @param logFile      the application log file, for status; null when logging to the console
+     * @param logOverrides re-applies log settings made in code after the log config is re-read
+     */
+    public record Options(Path home, Map<String, String> env, Path configFile, UnaryOperator<GatewayConfig> overrides,
+                          String mode, Duration stopTimeout, boolean serveLater, Path logFile, Runnable logOverrides) {
+        public Options {
+            overrides = overrides == null ? UnaryOperator.identity() : overrides;
+            logOverrides = logOverrides == null ? () -> { } : logOverrides;
+            configFile = configFile.toAbsolutePath().normalize();
+        }
+    }
+
+    private final Options options;
+    private final PidFile.Lock lock;
+    private final Gateway gateway;
+    private final ThreadPoolExecutor admin;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private GatewayProcess(Options options, PidFile.Lock lock, Gateway gateway) {
+        this.options = options;
+        this.lock = lock;
+        this.gateway = gateway;
+        // one reload at a time, a few queued; more are refused as busy (bounded)
+        this.admin = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4), r -> {
+            Thread t = new Thread(r, "gatewayd-admin");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Loads the config, takes the pid-file lock, binds everything, publishes the pid file.
+     *
+     * @param warn receives warnings the operator should see (e.g. a stale pid file was replaced)
+     * @throws ConfigException                 the config is invalid
+     * @throws PidFile.AlreadyRunningException another gatewayd holds the lock
+     * @throws GatewayStartException           a port cannot be bound (the message names it and its holder)
+     */
+    public static GatewayProcess start(Options options, Consumer<String> warn) {
+        GatewayConfig config = load(options);
+        PidFile pidFile = PidFile.of(config, options.home());
+        PidFile.Lock lock = pidFile.acquire(msg -> {
+            LOG.warn(msg);
+            warn.accept(msg);
+        });
+        Gateway gateway;
+        try {
+            Gateway.Builder b = Gateway.builder(config).mode(options.mode());
+            if (options.serveLater()) {
+                b.serveLater();
+            }
+            gateway = b.start();
+        } catch (GatewayStartException e) {
+            lock.close();
+            throw PortHolder.explain(e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        GatewayProcess process = new GatewayProcess(options, lock, gateway);
+        try {
+            AdminApi.install(gateway, process);
+            gateway.addStatusSection("process", process::processStatus);
+            lock.publish(process.runtimeInfo());
+        } catch (RuntimeException e) {
+            gateway.stop(Duration.ofSeconds(5));
+            lock.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // only does something when the JVM exits some other way than our own stop
+            if (gateway.state() != Gateway.State.STOPPED) {
+                gateway.stop(options.stopTimeout());
+            }
+            process.close();
+        }, "gatewayd-shutdown"));
+        LOG.info("pid {} written to {}", ProcessHandle.current().pid(), pidFile.path());
+        return process;
+    }
+
+    private static GatewayConfig load(Options o) {
+        return o.overrides().apply(new ConfigLoader(o.env()).load(o.configFile()));
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public PidFile pidFile() {
+        return lock.pidFile();
+    }
+
+    /** Starts accepting clients (after {@link Options#serveLater()}). */
+    public void serve() {
+        gateway.serve();
+    }
+
+    public RuntimeInfo runtimeInfo() {
+        return new RuntimeInfo(ProcessHandle.current().pid(), options.mode(), Version.get(),
+                Instant.ofEpochMilli(gateway.stats().startedAtMillis()).toString(), gateway.controlUrl().toString(),
+                gateway.listenerUrls(), options.configFile().toString(),
+                options.logFile() == null ? null : options.logFile().toString());
+    }
+
+    private Map<String, Object> processStatus() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pid_file", lock.pidFile().path().toString());
+        m.put("config_file", options.configFile().toString());
+        m.put("log_file", options.logFile() == null ? null : options.logFile().toString());
+        m.put("stop_timeout_s", options.stopTimeout().toMillis() / 1000.0);
+        return m;
+    }
+
+    /**
+     * SIGTERM and SIGINT stop (a second one while stopping forces an immediate exit), SIGHUP
+     * reloads. Under nohup SIGHUP is ignored and stays so: use `gatewayctl reload`.
+     */
+    public void installSignalHandlers() {
+        Signals.handle("TERM", () -> onStopSignal("TERM"));
+        Signals.handle("INT", () -> onStopSignal("INT")); // ignored in background jobs: stays so
+        if (!Signals.handle("HUP", this::onHangup)) {
+            LOG.warn("SIGHUP is ignored by this process (started under nohup?), so it cannot reload on SIGHUP; "
+                    + "use `gatewayctl reload`");
+        }
+    }
+
+    private void onStopSignal(String name) {
+        if (stopRequested.get() && gateway.state() != Gateway.State.STOPPED) {
+            LOG.warn("second SIG{} while stopping: forcing the stop now", name);
+            forceExit();
+            return;
+        }
+        LOG.info("SIG{} received: stopping (clients get close code 1001; send it again to force)", name);
+        stop(false, null);
+    }
+
+    private void onHangup() {
+        LOG.info("SIGHUP received: reloading {}", options.configFile());
+        reload().whenComplete((r, err) -> {
+            if (err != null) {
+                Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err;
+                LOG.error("reload (SIGHUP) refused: {}", t.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public Map<String, Object> stop(boolean graceful, Duration timeout) {
+        Gateway.State before = gateway.state();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("pid", ProcessHandle.current().pid());
+        r.put("connections", gateway.registry().size());
+        if (before == Gateway.State.STOPPING || before == Gateway.State.STOPPED) {
+            r.put("state", "stopping");
+            r.put("timeout_s", null);
+            return r;
+        }
+        Runnable action;
+        if (graceful && before != Gateway.State.DRAINING) {
+            Duration drainTimeout = timeout == null || timeout.isZero() ? null : timeout;
+            r.put("state", "draining");
+            r.put("timeout_s", drainTimeout == null ? null : drainTimeout.toMillis() / 1000.0);
+            action = () -> gateway.drain(drainTimeout, options.stopTimeout());
+        } else if (graceful) {
+            r.put("state", "draining");
+            r.put("timeout_s", null);
+            return r;
+        } else {
+            stopRequested.set(true);
+            Duration t = timeout == null ? options.stopTimeout() : timeout;
+            r.put("state", "stopping");
+            r.put("timeout_s", t.toMillis() / 1000.0);
+            action = () -> gateway.stop(t);
+        }
+        // never on the caller's thread: that may be a control event loop, and stopping waits on loops
+        Thread t = new Thread(() -> {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.error("stop failed", e);
+            }
+        }, "gatewayd-stop");
+        t.start();
+        return r;
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> reload() {
+        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+        try {
+            admin.execute(() -> {
+                try {
+                    f.complete(reloadNow());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new ApiException(503, "busy", "reloads are queued already; try again shortly"));
+        }
+        return f;
+    }
+
+    private Map<String, Object> reloadNow() {
+        GatewayConfig next;
+        List<String> notes;
+        try {
+            next = load(options);
+            notes = gateway.reload(next);
+        } catch (ConfigException e) {
+            LOG.warn("reload refused, the running config stays: {}", e.getMessage());
+            throw new ApiException(400, "config_invalid", e.getMessage() + " (the running config stays)");
+        } catch (GatewayStartException e) {
+            LOG.warn("reload refused, the running config stays: {}", e.getMessage());
+            throw new ApiException(409, "reload_failed", e.getMessage() + " (the running config stays)");
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "not_running", e.getMessage());
+        }
+        String logs = LogLevels.reload(options.logOverrides());
+        LOG.info("{}", logs);
+        lock.publish(runtimeInfo());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("config_file", options.configFile().toString());
+        r.put("notes", notes);
+        r.put("log_config", logs);
+        r.put("listeners", gateway.listenerUrls());
+        return r;
+    }
+
+    /** Blocks until the gateway has stopped, then cleans up. */
+    public void awaitTermination() {
+        gateway.terminated().join();
+        close();
+    }
+
+    public CompletableFuture<Void> terminated() {
+        return gateway.terminated();
+    }
+
+    private void forceExit() {
+        close();
+        flushLogs();
+        Runtime.getRuntime().halt(1);
+    }
+
+    /** Removes the pid file and releases its lock; stops the admin thread. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            admin.shutdownNow();
+            lock.close();
+        }
+    }
+
+    /** Writes out buffered log lines (call before the JVM exits). */
+    public static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            ctx.stop();
+        }
+    }
+}

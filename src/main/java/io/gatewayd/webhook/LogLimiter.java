@@ -1,0 +1,29 @@
+package io.gatewayd.webhook;
+
+import org.slf4j.Logger;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Logs a recurring warning at most once per interval, saying how many were not logged. Thread-safe. */
+final class LogLimiter {
+    private final Logger log;
+    private final long intervalNanos;
+    private final AtomicLong nextNanos = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong suppressed = new AtomicLong();
+
+    LogLimiter(Logger log, long intervalMillis) {
+        this.log = log;
+        this.intervalNanos = intervalMillis * 1_000_000L;
+    }
+
+    void warn(String format, Object... args) {
+        long now = System.nanoTime();
+        long next = nextNanos.get();
+        if ((next == Long.MIN_VALUE || now - next >= 0) && nextNanos.compareAndSet(next, now + intervalNanos)) {
+            long n = suppressed.getAndSet(0);
+            log.warn(format + (n > 0 ? " (" + n + " similar messages suppressed)" : ""), args);
+        } else {
+            suppressed.incrementAndGet();
+        }
+    }
+}

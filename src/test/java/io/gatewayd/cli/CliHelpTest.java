@@ -1,0 +1,127 @@
+package io.gatewayd.cli;
+
+import io.gatewayd.config.ConfigLoader;
+import io.gatewayd.config.GatewayConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CliHelpTest {
+    private static List<CommandLine> all(CommandLine cl) {
+        List<CommandLine> out = new ArrayList<>();
+        out.add(cl);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!out.contains(sub)) {
+                out.addAll(all(sub));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyCommandHasAOneLineSummaryAndEveryOptionHelpText() {
+        List<String> problems = new ArrayList<>();
+        for (CommandLine cl : all(GatewayCtl.commandLine())) {
+            CommandSpec spec = cl.getCommandSpec();
+            String name = spec.qualifiedName();
+            String[] description = spec.usageMessage().description();
+            if (description.length == 0 || description[0].isBlank()) {
+                problems.add(name + ": no description");
+            } else if (spec.parent() != null && (!description[0].endsWith(".") || description[0].length() > 100)) {
+                // the command list shows only the first line: it must be a whole sentence
+                problems.add(name + ": first description line is not a short sentence: " + description[0]);
+            }
+            for (OptionSpec o : spec.options()) {
+                if (!o.hidden() && (o.description().length == 0 || o.description()[0].isBlank())) {
+                    problems.add(name + " " + o.longestName() + ": no description");
+                }
+            }
+            for (PositionalParamSpec p : spec.positionalParameters()) {
+                if (!p.hidden() && (p.description().length == 0 || p.description()[0].isBlank())) {
+                    problems.add(name + " " + p.paramLabel() + ": no description");
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void theLifecycleCommandsAreListed() {
+        assertThat(GatewayCtl.commandLine().getSubcommands().keySet()).contains("start", "stop", "restart", "reload",
+                "status", "connections", "send", "call", "config", "version", "help");
+    }
+
+    @Test
+    void helpOfEachCommandRendersWithinEightyColumns() {
+        for (String cmd : List.of("start", "stop", "restart", "reload", "status", "connections", "send", "call",
+                "config", "version")) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = GatewayCtl.commandLine();
+            cl.setOut(new PrintWriter(out));
+            assertThat(cl.execute(cmd, "--help")).as(cmd).isZero();
+            assertThat(out.toString()).as(cmd).startsWith("Usage: gatewayctl " + cmd);
+        }
+    }
+
+    @Test
+    void sendNeedsExactlyOneKindOfRecipient() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = GatewayCtl.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("send", "--all", "--uid", "1", "hi")).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(err.toString()).contains("mutually exclusive");
+        assertThat(GatewayCtl.commandLine().execute("send", "hi")).isEqualTo(GatewayCtl.EXIT_USAGE);
+    }
+
+    @Test
+    void configCheckMasksTokens() throws Exception {
+        GatewayConfig c = new ConfigLoader(Map.of()).parse("""
+                control:
+                  tokens: [very-secret, other-secret]
+                heartbeat:
+                  ping-interval: 1500ms
+                """, "t.yaml");
+        String yaml = ConfigCommand.yaml(c);
+        assertThat(yaml).doesNotContain("very-secret").doesNotContain("other-secret");
+        assertThat(yaml).contains("- '****'").contains("token-env: GATEWAYD_CONTROL_TOKEN").contains("ping-interval: 1500ms");
+        // what it prints reads back as the same config
+        assertThat(new ConfigLoader(Map.of()).parse(yaml.replace("'****'", "x"), "back.yaml").heartbeat())
+                .isEqualTo(c.heartbeat());
+    }
+
+    @Test
+    void configCheckMasksSecretsInsideSections() throws Exception {
+        String secret = "0123456789abcdef0123456789abcdef-jwt";
+        GatewayConfig c = new ConfigLoader(Map.of()).parse("""
+                auth:
+                  connect: token
+                  token:
+                    secret: %s
+                """.formatted(secret), "t.yaml");
+        String yaml = ConfigCommand.yaml(c);
+        assertThat(yaml).doesNotContain(secret).contains("secret: '****'").contains("connect: token");
+    }
+
+    @Test
+    void formatting() {
+        assertThat(Format.bytes(512)).isEqualTo("512 B");
+        assertThat(Format.bytes(1536)).isEqualTo("1.5 KiB");
+        assertThat(Format.bytes(5L * 1024 * 1024 * 1024)).isEqualTo("5.0 GiB");
+        assertThat(Format.duration(59)).isEqualTo("59s");
+        assertThat(Format.duration(3725)).isEqualTo("1h 2m");
+        assertThat(Format.duration(90000)).isEqualTo("1d 1h");
+        StringWriter out = new StringWriter();
+        new Table("NAME", "COUNT>").row("a", 5).row("longer", 12345).print(new PrintWriter(out, true));
+        assertThat(out.toString().lines().toList()).containsExactly("NAME    COUNT", "a           5", "longer  12345");
+    }
+}

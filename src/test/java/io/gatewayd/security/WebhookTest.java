@@ -1,0 +1,312 @@
+package io.gatewayd.security;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.WebhookReceiver;
+import io.gatewayd.testing.WebhookReceiver.Reply;
+import io.gatewayd.testing.WsClient;
+import io.gatewayd.webhook.WebhookSignature;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WebhookTest {
+    static final String SECRET = "test-webhook-secret-0123456789";
+    WebhookReceiver backend;
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void startBackend() throws Exception {
+        backend = new WebhookReceiver(SECRET);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        backend.close();
+    }
+
+    TestGateway gateway(String extraYaml) {
+        TestGateway gw = TestGateway.start("""
+                webhooks:
+                  url: %s
+                  secret: %s
+                  timeout: 10s
+                  retry-backoff: 10ms
+                  max-retry-backoff: 50ms
+                """.formatted(backend.url(), SECRET) + extraYaml);
+        open.add(0, gw);
+        return gw;
+    }
+
+    @Test
+    void theSignatureIsHmacSha256OfTimestampDotBody() {
+        // computed independently: python3 -c 'import hmac,hashlib;print(hmac.new(b"s3cr3t-s3cr3t-s3cr3t",
+        //   b"1700000000.{\"a\":1}",hashlib.sha256).hexdigest())'
+        byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        assertThat(WebhookSignature.sign("s3cr3t-s3cr3t-s3cr3t", 1700000000L, body))
+                .isEqualTo("sha256=" + PythonVector.HMAC);
+        assertThat(WebhookSignature.verify("s3cr3t-s3cr3t-s3cr3t", "1700000000", "sha256=" + PythonVector.HMAC, body,
+                1700000100L, 300)).isTrue();
+        assertThat(WebhookSignature.verify("s3cr3t-s3cr3t-s3cr3t", "1700000000", "sha256=" + PythonVector.HMAC, body,
+                1700001000L, 300)).as("a replay after 5 minutes is refused").isFalse();
+        assertThat(WebhookSignature.verify("other-secret-other", "1700000000", "sha256=" + PythonVector.HMAC, body,
+                1700000000L, 300)).isFalse();
+    }
+
+    @Test
+    void connectAndCloseAreSignedAndCarryTheClientsDetails() {
+        TestGateway gw = gateway("");
+        String id;
+        try (WsClient c = WsClient.connectAndInit(gw.wsUri("/chat?room=7&token=secret"))) {
+            id = c.clientId();
+            Await.until("the connect webhook arrives", () -> backend.calls("connect").size() == 1);
+            gw.call("bindUid", Map.of("client_id", id, "uid", "42"));
+            gw.call("joinGroup", Map.of("client_id", id, "group", "room7"));
+        }
+        Await.until("the close webhook arrives", () -> backend.calls("close").size() == 1);
+        WebhookReceiver.Call connect = backend.calls("connect").get(0);
+        WebhookReceiver.Call close = backend.calls("close").get(0);
+        assertThat(connect.signatureValid()).isTrue();
+        assertThat(close.signatureValid()).isTrue();
+        JsonNode cb = connect.body();
+        assertThat(cb.get("client_id").asText()).isEqualTo(id);
+        assertThat(cb.get("remote_ip").asText()).isEqualTo("127.0.0.1");
+        assertThat(cb.get("path").asText()).isEqualTo("/chat");
+        assertThat(cb.get("query").get("room").asText()).isEqualTo("7");
+        assertThat(cb.get("query").has("token")).as("credentials are not passed on").isFalse();
+        assertThat(cb.get("headers").isObject()).isTrue();
+        JsonNode xb = close.body();
+        assertThat(xb.get("client_id").asText()).isEqualTo(id);
+        assertThat(xb.get("uid").asText()).isEqualTo("42");
+        assertThat(xb.get("groups").get(0).asText()).isEqualTo("room7");
+        assertThat(xb.get("code").asInt()).isEqualTo(1000);
+        assertThat(xb.get("duration_ms").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(connect.receivedAtNanos()).isLessThan(close.receivedAtNanos());
+    }
+
+    @Test
+    void theConnectAnswerBindsJoinsSetsTheSessionAndReplies() {
+        backend.answer(call -> call.event().equals("connect")
+                ? Reply.json("{\"bind_uid\":\"42\",\"join_groups\":[\"room\",7],\"session\":{\"name\":\"ann\"},"
+                + "\"reply\":{\"type\":\"HELLO\"}}")
+                : Reply.ok());
+        TestGateway gw = gateway("");
+        try (WsClient c = gw.client()) {
+            assertThat(c.nextJson().get("type").asText()).isEqualTo("HELLO");
+            assertThat(gw.call("getUidByClientId", Map.of("client_id", c.clientId())).asText()).isEqualTo("42");
+            assertThat(gw.call("getClientIdListByGroup", Map.of("group", "7")).toString()).contains(c.clientId());
+            assertThat(gw.call("getSession", Map.of("client_id", c.clientId())).get("name").asText()).isEqualTo("ann");
+        }
+    }
+
+    @Test
+    void failuresAreRetriedWithTheSameDeliveryIdThenGivenUp() {
+        AtomicInteger connects = new AtomicInteger();
+        backend.answer(call -> {
+            if (call.event().equals("connect") && connects.incrementAndGet() <= 2) {
+                return new Reply(503, "busy");
+            }
+            return call.event().equals("close") ? new Reply(500, "always broken") : Reply.ok();
+        });
+        TestGateway gw = gateway(""); // retries: 3 by default
+        try (WsClient c = gw.client()) {
+            Await.until("the connect webhook gets through on the third attempt", () -> backend.calls("connect").size() == 1);
+        }
+        // close: 1 attempt + 3 retries, all 500, then given up and counted
+        Await.until("the close webhook is given up", () -> gw.gateway().webhooks().failed() == 1);
+        List<WebhookReceiver.Call> connectAttempts = backend.attempts().stream()
+                .filter(a -> a.event().equals("connect")).toList();
+        assertThat(connectAttempts).hasSize(3);
+        assertThat(connectAttempts.stream().map(WebhookReceiver.Call::delivery).distinct()).hasSize(1);
+        assertThat(backend.attempts().stream().filter(a -> a.event().equals("close"))).hasSize(4);
+        assertThat(gw.gateway().webhooks().retried()).isEqualTo(2 + 3);
+        assertThat(gw.get("/api/status").json().get("result").get("webhooks").get("failed").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void networkErrorsAreRetriedToo() throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        TestGateway gw = TestGateway.start("""
+                webhooks:
+                  url: http://127.0.0.1:%d/nothing-listens
+                  secret: %s
+                  retries: 2
+                  retry-backoff: 5ms
+                """.formatted(deadPort, SECRET));
+        open.add(gw);
+        try (WsClient c = gw.client()) {
+            Await.until("the connect webhook is given up after retries", () -> gw.gateway().webhooks().failed() == 1);
+        }
+        assertThat(gw.gateway().webhooks().retried()).isEqualTo(2);
+        assertThat(gw.get("/api/status").json().get("result").get("webhooks").get("last_error").asText()).contains("connect");
+    }
+
+    @Test
+    void aClientsCloseNeverOvertakesItsSlowConnect() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        backend.answer(call -> {
+            if (call.event().equals("connect")) {
+                gate.orTimeout(30, TimeUnit.SECONDS).join(); // the backend is slow to answer this connect
+            }
+            return Reply.ok();
+        });
+        TestGateway gw = gateway("");
+        try (WsClient c = gw.client()) {
+            Await.until("the connect webhook is being handled", () -> backend.attempts().size() == 1);
+        }
+        Await.until("the client has left the gateway", () -> gw.gateway().registry().size() == 0);
+        // an unrelated client's events are not held up by the slow one
+        try (WsClient other = gw.client()) {
+            Await.until("another client's connect is not blocked", () -> backend.attempts().size() == 2);
+        }
+        long closesBefore = backend.attempts().stream()
+                .filter(a -> a.event().equals("close") && a.clientId().equals(backend.attempts().get(0).clientId()))
+                .count();
+        assertThat(closesBefore).as("the close waits for its connect").isZero();
+        gate.complete(null);
+        String first = backend.attempts().get(0).clientId();
+        Await.until("the close follows", () -> backend.calls().stream()
+                .anyMatch(c -> c.event().equals("close") && c.clientId().equals(first)));
+        List<String> forFirst = backend.calls().stream().filter(c -> c.clientId().equals(first))
+                .map(WebhookReceiver.Call::event).toList();
+        assertThat(forFirst).containsExactly("connect", "close");
+    }
+
+    @Test
+    void aFullQueueDropsTheOldestAndCountsIt() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        backend.answer(call -> {
+            gate.orTimeout(30, TimeUnit.SECONDS).join();
+            return Reply.ok();
+        });
+        TestGateway gw = gateway("""
+                  queue-size: 2
+                  max-concurrency: 1
+                node:
+                  io-threads: 1
+                """);
+        List<WsClient> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            clients.add(gw.client());
+        }
+        // one connect in flight (held), two waiting, three dropped
+        Await.until("the queue overflowed", () -> gw.gateway().webhooks().dropped() == 3);
+        assertThat(gw.get("/api/status").json().get("result").get("webhooks").get("dropped").asInt()).isEqualTo(3);
+        gate.complete(null);
+        Await.until("the rest are delivered", () -> backend.calls().size() == 3);
+        assertThat(backend.calls().stream().map(WebhookReceiver.Call::clientId)).containsExactly(
+                clients.get(0).clientId(), clients.get(4).clientId(), clients.get(5).clientId());
+        clients.forEach(WsClient::close);
+    }
+
+    @Test
+    void theQueueIsBoundedInBytesToo() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        backend.answer(call -> {
+            gate.orTimeout(30, TimeUnit.SECONDS).join();
+            return Reply.ok();
+        });
+        TestGateway gw = gateway("""
+                  queue-bytes: 64KiB
+                client-messages:
+                  policy: webhook
+                node:
+                  io-threads: 1
+                """);
+        try (WsClient c = gw.client()) {
+            Await.until("the connect is held by the backend", () -> backend.attempts().size() == 1);
+            for (int i = 0; i < 10; i++) {
+                c.send("m" + i + "x".repeat(20_000)); // 10 x 20 KB wait behind the connect: over 64 KiB
+            }
+            Await.until("old messages are dropped", () -> gw.gateway().webhooks().dropped() >= 7);
+            gate.complete(null);
+            Await.until("the newest messages arrive", () -> backend.calls("message").size() == 3);
+            assertThat(backend.calls("message").get(2).body().get("message").asText()).startsWith("m9");
+        }
+    }
+
+    @Test
+    void underTheWebhookPolicyMessagesGoToTheBackendAndHeartbeatsStayLocal() {
+        backend.answer(call -> call.event().equals("message")
+                ? Reply.json("{\"reply\":\"got " + call.body().get("message").asText().length() + "\"}")
+                : Reply.ok());
+        TestGateway gw = gateway("client-messages:\n  policy: webhook\n");
+        try (WsClient c = gw.client()) {
+            c.send("{\"type\":\"MANAGE_HEARTBEAT\"}");
+            assertThat(c.nextJson().get("type").asText()).isEqualTo("MANAGE_HEARTBEAT");
+            c.send("{\"type\":\"CHAT\",\"text\":\"hi\"}");
+            assertThat(c.next()).isEqualTo("got 27");
+            List<WebhookReceiver.Call> messages = backend.calls("message");
+            assertThat(messages).hasSize(1);
+            assertThat(messages.get(0).body().get("message").asText()).isEqualTo("{\"type\":\"CHAT\",\"text\":\"hi\"}");
+            assertThat(messages.get(0).signatureValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aMessageAnswerMayCloseTheClient() {
+        backend.answer(call -> call.event().equals("message") ? Reply.json("{\"reply\":\"bye\",\"close\":true}") : Reply.ok());
+        TestGateway gw = gateway("client-messages:\n  policy: webhook\n");
+        try (WsClient c = gw.client()) {
+            c.send("logout");
+            assertThat(c.next()).isEqualTo("bye");
+            assertThat(c.awaitClose(Duration.ofSeconds(20))).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void inWebhookAuthModeTheBackendDecidesBeforeTheHandshakeCompletes() {
+        backend.answer(call -> {
+            if (!call.event().equals("connect")) {
+                return Reply.ok();
+            }
+            assertThat(call.body().get("auth").asBoolean()).isTrue();
+            return "alice".equals(call.body().path("headers").path("cookie").asText())
+                    ? Reply.json("{\"bind_uid\":\"alice\"}") : new Reply(403, "{}");
+        });
+        TestGateway gw = gateway("auth:\n  connect: webhook\n");
+        HttpClient http = HttpClient.newHttpClient();
+        // accepted: bound before the client sees anything
+        WsClient ok = WsClient.connect(http.newWebSocketBuilder().header("Cookie", "alice"), gw.wsUri());
+        open.add(ok);
+        String id = ok.init().get("client_id").asText();
+        assertThat(backend.calls("connect").get(0).clientId()).as("the backend saw the real client_id").isEqualTo(id);
+        assertThat(gw.call("getUidByClientId", Map.of("client_id", id)).asText()).isEqualTo("alice");
+        // refused: 403 at the handshake, nothing allocated
+        assertThatThrownBy(() -> http.newWebSocketBuilder().header("Cookie", "mallory")
+                .buildAsync(gw.wsUri(), new java.net.http.WebSocket.Listener() {
+                }).join())
+                .isInstanceOf(CompletionException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
+                        .isEqualTo(403));
+        assertThat(gw.gateway().registry().size()).isEqualTo(1);
+    }
+
+    /** Holds the independently computed HMAC vector. */
+    static final class PythonVector {
+        static final String HMAC = "8f47f8e3fd89f18a426def015cd88dadc6155d9d735057c6f8a91ed73f321873";
+    }
+}
