@@ -291,7 +291,7 @@ public final class Cluster {
                 lastOutageMillis = t - downSinceMillis;
                 LOG.info("cluster: Redis is back after {} ms; mirror rewritten, subscriptions restored", lastOutageMillis);
             } else {
-                LOG.info("cluster: node {} joined ({} live nodes)", nodeId, peers.size());
+                LOG.info("cluster: node {} joined through {}", nodeId, config.redactedRedis());
             }
         }
     }

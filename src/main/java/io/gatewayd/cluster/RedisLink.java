@@ -84,7 +84,7 @@ final class RedisLink {
                 ? SharedLoops.of(gatewayLoops, gatewayEpoll) : SharedLoops.dedicated();
         this.resources = DefaultClientResources.builder()
                 .eventLoopGroupProvider(loops)
-                .computationThreadPoolSize(1)
+                .computationThreadPoolSize(2) // Lettuce's minimum (timers, events; not I/O)
                 // Lettuce's default backs off to 30 s: a node would stay degraded that long after
                 // Redis is back. Retry within a second or two instead.
                 .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50),
