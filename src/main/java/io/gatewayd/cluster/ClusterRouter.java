@@ -561,18 +561,16 @@ final class ClusterRouter implements Router {
     @Override
     public CompletableFuture<Map<String, List<String>>> clientIdsByUids(Collection<String> uids) {
         List<String> keys = new ArrayList<>(new LinkedHashSet<>(uids));
-        return local.clientIdsByUids(keys).thenCompose(mine -> mirrors((r, m) -> {
-            List<CompletableFuture<Set<String>>> fs = new ArrayList<>();
-            for (String u : keys) {
-                fs.add(r.smembers(Keys.uid(m, u)).toCompletableFuture());
-            }
-            return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).thenApply(v -> fs);
-        }).thenApply(remote -> {
+        return local.clientIdsByUids(keys).thenCompose(mine -> mirrors((r, m) -> r.hmget(Keys.uids(m),
+                keys.toArray(String[]::new)).toCompletableFuture()).thenApply(remote -> {
             Map<String, List<String>> out = new LinkedHashMap<>();
             for (int i = 0; i < keys.size(); i++) {
                 TreeSet<String> ids = new TreeSet<>(mine.getOrDefault(keys.get(i), List.of()));
-                for (List<CompletableFuture<Set<String>>> perNode : remote.values()) {
-                    ids.addAll(perNode.get(i).join());
+                for (List<io.lettuce.core.KeyValue<String, String>> perNode : remote.values()) {
+                    var kv = perNode.get(i);
+                    if (kv.hasValue() && !kv.getValue().isEmpty()) {
+                        ids.addAll(List.of(kv.getValue().split(" ")));
+                    }
                 }
                 out.put(keys.get(i), new ArrayList<>(ids));
             }
@@ -673,8 +671,12 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<List<String>> uids() {
-        return local.uids().thenCompose(mine -> mirrors((r, m) -> r.smembers(Keys.uidSet(m)).toCompletableFuture())
-                .thenApply(remote -> union(mine, remote.values())));
+        return local.uids().thenCompose(mine -> mirrors((r, m) -> r.hkeys(Keys.uids(m)).toCompletableFuture())
+                .thenApply(remote -> {
+                    TreeSet<String> all = new TreeSet<>(mine);
+                    remote.values().forEach(all::addAll);
+                    return new ArrayList<>(all);
+                }));
     }
 
     @Override

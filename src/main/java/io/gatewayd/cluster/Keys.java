@@ -7,8 +7,9 @@ package io.gatewayd.cluster;
  * P:nodes                      HASH node id -> mirror generation (registration; janitor removes dead ones)
  * P:node:ID                    HASH the node's heartbeat: gen, boot, pid, host, control, counts (TTL node-ttl)
  * P:m:ID:GEN:c                 HASH client_id -> bound uid ("" if none)          (TTL mirror-ttl)
- * P:m:ID:GEN:us / :gs          SET uids / groups with a member on the node
- * P:m:ID:GEN:u:UID / :g:GROUP  SET client ids of that uid / group on the node
+ * P:m:ID:GEN:u                 HASH uid -> its client ids on the node, space-separated
+ * P:m:ID:GEN:gs                SET groups with a member on the node
+ * P:m:ID:GEN:g:GROUP           SET client ids of that group on the node
  * P:ch:all                     broadcast channel (every node)
  * P:ch:u:UID / P:ch:g:GROUP    interest channels (nodes holding a member)
  * P:ch:n:ID                    the node's own channel (requests, replies, reports, probes)
@@ -46,16 +47,13 @@ final class Keys {
         return mirror + "c";
     }
 
-    static String uidSet(String mirror) {
-        return mirror + "us";
+    /** HASH uid -> the node's client ids of that uid, space-separated. */
+    static String uids(String mirror) {
+        return mirror + "u";
     }
 
     static String groupSet(String mirror) {
         return mirror + "gs";
-    }
-
-    static String uid(String mirror, String uid) {
-        return mirror + "u:" + uid;
     }
 
     static String group(String mirror, String group) {

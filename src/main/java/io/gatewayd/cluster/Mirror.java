@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps this node's mirror in Redis (its client ids with their uid, uid and group memberships) and
+ * Keeps this node's mirror in Redis (its client ids with their uid, its uids with their client
+ * ids, its group memberships) and
  * its interest subscriptions in step with the local registry, which stays the truth.
  *
  * <p>The registry listener only records <em>what</em> changed (a client, a (uid, client) or a
@@ -36,7 +37,7 @@ final class Mirror implements Registry.Listener {
     private record ClientItem(String clientId) {
     }
 
-    private record UidItem(String uid, String clientId) {
+    private record UidItem(String uid) {
     }
 
     private record GroupItem(String group, String clientId) {
@@ -89,7 +90,7 @@ final class Mirror implements Registry.Listener {
     public void removed(Connection c, String uid, Collection<String> groups) {
         mark(new ClientItem(c.clientId()));
         if (uid != null) {
-            mark(new UidItem(uid, c.clientId()));
+            mark(new UidItem(uid));
         }
         for (String g : groups) {
             mark(new GroupItem(g, c.clientId()));
@@ -100,10 +101,10 @@ final class Mirror implements Registry.Listener {
     public void uidChanged(Connection c, String before, String after) {
         mark(new ClientItem(c.clientId()));
         if (before != null) {
-            mark(new UidItem(before, c.clientId()));
+            mark(new UidItem(before));
         }
         if (after != null) {
-            mark(new UidItem(after, c.clientId()));
+            mark(new UidItem(after));
         }
     }
 
@@ -172,6 +173,18 @@ final class Mirror implements Registry.Listener {
         }
     }
 
+    /** The client ids of a uid on this node, space-separated (client ids are hex: no spaces). */
+    static String joinedIds(Set<Connection> members) {
+        StringBuilder sb = new StringBuilder();
+        for (Connection c : members) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(c.clientId());
+        }
+        return sb.toString();
+    }
+
     /** Writes what changed. Cluster thread. Never throws: a failure fails the waiters. */
     void flush() {
         flushQueued.set(false);
@@ -211,11 +224,7 @@ final class Mirror implements Registry.Listener {
                     sent.add(r.hdel(Keys.clients(m), ci.clientId()));
                 }
             } else if (item instanceof UidItem ui) {
-                Connection c = registry.get(ui.clientId());
-                boolean member = c != null && ui.uid().equals(c.uid());
-                String key = Keys.uid(m, ui.uid());
-                sent.add(member ? r.sadd(key, ui.clientId()) : r.srem(key, ui.clientId()));
-                uids.add(ui.uid());
+                uids.add(ui.uid()); // written below from the uid's current members
             } else if (item instanceof GroupItem gi) {
                 Connection c = registry.get(gi.clientId());
                 boolean member = c != null && c.groups().contains(gi.group());
@@ -227,13 +236,12 @@ final class Mirror implements Registry.Listener {
         List<String> subscribe = new ArrayList<>();
         List<String> unsubscribe = new ArrayList<>();
         for (String uid : uids) {
-            boolean any = !registry.byUid(uid).isEmpty();
-            if (any) {
-                sent.add(r.sadd(Keys.uidSet(m), uid));
-                sent.add(r.pexpire(Keys.uid(m, uid), ttlMillis));
+            String ids = joinedIds(registry.byUid(uid));
+            if (!ids.isEmpty()) {
+                sent.add(r.hset(Keys.uids(m), uid, ids));
                 subscribe.add(keys.uidChannel(uid));
             } else {
-                sent.add(r.srem(Keys.uidSet(m), uid));
+                sent.add(r.hdel(Keys.uids(m), uid));
                 unsubscribe.add(keys.uidChannel(uid));
             }
         }
@@ -323,7 +331,21 @@ final class Mirror implements Registry.Listener {
             sent.add(r.hset(c, batch));
         }
         sent.add(r.pexpire(c, ttlMillis));
-        writeIndex(r, sent, registry.uidKeys(), registry::byUid, Keys.uidSet(next), u -> Keys.uid(next, u));
+        Map<String, String> uidBatch = new HashMap<>();
+        for (String u : registry.uidKeys()) {
+            String ids = joinedIds(registry.byUid(u));
+            if (!ids.isEmpty()) {
+                uidBatch.put(u, ids);
+            }
+            if (uidBatch.size() >= BATCH) {
+                sent.add(r.hset(Keys.uids(next), uidBatch));
+                uidBatch = new HashMap<>();
+            }
+        }
+        if (!uidBatch.isEmpty()) {
+            sent.add(r.hset(Keys.uids(next), uidBatch));
+        }
+        sent.add(r.pexpire(Keys.uids(next), ttlMillis));
         writeIndex(r, sent, registry.groupKeys(), registry::byGroup, Keys.groupSet(next), g -> Keys.group(next, g));
         for (String u : registry.uidKeys()) {
             channels.add(keys.uidChannel(u));
@@ -370,11 +392,8 @@ final class Mirror implements Registry.Listener {
         RedisAsyncCommands<String, String> r = redis.get();
         List<RedisFuture<?>> sent = new ArrayList<>();
         sent.add(r.pexpire(Keys.clients(m), ttlMillis));
-        sent.add(r.pexpire(Keys.uidSet(m), ttlMillis));
+        sent.add(r.pexpire(Keys.uids(m), ttlMillis));
         sent.add(r.pexpire(Keys.groupSet(m), ttlMillis));
-        for (String u : registry.uidKeys()) {
-            sent.add(r.pexpire(Keys.uid(m, u), ttlMillis));
-        }
         for (String g : registry.groupKeys()) {
             sent.add(r.pexpire(Keys.group(m, g), ttlMillis));
         }
