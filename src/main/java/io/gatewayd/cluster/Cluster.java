@@ -249,6 +249,9 @@ public final class Cluster {
             if (!link.commandsUp()) {
                 return; // Lettuce reconnects these by itself; connectionChanged calls us again
             }
+            if (gen == null) {
+                refuseDuplicateNodeId(timeout);
+            }
             if (gen == null || mirror.needsFullWrite()) {
                 fullWrite(timeout);
             }
@@ -296,6 +299,26 @@ public final class Cluster {
         }
     }
 
+    /**
+     * Before joining: a live process that already uses this node id (same lan-ip and control port,
+     * e.g. two hosts both resolving node.lan-ip to 127.0.0.1) is subscribed to the node's channel,
+     * so a publish there reaches it. A crashed predecessor is not subscribed any more, so a restart
+     * on the same address is not refused.
+     */
+    private void refuseDuplicateNodeId(long timeout) throws Exception {
+        if (subs.up()) {
+            return;
+        }
+        ObjectNode h = Envelope.JSON.createObjectNode().put("token", 0);
+        long n = publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, nextId(), nodeId, h))
+                .get(timeout, TimeUnit.MILLISECONDS);
+        if (n > 0) {
+            throw new IllegalStateException("another live gatewayd already uses node id " + nodeId + " (node.lan-ip "
+                    + "and control port make it); give each process its own control port, and set node.lan-ip to "
+                    + "each host's own address");
+        }
+    }
+
     /** Writes the whole mirror under a new generation, then points the heartbeat key at it. */
     private void fullWrite(long timeout) throws Exception {
         String next = hex(4);
@@ -307,7 +330,7 @@ public final class Cluster {
         String old = gen;
         gen = next;
         fullWrites.incrementAndGet();
-        subs.wantExactly(channels);
+        mirror.chain(subs.wantExactly(channels));
         peers.put(nodeId, new Peer(nodeId, next, Map.of()));
         ObjectNode h = Envelope.JSON.createObjectNode().put("gen", next);
         publish(keys.control(), Envelope.of(Envelope.Type.HELLO, ids.incrementAndGet(), nodeId, h));

@@ -59,6 +59,7 @@ final class Mirror implements Registry.Listener {
     private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
 
     // cluster thread only
+    private CompletableFuture<Void> lastFlush = CompletableFuture.completedFuture(null);
     private Interest interest;
     private java.util.function.Supplier<RedisAsyncCommands<String, String>> redis;
     private java.util.function.BooleanSupplier ready;
@@ -260,7 +261,12 @@ final class Mirror implements Registry.Listener {
         CompletableFuture<Void> subscribed = subscribe.isEmpty() && unsubscribe.isEmpty()
                 ? CompletableFuture.completedFuture(null) : interest.apply(subscribe, unsubscribe);
         CompletableFuture<Void> written = flushAndJoin(sent);
-        CompletableFuture.allOf(written, subscribed).whenComplete((v, err) -> {
+        // A waiter whose change was already taken (and sent) by the previous flush must not be
+        // told "done" before that flush's commands are answered: complete in flush order.
+        CompletableFuture<Void> previous = lastFlush.handle((v, err) -> null);
+        CompletableFuture<Void> mine = CompletableFuture.allOf(written, subscribed, previous);
+        lastFlush = mine;
+        mine.whenComplete((v, err) -> {
             if (err != null) {
                 overflowed = true; // something may be missing: rewrite everything
                 fail(done, err);
@@ -398,6 +404,11 @@ final class Mirror implements Registry.Listener {
             sent.add(r.pexpire(Keys.group(m, g), ttlMillis));
         }
         return flushAndJoin(sent);
+    }
+
+    /** Later syncs complete only after {@code f} (e.g. subscriptions made by a full write). Cluster thread. */
+    void chain(CompletableFuture<?> f) {
+        lastFlush = CompletableFuture.allOf(lastFlush.handle((v, err) -> null), f.handle((v, err) -> null));
     }
 
     /** The key prefix of the current generation, or null before the first full write. */

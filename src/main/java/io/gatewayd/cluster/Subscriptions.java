@@ -68,12 +68,12 @@ final class Subscriptions {
     }
 
     /** Replaces the wanted interest channels wholesale (after a full mirror write). */
-    void wantExactly(Set<String> channels) {
+    CompletableFuture<Void> wantExactly(Set<String> channels) {
         Set<String> gone = new HashSet<>(wanted);
         gone.removeAll(channels);
         Set<String> added = new HashSet<>(channels);
         added.removeAll(wanted);
-        apply(added, gone);
+        return apply(added, gone);
     }
 
     /**

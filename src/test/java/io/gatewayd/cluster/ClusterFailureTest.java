@@ -28,6 +28,19 @@ class ClusterFailureTest {
     @RegisterExtension
     static final RedisServer REDIS = new RedisServer();
 
+    private static JsonNode get(java.net.URI base, String path) {
+        try {
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                    .timeout(Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return WsClient.json(r.body());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Sends a sentinel from the client's own node and returns what came before it, sorted. */
     private static List<String> drain(TestGateway own, WsClient c) {
         String sentinel = "sentinel-" + UUID.randomUUID();
@@ -98,6 +111,43 @@ class ClusterFailureTest {
             JsonNode st = cluster.cluster(0);
             assertThat(st.at("/redis/outages").asLong()).isGreaterThanOrEqualTo(1);
             assertThat(st.at("/redis/last_outage_ms").asLong()).isPositive();
+        }
+    }
+
+    @Test
+    void aSecondLiveProcessWithTheSameNodeIdIsRefusedUntilTheFirstIsGone() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String prefix = "dup" + UUID.randomUUID().toString().substring(0, 6);
+        String cluster = ClusterNodes.yaml(REDIS.url(), prefix, null);
+        // same lan-ip and control port (on another loopback address): the same node id
+        TestGateway first = TestGateway.start("node:\n  lan-ip: 127.0.0.1\ncontrol:\n  listen: http://127.0.0.1:" + port
+                + "\n" + cluster);
+        TestGateway second = null;
+        try {
+            Await.until("the first joins", ClusterNodes.DEADLINE,
+                    () -> "ok".equals(first.get("/health").json().path("status").asText()));
+            second = TestGateway.start("node:\n  lan-ip: 127.0.0.1\ncontrol:\n  listen: http://127.0.0.2:" + port
+                    + "\n" + cluster);
+            TestGateway two = second;
+            assertThat(two.gateway().nodeId()).isEqualTo(first.gateway().nodeId());
+            // TestGateway's helpers call 127.0.0.1, which is the first one: ask the second directly
+            java.net.URI secondUrl = two.gateway().controlUrl();
+            Await.until("the second says why it does not join", ClusterNodes.DEADLINE,
+                    () -> get(secondUrl, "/api/status").at("/result/cluster/redis/error").asText("")
+                            .contains("another live gatewayd already uses node id"));
+            assertThat(get(secondUrl, "/health").path("status").asText()).isEqualTo("degraded");
+            assertThat(first.get("/health").json().path("status").asText()).isEqualTo("ok");
+            first.close();
+            Await.until("the second joins once the first is gone", ClusterNodes.DEADLINE,
+                    () -> "ok".equals(get(secondUrl, "/health").path("status").asText()));
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
         }
     }
 
