@@ -60,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayStats stats = new GatewayStats();
     private final Outbound outbound;
     private final Router router;
+    private final io.gatewayd.cluster.Cluster cluster; // null in single-node mode
     private final ApiMethods api;
     private final ControlServer control;
     private final HeartbeatSweeper heartbeat;
@@ -133,7 +134,10 @@ public final class Gateway implements AutoCloseable {
         this.live = new LiveConfig(config);
         this.transport = Transport.create(config.node().nativeTransport(), config.node().ioThreads(), "gatewayd-io");
         this.outbound = new Outbound(transport.group(), registry, stats, () -> live.config().outbound());
-        this.router = new LocalRouter(registry, outbound);
+        LocalRouter local = new LocalRouter(registry, outbound);
+        this.cluster = config.cluster() == null ? null
+                : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, transport.group(), transport.isEpoll());
+        this.router = cluster == null ? local : cluster.router();
         this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
         this.guard = new io.gatewayd.server.ConnectionGuard(() -> live.config().limits());
@@ -170,6 +174,10 @@ public final class Gateway implements AutoCloseable {
             control.bind(transport);
             clientIds = new ClientIds(config.node().resolveLanIp(), control.port());
             statusSections.put("node_id", clientIds::nodePrefix);
+            if (cluster != null) {
+                cluster.start(clientIds.nodePrefix(), control.url().toString(), Version.get());
+                statusSections.put("cluster", cluster::status);
+            }
             List<ClientEvents> all = new ArrayList<>(events);
             all.add(webhooks);
             sessions = new ClientSessions(registry, outbound, live, stats, clientIds, all,
@@ -182,7 +190,8 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         heartbeat.apply(config.heartbeat());
-        cron = CronScheduler.start(config.cron(), cronLockDir(config), router);
+        cron = cluster == null ? CronScheduler.start(config.cron(), cronLockDir(config), router)
+                : CronScheduler.start(config.cron(), cluster.jobLock(CronScheduler.selfDescription()), router);
         CronApi.register(api, () -> cron);
         statusSections.put("cron", cron::summary);
         if (serveLater) {
@@ -198,7 +207,7 @@ public final class Gateway implements AutoCloseable {
 
     private String healthState() {
         return switch (state) {
-            case RUNNING -> "ok";
+            case RUNNING -> cluster != null && !cluster.available() ? "degraded" : "ok";
             case DRAINING -> "draining";
             case STARTING -> "starting";
             default -> "stopping";
@@ -398,6 +407,9 @@ public final class Gateway implements AutoCloseable {
         if (!prev.node().equals(next.node())) {
             notes.add("node settings changed; they apply after a restart");
         }
+        if (!java.util.Objects.equals(prev.cluster(), next.cluster())) {
+            notes.add("cluster settings changed; they apply after a restart");
+        }
         if (!prev.control().listen().equals(next.control().listen())) {
             notes.add("control.listen changed; it applies after a restart");
         }
@@ -449,6 +461,9 @@ public final class Gateway implements AutoCloseable {
         cron.stop(remaining(deadline)); // running jobs may still push to clients
         control.stop(remaining(deadline));
         heartbeat.stop();
+        if (cluster != null) {
+            cluster.stop(); // leave first: other nodes stop routing to this one's clients
+        }
         List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
         for (Connection c : new ArrayList<>(registry.all())) {
             closing.add(c.channel().closeFuture());
@@ -468,6 +483,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void shutdownQuietly() {
+        if (cluster != null) {
+            cluster.stop();
+        }
         transport.shutdown(2);
     }
 

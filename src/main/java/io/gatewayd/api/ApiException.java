@@ -4,11 +4,22 @@ package io.gatewayd.api;
 public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
+    private final java.util.Map<String, Object> details;
 
     public ApiException(int status, String code, String message) {
+        this(status, code, message, java.util.Map.of());
+    }
+
+    /** @param details more fields of the error object, e.g. what was done locally before the failure */
+    public ApiException(int status, String code, String message, java.util.Map<String, Object> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.details = details;
+    }
+
+    public java.util.Map<String, Object> details() {
+        return details;
     }
 
     public static ApiException badRequest(String code, String message) {

@@ -86,7 +86,39 @@ public final class ApiMethods {
 
     private CompletableFuture<?> push(CompletableFuture<Router.Delivered> f) {
         stats.apiPushes.increment();
-        return f.thenApply(d -> Map.of("delivered", d.count()));
+        return f.thenApply(ApiMethods::delivered);
+    }
+
+    /** {delivered}; in cluster mode also delivered_local, remote_nodes (and partial when reports are missing). */
+    public static Map<String, Object> delivered(Router.Delivered d) {
+        if (d.cluster() == null) {
+            return Map.of("delivered", d.count());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("delivered", d.count());
+        out.put("delivered_local", d.cluster().local());
+        out.put("remote_nodes", d.cluster().remoteNodes());
+        if (d.cluster().missingReports() > 0) {
+            out.put("partial", true);
+            out.put("missing_reports", d.cluster().missingReports());
+        }
+        return out;
+    }
+
+    /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
+    private static OutboundMessage pushMessage(Params p) {
+        String msgId = null;
+        if (p.has("msg_id")) {
+            com.fasterxml.jackson.databind.JsonNode v = p.node().get("msg_id");
+            if (!v.isTextual() && !v.isIntegralNumber()) {
+                throw ApiException.invalid("msg_id", "must be a string or integer, got " + Params.kind(v));
+            }
+            msgId = v.asText();
+            if (msgId.isEmpty() || msgId.length() > 200) {
+                throw ApiException.invalid("msg_id", "must be 1 to 200 characters");
+            }
+        }
+        return p.message().msgId(msgId);
     }
 
     private void define() {
@@ -94,21 +126,21 @@ public final class ApiMethods {
         write("sendToAll", "message | message_base64, client_ids?, exclude_client_ids?", "{delivered}", p -> {
             List<String> only = p.clientIdListOrNull("client_ids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToAll(p.message(), only, exclude));
+            return push(router.sendToAll(pushMessage(p), only, exclude));
         });
         write("sendToClient", "client_id, message | message_base64", "{delivered}", p -> {
             String id = p.clientId("client_id");
-            return push(router.sendToClient(id, p.message()));
+            return push(router.sendToClient(id, pushMessage(p)));
         });
         write("sendToUid", "uid | uids, message | message_base64, exclude_client_ids?", "{delivered}", p -> {
             List<String> uids = p.keys("uid", "uids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToUids(uids, p.message(), exclude));
+            return push(router.sendToUids(uids, pushMessage(p), exclude));
         });
         write("sendToGroup", "group | groups, message | message_base64, exclude_client_ids?", "{delivered}", p -> {
             List<String> groups = p.keys("group", "groups");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToGroups(groups, p.message(), exclude));
+            return push(router.sendToGroups(groups, pushMessage(p), exclude));
         });
 
         // ---- one client
@@ -184,7 +216,7 @@ public final class ApiMethods {
                 p -> router.groupUids(p.keys("group", "groups")).thenApply(ApiMethods::unionSorted));
         read("getUidCountByGroup", "group", "number of distinct uids", p -> {
             String g = p.key("group");
-            return router.groupUids(List.of(g)).thenApply(m -> m.get(g).size());
+            return router.groupUids(List.of(g)).thenApply(m -> Router.PartialValue.carry(m, m.get(g).size()));
         });
         read("getAllUidList", "", "[uid]", p -> router.uids());
         read("getAllUidCount", "", "number", p -> router.uids().thenApply(List::size));
@@ -197,17 +229,18 @@ public final class ApiMethods {
                 p -> router.groupClientIds(null).thenApply(m -> mapValues(m, List::size)));
     }
 
-    private static <A, B> Map<String, B> mapValues(Map<String, A> in, Function<A, B> f) {
+    private static <A, B> Object mapValues(Map<String, A> in, Function<A, B> f) {
         Map<String, B> out = new LinkedHashMap<>();
         in.forEach((k, v) -> out.put(k, f.apply(v)));
-        return out;
+        return Router.PartialValue.carry(in, out);
     }
 
-    private static List<String> unionSorted(Map<String, List<String>> m) {
+    private static Object unionSorted(Map<String, List<String>> m) {
         if (m.size() == 1) {
-            return m.values().iterator().next();
+            return Router.PartialValue.carry(m, m.values().iterator().next());
         }
-        return new ArrayList<>(m.values().stream().flatMap(List::stream).collect(Collectors.toCollection(TreeSet::new)));
+        return Router.PartialValue.carry(m,
+                new ArrayList<>(m.values().stream().flatMap(List::stream).collect(Collectors.toCollection(TreeSet::new))));
     }
 
     /** Method names sorted, for help and error messages. */

@@ -152,7 +152,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         ObjectNode o = Json.object();
         String state = server.healthState();
         o.put("status", state);
-        return Reply.json(state.equals("ok") || state.equals("draining") ? 200 : 503, Json.bytes(o));
+        return Reply.json(state.equals("ok") || state.equals("draining") || state.equals("degraded") ? 200 : 503,
+                Json.bytes(o));
     }
 
     /** Calls one method; the params must be a JSON object. */
@@ -228,8 +229,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             var arr = Json.MAPPER.createArrayNode();
             for (Object item : b.items()) {
                 if (item instanceof ResultHolder h) {
-                    ObjectNode o = arr.addObject();
-                    o.set("result", Json.MAPPER.valueToTree(h.value()));
+                    setResult(arr.addObject(), h.value());
                 } else {
                     arr.add((JsonNode) item);
                 }
@@ -237,8 +237,18 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             v = arr;
         }
         ObjectNode root = Json.object();
-        root.set("result", Json.MAPPER.valueToTree(v));
+        setResult(root, v);
         return Json.bytes(root);
+    }
+
+    /** "result", plus "partial" and "missing_nodes" when a cluster query lacks some nodes' part. */
+    private static void setResult(ObjectNode into, Object v) {
+        Object value = v instanceof io.gatewayd.routing.Router.PartialValue pv ? pv.value() : v;
+        into.set("result", Json.MAPPER.valueToTree(value));
+        if (v instanceof io.gatewayd.routing.Router.Partial p && !p.missingNodes().isEmpty()) {
+            into.put("partial", true);
+            into.set("missing_nodes", Json.MAPPER.valueToTree(p.missingNodes()));
+        }
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -250,7 +260,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private static ObjectNode errorNode(Throwable t) {
         if (t instanceof ApiException e) {
-            return Json.error(e.code(), e.getMessage());
+            ObjectNode err = Json.error(e.code(), e.getMessage());
+            e.details().forEach((k, v) -> ((ObjectNode) err.get("error")).set(k, Json.MAPPER.valueToTree(v)));
+            return err;
         }
         if (t instanceof OverloadedException) {
             return Json.error("overloaded", t.getMessage());

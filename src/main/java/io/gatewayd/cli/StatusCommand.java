@@ -39,7 +39,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> KNOWN = Set.of("version", "pid", "transport", "started_at", "uptime_s",
             "load_average", "connections", "uids", "groups", "messages", "bytes", "api", "dropped", "listeners", "jvm",
-            "mode", "state", "draining", "node_id", "process", "running");
+            "mode", "state", "draining", "node_id", "process", "running", "cluster");
 
     @Mixin
     ControlOptions control;
@@ -220,6 +220,28 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             listeners.row(l.path("protocol").asText(), l.path("url").asText(), l.path("connections").asLong());
         }
         listeners.print(out);
+        printCluster(out, st.path("cluster"));
+    }
+
+    /** Cluster mode: Redis' state and every live node with its connections. */
+    private static void printCluster(PrintWriter out, JsonNode cluster) {
+        if (!cluster.isObject()) {
+            return;
+        }
+        JsonNode redis = cluster.path("redis");
+        out.println();
+        out.println("cluster " + cluster.path("state").asText() + ": Redis " + redis.path("state").asText() + " at "
+                + redis.path("url").asText() + (redis.hasNonNull("error") ? " (" + redis.path("error").asText() + ")" : "")
+                + ", " + cluster.path("nodes").size() + " nodes, " + cluster.path("connections_total").asLong()
+                + " connections in total, " + redis.path("outages").asLong() + " Redis outages");
+        Table nodes = new Table("NODE", "CONNECTIONS>", "UIDS>", "GROUPS>", "PID>", "HOST", "CONTROL", "HEARTBEAT");
+        for (JsonNode n : cluster.path("nodes")) {
+            nodes.row(n.path("node_id").asText() + (n.path("self").asBoolean() ? " (this)" : ""),
+                    n.path("connections").asLong(), n.path("uids").asLong(), n.path("groups").asLong(),
+                    text(n, "pid"), text(n, "host"), text(n, "control"),
+                    n.has("heartbeat_age_ms") ? n.path("heartbeat_age_ms").asLong() + " ms ago" : null);
+        }
+        nodes.print(out);
     }
 
     private static String text(JsonNode o, String field) {

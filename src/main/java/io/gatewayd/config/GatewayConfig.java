@@ -23,7 +23,8 @@ public record GatewayConfig(NodeConfig node,
                             LimitsConfig limits,
                             AuthConfig auth,
                             WebhooksConfig webhooks,
-                            TlsConfig tls) {
+                            TlsConfig tls,
+                            ClusterConfig cluster) {
 
     public static final String DEFAULT_WEBSOCKET = "websocket://0.0.0.0:8282";
 
@@ -44,6 +45,7 @@ public record GatewayConfig(NodeConfig node,
         webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
         tls = tls == null ? TlsConfig.defaults() : tls;
         SecurityChecks.check(listeners, clientMessages, control, auth, webhooks, tls);
+        // cluster stays null: single-node mode, no Redis
     }
 
     /** Built-in defaults: one WebSocket listener on 8282, control port on 127.0.0.1:8283. */
@@ -112,6 +114,11 @@ public record GatewayConfig(NodeConfig node,
         return edit(e -> e.tls = v);
     }
 
+    /** @param v the cluster section, or null for single-node mode */
+    public GatewayConfig withCluster(ClusterConfig v) {
+        return edit(e -> e.cluster = v);
+    }
+
     /** Replaces the port of the first WebSocket listener (the --ws-port flag). */
     public GatewayConfig withWebSocketPort(int port) {
         List<ListenerConfig> copy = new ArrayList<>(listeners);
@@ -146,6 +153,7 @@ public record GatewayConfig(NodeConfig node,
         AuthConfig auth;
         WebhooksConfig webhooks;
         TlsConfig tls;
+        ClusterConfig cluster;
 
         Edit() {
         }
@@ -164,11 +172,12 @@ public record GatewayConfig(NodeConfig node,
             auth = c.auth;
             webhooks = c.webhooks;
             tls = c.tls;
+            cluster = c.cluster;
         }
 
         GatewayConfig build() {
             return new GatewayConfig(node, listeners, welcome, clientMessages, heartbeat, outbound, control, paths,
-                    cron, limits, auth, webhooks, tls);
+                    cron, limits, auth, webhooks, tls, cluster);
         }
     }
 }

@@ -99,6 +99,14 @@ public final class CronScheduler implements AutoCloseable {
      * @param router  where pushes go
      */
     public static CronScheduler start(CronConfig config, Path lockDir, Router router) {
+        return start(config, new FileJobLock(lockDir, selfDescription()), router);
+    }
+
+    /**
+     * Starts the jobs of {@code config} with {@code sharedLock} deciding run-on: one ticks (e.g. a
+     * cluster-wide lock in Redis).
+     */
+    public static CronScheduler start(CronConfig config, JobLock sharedLock, Router router) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         Function<CronJobConfig, JobAction> actions = c -> {
@@ -110,14 +118,15 @@ public final class CronScheduler implements AutoCloseable {
             }
             return new ExecJobAction(router, c.exec());
         };
-        CronScheduler s = new CronScheduler(Clock.systemUTC(), new FileJobLock(lockDir, selfDescription()), actions,
+        CronScheduler s = new CronScheduler(Clock.systemUTC(), sharedLock, actions,
                 config.workers(), RandomGenerator.getDefault());
         s.apply(config);
         s.startTimer();
         return s;
     }
 
-    private static String selfDescription() {
+    /** How this process names itself as a lock holder: "pid 1234 on host". */
+    public static String selfDescription() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();

@@ -25,6 +25,7 @@ public final class OutboundMessage {
     private final boolean binary;
     private final ByteBuf[] encoded = new ByteBuf[FORMATS];
     private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile String msgId;
 
     private OutboundMessage(byte[] payload, boolean binary) {
         this.payload = payload;
@@ -42,6 +43,20 @@ public final class OutboundMessage {
 
     public static OutboundMessage binary(byte[] bytes) {
         return new OutboundMessage(bytes, true);
+    }
+
+    /**
+     * The caller's id for this push ({@code msg_id}), or null. In cluster mode a node delivers a
+     * message with an id it has seen within the dedup window only once, so retries are idempotent.
+     */
+    public String msgId() {
+        return msgId;
+    }
+
+    /** Sets {@link #msgId()}; returns this. */
+    public OutboundMessage msgId(String id) {
+        this.msgId = id;
+        return this;
     }
 
     public boolean isBinary() {

@@ -25,6 +25,37 @@ public final class Registry {
     private final ConcurrentHashMap<String, Set<Connection>> uids = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Connection>> groups = new ConcurrentHashMap<>();
     private final AtomicLong peak = new AtomicLong();
+    private volatile Listener listener = Listener.NONE;
+
+    /**
+     * Told about every change to the indexes, e.g. to mirror them elsewhere (cluster mode). Called
+     * on the changing thread, possibly under the connection's monitor: implementations only record
+     * what changed and return at once (no blocking, no calls back into the registry's writers).
+     */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void added(Connection c) {
+        }
+
+        /** {@code c} left the registry; it had {@code uid} (may be null) and {@code groups}. */
+        default void removed(Connection c, String uid, java.util.Collection<String> groups) {
+        }
+
+        /** The uid of {@code c} changed from {@code before} to {@code after} (either may be null). */
+        default void uidChanged(Connection c, String before, String after) {
+        }
+
+        default void groupChanged(Connection c, String group, boolean joined) {
+        }
+    }
+
+    /** Sets the one listener (null: none). */
+    public void listener(Listener l) {
+        this.listener = l == null ? Listener.NONE : l;
+    }
+
     private volatile java.util.function.IntSupplier maxGroupsPerConnection = () -> 0;
     private volatile java.util.function.IntSupplier maxConnectionsPerUid = () -> 0;
     private volatile java.util.function.Consumer<Connection> uidOverflow = c -> {
@@ -49,11 +80,14 @@ public final class Registry {
         }
         int now = clients.size();
         peak.accumulateAndGet(now, Math::max);
+        listener.added(c);
         return true;
     }
 
     /** Removes a closing connection from every index: it leaves its uid and all its groups. */
     public void remove(Connection c) {
+        String lastUid;
+        java.util.Collection<String> lastGroups;
         synchronized (c) {
             if (c.closed) {
                 return;
@@ -67,8 +101,11 @@ public final class Registry {
                     removeFromIndex(groups, g, c);
                 }
             }
+            lastUid = c.uid;
+            lastGroups = c.groups == null || listener == Listener.NONE ? List.of() : List.copyOf(c.groups);
         }
         clients.remove(c.clientId(), c);
+        listener.removed(c, lastUid, lastGroups);
     }
 
     public Connection get(String clientId) {
@@ -96,11 +133,13 @@ public final class Registry {
             if (uid.equals(c.uid)) {
                 return true;
             }
+            String before = c.uid;
             if (c.uid != null) {
                 removeFromIndex(uids, c.uid, c);
             }
             c.uid = uid;
             addToIndex(uids, uid, c);
+            listener.uidChanged(c, before, uid);
         }
         enforceUidLimit(uid, c);
         return true;
@@ -131,8 +170,10 @@ public final class Registry {
                 return false;
             }
             if (c.uid != null) {
+                String before = c.uid;
                 removeFromIndex(uids, c.uid, c);
                 c.uid = null;
+                listener.uidChanged(c, before, null);
             }
             return true;
         }
@@ -150,6 +191,7 @@ public final class Registry {
             }
             if (c.addGroup(group)) {
                 addToIndex(groups, group, c);
+                listener.groupChanged(c, group, true);
             }
             return true;
         }
@@ -162,6 +204,7 @@ public final class Registry {
             }
             if (c.removeGroup(group)) {
                 removeFromIndex(groups, group, c);
+                listener.groupChanged(c, group, false);
             }
             return true;
         }
@@ -178,6 +221,7 @@ public final class Registry {
             synchronized (c) {
                 if (c.removeGroup(group)) {
                     n++;
+                    listener.groupChanged(c, group, false);
                 }
             }
         }

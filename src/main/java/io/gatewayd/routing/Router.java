@@ -89,8 +89,58 @@ public interface Router {
 
     CompletableFuture<List<String>> groupIds();
 
-    /** The result of a push. */
-    record Delivered(long count) {
+    /**
+     * The result of a push: {@code count} connections it was queued to. In cluster mode
+     * {@code cluster} tells how that splits (else null).
+     */
+    record Delivered(long count, ClusterPart cluster) {
         public static final Delivered NONE = new Delivered(0);
+
+        public Delivered(long count) {
+            this(count, null);
+        }
+
+        /**
+         * @param local          connections of the node that took the call
+         * @param remoteNodes    other nodes the message reached
+         * @param missingReports nodes that got the message but did not report their count in time
+         *                       (their deliveries are not in {@code count})
+         */
+        public record ClusterPart(long local, int remoteNodes, int missingReports) {
+        }
+    }
+
+    /**
+     * Marks a query answer that lacks the part of some nodes (a cluster query past its deadline).
+     * The control API adds {@code "partial": true} and {@code "missing_nodes"} to such a response.
+     */
+    interface Partial {
+        List<String> missingNodes();
+    }
+
+    /** A map answer with the nodes that did not contribute. */
+    final class PartialMap<K, V> extends java.util.TreeMap<K, V> implements Partial {
+        private final List<String> missing;
+
+        public PartialMap(Map<K, V> content, List<String> missing) {
+            super(content);
+            this.missing = List.copyOf(missing);
+        }
+
+        @Override
+        public List<String> missingNodes() {
+            return missing;
+        }
+    }
+
+    /** Any other answer (a list, a number) derived from a partial one. */
+    record PartialValue(Object value, List<String> missingNodes) implements Partial {
+        /** {@code derived} marked partial when {@code source} was. */
+        public static Object carry(Object source, Object derived) {
+            if (source instanceof Partial p && !p.missingNodes().isEmpty()) {
+                return new PartialValue(derived, p.missingNodes());
+            }
+            return derived;
+        }
     }
 }

@@ -1,0 +1,880 @@
+package io.gatewayd.cluster;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.config.ClusterConfig;
+import io.gatewayd.cron.JobLock;
+import io.gatewayd.registry.Registry;
+import io.gatewayd.routing.LocalRouter;
+import io.gatewayd.routing.Router;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Cluster mode: this node's membership of a gatewayd cluster on Redis. It keeps the node's
+ * heartbeat key and mirror, its subscriptions, the cache of live nodes, the janitor, the
+ * self-probe, and the bookkeeping of messages waiting for other nodes' answers; {@link ClusterRouter}
+ * is the {@link Router} built on it.
+ *
+ * <p>Threads: one "gatewayd-cluster" thread does everything that touches the mirror connection,
+ * the subscriber and the connection state; a second one runs the janitor. Messages from Redis
+ * arrive on event loops and are handed to the local router, which queues on client loops.
+ * Nothing here blocks an event loop.
+ */
+public final class Cluster {
+    private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+    static final int MAX_PENDING = 100_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final ClusterConfig config;
+    final Keys keys;
+    final Registry registry;
+    final LocalRouter local;
+    final Dedup dedup;
+    final Mirror mirror;
+    final ClusterRouter router;
+    private final EventLoopGroup loops;
+    private final boolean epoll;
+    final ScheduledThreadPoolExecutor exec;
+    private final ScheduledThreadPoolExecutor janitorThread;
+    private final String boot = hex(8);
+
+    volatile String nodeId;
+    RedisLink link;
+    private Subscriptions subs;
+    private volatile String gen; // generation of the mirror in Redis; null until written
+    private volatile boolean available;
+    private volatile boolean stopped;
+    private volatile String lastError;
+    private Map<String, String> info = Map.of();
+
+    /** Live nodes as last seen: node id -> (generation, heartbeat fields). Self included. */
+    final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Object> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    // counters for status
+    final LongAdder published = new LongAdder();
+    final LongAdder received = new LongAdder();
+    final LongAdder malformed = new LongAdder();
+    final LongAdder duplicatesDropped = new LongAdder();
+    private final AtomicLong outages = new AtomicLong();
+    private volatile long downSinceMillis = System.currentTimeMillis();
+    private volatile long lastOutageMillis;
+    private final AtomicLong resubscribes = new AtomicLong();
+    private final AtomicLong probesSent = new AtomicLong();
+    private final AtomicLong probeFailures = new AtomicLong();
+    private final AtomicLong fullWrites = new AtomicLong();
+    private final AtomicLong janitorRemoved = new AtomicLong();
+    private volatile long lastProbeReceived;
+    private int connectFailures; // cluster thread
+    private long lastConnectLog; // cluster thread
+
+    record Peer(String id, String gen, Map<String, String> info) {
+    }
+
+    public Cluster(ClusterConfig config, Registry registry, LocalRouter local, EventLoopGroup loops, boolean epoll) {
+        this.config = config;
+        this.keys = new Keys(config.keyPrefix());
+        this.registry = registry;
+        this.local = local;
+        this.loops = loops;
+        this.epoll = epoll;
+        this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
+        this.exec = daemonExecutor("gatewayd-cluster");
+        this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
+        this.mirror = new Mirror(registry, keys, exec);
+        this.router = new ClusterRouter(this);
+    }
+
+    private static ScheduledThreadPoolExecutor daemonExecutor(String name) {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /**
+     * Joins the cluster as {@code nodeId} (the 12-hex client_id prefix). Returns at once: the
+     * connection to Redis is made in the background, and the node serves its own clients (and
+     * answers cluster-wide calls with 503 cluster_unavailable) until it is.
+     *
+     * @param controlUrl this node's control API, shown by status on every node
+     */
+    public void start(String nodeId, String controlUrl, String version) {
+        this.nodeId = nodeId;
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        this.info = Map.of("pid", Long.toString(ProcessHandle.current().pid()), "host", host, "control", controlUrl,
+                "version", version);
+        this.subs = new Subscriptions(List.of(keys.all(), keys.nodeChannel(nodeId), keys.control()),
+                config.resubscribeBatch());
+        this.link = new RedisLink(config, loops, epoll, new RedisLink.Events() {
+            @Override
+            public void connectionChanged() {
+                submit(Cluster.this::onConnectionChanged);
+            }
+
+            @Override
+            public void subscriberLost(StatefulRedisPubSubConnection<String, byte[]> which) {
+                submit(() -> onSubscriberLost(which, "the connection closed"));
+            }
+
+            @Override
+            public void message(String channel, byte[] data) {
+                onMessage(data);
+            }
+        });
+        mirror.bind(() -> link.mirrorConnection().async(), () -> link.commandsUp(), subs::apply,
+                config.mirrorTtl().toMillis());
+        mirror.flusher(() -> link.mirrorConnection().flushCommands());
+        mirror.onFullWriteNeeded(() -> exec.schedule(guard(this::connectStep), 50, TimeUnit.MILLISECONDS));
+        registry.listener(mirror);
+        LOG.info("cluster mode: node {} (boot {}) joining through {}{}", nodeId, boot, config.redactedRedis(),
+                "");
+        submit(this::connectStep);
+        long beat = config.heartbeat().toMillis();
+        exec.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        long probe = config.probeInterval().toMillis();
+        exec.scheduleWithFixedDelay(guard(this::probe), probe, probe, TimeUnit.MILLISECONDS);
+        long ttl = config.mirrorTtl().toMillis() / 3;
+        exec.scheduleWithFixedDelay(guard(mirror::refreshTtl), ttl, ttl, TimeUnit.MILLISECONDS);
+        long jan = config.janitorInterval().toMillis();
+        janitorThread.scheduleWithFixedDelay(guard(this::janitor), jan / 2 + RANDOM.nextInt((int) Math.max(1, jan / 2)),
+                jan, TimeUnit.MILLISECONDS);
+    }
+
+    private Runnable guard(Runnable r) {
+        return () -> {
+            if (stopped) {
+                return;
+            }
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.debug("cluster task failed: {}", e.toString());
+            }
+        };
+    }
+
+    void submit(Runnable r) {
+        if (!stopped) {
+            try {
+                exec.execute(guard(r));
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // stopping
+            }
+        }
+    }
+
+    /** Redis reachable, the mirror written and the subscription live: cluster-wide calls work. */
+    public boolean available() {
+        return available;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    // ---------------------------------------------------------------- connection state (cluster thread)
+
+    private void onConnectionChanged() {
+        if (link.commandsUp()) {
+            if (!available || gen == null || mirror.needsFullWrite()) {
+                connectStep();
+            }
+        } else {
+            // anything written meanwhile is lost, and Redis may come back empty: rewrite everything
+            mirror.invalidate();
+            setAvailable(false, "a Redis connection is down");
+        }
+    }
+
+    private void onSubscriberLost(StatefulRedisPubSubConnection<String, byte[]> which, String why) {
+        if (which != null && which != subs.connection()) {
+            return; // an old connection, already replaced
+        }
+        if (subs.up()) {
+            LOG.warn("cluster: the Redis subscription is lost ({}); reconnecting it", why);
+        }
+        subs.detach();
+        setAvailable(false, "the Redis subscription is down (" + why + ")");
+        exec.schedule(guard(this::connectStep), 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** Connects what is not connected, writes the mirror if needed, subscribes. Cluster thread. */
+    private void connectStep() {
+        if (stopped) {
+            return;
+        }
+        long timeout = config.commandTimeout().toMillis();
+        try {
+            if (!link.opened()) {
+                link.connect();
+            }
+            if (!link.commandsUp()) {
+                return; // Lettuce reconnects these by itself; connectionChanged calls us again
+            }
+            if (gen == null) {
+                refuseDuplicateNodeId(timeout);
+            }
+            if (gen == null || mirror.needsFullWrite()) {
+                fullWrite(timeout);
+            }
+            if (!subs.up()) {
+                int n = subs.attach(link.connectSubscriber(), timeout * 4);
+                if (resubscribes.getAndIncrement() > 0) {
+                    LOG.info("cluster: resubscribed to {} channels", n);
+                }
+            }
+            connectFailures = 0;
+            setAvailable(true, null);
+        } catch (Exception e) {
+            Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            String why = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            setAvailable(false, why);
+            long now = System.currentTimeMillis();
+            if (connectFailures == 0 || now - lastConnectLog > 60_000) {
+                lastConnectLog = now;
+                LOG.warn("cluster: cannot use Redis at {}: {}. Local clients are served; cluster-wide calls answer "
+                        + "503 cluster_unavailable until Redis is back (retrying)", config.redactedRedis(), why);
+            }
+            connectFailures++;
+            long delay = Math.min(5000, 200L << Math.min(5, connectFailures));
+            exec.schedule(guard(this::connectStep), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void setAvailable(boolean now, String why) {
+        boolean was = available;
+        available = now;
+        lastError = why;
+        long t = System.currentTimeMillis();
+        if (was && !now) {
+            downSinceMillis = t;
+            outages.incrementAndGet();
+            LOG.warn("cluster: degraded: {}. Local delivery continues; pushes to other nodes are not delivered "
+                    + "(at-most-once) until Redis is back", why);
+        } else if (!was && now) {
+            if (outages.get() > 0) {
+                lastOutageMillis = t - downSinceMillis;
+                LOG.info("cluster: Redis is back after {} ms; mirror rewritten, subscriptions restored", lastOutageMillis);
+            } else {
+                LOG.info("cluster: node {} joined through {}", nodeId, config.redactedRedis());
+            }
+        }
+    }
+
+    /**
+     * Before joining: a live process that already uses this node id (same lan-ip and control port,
+     * e.g. two hosts both resolving node.lan-ip to 127.0.0.1) is subscribed to the node's channel,
+     * so a publish there reaches it. A crashed predecessor is not subscribed any more, so a restart
+     * on the same address is not refused.
+     */
+    private void refuseDuplicateNodeId(long timeout) throws Exception {
+        if (subs.up()) {
+            return;
+        }
+        ObjectNode h = Envelope.JSON.createObjectNode().put("token", 0);
+        long n = publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, nextId(), nodeId, h))
+                .get(timeout, TimeUnit.MILLISECONDS);
+        if (n > 0) {
+            throw new IllegalStateException("another live gatewayd already uses node id " + nodeId + " (node.lan-ip "
+                    + "and control port make it); give each process its own control port, and set node.lan-ip to "
+                    + "each host's own address");
+        }
+    }
+
+    /** Writes the whole mirror under a new generation, then points the heartbeat key at it. */
+    private void fullWrite(long timeout) throws Exception {
+        String next = hex(4);
+        RedisAsyncCommands<String, String> c = link.cmd();
+        writeInfo(gen).get(timeout, TimeUnit.MILLISECONDS); // alive before writing, so the janitor keeps off
+        Set<String> channels = mirror.writeAll(keys.mirror(nodeId, next), timeout * 10);
+        writeInfo(next).get(timeout, TimeUnit.MILLISECONDS);
+        c.hset(keys.nodes(), nodeId, next).get(timeout, TimeUnit.MILLISECONDS);
+        String old = gen;
+        gen = next;
+        fullWrites.incrementAndGet();
+        mirror.chain(subs.wantExactly(channels));
+        peers.put(nodeId, new Peer(nodeId, next, Map.of()));
+        ObjectNode h = Envelope.JSON.createObjectNode().put("gen", next);
+        publish(keys.control(), Envelope.of(Envelope.Type.HELLO, ids.incrementAndGet(), nodeId, h));
+        janitorThread.execute(guard(() -> deleteMirrors(nodeId, old == null ? null : keys.mirror(nodeId, old),
+                keys.mirror(nodeId, next))));
+    }
+
+    private CompletableFuture<Void> writeInfo(String generation) {
+        RedisAsyncCommands<String, String> c = link.cmd();
+        Map<String, String> fields = new LinkedHashMap<>(info);
+        fields.put("boot", boot);
+        fields.put("gen", generation == null ? "" : generation);
+        fields.put("connections", Integer.toString(registry.size()));
+        fields.put("uids", Integer.toString(registry.uidCount()));
+        fields.put("groups", Integer.toString(registry.groupCount()));
+        fields.put("beat_at", Long.toString(System.currentTimeMillis()));
+        String key = keys.node(nodeId);
+        var a = c.hset(key, fields).toCompletableFuture();
+        var b = c.pexpire(key, config.nodeTtl().toMillis()).toCompletableFuture();
+        return CompletableFuture.allOf(a, b);
+    }
+
+    // ---------------------------------------------------------------- heartbeat, peers, janitor, probe
+
+    private void heartbeat() {
+        if (!link.commandsUp() || gen == null) {
+            return;
+        }
+        String mine = gen;
+        link.cmd().hget(keys.node(nodeId), "gen").thenAccept(g -> {
+            if (!mine.equals(g)) {
+                // our heartbeat key vanished (Redis restarted or was flushed, or we stalled past
+                // node-ttl and the janitor took our mirror): write everything again
+                LOG.warn("cluster: this node's keys are missing in Redis (restarted, flushed, or this node "
+                        + "stalled longer than node-ttl); rewriting its mirror");
+                mirror.invalidate();
+                submit(this::connectStep);
+            } else {
+                writeInfo(mine);
+            }
+        });
+        refreshPeers();
+    }
+
+    /** Re-reads the live nodes and their heartbeat fields (async). */
+    CompletableFuture<Void> refreshPeers() {
+        RedisAsyncCommands<String, String> c = link.cmd();
+        return c.hkeys(keys.nodes()).toCompletableFuture().thenCompose(ids -> {
+            Map<String, CompletableFuture<Map<String, String>>> reads = new HashMap<>();
+            for (String id : ids) {
+                reads.put(id, c.hgetall(keys.node(id)).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(reads.values().toArray(CompletableFuture[]::new)).thenAccept(v -> {
+                Set<String> live = new HashSet<>();
+                reads.forEach((id, f) -> {
+                    Map<String, String> m = f.join();
+                    String g = m.get("gen");
+                    if (m.isEmpty() || g == null || g.isEmpty()) {
+                        return;
+                    }
+                    live.add(id);
+                    peers.put(id, new Peer(id, g, m));
+                });
+                peers.keySet().removeIf(id -> !live.contains(id) && !id.equals(nodeId));
+            });
+        });
+    }
+
+    /** Deletes the mirrors of dead nodes, one node at a time, under the cluster-wide janitor lock. */
+    private void janitor() {
+        if (!link.commandsUp()) {
+            return;
+        }
+        long t = config.commandTimeout().toMillis();
+        try {
+            RedisAsyncCommands<String, String> c = link.cmd();
+            String got = c.set(keys.janitorLock(), nodeId,
+                    SetArgs.Builder.nx().px(Math.max(1000, config.janitorInterval().toMillis() * 4 / 5)))
+                    .get(t, TimeUnit.MILLISECONDS);
+            if (!"OK".equals(got)) {
+                return;
+            }
+            for (String id : c.hkeys(keys.nodes()).get(t, TimeUnit.MILLISECONDS)) {
+                if (id.equals(nodeId) || c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) > 0) {
+                    continue;
+                }
+                long n = deleteMirrors(id, null, null);
+                // only if it did not come back meanwhile
+                if (c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) == 0) {
+                    c.hdel(keys.nodes(), id).get(t, TimeUnit.MILLISECONDS);
+                }
+                janitorRemoved.incrementAndGet();
+                LOG.info("cluster janitor: node {} is dead (no heartbeat for {}); deleted its mirror ({} keys)", id,
+                        config.nodeTtl(), n);
+            }
+        } catch (Exception e) {
+            LOG.debug("cluster janitor: {}", e.toString());
+        }
+    }
+
+    /**
+     * Deletes mirror keys of node {@code id}: of generation prefix {@code only}, or of every
+     * generation except {@code keep} when {@code only} is null. Janitor thread; returns the count.
+     */
+    private long deleteMirrors(String id, String only, String keep) {
+        if (!link.commandsUp()) {
+            return 0;
+        }
+        long t = config.commandTimeout().toMillis();
+        RedisAsyncCommands<String, String> c = link.cmd();
+        String pattern = only != null ? only + "*" : keys.mirrorPattern(id);
+        long deleted = 0;
+        try {
+            ScanCursor cursor = ScanCursor.INITIAL;
+            do {
+                KeyScanCursor<String> page = c.scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000))
+                        .get(t, TimeUnit.MILLISECONDS);
+                List<String> doomed = new ArrayList<>();
+                for (String k : page.getKeys()) {
+                    if (keep == null || !k.startsWith(keep)) {
+                        doomed.add(k);
+                    }
+                }
+                if (!doomed.isEmpty()) {
+                    deleted += c.unlink(doomed.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } catch (Exception e) {
+            LOG.debug("cluster: deleting mirror keys of {}: {}", id, e.toString());
+        }
+        return deleted;
+    }
+
+    private void probe() {
+        if (!subs.up() || !link.commandsUp()) {
+            return;
+        }
+        long token = probesSent.incrementAndGet();
+        StatefulRedisPubSubConnection<String, byte[]> conn = subs.connection();
+        ObjectNode h = Envelope.JSON.createObjectNode().put("token", token);
+        publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, ids.incrementAndGet(), nodeId, h))
+                .whenComplete((n, err) -> {
+                    if (err == null && n == 0) {
+                        probeFailures.incrementAndGet();
+                        submit(() -> onSubscriberLost(conn, "Redis lists no subscriber for this node's channel"));
+                    }
+                });
+        exec.schedule(guard(() -> {
+            if (lastProbeReceived < token && subs.up() && subs.connection() == conn && link.commandsUp()) {
+                probeFailures.incrementAndGet();
+                onSubscriberLost(conn, "the self-probe did not come back within " + config.probeTimeout().toMillis()
+                        + " ms: the subscription is silently dead");
+            }
+        }), config.probeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    /** Publishes an envelope on one channel; completes with the number of receiving nodes. */
+    CompletableFuture<Long> publish(String channel, Envelope e) {
+        return publish(channel, e.encode());
+    }
+
+    CompletableFuture<Long> publish(String channel, byte[] bytes) {
+        published.increment();
+        try {
+            return link.pub().publish(channel, bytes).toCompletableFuture();
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    /** Messages from Redis, on an event loop: decode and hand over, never block. */
+    private void onMessage(byte[] data) {
+        received.increment();
+        Envelope e;
+        try {
+            e = Envelope.decode(data);
+        } catch (IllegalArgumentException ex) {
+            malformed.increment();
+            LOG.debug("cluster: dropped a malformed message: {}", ex.getMessage());
+            return;
+        }
+        boolean self = nodeId.equals(e.origin());
+        try {
+            switch (e.type()) {
+                case PUSH, UNGROUP -> {
+                    if (self) {
+                        PushWait w = pendingPush(e.id());
+                        if (w != null) {
+                            w.ack(nodeId, 0);
+                        }
+                    } else {
+                        router.servePush(e);
+                    }
+                }
+                case REPORT -> {
+                    PushWait w = pendingPush(e.id());
+                    if (w != null) {
+                        w.ack(e.origin(), e.header().path("n").asLong());
+                    }
+                }
+                case REQUEST -> router.serveRequest(e);
+                case REPLY -> {
+                    Object w = pending.remove(e.id());
+                    if (w instanceof ReplyWait rw) {
+                        rw.future.complete(e.header());
+                    }
+                }
+                case PROBE -> {
+                    if (self) {
+                        lastProbeReceived = Math.max(lastProbeReceived, e.header().path("token").asLong());
+                    }
+                }
+                case HELLO -> {
+                    if (!self) {
+                        if (e.header().path("bye").asBoolean(false)) {
+                            peers.remove(e.origin());
+                        } else {
+                            Peer before = peers.get(e.origin());
+                            peers.put(e.origin(), new Peer(e.origin(), e.header().path("gen").asText(),
+                                    before == null ? Map.of() : before.info()));
+                        }
+                    }
+                }
+                default -> malformed.increment();
+            }
+        } catch (RuntimeException ex) {
+            malformed.increment();
+            LOG.debug("cluster: message {} from {} failed: {}", e.type(), e.origin(), ex.toString());
+        }
+    }
+
+    private PushWait pendingPush(long id) {
+        Object w = pending.get(id);
+        return w instanceof PushWait pw ? pw : null;
+    }
+
+    /** Waits for the reports of the nodes a push reached (see {@link #publishPush}). */
+    final class PushWait {
+        final long id;
+        final long local;
+        final CompletableFuture<Router.Delivered> future = new CompletableFuture<>();
+        private long expected = -1;
+        private int acks;
+        private long remote;
+        private final Set<String> reporters = new HashSet<>();
+
+        PushWait(long id, long local) {
+            this.id = id;
+            this.local = local;
+        }
+
+        synchronized void expect(long n) {
+            expected = n;
+            check();
+        }
+
+        synchronized void ack(String from, long n) {
+            acks++;
+            remote += n;
+            if (!from.equals(nodeId)) {
+                reporters.add(from);
+            }
+            check();
+        }
+
+        private void check() {
+            if (expected >= 0 && acks >= expected) {
+                pending.remove(id);
+                future.complete(new Router.Delivered(local + remote,
+                        new Router.Delivered.ClusterPart(local, reporters.size(), 0)));
+            }
+        }
+
+        synchronized void timeout() {
+            if (future.isDone()) {
+                return;
+            }
+            pending.remove(id);
+            long missing = expected < 0 ? 0 : Math.max(0, expected - acks);
+            future.complete(new Router.Delivered(local + remote,
+                    new Router.Delivered.ClusterPart(local, reporters.size() + (int) missing, (int) missing)));
+        }
+    }
+
+    /**
+     * Publishes a push on {@code channels} and completes, once every node that got it reported its
+     * count (or after ack-timeout), with local plus reported deliveries. Each receiving subscriber
+     * answers once per copy, this node included (its own echo counts as its answer), so the
+     * number of answers to wait for is exactly the sum of PUBLISH results.
+     */
+    CompletableFuture<Router.Delivered> publishPush(Envelope.Type type, List<String> channels, ObjectNode header,
+                                                    byte[] payload, long local) {
+        long id = nextId();
+        boolean wait = pending.size() < MAX_PENDING;
+        header.put("report", wait);
+        byte[] bytes = new Envelope(type, id, nodeId, header, payload).encode();
+        PushWait w = new PushWait(id, local);
+        if (wait) {
+            pending.put(id, w);
+        }
+        List<CompletableFuture<Long>> sent = new ArrayList<>(channels.size());
+        for (String ch : channels) {
+            sent.add(publish(ch, bytes));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
+            if (err != null) {
+                pending.remove(id);
+                w.future.completeExceptionally(ClusterRouter.unavailable(local, err));
+                return;
+            }
+            long receivers = 0;
+            for (CompletableFuture<Long> f : sent) {
+                receivers += f.join();
+            }
+            if (!wait) {
+                w.future.complete(new Router.Delivered(local, new Router.Delivered.ClusterPart(local,
+                        (int) Math.max(0, receivers - 1), 0)));
+                return;
+            }
+            w.expect(receivers);
+        });
+        if (wait) {
+            var t = exec.schedule(w::timeout, config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            w.future.whenComplete((d, e) -> t.cancel(false));
+        }
+        return w.future;
+    }
+
+    /** Waits for one node's REPLY. */
+    static final class ReplyWait {
+        final CompletableFuture<ObjectNode> future = new CompletableFuture<>();
+    }
+
+    /**
+     * Sends a request to node {@code node}. Completes with its reply header, with null when no
+     * such node is subscribed (it is gone), exceptionally with {@link java.util.concurrent.TimeoutException}
+     * after {@code timeoutMillis}, or with cluster_unavailable when Redis fails.
+     */
+    CompletableFuture<ObjectNode> request(String node, ObjectNode header, byte[] payload, long timeoutMillis) {
+        if (pending.size() >= MAX_PENDING) {
+            return CompletableFuture.failedFuture(new io.gatewayd.routing.OverloadedException());
+        }
+        long id = nextId();
+        ReplyWait w = new ReplyWait();
+        pending.put(id, w);
+        publish(keys.nodeChannel(node), new Envelope(Envelope.Type.REQUEST, id, nodeId, header, payload))
+                .whenComplete((n, err) -> {
+                    if (err != null) {
+                        pending.remove(id);
+                        w.future.completeExceptionally(ClusterRouter.unavailable(0, err));
+                    } else if (n == 0) {
+                        pending.remove(id);
+                        w.future.complete(null);
+                    }
+                });
+        var t = exec.schedule(() -> {
+            if (pending.remove(id) != null) {
+                w.future.completeExceptionally(new java.util.concurrent.TimeoutException(
+                        "node " + node + " did not answer within " + timeoutMillis + " ms"));
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        w.future.whenComplete((v, e) -> t.cancel(false));
+        return w.future;
+    }
+
+    void reply(Envelope request, ObjectNode header) {
+        publish(keys.nodeChannel(request.origin()), Envelope.of(Envelope.Type.REPLY, request.id(), nodeId, header));
+    }
+
+    void report(Envelope push, long n) {
+        ObjectNode h = Envelope.JSON.createObjectNode().put("n", n);
+        publish(keys.nodeChannel(push.origin()), Envelope.of(Envelope.Type.REPORT, push.id(), nodeId, h));
+    }
+
+    // ---------------------------------------------------------------- for the router
+
+    /** Live nodes other than this one, as last seen. */
+    List<Peer> remotePeers() {
+        List<Peer> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            if (!p.id().equals(nodeId)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** A redis command interface for queries; throws cluster_unavailable when down. */
+    RedisAsyncCommands<String, String> queries() {
+        if (!available || link == null) {
+            throw ClusterRouter.unavailable(-1, null);
+        }
+        return link.cmd();
+    }
+
+    /** Completes after this node's mirror and subscriptions include every change made so far. */
+    CompletableFuture<Void> sync() {
+        // bounded: a caller is never kept waiting on Redis for longer than a few command timeouts
+        return mirror.sync().orTimeout(config.commandTimeout().toMillis() * 3, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- status, locks, stop
+
+    /** The "cluster" section of /api/status. Computed from memory, never from a Redis call. */
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("node_id", nodeId);
+        s.put("boot", boot);
+        s.put("state", stopped ? "stopped" : available ? "ok" : "degraded");
+        Map<String, Object> redis = new LinkedHashMap<>();
+        redis.put("url", config.redactedRedis());
+        redis.put("state", available ? "up" : link != null && link.commandsUp() ? "partial" : "down");
+        redis.put("subscriber", subs != null && subs.up() ? "up" : "down");
+        if (!available) {
+            redis.put("down_since", Instant.ofEpochMilli(downSinceMillis).toString());
+            redis.put("error", lastError);
+        }
+        redis.put("outages", outages.get());
+        redis.put("last_outage_ms", lastOutageMillis);
+        redis.put("shares_event_loops", link != null && link.sharingLoops());
+        s.put("redis", redis);
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        long total = 0;
+        for (Peer p : new java.util.TreeMap<>(peers).values()) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            boolean self = p.id().equals(nodeId);
+            n.put("node_id", p.id());
+            n.put("self", self);
+            int conns = self ? registry.size() : parseInt(p.info().get("connections"));
+            n.put("connections", conns);
+            n.put("uids", self ? registry.uidCount() : parseInt(p.info().get("uids")));
+            n.put("groups", self ? registry.groupCount() : parseInt(p.info().get("groups")));
+            Map<String, String> i = self ? info : p.info();
+            n.put("pid", i.get("pid"));
+            n.put("host", i.get("host"));
+            n.put("control", i.get("control"));
+            String beat = p.info().get("beat_at");
+            if (!self && beat != null) {
+                n.put("heartbeat_age_ms", Math.max(0, System.currentTimeMillis() - Long.parseLong(beat)));
+            }
+            nodes.add(n);
+            total += conns;
+        }
+        s.put("nodes", nodes);
+        s.put("connections_total", total);
+        s.put("subscriptions", subs == null ? 0 : subs.count());
+        s.put("pending_answers", pending.size());
+        s.put("mirror_pending", mirror.pending());
+        s.put("mirror_full_writes", fullWrites.get());
+        s.put("dedup_entries", dedup.size());
+        Map<String, Object> msgs = new LinkedHashMap<>();
+        msgs.put("published", published.sum());
+        msgs.put("received", received.sum());
+        msgs.put("malformed", malformed.sum());
+        msgs.put("duplicates_dropped", duplicatesDropped.sum());
+        s.put("messages", msgs);
+        Map<String, Object> probe = new LinkedHashMap<>();
+        probe.put("sent", probesSent.get());
+        probe.put("failed", probeFailures.get());
+        probe.put("resubscribes", Math.max(0, resubscribes.get() - 1));
+        s.put("probe", probe);
+        s.put("janitor_removed_nodes", janitorRemoved.get());
+        return s;
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The cron lock for run-on: one across the cluster. */
+    public JobLock jobLock(String self) {
+        return new RedisJobLock(this, self);
+    }
+
+    /**
+     * Leaves the cluster: says goodbye, deletes this node's keys so the others stop counting its
+     * clients at once, closes the connections. Bounded by a few command timeouts.
+     */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        long t = config.commandTimeout().toMillis();
+        try {
+            exec.submit(() -> {
+                if (link != null && link.commandsUp() && nodeId != null) {
+                    try {
+                        ObjectNode h = Envelope.JSON.createObjectNode().put("bye", true);
+                        publish(keys.control(), Envelope.of(Envelope.Type.HELLO, nextId(), nodeId, h))
+                                .get(t, TimeUnit.MILLISECONDS);
+                        RedisAsyncCommands<String, String> c = link.cmd();
+                        c.del(keys.node(nodeId)).get(t, TimeUnit.MILLISECONDS);
+                        c.hdel(keys.nodes(), nodeId).get(t, TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        LOG.debug("cluster: leaving: {}", e.toString());
+                    }
+                }
+            }).get(t * 3, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.debug("cluster: leaving: {}", e.toString());
+        }
+        stopped = true;
+        registry.listener(null);
+        if (link != null && nodeId != null) {
+            try {
+                janitorThread.submit(() -> deleteMirrors(nodeId, null, null)).get(t * 5, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.debug("cluster: deleting the mirror: {}", e.toString());
+            }
+        }
+        available = false;
+        exec.shutdownNow();
+        janitorThread.shutdownNow();
+        for (Object w : pending.values()) {
+            if (w instanceof PushWait pw) {
+                pw.timeout();
+            } else if (w instanceof ReplyWait rw) {
+                rw.future.completeExceptionally(ClusterRouter.unavailable(0, null));
+            }
+        }
+        pending.clear();
+        if (subs != null) {
+            subs.detach();
+        }
+        if (link != null) {
+            link.close();
+        }
+        LOG.info("cluster: node {} left", nodeId);
+    }
+
+    static String hex(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

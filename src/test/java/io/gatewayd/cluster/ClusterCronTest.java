@@ -1,0 +1,82 @@
+package io.gatewayd.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RedisServer;
+import io.gatewayd.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cron run-on: one over three cluster nodes (which share no run directory): the Redis lock runs
+ * each tick exactly once in the whole cluster. Waiting for wall-clock ticks is inherent; the
+ * assertions are on counts only, allowing for ticks a node reports as misfired or skipped.
+ */
+class ClusterCronTest {
+    @RegisterExtension
+    static final RedisServer REDIS = new RedisServer();
+    private static final Pattern HIT = Pattern.compile("/hit\\?t=(\\d+)&n=(\\w+)");
+
+    @Test
+    void runOnOneRunsEachTickOnceInTheCluster() throws Exception {
+        ConcurrentLinkedQueue<String[]> hits = new ConcurrentLinkedQueue<>();
+        HttpServer counter = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        counter.createContext("/", ex -> {
+            Matcher m = HIT.matcher(ex.getRequestURI().toString());
+            if (m.matches()) {
+                hits.add(new String[] {m.group(1), m.group(2)});
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        counter.start();
+        try {
+            String cron = """
+                    cron:
+                      - name: tick
+                        schedule: "* * * * * *"
+                        http: {url: "http://127.0.0.1:%d/hit?t=${timestamp}&n=${job}"}
+                    """.formatted(counter.getAddress().getPort());
+            String prefix = "cron" + System.nanoTime();
+            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
+                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
+                 TestGateway c = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron)) {
+                Await.until("6 ticks ran", Duration.ofSeconds(60), () -> ticks(hits).size() >= 6);
+                long problems = 0;
+                long elsewhere = 0;
+                for (TestGateway g : new TestGateway[] {a, b, c}) {
+                    JsonNode job = g.call("cron/list", Map.of()).get(0);
+                    problems += job.path("misfires").asLong() + job.path("skips").asLong();
+                    elsewhere += job.path("elsewhere").asLong(0);
+                }
+                TreeMap<Long, Integer> t = ticks(hits);
+                assertThat(t.values()).as("ticks run more than once: " + t).allMatch(n -> n == 1);
+                long span = t.lastKey() - t.firstKey() + 1;
+                assertThat(span - t.size()).as("ticks missing (misfires/skips reported: " + problems + ")")
+                        .isLessThanOrEqualTo(problems);
+                System.out.println("cron over 3 nodes: " + t.size() + " ticks, ran elsewhere " + elsewhere);
+            }
+        } finally {
+            counter.stop(0);
+        }
+    }
+
+    private static TreeMap<Long, Integer> ticks(ConcurrentLinkedQueue<String[]> hits) {
+        TreeMap<Long, Integer> out = new TreeMap<>();
+        for (String[] h : hits) {
+            out.merge(Long.parseLong(h[0]), 1, Integer::sum);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,129 @@
+package io.gatewayd.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A loopback TCP proxy for fault injection. {@link #freezeSubscribers()} makes every connection
+ * that has sent SUBSCRIBE so far silently dead: it stays open, but nothing more reaches the
+ * client (what the server sends is dropped), like a half-broken NAT or proxy. New connections
+ * work normally.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int targetPort;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private static final class Link {
+        final Socket client;
+        final Socket upstream;
+        volatile boolean subscriber;
+        volatile boolean frozen;
+
+        Link(Socket client, Socket upstream) {
+            this.client = client;
+            this.upstream = upstream;
+        }
+    }
+
+    public TcpProxy(int targetPort) throws IOException {
+        this.targetPort = targetPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(this::accept, "tcp-proxy-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Freezes the subscriber connections open now; returns how many. */
+    public int freezeSubscribers() {
+        int n = 0;
+        for (Link l : links) {
+            if (l.subscriber && !l.frozen) {
+                l.frozen = true;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket c = server.accept();
+                Socket u = new Socket();
+                u.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
+                Link l = new Link(c, u);
+                links.add(l);
+                pump(l, c.getInputStream(), u.getOutputStream(), true);
+                pump(l, u.getInputStream(), c.getOutputStream(), false);
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void pump(Link l, InputStream in, OutputStream out, boolean fromClient) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[16384];
+            try {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (fromClient && !l.subscriber
+                            && new String(buf, 0, n, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT).contains("SUBSCRIBE")) {
+                        l.subscriber = true;
+                    }
+                    if (!fromClient && l.frozen) {
+                        continue; // dropped: the client never hears of it
+                    }
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // connection over
+            } finally {
+                closeQuietly(l.client);
+                closeQuietly(l.upstream);
+            }
+        }, "tcp-proxy-pump");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Link l : links) {
+            closeQuietly(l.client);
+            closeQuietly(l.upstream);
+        }
+    }
+}
