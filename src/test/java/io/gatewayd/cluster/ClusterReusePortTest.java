@@ -19,7 +19,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Three nodes sharing one client port (reuse-port), as in docs/cluster.md: clients connect to the
+ * Three nodes sharing one client port (reuse-port), as in README "Cluster": clients connect to the
  * one port, and a push through any node reaches each of them once, whichever node it landed on.
  */
 class ClusterReusePortTest {
