@@ -67,6 +67,8 @@ public final class Bench {
 
     private ObjectNode run() {
         validate();
+        int apiConns = s.scenario == BenchSettings.Scenario.CONNECT ? 0 : s.apiConnections();
+        checkFileLimit(apiConns);
         JsonNode status = status();
         URI ws = s.wsUrl != null ? s.wsUrl : wsUrlFrom(status);
         if (!"ws".equalsIgnoreCase(ws.getScheme())) {
@@ -74,8 +76,6 @@ public final class Bench {
                     + ws);
         }
         InetAddress[] sources = sources(ws);
-        int apiConns = s.scenario == BenchSettings.Scenario.CONNECT ? 0 : s.apiConnections();
-        checkFileLimit(apiConns);
         long pid = serverPid(status);
 
         ObjectNode r = JSON.createObjectNode();
@@ -236,7 +236,7 @@ public final class Bench {
         if (!(target instanceof Inet4Address) || !target.isLoopbackAddress()) {
             return new InetAddress[0];
         }
-        int count = s.addrs > 0 ? s.addrs : Math.max(1, (s.n + 4999) / 5000);
+        int count = s.addrs > 0 ? s.addrs : Math.min(255 - s.addrBase, Math.max(1, (s.n + 4999) / 5000));
         if (s.addrBase + count - 1 > 254) {
             throw new BenchException(true, "--addrs " + count + " from 127.0.0." + s.addrBase + " goes past 127.0.0.254");
         }
