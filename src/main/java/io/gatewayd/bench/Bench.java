@@ -365,81 +365,46 @@ public final class Bench {
                     + "; nothing to measure");
         }
         int c = s.concurrency();
-        int total = switch (s.scenario) {
-            case BROADCAST -> s.m;
-            case UNICAST -> s.k;
-            default -> (s.k + s.b - 1) / s.b;
-        };
-        int pushesWanted = s.scenario == BenchSettings.Scenario.BROADCAST ? s.m : s.k;
-        int[] dst = unicast ? destinations(receivers, s.k) : null;
-        String pad = "x".repeat(s.s);
-        LongAdder ok = new LongAdder();
-        LongAdder failed = new LongAdder();
-        LongAdder zero = new LongAdder();
-        LongAdder deliveredSum = new LongAdder();
-        Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-        String path;
-        Calls.Maker maker;
-        Calls.Handler handler;
-        switch (s.scenario) {
-            case BROADCAST -> {
-                path = s.viaGroup ? "/api/sendToGroup" : "/api/sendToAll";
-                String head = s.viaGroup ? "{\"group\":\"" + s.group + "\",\"message\":\"" : "{\"message\":\"";
-                maker = j -> {
-                    StringBuilder sb = new StringBuilder(s.s + 64).append(head);
-                    message(sb, j, 0, pad);
-                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append("\"}"));
-                };
-                handler = (j, status, body, failure) -> single(status, body, failure, ok, failed, zero, deliveredSum,
-                        errors);
-            }
-            case UNICAST -> {
-                path = "/api/sendToUid";
-                maker = j -> {
-                    StringBuilder sb = new StringBuilder(s.s + 80).append("{\"uid\":\"").append(s.uidPrefix)
-                            .append(dst[j]).append("\",\"message\":\"");
-                    message(sb, j, dst[j], pad);
-                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append("\"}"));
-                };
-                handler = (j, status, body, failure) -> single(status, body, failure, ok, failed, zero, deliveredSum,
-                        errors);
-            }
-            default -> {
-                path = "/api/batch";
-                maker = j -> {
-                    int from = j * s.b;
-                    int to = Math.min(s.k, from + s.b);
-                    StringBuilder sb = new StringBuilder((to - from) * (s.s + 100) + 2).append('[');
-                    for (int q = from; q < to; q++) {
-                        if (q > from) {
-                            sb.append(',');
-                        }
-                        sb.append("{\"method\":\"sendToUid\",\"params\":{\"uid\":\"").append(s.uidPrefix).append(dst[q])
-                                .append("\",\"message\":\"");
-                        message(sb, q, dst[q], pad);
-                        sb.append("\"}}");
-                    }
-                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append(']'));
-                };
-                handler = (j, status, body, failure) -> {
-                    int items = Math.min(s.k, (j + 1) * s.b) - j * s.b;
-                    batch(items, status, body, failure, ok, failed, zero, deliveredSum, errors);
-                };
-            }
+        int limit = s.scenario == BenchSettings.Scenario.BROADCAST ? s.m : s.k;
+        int warm = warmup(receivers.length);
+        int[] dst = unicast ? destinations(receivers, limit + warm) : null;
+        Clients.Mode mode = unicast ? Clients.Mode.UNICAST : Clients.Mode.BROADCAST;
+        int receiverCount = receivers.length;
+
+        if (warm > 0) {
+            // not measured: lets the JIT compilers of this JVM (and a cold gateway's) finish their
+            // work on the hot paths before the clock starts; numbered above the run's messages, so
+            // a late one cannot count as a delivery
+            clients.arm(mode, limit + warm);
+            Tally wt = new Tally();
+            Calls wc = calls(api, limit, warm, dst, 0, wt);
+            long w0 = System.nanoTime();
+            progress.line("warming up: " + warm + (unicast ? " pushes" : " messages") + " (not measured)");
+            CompletableFuture<Void> wdone = wc.start();
+            waitUntil(wdone::isDone, Double.MAX_VALUE, () -> "warming up: " + wc.completed() + "/" + wc.total());
+            long wexp = expected(wt.ok.sum(), receiverCount);
+            waitUntil(() -> clients.uniqueSoFar() >= wexp, s.graceSeconds, () -> "warming up: received "
+                    + clients.uniqueSoFar() + "/" + wexp);
+            r.put("warmup", warm);
+            r.put("warmup_s", r3((System.nanoTime() - w0) / 1e9));
+        } else {
+            r.put("warmup", 0);
         }
 
-        clients.arm(unicast ? Clients.Mode.UNICAST : Clients.Mode.BROADCAST, s.scenario == BenchSettings.Scenario.BROADCAST
-                ? s.m : 0, s.k);
-        Calls calls = new Calls(api, path, total, c, s.rate, maker, handler);
+        clients.arm(mode, limit);
+        Tally t = new Tally();
+        LongAdder ok = t.ok;
+        LongAdder failed = t.failed;
+        Calls calls = calls(api, 0, limit, dst, s.rate, t);
+        int total = calls.total();
         double cpu0 = ProcStats.cpuSeconds(pid);
         double own0 = ProcStats.ownCpuSeconds();
         long[] m0 = ProcStats.machineTicks();
-        progress.line("pushing " + pushesWanted + " " + (unicast ? "unicast" : "broadcast") + " messages of " + s.s
+        progress.line("pushing " + limit + " " + (unicast ? "unicast" : "broadcast") + " messages of " + s.s
                 + " B to " + receivers.length + " clients" + (s.scenario == BenchSettings.Scenario.BATCH ? " in "
                 + total + " batches of " + s.b : "") + ", " + c + " in flight over " + api.size() + " connections"
                 + (s.rate > 0 ? ", rate " + s.rate + "/s" : ""));
         CompletableFuture<Void> done = calls.start();
-        int receiverCount = receivers.length;
         waitUntil(done::isDone, Double.MAX_VALUE, () -> "pushed " + calls.completed() + "/" + total + ", received "
                 + clients.uniqueSoFar() + "/" + expected(ok.sum(), receiverCount));
         long pushEnd = calls.lastDoneNanos();
@@ -475,12 +440,12 @@ public final class Bench {
         }
         r.put("pushes_ok", accepted);
         r.put("pushes_failed", failed.sum());
-        if (!errors.isEmpty()) {
+        if (!t.errors.isEmpty()) {
             ObjectNode pe = r.putObject("push_errors");
-            errors.forEach((k, v) -> pe.put(k, v.sum()));
+            t.errors.forEach((k, v) -> pe.put(k, v.sum()));
         }
-        r.put("pushes_zero_recipients", zero.sum());
-        r.put("api_delivered_sum", deliveredSum.sum());
+        r.put("pushes_zero_recipients", t.zero.sum());
+        r.put("api_delivered_sum", t.deliveredSum.sum());
         r.put("push_s", r3(pushS));
         r.put("pushes_per_s", pushS > 0 ? Math.round(accepted / pushS) : 0);
         if (s.scenario == BenchSettings.Scenario.BATCH) {
@@ -527,6 +492,75 @@ public final class Bench {
         progress.line("received " + got.unique + "/" + expected + " lost " + (expected - got.unique) + " dup " + got.dup
                 + (unicast ? " misrouted " + got.misrouted : "") + " p50 " + ms(h.percentileMicros(0.5)) + " ms p99 "
                 + ms(h.percentileMicros(0.99)) + " ms");
+    }
+
+    /** What the API answered to a run's pushes. */
+    private static final class Tally {
+        final LongAdder ok = new LongAdder();
+        final LongAdder failed = new LongAdder();
+        final LongAdder zero = new LongAdder();
+        final LongAdder deliveredSum = new LongAdder();
+        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    }
+
+    /** Warm-up pushes: --warmup, or by default about 50,000 receipts' worth (broadcast) / 2,000 pushes. */
+    private int warmup(int receivers) {
+        if (s.warmup >= 0) {
+            return s.warmup;
+        }
+        if (s.scenario == BenchSettings.Scenario.BROADCAST) {
+            return Math.max(1, Math.min(50, (50_000 + receivers - 1) / receivers));
+        }
+        return 2000;
+    }
+
+    /**
+     * The API calls that push messages {@code base}..{@code base+count-1} (unicast: to dst[seq]):
+     * one call per message, or per --b of them for batch.
+     */
+    private Calls calls(ApiPool api, int base, int count, int[] dst, double rate, Tally t) {
+        String pad = "x".repeat(s.s);
+        Calls.Handler single = (j, status, body, failure) -> single(status, body, failure, t.ok, t.failed, t.zero,
+                t.deliveredSum, t.errors);
+        int c = s.concurrency();
+        switch (s.scenario) {
+            case BROADCAST -> {
+                String head = s.viaGroup ? "{\"group\":\"" + s.group + "\",\"message\":\"" : "{\"message\":\"";
+                return new Calls(api, s.viaGroup ? "/api/sendToGroup" : "/api/sendToAll", count, c, rate, j -> {
+                    StringBuilder sb = new StringBuilder(s.s + 64).append(head);
+                    message(sb, base + j, 0, pad);
+                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append("\"}"));
+                }, single);
+            }
+            case UNICAST -> {
+                return new Calls(api, "/api/sendToUid", count, c, rate, j -> {
+                    int seq = base + j;
+                    StringBuilder sb = new StringBuilder(s.s + 80).append("{\"uid\":\"").append(s.uidPrefix)
+                            .append(dst[seq]).append("\",\"message\":\"");
+                    message(sb, seq, dst[seq], pad);
+                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append("\"}"));
+                }, single);
+            }
+            default -> {
+                int calls = (count + s.b - 1) / s.b;
+                return new Calls(api, "/api/batch", calls, c, rate, j -> {
+                    int from = base + j * s.b;
+                    int to = base + Math.min(count, (j + 1) * s.b);
+                    StringBuilder sb = new StringBuilder((to - from) * (s.s + 100) + 2).append('[');
+                    for (int q = from; q < to; q++) {
+                        if (q > from) {
+                            sb.append(',');
+                        }
+                        sb.append("{\"method\":\"sendToUid\",\"params\":{\"uid\":\"").append(s.uidPrefix).append(dst[q])
+                                .append("\",\"message\":\"");
+                        message(sb, q, dst[q], pad);
+                        sb.append("\"}}");
+                    }
+                    return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append(']'));
+                }, (j, status, body, failure) -> batch(Math.min(count, (j + 1) * s.b) - j * s.b, status, body, failure,
+                        t.ok, t.failed, t.zero, t.deliveredSum, t.errors));
+            }
+        }
     }
 
     private long expected(long accepted, int receivers) {

@@ -29,6 +29,8 @@ public final class BenchSettings {
     public double connectTimeoutSeconds = 120;
     public double requestTimeoutSeconds = 30;
     public double handshakeTimeoutSeconds = 15;
+    /** Unmeasured pushes before the run (JIT warm-up); -1 = automatic. */
+    public int warmup = -1;
     /** Event loops of the load client; 0 = one per CPU. */
     public int threads;
     /** Keep-alive HTTP connections to the control port; 0 = min(c, 8). */

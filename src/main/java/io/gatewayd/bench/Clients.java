@@ -87,8 +87,8 @@ final class Clients implements AutoCloseable {
 
     // set by arm(), read by the event loops after the arm task ran on them
     private volatile Mode mode = Mode.BROADCAST;
-    private volatile int messages;
     private volatile AtomicLongArray unicastSeen;
+
 
     /**
      * @param sources source addresses to spread connections over (connection i uses
@@ -264,18 +264,18 @@ final class Clients implements AutoCloseable {
     // ------------------------------------------------------------------ receiving
 
     /**
-     * Starts counting bench messages: for a broadcast of {@code m} messages, or for {@code k}
-     * unicast pushes. Frames that arrived before are not counted. Returns once every event loop
-     * has taken the new mode.
+     * Starts counting bench messages with sequence numbers below {@code limit}: a broadcast of
+     * that many messages, or that many unicast pushes. Frames that arrived before are not
+     * counted; those numbered at or above the limit (a late warm-up message) count as unexpected.
+     * Returns once every event loop took the new mode.
      */
-    void arm(Mode mode, int m, int k) {
+    void arm(Mode mode, int limit) {
         this.mode = mode;
-        this.messages = m;
-        this.unicastSeen = mode == Mode.UNICAST ? new AtomicLongArray((k + 63) >>> 6) : null;
+        this.unicastSeen = mode == Mode.UNICAST ? new AtomicLongArray((limit + 63) >>> 6) : null;
         uniqueProgress.reset();
         for (EventLoop loop : loops()) {
             Recorder r = recorder(loop);
-            loop.submit(() -> r.arm(mode, m)).syncUninterruptibly();
+            loop.submit(() -> r.arm(mode, limit)).syncUninterruptibly();
         }
     }
 
@@ -334,7 +334,8 @@ final class Clients implements AutoCloseable {
         final LatencyHistogram latency = new LatencyHistogram();
         boolean armed;
         Mode mode = Mode.BROADCAST;
-        int m;
+        int limit;
+        int epoch;
         long received;
         long unique;
         long dup;
@@ -347,9 +348,10 @@ final class Clients implements AutoCloseable {
             this.loop = loop;
         }
 
-        void arm(Mode mode, int m) {
+        void arm(Mode mode, int limit) {
             this.mode = mode;
-            this.m = m;
+            this.limit = limit;
+            epoch++;
             latency.reset();
             received = unique = dup = other = misrouted = 0;
             firstReceiptNanos = lastReceiptNanos = 0;
@@ -382,7 +384,8 @@ final class Clients implements AutoCloseable {
     private final class Client extends ChannelInboundHandlerAdapter {
         private final int index;
         private Recorder recorder;
-        private long[] seen; // broadcast: which of the m messages arrived here
+        private long[] seen; // broadcast: which of the messages arrived here
+        private int seenEpoch;
         private boolean ready;
         private boolean handshaken;
 
@@ -456,6 +459,10 @@ final class Clients implements AutoCloseable {
             while (p < end && (c = content.getByte(p++)) >= '0' && c <= '9') {
                 dst = dst * 10 + (c - '0');
             }
+            if (seq >= r.limit) { // a late warm-up message
+                r.other++;
+                return;
+            }
             r.received++;
             if (r.firstReceiptNanos == 0) {
                 r.firstReceiptNanos = now;
@@ -463,12 +470,9 @@ final class Clients implements AutoCloseable {
             r.lastReceiptNanos = now;
             r.latency.record(now / 1000 - ts);
             if (r.mode == Mode.BROADCAST) {
-                if (seq >= r.m) {
-                    r.other++;
-                    return;
-                }
-                if (seen == null || seen.length != (r.m + 63) >>> 6) {
-                    seen = new long[(r.m + 63) >>> 6];
+                if (seen == null || seenEpoch != r.epoch) {
+                    seen = new long[(r.limit + 63) >>> 6];
+                    seenEpoch = r.epoch;
                 }
                 int s = (int) seq;
                 long bit = 1L << (s & 63);
@@ -484,7 +488,7 @@ final class Clients implements AutoCloseable {
                     r.misrouted++;
                 }
                 AtomicLongArray bits = unicastSeen;
-                if (bits == null || seq >= (long) bits.length() << 6) {
+                if (bits == null) {
                     r.other++;
                     return;
                 }

@@ -120,6 +120,13 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
                     + "--api-conns equal to --c is one call per connection, as the Node load client does.")
     int apiConns;
 
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "-1",
+            description = "Push W messages (unicast, batch: pushes) before the measured run, and wait for them, so "
+                    + "that the JIT compilers of this JVM and of a cold gateway are done; not counted. Default: "
+                    + "enough for about 50,000 receipts (at most 50 messages) for broadcast, 2000 pushes for unicast "
+                    + "and batch; 0 = none, as the Node load client.")
+    int warmup;
+
     @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
             description = "Pace pushes (calls, for batch) to R per second; 0 = as fast as the API answers "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -229,6 +236,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         st.c = c;
         st.apiConns = apiConns;
         st.rate = rate;
+        st.warmup = warmup;
         st.ramp = ramp;
         st.holdSeconds = hold;
         st.graceSeconds = grace;

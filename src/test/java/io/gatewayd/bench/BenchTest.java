@@ -95,6 +95,7 @@ class BenchTest {
         JsonNode r = run.json();
         assertConnected(r, 20);
         assertThat(r.path("source_addrs").asInt()).isEqualTo(3);
+        assertThat(r.path("warmup").asInt()).isEqualTo(50); // automatic: 50 messages at most
         assertThat(r.path("pushes_ok").asInt()).isEqualTo(5);
         assertThat(r.path("pushes_failed").asInt()).isZero();
         assertThat(r.path("expected").asInt()).isEqualTo(100);
@@ -127,7 +128,7 @@ class BenchTest {
 
     @Test
     void unicastReachesExactlyTheAddressee() {
-        Run run = bench("unicast", "--n", "20", "--k", "50", "--c", "8", "--api-conns", "3");
+        Run run = bench("unicast", "--n", "20", "--k", "50", "--c", "8", "--api-conns", "3", "--warmup", "30");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode r = run.json();
         assertConnected(r, 20);
@@ -146,7 +147,7 @@ class BenchTest {
 
     @Test
     void batchCountsEveryPushOfEveryCall() {
-        Run run = bench("batch", "--n", "20", "--k", "250", "--b", "100", "--c", "2");
+        Run run = bench("batch", "--n", "20", "--k", "250", "--b", "100", "--c", "2", "--warmup", "0");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode r = run.json();
         assertConnected(r, 20);
