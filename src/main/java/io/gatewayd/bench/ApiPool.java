@@ -56,12 +56,12 @@ final class ApiPool implements AutoCloseable {
         this.token = token;
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         this.bootstrap = new Bootstrap()
-                .group(transport.group())
+                .group(transport.apiGroup())
                 .channel(transport.channelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 10_000));
         for (int i = 0; i < connections; i++) {
-            conns.add(new Conn(transport.group().next()));
+            conns.add(new Conn(transport.apiGroup().next()));
         }
     }
 
@@ -137,7 +137,7 @@ final class ApiPool implements AutoCloseable {
             ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new FlushConsolidationHandler(256, true),
+                    ch.pipeline().addLast(new FlushConsolidationHandler(256, false),
                             new HttpClientCodec(), new HttpObjectAggregator(64 << 20), new Handler(Conn.this));
                 }
             }).connect(address);
