@@ -90,6 +90,8 @@ public final class Bench {
         r.put("ramp", s.ramp);
         int threads = s.threads > 0 ? s.threads : Runtime.getRuntime().availableProcessors();
         r.put("client_threads", threads);
+        r.put("client_jit", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:TieredStopAtLevel=1") ? "c1" : "c1+c2");
         if (pid > 0) {
             r.put("server_pid", pid);
         } else {
