@@ -83,8 +83,8 @@ final class Calls {
     }
 
     private void send(int conn, int j) {
-        ByteBuf body = maker.body(j);
         firstSend.compareAndSet(0, System.nanoTime());
+        ByteBuf body = maker.body(j);
         pool.post(conn, path, body, (status, content, failure) -> {
             try {
                 handler.done(j, status, content, failure);

@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -71,7 +72,7 @@ final class Clients implements AutoCloseable {
 
     private final AtomicIntegerArray states;
     private final String[] ids;
-    private final Channel[] channels;
+    private final AtomicReferenceArray<Channel> channels;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger opened = new AtomicInteger();
     private final AtomicInteger ready = new AtomicInteger();
@@ -104,7 +105,7 @@ final class Clients implements AutoCloseable {
         this.remote = new InetSocketAddress(uri.getHost(), port);
         this.states = new AtomicIntegerArray(n);
         this.ids = new String[n];
-        this.channels = new Channel[n];
+        this.channels = new AtomicReferenceArray<>(n);
         this.bootstrap = new Bootstrap()
                 .group(transport.group())
                 .channel(transport.channelClass())
@@ -160,7 +161,7 @@ final class Clients implements AutoCloseable {
         });
         ChannelFuture f = sources.length == 0 ? b.connect(remote)
                 : b.connect(remote, new InetSocketAddress(sources[i % sources.length], 0));
-        channels[i] = f.channel();
+        channels.set(i, f.channel());
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 fail(i, Bench.errorKind(done.cause()));
@@ -172,7 +173,7 @@ final class Clients implements AutoCloseable {
         if (states.compareAndSet(i, CONNECTING, FAILED)) {
             failed.incrementAndGet();
             errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
-            Channel ch = channels[i];
+            Channel ch = channels.get(i);
             if (ch != null) {
                 ch.close();
             }
@@ -254,7 +255,7 @@ final class Clients implements AutoCloseable {
     /** Sends a WebSocket ping on every ready connection (a heartbeat the gateway counts as activity). */
     void pingAll() {
         for (int i = 0; i < n; i++) {
-            Channel ch = channels[i];
+            Channel ch = channels.get(i);
             if (ch != null && states.get(i) == READY && ch.isActive()) {
                 ch.writeAndFlush(new PingWebSocketFrame(), ch.voidPromise());
             }
@@ -309,7 +310,8 @@ final class Clients implements AutoCloseable {
         stopConnecting = true;
         stopping = true;
         List<ChannelFuture> closing = new ArrayList<>();
-        for (Channel ch : channels) {
+        for (int i = 0; i < n; i++) {
+            Channel ch = channels.get(i);
             if (ch != null) {
                 closing.add(ch.close());
             }
