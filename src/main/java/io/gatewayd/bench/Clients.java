@@ -405,6 +405,10 @@ final class Clients implements AutoCloseable {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
                 handshaken = true;
                 opened.incrementAndGet();
+                // a gateway with its welcome message switched off would leave the client waiting
+                // until --connect-timeout; a no-op once the client is ready
+                ctx.executor().schedule(() -> fail(index, "no_welcome_message"), handshakeTimeoutMillis,
+                        TimeUnit.MILLISECONDS);
             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 fail(index, "handshake_timeout");
             }

@@ -161,6 +161,23 @@ class BenchTest {
     }
 
     @Test
+    void aGatewayWithoutWelcomeMessageFailsEveryClientQuickly() {
+        try (TestGateway quiet = TestGateway.start("welcome:\n  enabled: false\n")) {
+            BenchSettings st = new BenchSettings();
+            st.scenario = BenchSettings.Scenario.CONNECT;
+            st.controlUrl = quiet.controlUri("");
+            st.n = 5;
+            st.holdSeconds = 0;
+            st.handshakeTimeoutSeconds = 1;
+            JsonNode r = Bench.run(st);
+            assertThat(r.path("ready").asInt()).isZero();
+            assertThat(r.path("failed").asInt()).isEqualTo(5);
+            assertThat(r.path("errors").path("no_welcome_message").asInt()).isEqualTo(5);
+            assertThat(r.path("ok").asBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void refusesMoreClientsThanItsFileLimitAllows() {
         Run run = bench("connect", "--n", "10000000");
         assertThat(run.exit()).isEqualTo(GatewayCtl.EXIT_USAGE);
