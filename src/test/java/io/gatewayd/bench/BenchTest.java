@@ -185,6 +185,13 @@ class BenchTest {
     }
 
     @Test
+    void singleDashCIsTheConfigNotTheConcurrency() {
+        Run run = bench("unicast", "-c", "64");
+        assertThat(run.exit()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(run.err()).contains("--c 64 (two dashes)");
+    }
+
+    @Test
     void unknownScenarioIsAUsageError() {
         Run run = bench("storm");
         assertThat(run.exit()).isEqualTo(GatewayCtl.EXIT_USAGE);
