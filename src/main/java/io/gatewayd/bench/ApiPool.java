@@ -47,6 +47,7 @@ final class ApiPool implements AutoCloseable {
     private final String token;
     private final long timeoutNanos;
     private final List<Conn> conns = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
 
     ApiPool(BenchTransport transport, URI base, String token, int connections, long timeoutMillis) {
         String host = base.getHost();
@@ -67,6 +68,17 @@ final class ApiPool implements AutoCloseable {
 
     int size() {
         return conns.size();
+    }
+
+    /** Whether connection {@code i} is open (tests). */
+    boolean activeForTest(int i) {
+        Channel ch = conns.get(i).channel;
+        return ch != null && ch.isActive();
+    }
+
+    /** Connections opened again after the gateway (or a timeout) closed one. */
+    int reconnects() {
+        return reconnects.get();
     }
 
     /** The event loop that serves connection {@code i}: run work for it there. */
@@ -106,7 +118,7 @@ final class ApiPool implements AutoCloseable {
         final EventLoop loop;
         final ArrayDeque<Pending> pending = new ArrayDeque<>();
         final ArrayDeque<Object[]> waiting = new ArrayDeque<>(); // requests written once connected
-        Channel channel;
+        volatile Channel channel; // written on the loop; read by tests
         boolean connecting;
         boolean closed;
         boolean sweeping;
@@ -133,6 +145,9 @@ final class ApiPool implements AutoCloseable {
         }
 
         private void connect() {
+            if (channel != null) {
+                reconnects.incrementAndGet();
+            }
             connecting = true;
             ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
                 @Override

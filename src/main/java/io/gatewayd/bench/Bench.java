@@ -120,6 +120,7 @@ public final class Bench {
                                 (long) (s.requestTimeoutSeconds * 1000))) {
                             r.put("api_conns", apiConns);
                             push(clients, api, r, pid);
+                            r.put("api_reconnects", api.reconnects());
                         }
                     }
                 } finally {
