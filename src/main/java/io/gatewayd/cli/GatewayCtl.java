@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 VersionCommand.class,
                 CompletionCommand.class,
                 TokenCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
