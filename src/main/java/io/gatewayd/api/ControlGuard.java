@@ -44,6 +44,8 @@ final class ControlGuard extends ChannelDuplexHandler {
     private boolean discarding;
     private boolean inRequest;
     private boolean answering;
+    /** A response was written before its request had been read to the end (a synchronous answer). */
+    private boolean answeredInRequest;
 
     ControlGuard(Supplier<ControlConfig> config, Counters counters) {
         this.config = config;
@@ -79,13 +81,21 @@ final class ControlGuard extends ChannelDuplexHandler {
         if (last) {
             inRequest = false;
             disarm();
+            if (answeredInRequest) { // answered already: from now on the connection idles
+                answeredInRequest = false;
+                arm(ctx);
+            }
         }
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof io.netty.handler.codec.http.HttpResponse && !inRequest && !answering) {
-            arm(ctx); // between requests a keep-alive connection may idle for the same time
+        if (msg instanceof io.netty.handler.codec.http.HttpResponse && !answering) {
+            if (inRequest) {
+                answeredInRequest = true; // armed once the request's last part has passed
+            } else {
+                arm(ctx); // between requests a keep-alive connection may idle for the same time
+            }
         }
         super.write(ctx, msg, promise);
     }

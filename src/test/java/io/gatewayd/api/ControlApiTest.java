@@ -372,6 +372,24 @@ class ControlApiTest {
     }
 
     @Test
+    void anIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout() throws Exception {
+        try (TestGateway short_ = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  request-timeout: 300ms\n");
+             java.net.Socket s = new java.net.Socket("127.0.0.1", short_.gateway().controlPort())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] buf = new byte[4096];
+            int n = s.getInputStream().read(buf);
+            assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            // then nothing more is sent: the server hangs up (read returns -1) well before our 20 s read timeout
+            int r;
+            do {
+                r = s.getInputStream().read(buf);
+            } while (r > 0);
+            assertThat(r).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void tokensAreRequiredWhenConfigured() {
         try (TestGateway secured = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  tokens: [s3cret, other]\n")) {
             TestGateway.Response r = secured.post("getAllClientIdCount", Map.of());
