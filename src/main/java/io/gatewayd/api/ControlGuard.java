@@ -41,6 +41,7 @@ final class ControlGuard extends ChannelDuplexHandler {
     private final Supplier<ControlConfig> config;
     private final Counters counters;
     private ScheduledFuture<?> deadline;
+    private long deadlineNanos;
     private boolean discarding;
     private boolean inRequest;
     private boolean answering;
@@ -100,17 +101,34 @@ final class ControlGuard extends ChannelDuplexHandler {
         super.write(ctx, msg, promise);
     }
 
+    /**
+     * Sets the deadline. One timer per connection at most, re-armed lazily when it fires early:
+     * a keep-alive connection serving thousands of requests per second does not schedule and
+     * cancel a task for each.
+     */
     private void arm(ChannelHandlerContext ctx) {
-        disarm();
-        long millis = config.get().requestTimeout().toMillis();
-        deadline = ctx.executor().schedule(() -> timedOut(ctx), millis, TimeUnit.MILLISECONDS);
+        long timeoutNanos = config.get().requestTimeout().toNanos();
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        if (deadline == null) {
+            deadline = ctx.executor().schedule(() -> timerFired(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private void disarm() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+        deadlineNanos = 0;
+    }
+
+    private void timerFired(ChannelHandlerContext ctx) {
+        deadline = null;
+        if (deadlineNanos == 0) {
+            return;
         }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            deadline = ctx.executor().schedule(() -> timerFired(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        timedOut(ctx);
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
@@ -148,6 +166,10 @@ final class ControlGuard extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         disarm();
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
         super.channelInactive(ctx);
     }
 }

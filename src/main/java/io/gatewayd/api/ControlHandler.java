@@ -225,6 +225,10 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static byte[] resultBody(Object v) {
+        if (!(v instanceof BatchResults) && !(v instanceof io.gatewayd.routing.Router.PartialValue)
+                && !(v instanceof io.gatewayd.routing.Router.Partial)) {
+            return Json.resultBytes(v); // the common case, streamed without building a tree
+        }
         if (v instanceof BatchResults b) {
             var arr = Json.MAPPER.createArrayNode();
             for (Object item : b.items()) {

@@ -28,6 +28,21 @@ public final class Json {
         }
     }
 
+    /** {"result": value} as bytes, written in one pass. */
+    public static byte[] resultBytes(Object value) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+        try (var g = MAPPER.getFactory().createGenerator(out)) {
+            g.setCodec(MAPPER);
+            g.writeStartObject();
+            g.writeFieldName("result");
+            g.writeObject(value);
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }

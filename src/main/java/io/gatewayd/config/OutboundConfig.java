@@ -6,8 +6,12 @@ package io.gatewayd.config;
  * @param writeBufferLow   Netty's low water mark: the channel becomes writable again below it
  * @param writeBufferHigh  Netty's high water mark: the channel reports unwritable above it
  * @param maxPendingBytes  a client with more than this queued is closed (1008) and counted as slow
+ * @param maxLoopBacklog   writes an event loop may have queued before push API callers wait: higher
+ *                         favours throughput (more messages per write() under load), lower favours
+ *                         latency when a backend pushes faster than clients read
  */
-public record OutboundConfig(ByteSize writeBufferLow, ByteSize writeBufferHigh, ByteSize maxPendingBytes) {
+public record OutboundConfig(ByteSize writeBufferLow, ByteSize writeBufferHigh, ByteSize maxPendingBytes,
+                             Integer maxLoopBacklog) {
     public OutboundConfig {
         if (writeBufferLow == null) {
             writeBufferLow = ByteSize.ofKiB(32);
@@ -22,9 +26,14 @@ public record OutboundConfig(ByteSize writeBufferLow, ByteSize writeBufferHigh, 
                 "(" + writeBufferLow + ") must not exceed write-buffer-high (" + writeBufferHigh + ")");
         ConfigProblem.require(maxPendingBytes.bytes() >= 1024, "max-pending-bytes",
                 "must be at least 1KiB, got " + maxPendingBytes);
+        if (maxLoopBacklog == null) {
+            maxLoopBacklog = 32_768;
+        }
+        ConfigProblem.require(maxLoopBacklog >= 1, "max-loop-backlog",
+                "must be at least 1 (writes per event loop), got " + maxLoopBacklog);
     }
 
     public static OutboundConfig defaults() {
-        return new OutboundConfig(null, null, null);
+        return new OutboundConfig(null, null, null, null);
     }
 }

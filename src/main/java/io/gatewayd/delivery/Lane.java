@@ -39,6 +39,7 @@ public final class Lane implements Runnable {
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final ArrayList<Connection> detachLater = new ArrayList<>();
     private boolean iterating;
+    private long maxPending;
 
     Lane(EventLoop loop, Outbound outbound, int maxQueued) {
         this.loop = loop;
@@ -124,6 +125,7 @@ public final class Lane implements Runnable {
         long messages = 0;
         long bytes = 0;
         Task t;
+        maxPending = outbound.maxPendingBytes(); // one config read per drain, not per write
         iterating = true;
         while ((t = queue.poll()) != null) {
             queued.decrementAndGet();
@@ -139,7 +141,7 @@ public final class Lane implements Runnable {
         for (int i = 0, n = dirty.size(); i < n; i++) {
             Connection c = dirty.get(i);
             c.flushed();
-            c.channel().flush();
+            c.flush();
         }
         dirty.clear();
         endIteration();
@@ -170,7 +172,7 @@ public final class Lane implements Runnable {
     }
 
     private boolean write(Connection c, OutboundMessage message) {
-        if (!outbound.write(c, message)) {
+        if (!outbound.write(c, message, maxPending)) {
             return false;
         }
         if (c.queueFlush()) {

@@ -30,12 +30,6 @@ import java.util.function.Supplier;
 public final class Outbound {
     /** Messages queued on one loop before pushes are refused with "overloaded". */
     static final int MAX_QUEUED_PER_LANE = 200_000;
-    /**
-     * Writes a loop may have queued before push callers are made to wait (see
-     * {@link Lane#admission}). At ~1-5 us per write this keeps a message's queueing delay in the
-     * tens of milliseconds, while still letting consecutive broadcasts share one write per client.
-     */
-    static final long MAX_BACKLOG_WRITES = 32_768;
     /** How long a closing client gets to take its close frame before the socket is cut. */
     static final long CLOSE_GRACE_MILLIS = 2000;
 
@@ -87,7 +81,7 @@ public final class Outbound {
                 Connection c = targets.iterator().next();
                 Lane lane = lane(c.channel().eventLoop());
                 return lane.offer(message, List.of(c), Set.of())
-                        ? new Queued(1, lane.admission(MAX_BACKLOG_WRITES)) : reject();
+                        ? new Queued(1, lane.admission(config.get().maxLoopBacklog())) : reject();
             }
             Map<EventLoop, List<Connection>> byLoop = new IdentityHashMap<>();
             for (Connection c : targets) {
@@ -99,7 +93,7 @@ public final class Outbound {
                 Lane lane = lane(e.getKey());
                 if (lane.offer(message, e.getValue(), Set.of())) {
                     queued += e.getValue().size();
-                    admissions.add(lane.admission(MAX_BACKLOG_WRITES));
+                    admissions.add(lane.admission(config.get().maxLoopBacklog()));
                 }
             }
             return queued == 0 ? reject() : new Queued(queued, allOf(admissions));
@@ -121,7 +115,7 @@ public final class Outbound {
             List<CompletableFuture<Void>> admissions = new ArrayList<>(laneList.size());
             for (Lane lane : laneList) {
                 if (lane.offer(message, null, exclude)) {
-                    admissions.add(lane.admission(MAX_BACKLOG_WRITES));
+                    admissions.add(lane.admission(config.get().maxLoopBacklog()));
                 }
             }
             return admissions.isEmpty() ? reject() : new Queued(expected, allOf(admissions));
@@ -147,21 +141,25 @@ public final class Outbound {
     }
 
     /** Loop thread only. Writes without flushing; false if the client is gone or was just dropped. */
-    boolean write(Connection c, OutboundMessage message) {
+    boolean write(Connection c, OutboundMessage message, long maxPendingBytes) {
         Channel ch = c.channel();
         if (c.isClosing() || !ch.isActive()) {
             return false;
         }
-        if (c.pendingOutboundBytes() + message.size() > config.get().maxPendingBytes().bytes()) {
+        if (c.pendingOutboundBytes() + message.size() > maxPendingBytes) {
             stats.slowClientsDropped.increment();
             c.markClosing();
             registry.remove(c);
             ch.eventLoop().execute(() -> finishClose(c, CloseCodes.SLOW_CONSUMER, null));
             return false;
         }
-        ch.write(message.writable(c.wireFormat()), ch.voidPromise());
+        c.write(message.writable(c.wireFormat()));
         c.countOut(message.size());
         return true;
+    }
+
+    long maxPendingBytes() {
+        return config.get().maxPendingBytes().bytes();
     }
 
     void countDelivered(long messages, long bytes) {

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A message on its way to one or many connections. Each wire format is encoded at most once,
@@ -23,7 +24,8 @@ public final class OutboundMessage {
 
     private final byte[] payload;
     private final boolean binary;
-    private final ByteBuf[] encoded = new ByteBuf[FORMATS];
+    // lock-free: every recipient of a broadcast asks for it, from every event loop at once
+    private final AtomicReferenceArray<ByteBuf> encoded = new AtomicReferenceArray<>(FORMATS);
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile String msgId;
 
@@ -89,12 +91,10 @@ public final class OutboundMessage {
 
     public void release() {
         if (refs.decrementAndGet() == 0) {
-            synchronized (this) {
-                for (int i = 0; i < FORMATS; i++) {
-                    if (encoded[i] != null) {
-                        encoded[i].release();
-                        encoded[i] = null;
-                    }
+            for (int i = 0; i < FORMATS; i++) {
+                ByteBuf b = encoded.getAndSet(i, null);
+                if (b != null) {
+                    b.release();
                 }
             }
         }
@@ -110,11 +110,17 @@ public final class OutboundMessage {
         return encoded(format).retainedDuplicate();
     }
 
-    private synchronized ByteBuf encoded(WireFormat format) {
-        ByteBuf b = encoded[format.ordinal()];
+    private ByteBuf encoded(WireFormat format) {
+        int i = format.ordinal();
+        ByteBuf b = encoded.get(i);
         if (b == null) {
-            b = encode(format);
-            encoded[format.ordinal()] = b;
+            ByteBuf fresh = encode(format);
+            if (encoded.compareAndSet(i, null, fresh)) {
+                b = fresh;
+            } else { // another loop encoded it first: use theirs
+                fresh.release();
+                b = encoded.get(i);
+            }
         }
         return b;
     }

@@ -31,6 +31,7 @@ public final class Connection {
     private int laneIndex = -1;
     private boolean flushQueued;
     private boolean closing;
+    private io.netty.channel.ChannelHandlerContext writeContext;
     private long messagesIn;
     private long bytesIn;
     private long messagesOut;
@@ -148,6 +149,32 @@ public final class Connection {
 
     public void flushed() {
         flushQueued = false;
+    }
+
+    /**
+     * Where already-encoded bytes enter the pipeline: the first handler's context, so a write goes
+     * straight to the socket instead of past every handler. Null when a handler must see the
+     * bytes (TLS encrypts them, permessage-deflate writes frame objects): then the channel is used.
+     */
+    public void writeContext(io.netty.channel.ChannelHandlerContext ctx) {
+        this.writeContext = ctx;
+    }
+
+    /** Writes encoded bytes (event loop only); flush with {@link #flush()}. */
+    public void write(Object encoded) {
+        if (writeContext != null) {
+            writeContext.write(encoded, writeContext.voidPromise());
+        } else {
+            channel.write(encoded, channel.voidPromise());
+        }
+    }
+
+    public void flush() {
+        if (writeContext != null) {
+            writeContext.flush();
+        } else {
+            channel.flush();
+        }
     }
 
     /** Event loop only: set once the gateway decided to close this client; nothing more is written. */

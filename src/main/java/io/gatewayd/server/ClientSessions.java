@@ -112,6 +112,9 @@ public final class ClientSessions {
                     "listener", listener));
             writeNow(c, OutboundMessage.text(text));
         }
+        if (format != WireFormat.WEBSOCKET_DEFLATE && ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+            c.writeContext(ch.pipeline().firstContext()); // nothing between it and the socket changes encoded bytes
+        }
         outbound.lane(ch.eventLoop()).attach(c);
         if (EVENTS.isDebugEnabled()) {
             EVENTS.debug("connect {} {} from {}", c.clientId(), protocol.scheme(), remote);

@@ -32,7 +32,9 @@ public final class Transport {
         // The control port gets its own loop: while client loops are busy writing a broadcast, the
         // next API request is still read and queued, so consecutive messages reach each client in
         // one write() instead of one per message.
-        EventLoopGroup control = new MultiThreadIoEventLoopGroup(1,
+        // As many as the client loops: many concurrent API connections (unicast pushes) spread
+        // over them, while one busy broadcast connection still has a loop of its own.
+        EventLoopGroup control = new MultiThreadIoEventLoopGroup(n,
                 new DefaultThreadFactory(threadPrefix + "-control", true), factory);
         return new Transport(useEpoll, group, control);
     }

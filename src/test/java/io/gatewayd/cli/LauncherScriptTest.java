@@ -80,7 +80,7 @@ class LauncherScriptTest {
     void startAndRestartGetTheShippedJvmOptionsInOrder() throws Exception {
         for (String command : List.of("start", "restart")) {
             List<String> args = javaArgs(null, command, "-d");
-            assertThat(jvmOptions(args)).startsWith("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError")
+            assertThat(jvmOptions(args)).startsWith("-Xms64m", "-Xmx1g", "-Xmn24m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError")
                     .contains("-Dgatewayd.home=" + home).noneMatch(o -> o.startsWith("#") || o.isBlank());
             assertThat(programArgs(args)).containsExactly(command, "-d");
         }
@@ -91,7 +91,7 @@ class LauncherScriptTest {
         for (String command : List.of("status", "send", "stop", "reload", "version", "completion")) {
             List<String> opts = jvmOptions(javaArgs(null, command));
             assertThat(opts).as(command).contains("-Xmx128m", "-XX:TieredStopAtLevel=1")
-                    .doesNotContain("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
+                    .doesNotContain("-Xms64m", "-Xmx1g", "-XX:+UseParallelGC");
         }
         assertThat(jvmOptions(javaArgs(null))).as("no command at all").contains("-Xmx128m");
     }
@@ -99,7 +99,7 @@ class LauncherScriptTest {
     @Test
     void gatewaydJavaOptsComeLastAndReplaceTheHeapOrCollectorTheySet() throws Exception {
         List<String> opts = jvmOptions(javaArgs("-Xmx2g  -XX:+UseZGC /e*", "start"));
-        assertThat(opts).doesNotContain("-Xms256m", "-Xmx1g", "-XX:+UseG1GC")
+        assertThat(opts).doesNotContain("-Xms64m", "-Xmx1g", "-XX:+UseParallelGC")
                 .contains("-XX:+ExitOnOutOfMemoryError");
         assertThat(opts.subList(opts.indexOf("-Xmx2g"), opts.indexOf("-Xmx2g") + 3))
                 .as("split on blanks, never globbed").containsExactly("-Xmx2g", "-XX:+UseZGC", "/e*");
@@ -108,7 +108,7 @@ class LauncherScriptTest {
         assertThat(client).as("-Xmx128m would be below -Xms").doesNotContain("-Xmx128m").contains("-Xms64m");
 
         List<String> other = jvmOptions(javaArgs("-Dfoo=bar", "start"));
-        assertThat(other).contains("-Xms256m", "-Xmx1g", "-XX:+UseG1GC");
+        assertThat(other).contains("-Xms64m", "-Xmx1g", "-XX:+UseParallelGC");
         assertThat(other.indexOf("-Dfoo=bar")).isGreaterThan(other.indexOf("-Xmx1g"));
     }
 

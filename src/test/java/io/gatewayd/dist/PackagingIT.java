@@ -121,7 +121,7 @@ class PackagingIT {
 
         // the daemon runs with conf/jvm.options (start -d re-executes the JVM with the same options)
         String cmdline = Files.readString(Path.of("/proc", Long.toString(ready.pid()), "cmdline")).replace('\0', ' ');
-        assertThat(cmdline).contains("-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError")
+        assertThat(cmdline).contains("-Xmx1g", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError")
                 .contains("-Dgatewayd.home=" + home);
         Result statusJson = inst.run("status", "--json");
         assertThat(statusJson.exit()).as(statusJson.toString()).isZero();
