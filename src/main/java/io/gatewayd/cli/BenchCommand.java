@@ -220,7 +220,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        java.nio.file.Path config = control.configOptions.config;
+        java.nio.file.Path config = control.where.configOptions.config;
         if (config != null && config.toString().matches("\\d+") && !java.nio.file.Files.exists(config)) {
             throw new CliException(GatewayCtl.EXIT_USAGE, "-c is the config file; the calls in flight are --c "
                     + config + " (two dashes)");
