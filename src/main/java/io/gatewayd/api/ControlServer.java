@@ -77,7 +77,7 @@ public final class ControlServer {
 
     public ControlServer bind(Transport transport) {
         ServerBootstrap b = new ServerBootstrap()
-                .group(transport.controlGroup())
+                .group(transport.group())
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)

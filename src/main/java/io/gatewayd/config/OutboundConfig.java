@@ -9,9 +9,12 @@ package io.gatewayd.config;
  * @param maxLoopBacklog   writes an event loop may have queued before push API callers wait: higher
  *                         favours throughput (more messages per write() under load), lower favours
  *                         latency when a backend pushes faster than clients read
+ * @param writeSlice       connections a broadcast is written to before the event loop serves its
+ *                         sockets again: lower keeps API calls and unicast pushes on that loop
+ *                         responsive during a big broadcast, higher costs fewer turns
  */
 public record OutboundConfig(ByteSize writeBufferLow, ByteSize writeBufferHigh, ByteSize maxPendingBytes,
-                             Integer maxLoopBacklog) {
+                             Integer maxLoopBacklog, Integer writeSlice) {
     public OutboundConfig {
         if (writeBufferLow == null) {
             writeBufferLow = ByteSize.ofKiB(32);
@@ -31,9 +34,14 @@ public record OutboundConfig(ByteSize writeBufferLow, ByteSize writeBufferHigh, 
         }
         ConfigProblem.require(maxLoopBacklog >= 1, "max-loop-backlog",
                 "must be at least 1 (writes per event loop), got " + maxLoopBacklog);
+        if (writeSlice == null) {
+            writeSlice = 128;
+        }
+        ConfigProblem.require(writeSlice >= 1, "write-slice",
+                "must be at least 1 (connections per turn), got " + writeSlice);
     }
 
     public static OutboundConfig defaults() {
-        return new OutboundConfig(null, null, null, null);
+        return new OutboundConfig(null, null, null, null, null);
     }
 }

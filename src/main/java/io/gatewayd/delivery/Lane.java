@@ -4,21 +4,31 @@ import io.gatewayd.registry.Connection;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
- * Everything one event loop does for delivery: the connections it owns and a queue of messages
- * waiting to be written to them. Messages from any thread are queued; one task on the loop
- * drains the whole queue, writes, and then flushes each touched channel once — so under load
- * many messages for one client leave in a single write() system call.
+ * Everything one event loop does for delivery: the connections it owns and the messages waiting
+ * to be written to them. Messages from any thread are queued; tasks on the loop write them.
+ *
+ * <p>Every message gets a sequence number in this lane, and every connection remembers how far
+ * through the sequence it is ({@link Connection#laneSeq()}). A message for named connections is
+ * written at once: each target first catches up on the broadcasts before it. A broadcast joins a
+ * window and is written by a <em>sweep</em> over the connections, {@code write-slice} of them
+ * per turn; between turns the loop serves its sockets, so API requests on this loop keep being
+ * read during a broadcast to many clients. A swept connection gets every broadcast it is behind
+ * on at once and is flushed once, so under load several messages leave in one write() — the
+ * coalescing that makes broadcasts cheap. Per connection, messages leave in sequence order.
  *
  * <p>All fields but the queue and its counters are confined to the loop thread.
  */
@@ -29,31 +39,45 @@ public final class Lane implements Runnable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicInteger queued = new AtomicInteger();
     private final int maxQueued;
+    private final IntSupplier writeSlice;
     /** Writes still to do on this loop (a broadcast counts one per connection): the backlog. */
     private final AtomicLong pendingWrites = new AtomicLong();
     private final Queue<CompletableFuture<Void>> admissionWaiters = PlatformDependent.newMpscQueue();
+    private final Runnable nextSlice = this::sweepTurn;
     private volatile int liveConnections;
 
     // loop-confined
     private final ArrayList<Connection> connections = new ArrayList<>();
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final ArrayList<Connection> detachLater = new ArrayList<>();
+    /** Broadcasts not yet written to every connection, oldest first. */
+    private final ArrayDeque<Task> window = new ArrayDeque<>();
     private boolean iterating;
     private long maxPending;
+    private long nextSeq;
+    /** Position of the sweep in {@link #connections} (those before it are visited), -1: no sweep. */
+    private int cursor = -1;
+    /** Every connection is at least this far once the current sweep completes. */
+    private long sweepTarget;
+    private boolean sliceScheduled;
+    private long deliveredMessages;
+    private long deliveredBytes;
 
-    Lane(EventLoop loop, Outbound outbound, int maxQueued) {
+    Lane(EventLoop loop, Outbound outbound, int maxQueued, IntSupplier writeSlice) {
         this.loop = loop;
         this.outbound = outbound;
         this.maxQueued = maxQueued;
+        this.writeSlice = writeSlice;
     }
 
     public EventLoop loop() {
         return loop;
     }
 
-    /** Loop thread only: the connection is live and may receive broadcasts. */
+    /** Loop thread only: the connection is live and receives messages queued from now on. */
     public void attach(Connection c) {
         c.laneIndex(connections.size());
+        c.laneSeq(nextSeq);
         connections.add(c);
         liveConnections = connections.size();
     }
@@ -69,12 +93,27 @@ public final class Lane implements Runnable {
             return;
         }
         c.laneIndex(-1);
-        Connection last = connections.remove(connections.size() - 1);
-        if (last != c) {
-            connections.set(at, last);
-            last.laneIndex(at);
+        int last = connections.size() - 1;
+        if (cursor > at) {
+            // keep the visited connections before the cursor: the last visited one fills the gap,
+            // the last (unvisited) one takes its place, and the cursor steps back onto it
+            int lastVisited = cursor - 1;
+            move(lastVisited, at);
+            move(last, lastVisited);
+            cursor--;
+        } else {
+            move(last, at);
         }
+        connections.remove(last);
         liveConnections = connections.size();
+    }
+
+    private void move(int from, int to) {
+        if (from != to) {
+            Connection moved = connections.get(from);
+            connections.set(to, moved);
+            moved.laneIndex(to);
+        }
     }
 
     /** Loop thread only: visits every connection this loop owns. */
@@ -119,25 +158,43 @@ public final class Lane implements Runnable {
         return true;
     }
 
+    /** Takes in what was queued: named targets are written now, broadcasts join the sweep. */
     @Override
     public void run() {
         scheduled.set(false);
-        long messages = 0;
-        long bytes = 0;
+        begin();
         Task t;
-        maxPending = outbound.maxPendingBytes(); // one config read per drain, not per write
-        iterating = true;
         while ((t = queue.poll()) != null) {
             queued.decrementAndGet();
+            t.seq = nextSeq++;
+            if (t.targets == null) {
+                window.add(t);
+                continue;
+            }
             try {
-                int n = t.targets == null ? writeToAll(t) : writeTo(t.targets, t.message);
-                messages += n;
-                bytes += (long) n * t.message.size();
+                writeTo(t);
             } finally {
                 t.message.release();
                 pendingWrites.addAndGet(-t.writes);
             }
         }
+        sweepSlice();
+        end();
+    }
+
+    private void sweepTurn() {
+        sliceScheduled = false;
+        begin();
+        sweepSlice();
+        end();
+    }
+
+    private void begin() {
+        maxPending = outbound.maxPendingBytes(); // one config read per turn, not per write
+        iterating = true;
+    }
+
+    private void end() {
         for (int i = 0, n = dirty.size(); i < n; i++) {
             Connection c = dirty.get(i);
             c.flushed();
@@ -145,40 +202,85 @@ public final class Lane implements Runnable {
         }
         dirty.clear();
         endIteration();
-        admitWaiters();
-        outbound.countDelivered(messages, bytes);
-    }
-
-    private int writeToAll(Task t) {
-        int n = 0;
-        boolean noExclusions = t.exclude.isEmpty();
-        for (int i = 0, size = connections.size(); i < size; i++) {
-            Connection c = connections.get(i);
-            if ((noExclusions || !t.exclude.contains(c.clientId())) && write(c, t.message)) {
-                n++;
-            }
+        admitWaitersIfBelowBound();
+        outbound.countDelivered(deliveredMessages, deliveredBytes);
+        deliveredMessages = 0;
+        deliveredBytes = 0;
+        if (cursor >= 0 && !sliceScheduled) {
+            // a scheduled task, not execute(): it runs after the loop's next round of I/O
+            sliceScheduled = true;
+            loop.schedule(nextSlice, 0, TimeUnit.NANOSECONDS);
         }
-        return n;
     }
 
-    private int writeTo(List<Connection> targets, OutboundMessage message) {
-        int n = 0;
+    private void writeTo(Task t) {
+        List<Connection> targets = t.targets;
         for (int i = 0, size = targets.size(); i < size; i++) {
-            if (write(targets.get(i), message)) {
-                n++;
+            Connection c = targets.get(i);
+            if (c.laneIndex() >= 0) {
+                catchUp(c, t.seq);
+                c.laneSeq(t.seq + 1);
             }
+            write(c, t.message);
         }
-        return n;
     }
 
-    private boolean write(Connection c, OutboundMessage message) {
-        if (!outbound.write(c, message, maxPending)) {
-            return false;
+    /** Visits up to one slice of connections, bringing each up to date with every broadcast. */
+    private void sweepSlice() {
+        if (cursor < 0) {
+            if (window.isEmpty()) {
+                return;
+            }
+            cursor = 0;
+            sweepTarget = nextSeq;
         }
+        int size = connections.size();
+        int stop = (int) Math.min(size, (long) cursor + writeSlice.getAsInt());
+        while (cursor < stop) {
+            catchUp(connections.get(cursor++), nextSeq);
+        }
+        if (cursor < size) {
+            return;
+        }
+        // Swept: every connection is at or past sweepTarget, so older broadcasts are done.
+        while (!window.isEmpty() && window.peekFirst().seq < sweepTarget) {
+            Task done = window.pollFirst();
+            done.message.release();
+            pendingWrites.addAndGet(-done.writes);
+        }
+        cursor = -1;
+        if (!window.isEmpty()) { // broadcasts arrived during the sweep: another round for those
+            cursor = 0;
+            sweepTarget = nextSeq;
+        }
+    }
+
+    /** Writes to {@code c} the broadcasts from its position up to (excluding) {@code seq}. */
+    private void catchUp(Connection c, long seq) {
+        long from = c.laneSeq();
+        if (from >= seq) {
+            return;
+        }
+        for (Task b : window) {
+            if (b.seq >= seq) {
+                break;
+            }
+            if (b.seq >= from && (b.exclude.isEmpty() || !b.exclude.contains(c.clientId()))) {
+                write(c, b.message);
+            }
+        }
+        c.laneSeq(seq);
+    }
+
+    private void write(Connection c, OutboundMessage message) {
+        if (!outbound.write(c, message, maxPending)) {
+            return;
+        }
+        deliveredMessages++;
+        deliveredBytes += message.size();
         if (c.queueFlush()) {
             dirty.add(c);
         }
-        return true;
     }
 
     /**
@@ -188,19 +290,22 @@ public final class Lane implements Runnable {
      * write per client); above it the answer waits, so the backlog — and with it the delay a
      * message spends queued — stays bounded instead of growing with the push rate.
      */
-    CompletableFuture<Void> admission(long maxBacklog) {
-        if (pendingWrites.get() <= maxBacklog) {
+    CompletableFuture<Void> admission() {
+        if (pendingWrites.get() <= outbound.maxLoopBacklog()) {
             return ADMITTED;
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
         admissionWaiters.offer(f);
-        if (pendingWrites.get() <= maxBacklog || !scheduled.get() && queue.isEmpty()) {
-            admitWaiters(); // drained meanwhile: do not wait for a drain that already happened
-        }
+        // Written down meanwhile? The turn that did it may have looked before f was queued. If
+        // not, the turn that brings the backlog below the bound is still to come and admits f.
+        admitWaitersIfBelowBound();
         return f;
     }
 
-    private void admitWaiters() {
+    private void admitWaitersIfBelowBound() {
+        if (admissionWaiters.isEmpty() || pendingWrites.get() > outbound.maxLoopBacklog()) {
+            return;
+        }
         CompletableFuture<Void> f;
         while ((f = admissionWaiters.poll()) != null) {
             f.complete(null);
@@ -209,6 +314,18 @@ public final class Lane implements Runnable {
 
     private static final CompletableFuture<Void> ADMITTED = CompletableFuture.completedFuture(null);
 
-    private record Task(OutboundMessage message, List<Connection> targets, Set<String> exclude, long writes) {
+    private static final class Task {
+        final OutboundMessage message;
+        final List<Connection> targets;
+        final Set<String> exclude;
+        final long writes;
+        long seq;
+
+        Task(OutboundMessage message, List<Connection> targets, Set<String> exclude, long writes) {
+            this.message = message;
+            this.targets = targets;
+            this.exclude = exclude;
+            this.writes = writes;
+        }
     }
 }

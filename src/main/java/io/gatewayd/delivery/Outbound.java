@@ -44,7 +44,7 @@ public final class Outbound {
         this.stats = stats;
         this.config = config;
         for (EventExecutor e : group) {
-            Lane lane = new Lane((EventLoop) e, this, MAX_QUEUED_PER_LANE);
+            Lane lane = new Lane((EventLoop) e, this, MAX_QUEUED_PER_LANE, () -> config.get().writeSlice());
             lanes.put(e, lane);
             laneList.add(lane);
         }
@@ -81,7 +81,7 @@ public final class Outbound {
                 Connection c = targets.iterator().next();
                 Lane lane = lane(c.channel().eventLoop());
                 return lane.offer(message, List.of(c), Set.of())
-                        ? new Queued(1, lane.admission(config.get().maxLoopBacklog())) : reject();
+                        ? new Queued(1, lane.admission()) : reject();
             }
             Map<EventLoop, List<Connection>> byLoop = new IdentityHashMap<>();
             for (Connection c : targets) {
@@ -93,7 +93,7 @@ public final class Outbound {
                 Lane lane = lane(e.getKey());
                 if (lane.offer(message, e.getValue(), Set.of())) {
                     queued += e.getValue().size();
-                    admissions.add(lane.admission(config.get().maxLoopBacklog()));
+                    admissions.add(lane.admission());
                 }
             }
             return queued == 0 ? reject() : new Queued(queued, allOf(admissions));
@@ -115,7 +115,7 @@ public final class Outbound {
             List<CompletableFuture<Void>> admissions = new ArrayList<>(laneList.size());
             for (Lane lane : laneList) {
                 if (lane.offer(message, null, exclude)) {
-                    admissions.add(lane.admission(config.get().maxLoopBacklog()));
+                    admissions.add(lane.admission());
                 }
             }
             return admissions.isEmpty() ? reject() : new Queued(expected, allOf(admissions));
@@ -156,6 +156,10 @@ public final class Outbound {
         c.write(message.writable(c.wireFormat()));
         c.countOut(message.size());
         return true;
+    }
+
+    long maxLoopBacklog() {
+        return config.get().maxLoopBacklog();
     }
 
     long maxPendingBytes() {

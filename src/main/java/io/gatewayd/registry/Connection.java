@@ -29,6 +29,7 @@ public final class Connection {
     // event-loop confined
     int heartbeatCounter = -1;
     private int laneIndex = -1;
+    private long laneSeq;
     private boolean flushQueued;
     private boolean closing;
     private io.netty.channel.ChannelHandlerContext writeContext;
@@ -136,6 +137,18 @@ public final class Connection {
 
     public void laneIndex(int index) {
         laneIndex = index;
+    }
+
+    /**
+     * Delivery bookkeeping (event loop only): how far this connection is through its lane's
+     * sequence of messages; everything before it has been written.
+     */
+    public long laneSeq() {
+        return laneSeq;
+    }
+
+    public void laneSeq(long seq) {
+        laneSeq = seq;
     }
 
     /** Delivery bookkeeping (event loop only): returns true the first time per drain. */

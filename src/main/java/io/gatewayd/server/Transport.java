@@ -15,12 +15,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 public final class Transport {
     private final boolean epoll;
     private final EventLoopGroup group;
-    private final EventLoopGroup controlGroup;
 
-    private Transport(boolean epoll, EventLoopGroup group, EventLoopGroup controlGroup) {
+    private Transport(boolean epoll, EventLoopGroup group) {
         this.epoll = epoll;
         this.group = group;
-        this.controlGroup = controlGroup;
     }
 
     /** @param threads 0 = one per CPU */
@@ -29,14 +27,12 @@ public final class Transport {
         IoHandlerFactory factory = useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(threadPrefix, true), factory);
-        // The control port gets its own loop: while client loops are busy writing a broadcast, the
-        // next API request is still read and queued, so consecutive messages reach each client in
-        // one write() instead of one per message.
-        // As many as the client loops: many concurrent API connections (unicast pushes) spread
-        // over them, while one busy broadcast connection still has a loop of its own.
-        EventLoopGroup control = new MultiThreadIoEventLoopGroup(n,
-                new DefaultThreadFactory(threadPrefix + "-control", true), factory);
-        return new Transport(useEpoll, group, control);
+        // The control port shares these loops: a push whose target lives on the loop that read
+        // the request is written without waking another thread, and API connections spread over
+        // all loops. Broadcasts stay cheap because lanes write them in slices and serve
+        // I/O between slices (see delivery.Lane), so the next API request is still read while a
+        // broadcast is being written.
+        return new Transport(useEpoll, group);
     }
 
     public boolean isEpoll() {
@@ -51,17 +47,10 @@ public final class Transport {
         return group;
     }
 
-    /** The event loop of the control port (HTTP API). */
-    public EventLoopGroup controlGroup() {
-        return controlGroup;
-    }
-
-    /** Shuts both groups down, waiting up to {@code timeoutSeconds} for each. */
+    /** Shuts the loops down, waiting up to {@code timeoutSeconds} for each. */
     public void shutdown(long timeoutSeconds) {
-        var a = group.shutdownGracefully(0, timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
-        var b = controlGroup.shutdownGracefully(0, timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
-        a.awaitUninterruptibly(timeoutSeconds + 3, java.util.concurrent.TimeUnit.SECONDS);
-        b.awaitUninterruptibly(timeoutSeconds + 3, java.util.concurrent.TimeUnit.SECONDS);
+        group.shutdownGracefully(0, timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)
+                .awaitUninterruptibly(timeoutSeconds + 3, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public Class<? extends ServerChannel> serverChannelClass() {
