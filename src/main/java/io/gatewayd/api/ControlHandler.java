@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.metrics.GatewayStats;
 import io.gatewayd.routing.OverloadedException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.util.AsciiString;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -43,6 +46,11 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.methods = methods;
         this.stats = stats;
     }
+
+    /** Only constant names and values go into responses: nothing to validate per reply. */
+    private static final HttpHeadersFactory RESPONSE_HEADERS = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+    private static final AsciiString JSON_TYPE = AsciiString.cached("application/json; charset=utf-8");
 
     record Reply(int status, byte[] body, String allow) {
         static Reply json(int status, byte[] body) {
@@ -298,10 +306,12 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (reply.status() >= 400) {
             stats.apiErrors.increment();
         }
-        ByteBuf body = Unpooled.wrappedBuffer(reply.body(), new byte[] {'\n'});
+        byte[] json = reply.body();
+        ByteBuf body = ctx.alloc().buffer(json.length + 1).writeBytes(json).writeByte('\n');
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(reply.status()), body);
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+                HttpResponseStatus.valueOf(reply.status()), body, RESPONSE_HEADERS.newHeaders(),
+                EmptyHttpHeaders.INSTANCE);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON_TYPE);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         if (reply.status() == 401) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");

@@ -30,6 +30,10 @@ public final class Json {
 
     /** {"result": value} as bytes, written in one pass. */
     public static byte[] resultBytes(Object value) {
+        byte[] fast = pushResultBytes(value);
+        if (fast != null) {
+            return fast;
+        }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
         try (var g = MAPPER.getFactory().createGenerator(out)) {
             g.setCodec(MAPPER);
@@ -41,6 +45,20 @@ public final class Json {
             throw new IllegalStateException(e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The answers to pushes and most writes ({"delivered": n}, true, false) without a generator:
+     * they are the bulk of control traffic. Null for anything else.
+     */
+    private static byte[] pushResultBytes(Object value) {
+        if (value instanceof Boolean b) {
+            return (b ? "{\"result\":true}" : "{\"result\":false}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        if (value instanceof java.util.Map<?, ?> m && m.size() == 1 && m.get("delivered") instanceof Integer n) {
+            return ("{\"result\":{\"delivered\":" + n + "}}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        return null;
     }
 
     public static ObjectNode object() {

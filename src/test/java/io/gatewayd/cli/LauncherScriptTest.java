@@ -80,7 +80,7 @@ class LauncherScriptTest {
     void startAndRestartGetTheShippedJvmOptionsInOrder() throws Exception {
         for (String command : List.of("start", "restart")) {
             List<String> args = javaArgs(null, command, "-d");
-            assertThat(jvmOptions(args)).startsWith("-Xms64m", "-Xmx1g", "-Xmn24m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError")
+            assertThat(jvmOptions(args)).startsWith("-Xms64m", "-Xmx1g", "-Xmn24m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError")
                     .contains("-Dgatewayd.home=" + home).noneMatch(o -> o.startsWith("#") || o.isBlank());
             assertThat(programArgs(args)).containsExactly(command, "-d");
         }
