@@ -251,21 +251,23 @@ public final class Gateway implements AutoCloseable {
         }
         LOG.info("draining: listeners closed, {} connections left; stopping when they have closed{}", registry.size(),
                 timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
-        Thread watcher = new Thread(() -> {
-            Draining d = draining;
-            // polls a counter, bounded by the deadline; stop() below wakes nothing that waits on us
-            while (state == State.DRAINING && registry.size() > 0
-                    && (d.deadlineMillis() == 0 || System.currentTimeMillis() < d.deadlineMillis())) {
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            }
-            if (state == State.DRAINING) {
-                LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
-                        : "timeout passed with " + registry.size() + " connections left");
-                stop(stopTimeout);
-            }
-        }, "gatewayd-drain");
-        watcher.setDaemon(true);
-        watcher.start();
+        CompletableFuture<Void> done = registry.whenEmpty();
+        if (timeout != null) {
+            done = done.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        done.thenRun(() -> {
+            // its own thread: this runs where the last client left (an event loop) or on the
+            // JDK's timer thread, and stopping waits for the event loops to finish
+            Thread stopper = new Thread(() -> {
+                if (state == State.DRAINING) {
+                    LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
+                            : "timeout passed with " + registry.size() + " connections left");
+                    stop(stopTimeout);
+                }
+            }, "gatewayd-drain");
+            stopper.setDaemon(true);
+            stopper.start();
+        });
         return terminated;
     }
 

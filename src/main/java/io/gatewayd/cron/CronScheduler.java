@@ -32,8 +32,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -53,8 +51,6 @@ public final class CronScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("gatewayd.cron");
     /** How long overlap: replace waits for the cancelled run to end. */
     static final Duration REPLACE_WAIT = Duration.ofSeconds(10);
-    /** The timer re-reads the clock at least this often (wall-clock changes). */
-    private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_COALESCE = 100_000;
 
     private final Clock clock;
@@ -66,12 +62,9 @@ public final class CronScheduler implements AutoCloseable {
     private final Map<String, CronJob> jobs = new LinkedHashMap<>(); // guarded by this
     /** Every run going on, including runs of removed jobs (stop waits for them). */
     private final Set<CronJob.Run> active = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock wakeLock = new ReentrantLock();
-    private final Condition wake = wakeLock.newCondition();
-    private boolean wakeRequested; // guarded by wakeLock
     private volatile int history = 10;
     private volatile boolean stopping;
-    private Thread timer;
+    private final CronTimer timer;
     /** Attempts handed to the pool and attempts finished deciding (tests wait for them to match). */
     final java.util.concurrent.atomic.AtomicLong attemptsSubmitted = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong attemptsDone = new java.util.concurrent.atomic.AtomicLong();
@@ -90,6 +83,7 @@ public final class CronScheduler implements AutoCloseable {
         });
         this.workers.allowCoreThreadTimeOut(true);
         this.timers = new Timers(this.workers);
+        this.timer = new CronTimer(clock, this::runDue);
     }
 
     /**
@@ -201,7 +195,7 @@ public final class CronScheduler implements AutoCloseable {
         }
         jobs.clear();
         jobs.putAll(next);
-        wakeTimer();
+        timer.wake();
     }
 
     private void scheduleNext(CronJob job, Instant after) {
@@ -214,47 +208,7 @@ public final class CronScheduler implements AutoCloseable {
     // ---------------------------------------------------------------- timing
 
     void startTimer() {
-        Thread t = new Thread(this::timerLoop, "gatewayd-cron-timer");
-        t.setDaemon(true);
-        timer = t;
-        t.start();
-    }
-
-    private void timerLoop() {
-        while (!stopping) {
-            Instant wakeAt;
-            try {
-                wakeAt = runDue();
-            } catch (RuntimeException e) {
-                LOG.error("cron timer error", e);
-                wakeAt = null;
-            }
-            long nanos = wakeAt == null ? MAX_SLEEP_NANOS
-                    : Math.min(MAX_SLEEP_NANOS, Duration.between(clock.instant(), wakeAt).toNanos());
-            if (nanos > 0) {
-                wakeLock.lock();
-                try {
-                    if (!wakeRequested && !stopping) {
-                        wake.awaitNanos(nanos);
-                    }
-                    wakeRequested = false;
-                } catch (InterruptedException e) {
-                    return;
-                } finally {
-                    wakeLock.unlock();
-                }
-            }
-        }
-    }
-
-    private void wakeTimer() {
-        wakeLock.lock();
-        try {
-            wakeRequested = true;
-            wake.signalAll();
-        } finally {
-            wakeLock.unlock();
-        }
+        timer.start();
     }
 
     /**
@@ -508,7 +462,7 @@ public final class CronScheduler implements AutoCloseable {
         job.state.paused = false;
         scheduleNext(job, clock.instant());
         LOG.info("cron job {} resumed, next run {}", name, format(job, job.nextTick));
-        wakeTimer();
+        timer.wake();
         return true;
     }
 
@@ -609,15 +563,8 @@ public final class CronScheduler implements AutoCloseable {
             }
             stopping = true;
         }
-        wakeTimer();
         timers.shutdown();
-        if (timer != null) {
-            try {
-                timer.join(Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        timer.stop(Duration.ofNanos(deadline - System.nanoTime()));
         List<CronJob.Run> going = List.copyOf(active);
         if (!going.isEmpty()) {
             LOG.info("waiting for {} cron job run{} to finish", going.size(), going.size() == 1 ? "" : "s");

@@ -8,7 +8,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,6 +27,7 @@ public final class Registry {
     private final ConcurrentHashMap<String, Set<Connection>> uids = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Connection>> groups = new ConcurrentHashMap<>();
     private final AtomicLong peak = new AtomicLong();
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> emptyWaiters = new ConcurrentLinkedQueue<>();
     private volatile Listener listener = Listener.NONE;
 
     /**
@@ -106,6 +109,28 @@ public final class Registry {
         }
         clients.remove(c.clientId(), c);
         listener.removed(c, lastUid, lastGroups);
+        completeIfEmpty();
+    }
+
+    /**
+     * Completes once no connection is left (at once if none is), on the thread that removed the
+     * last one — often an event loop, so dependent actions must not block.
+     */
+    public CompletableFuture<Void> whenEmpty() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        emptyWaiters.add(f);
+        completeIfEmpty(); // the last one may have left before f was queued
+        return f;
+    }
+
+    private void completeIfEmpty() {
+        if (emptyWaiters.isEmpty() || !clients.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> f;
+        while ((f = emptyWaiters.poll()) != null) {
+            f.complete(null);
+        }
     }
 
     public Connection get(String clientId) {
