@@ -69,22 +69,38 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } catch (RuntimeException e) {
             reply = CompletableFuture.completedFuture(errorReply(e));
         }
+        if (tail.isDone() && reply.isDone()) {
+            // the usual case (a push answered at once, nothing before it still pending): no chain
+            writeFinished(ctx, reply.isCompletedExceptionally() ? errorReply(failure(reply)) : reply.join(), keepAlive);
+            return;
+        }
+        // pipelined requests are answered in order, whenever each one's answer is ready
         CompletableFuture<Reply> r = reply.exceptionally(ControlHandler::errorReply);
-        tail = tail.thenCompose(v -> r).thenAccept(rep -> {
-            try {
-                write(ctx, rep, keepAlive);
-            } finally {
-                server.requestFinished();
-            }
-        });
+        tail = tail.thenCompose(v -> r).thenAccept(rep -> writeFinished(ctx, rep, keepAlive));
+    }
+
+    private void writeFinished(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+        try {
+            write(ctx, reply, keepAlive);
+        } finally {
+            server.requestFinished();
+        }
+    }
+
+    private static Throwable failure(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            throw new IllegalStateException("not failed");
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return e;
+        }
     }
 
     private CompletableFuture<Reply> route(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
             throw ApiException.badRequest("bad_request", "malformed HTTP request: " + req.decoderResult().cause());
         }
-        QueryStringDecoder qs = new QueryStringDecoder(req.uri());
-        String path = qs.path();
+        String path = path(req.uri());
         HttpMethod verb = req.method();
         if (path.equals("/health")) {
             requireVerb(verb, false);
@@ -127,6 +143,13 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             params = RequestParams.body(req.content());
         }
         return ok(call(m, params));
+    }
+
+    /** The path of a request URI; only an escaped one goes through the full decoder. */
+    private static String path(String uri) {
+        int q = uri.indexOf('?');
+        String raw = q < 0 ? uri : uri.substring(0, q);
+        return raw.indexOf('%') < 0 && raw.indexOf('#') < 0 ? raw : new QueryStringDecoder(uri).path();
     }
 
     private static void requireVerb(HttpMethod verb, boolean postOnly) {

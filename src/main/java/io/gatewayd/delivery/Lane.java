@@ -158,6 +158,26 @@ public final class Lane implements Runnable {
         return true;
     }
 
+    /**
+     * Writes a message to one of this loop's connections at once when called on the loop with
+     * nothing queued before it (a push read on the loop that owns its target): no task, no queue.
+     * False when that is not the case; the caller then {@link #offer}s it.
+     */
+    boolean writeNow(OutboundMessage message, Connection target) {
+        if (!loop.inEventLoop() || iterating || scheduled.get() || !queue.isEmpty()) {
+            return false;
+        }
+        begin();
+        long seq = nextSeq++;
+        if (target.laneIndex() >= 0) {
+            catchUp(target, seq);
+            target.laneSeq(seq + 1);
+        }
+        write(target, message);
+        end();
+        return true;
+    }
+
     /** Takes in what was queued: named targets are written now, broadcasts join the sweep. */
     @Override
     public void run() {

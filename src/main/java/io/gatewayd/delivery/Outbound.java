@@ -80,6 +80,9 @@ public final class Outbound {
             if (targets.size() == 1) {
                 Connection c = targets.iterator().next();
                 Lane lane = lane(c.channel().eventLoop());
+                if (lane.writeNow(message, c)) {
+                    return new Queued(1, Queued.NONE.admitted());
+                }
                 return lane.offer(message, List.of(c), Set.of())
                         ? new Queued(1, lane.admission()) : reject();
             }
