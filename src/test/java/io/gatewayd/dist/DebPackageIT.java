@@ -79,11 +79,12 @@ class DebPackageIT {
         }
         assertThat(entries).containsKeys("/opt/gatewayd/lib/gatewayd.jar", "/opt/gatewayd/bin/gatewayctl",
                 "/usr/bin/gatewayctl", "/etc/gatewayd/gatewayd.yaml", "/etc/gatewayd/jvm.options",
-                "/etc/gatewayd/logback.xml", "/etc/gatewayd/logback-daemon.xml", "/usr/share/man/man1/gatewayctl.1",
+                "/etc/gatewayd/logback.xml", "/etc/gatewayd/logback-daemon.xml", "/usr/share/man/man1/gatewayctl.1.gz",
                 "/usr/share/bash-completion/completions/gatewayctl", "/lib/systemd/system/gatewayd.service",
                 "/usr/lib/tmpfiles.d/gatewayd.conf", "/usr/share/doc/gatewayd/copyright", "/var/log/gatewayd");
         assertThat(entries.keySet()).as("/opt/gatewayd/conf is a link to /etc/gatewayd")
                 .contains("/opt/gatewayd/conf -> /etc/gatewayd");
+        assertThat(entries).as("man pages are installed gzipped").doesNotContainKey("/usr/share/man/man1/gatewayctl.1");
         assertThat(entries.get("/usr/bin/gatewayctl")).startsWith("-rwxr-xr-x");
         assertThat(entries.get("/opt/gatewayd/bin/gatewayctl")).startsWith("-rwxr-xr-x");
         assertThat(entries.values()).as("everything belongs to root").allMatch(v -> v.endsWith(" root/root"));
