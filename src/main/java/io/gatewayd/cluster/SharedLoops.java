@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Which event loop Lettuce's Redis connections run on. By default one I/O thread of their own
- * ({@link #dedicated()}): on the gateway's client loops, every Redis read and write (delivery
- * reports, replies, probes) waits behind whatever fan-out task the loop is running, which halved
- * broadcast throughput in our 3-node benchmark (BENCHMARKS.md). With the system property
+ * ({@link #dedicated()}). On the gateway's client loops every Redis read and write (delivery
+ * reports, replies, probes) waits for the loop's current task; since lanes write broadcasts in
+ * slices that is one slice, and the 3-node benchmarks measured no difference either way
+ * (BENCHMARKS.md, Appendix D), so the dedicated thread stays the default. With the system property
  * {@code gatewayd.cluster.share-loops=true} they share the gateway's loops instead ({@link #of}),
  * so cluster mode adds no I/O thread. Lettuce picks its channel class by itself (epoll when the
  * native library is there, NIO otherwise); a channel can only live on a loop of the same kind, so
