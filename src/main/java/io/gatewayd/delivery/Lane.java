@@ -222,10 +222,10 @@ public final class Lane implements Runnable {
         }
         dirty.clear();
         endIteration();
-        admitWaitersIfBelowBound();
-        outbound.countDelivered(deliveredMessages, deliveredBytes);
+        outbound.countDelivered(deliveredMessages, deliveredBytes); // counted before anyone is answered
         deliveredMessages = 0;
         deliveredBytes = 0;
+        admitWaitersIfBelowBound();
         if (cursor >= 0 && !sliceScheduled) {
             // a scheduled task, not execute(): it runs after the loop's next round of I/O
             sliceScheduled = true;
