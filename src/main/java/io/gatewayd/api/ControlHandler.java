@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
-import io.netty.util.AsciiString;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +69,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } catch (RuntimeException e) {
             reply = CompletableFuture.completedFuture(errorReply(e));
         }
-        if (tail.isDone() && reply.isDone()) {
+        if (tail.isDone() && reply.isDone() && !reply.isCompletedExceptionally()) {
             // the usual case (a push answered at once, nothing before it still pending): no chain
-            writeFinished(ctx, reply.isCompletedExceptionally() ? errorReply(failure(reply)) : reply.join(), keepAlive);
+            writeFinished(ctx, reply.join(), keepAlive);
             return;
         }
         // pipelined requests are answered in order, whenever each one's answer is ready
@@ -87,14 +87,6 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
     }
 
-    private static Throwable failure(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            throw new IllegalStateException("not failed");
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            return e;
-        }
-    }
 
     private CompletableFuture<Reply> route(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {

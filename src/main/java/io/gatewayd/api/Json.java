@@ -55,9 +55,11 @@ public final class Json {
         if (value instanceof Boolean b) {
             return (b ? "{\"result\":true}" : "{\"result\":false}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
-        if (value instanceof java.util.Map<?, ?> m && m.size() == 1 && m.get("delivered") instanceof Number n
-                && (n instanceof Long || n instanceof Integer)) {
-            return ("{\"result\":{\"delivered\":" + n + "}}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (value instanceof java.util.Map<?, ?> m && m.size() == 1) {
+            Object n = m.get("delivered");
+            if (n instanceof Long || n instanceof Integer) {
+                return ("{\"result\":{\"delivered\":" + n + "}}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            }
         }
         return null;
     }

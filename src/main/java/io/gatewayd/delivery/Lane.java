@@ -168,12 +168,7 @@ public final class Lane implements Runnable {
             return false;
         }
         begin();
-        long seq = nextSeq++;
-        if (target.laneIndex() >= 0) {
-            catchUp(target, seq);
-            target.laneSeq(seq + 1);
-        }
-        write(target, message);
+        writeInSequence(target, message, nextSeq++);
         end();
         return true;
     }
@@ -236,13 +231,17 @@ public final class Lane implements Runnable {
     private void writeTo(Task t) {
         List<Connection> targets = t.targets;
         for (int i = 0, size = targets.size(); i < size; i++) {
-            Connection c = targets.get(i);
-            if (c.laneIndex() >= 0) {
-                catchUp(c, t.seq);
-                c.laneSeq(t.seq + 1);
-            }
-            write(c, t.message);
+            writeInSequence(targets.get(i), t.message, t.seq);
         }
+    }
+
+    /** Writes message number {@code seq} to {@code c}, after the broadcasts before it. */
+    private void writeInSequence(Connection c, OutboundMessage message, long seq) {
+        if (c.laneIndex() >= 0) { // not yet attached (or already gone): no broadcasts to catch up on
+            catchUp(c, seq);
+            c.laneSeq(seq + 1);
+        }
+        write(c, message);
     }
 
     /** Visits up to one slice of connections, bringing each up to date with every broadcast. */
@@ -304,7 +303,7 @@ public final class Lane implements Runnable {
     }
 
     /**
-     * Completes once this loop's backlog is at most {@code maxBacklog} writes: how the control API
+     * Completes once this loop's backlog is at most {@code outbound.max-loop-backlog} writes: how the control API
      * paces a backend that pushes faster than clients can be written to. Below the bound a
      * caller is answered at once (and messages that pile up meanwhile still leave together, one
      * write per client); above it the answer waits, so the backlog — and with it the delay a
