@@ -1,5 +1,6 @@
 package io.gatewayd.dist;
 
+import io.gatewayd.testing.Commands;
 import io.gatewayd.testing.SystemdEmulation;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Result;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -236,15 +235,6 @@ class DebPackageIT {
     }
 
     private Result run(List<String> command, Map<String, String> env, Path cwd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectInput(new File("/dev/null"));
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " did not finish within 120 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return Commands.run(command, env, cwd, dir);
     }
 }

@@ -1,6 +1,7 @@
 package io.gatewayd.dist;
 
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.Commands;
 import io.gatewayd.testing.SystemdEmulation;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Ready;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,15 +211,6 @@ class PackagingIT {
     }
 
     private Result run(List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectInput(new File("/dev/null"));
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " did not finish within 120 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return Commands.run(command, env, null, dir);
     }
 }
