@@ -60,6 +60,8 @@ public final class Lane implements Runnable {
     /** Every connection is at least this far once the current sweep completes. */
     private long sweepTarget;
     private boolean sliceScheduled;
+    /** Writes finished in this turn, taken off {@link #pendingWrites} at its end. */
+    private long finishedWrites;
     private long deliveredMessages;
     private long deliveredBytes;
 
@@ -190,7 +192,7 @@ public final class Lane implements Runnable {
                 writeTo(t);
             } finally {
                 t.message.release();
-                pendingWrites.addAndGet(-t.writes);
+                finishedWrites += t.writes;
             }
         }
         sweepSlice();
@@ -217,9 +219,15 @@ public final class Lane implements Runnable {
         }
         dirty.clear();
         endIteration();
-        outbound.countDelivered(deliveredMessages, deliveredBytes); // counted before anyone is answered
+        outbound.countDelivered(deliveredMessages, deliveredBytes);
         deliveredMessages = 0;
         deliveredBytes = 0;
+        // the backlog shrinks only now, flushed and counted: a push admitted on another thread
+        // the moment it drops never sees writes of this turn still in progress
+        if (finishedWrites != 0) {
+            pendingWrites.addAndGet(-finishedWrites);
+            finishedWrites = 0;
+        }
         admitWaitersIfBelowBound();
         if (cursor >= 0 && !sliceScheduled) {
             // a scheduled task, not execute(): it runs after the loop's next round of I/O
@@ -265,7 +273,7 @@ public final class Lane implements Runnable {
         while (!window.isEmpty() && window.peekFirst().seq < sweepTarget) {
             Task done = window.pollFirst();
             done.message.release();
-            pendingWrites.addAndGet(-done.writes);
+            finishedWrites += done.writes;
         }
         cursor = -1;
         if (!window.isEmpty()) { // broadcasts arrived during the sweep: another round for those
