@@ -2,7 +2,7 @@
 # cluster.sh start N [cluster|single] | stop   (run it in the bench copy: it uses ./gw, writes ./pids)
 # Starts a redis-server (no persistence) on $REDIS_PORT and N gatewayd processes sharing ws port
 # $WS_PORT (reuse-port), control ports $API_PORT, $API_PORT+10, ...; prints the gateway PIDs.
-# JAVA_OPTS adds JVM options (e.g. -Xmn24m). First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
+# JAVA_OPTS adds JVM options (e.g. -Xmn24m); IO_THREADS sets node.io-threads (default 0: one per CPU). First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
 set -euo pipefail
 HERE="${HERE:-$(pwd)}"  # the bench copy: wsload.js, and gw/ holding the build (gatewayd.jar, lib/)
 WS_PORT="${WS_PORT:-8282}"; API_PORT="${API_PORT:-8283}"; REDIS_PORT="${REDIS_PORT:-16399}"
@@ -20,6 +20,8 @@ case "$1" in
     for ((i = 0; i < N; i++)); do
       cp="$HERE/gw/gatewayd.jar:$HERE/gw/lib/*"
       {
+        echo "node:"
+        echo "  io-threads: ${IO_THREADS:-0}"
         echo "listeners:"
         echo "  - url: websocket://127.0.0.1:$WS_PORT"
         echo "    reuse-port: true"
