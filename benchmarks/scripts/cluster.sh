@@ -2,7 +2,7 @@
 # cluster.sh start N [cluster|single] | stop   (run it in the bench copy: it uses ./gw, writes ./pids)
 # Starts a redis-server (no persistence) on $REDIS_PORT and N gatewayd processes sharing ws port
 # $WS_PORT (reuse-port), control ports $API_PORT, $API_PORT+10, ...; prints the gateway PIDs.
-# JAVA_OPTS adds JVM options (e.g. -Xmn24m); IO_THREADS sets node.io-threads (default 0: one per CPU). First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
+# JAVA_OPTS adds JVM options (e.g. -Xmn24m), GC_OPTS replaces -XX:+UseParallelGC; IO_THREADS sets node.io-threads (default 0: one per CPU). First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
 set -euo pipefail
 HERE="${HERE:-$(pwd)}"  # the bench copy: wsload.js, and gw/ holding the build (gatewayd.jar, lib/)
 WS_PORT="${WS_PORT:-8282}"; API_PORT="${API_PORT:-8283}"; REDIS_PORT="${REDIS_PORT:-16399}"
@@ -35,7 +35,7 @@ case "$1" in
           echo "  key-prefix: bench"
         fi
       } > "$HERE/n$i.yaml"
-      java ${JAVA_OPTS:-} -Xms256m -Xmx1500m -XX:+UseParallelGC -cp "$cp" io.gatewayd.cli.GatewayCtl start -q \
+      java ${JAVA_OPTS:-} -Xms256m -Xmx1500m ${GC_OPTS:--XX:+UseParallelGC} -cp "$cp" io.gatewayd.cli.GatewayCtl start -q \
         -c "$HERE/n$i.yaml" > "$HERE/n$i.log" 2>&1 &
       echo "gw $!" >> "$HERE/pids"
     done
