@@ -3,10 +3,9 @@
 # connections, live heap, RSS and Netty direct memory must come back, not grow.
 #   GW=/path/to/checkout BENCH=/tmp/bench benchmarks/scripts/leak.sh
 set -uo pipefail
-GW="${GW:-$(cd "$(dirname "$0")/../.." && pwd)}"
-BENCH="${BENCH:-/tmp/bench}"
+# shellcheck source=benchmarks/scripts/common.sh
+source "$(dirname "$0")/common.sh"
 CONF="${CONF:-/tmp/bench-gw.yaml}"
-OPTS="$(grep -v '^#' "$GW/conf/jvm.options" | sed 's/ #.*//' | grep -v '^$' | tr '\n' ' ')"
 # shellcheck disable=SC2086
 java $OPTS -cp "$GW/target/gatewayd.jar:$GW/target/lib/*" io.gatewayd.cli.GatewayCtl start -q --config "$CONF" \
   > /tmp/gw-leak.log 2>&1 &

@@ -7,15 +7,14 @@
 # BENCH is a copy of ../shared/bench with `npm install` done; nchan needs nginx and
 # libnginx-mod-nchan; the gateway is the checkout's build (mvn -B -DskipTests package).
 set -uo pipefail
-GW="${GW:-$(cd "$(dirname "$0")/../.." && pwd)}"
-BENCH="${BENCH:-/tmp/bench}"
+# shellcheck source=benchmarks/scripts/common.sh
+source "$(dirname "$0")/common.sh"
 REPS="${REPS:-3}"
 cd "$BENCH"
 mkdir -p results
 OUT="${OUT:-results/matrix-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
 CONF="${CONF:-/tmp/bench-gw.yaml}"
 [[ -f "$CONF" ]] || printf 'listeners:\n  - url: websocket://127.0.0.1:8282\ncontrol:\n  listen: http://127.0.0.1:8283\n' > "$CONF"
-OPTS="$(grep -v '^#' "$GW/conf/jvm.options" | sed 's/ #.*//' | grep -v '^$' | tr '\n' ' ')"
 export PEER_CMD="java $OPTS -cp $GW/target/gatewayd.jar:$GW/target/lib/* io.gatewayd.cli.GatewayCtl start -q --config $CONF"
 ROWS=("broadcast --n 5000 --m 100 --s 200" "unicast --n 5000 --k 50000 --c 64"
       "broadcast --n 5000 --m 50 --s 200 --rate 10" "unicast --n 5000 --k 25000 --c 64 --rate 5000"

@@ -6,14 +6,13 @@
 #
 #   GW=/path/to/checkout BENCH=/tmp/bench benchmarks/scripts/threads.sh
 set -uo pipefail
-GW="${GW:-$(cd "$(dirname "$0")/../.." && pwd)}"
-BENCH="${BENCH:-/tmp/bench}"
+# shellcheck source=benchmarks/scripts/common.sh
+source "$(dirname "$0")/common.sh"
 REPS="${REPS:-3}"
 cd "$BENCH"
 mkdir -p results
 OUT="${OUT:-results/threads-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
 SCRATCH="$(mktemp -d)"
-OPTS="$(grep -v '^#' "$GW/conf/jvm.options" | sed 's/ #.*//' | grep -v '^$' | tr '\n' ' ')"
 ROWS=("broadcast --n 5000 --m 100 --s 200" "unicast --n 5000 --k 50000 --c 64"
       "broadcast --n 5000 --m 50 --s 200 --rate 10" "unicast --n 5000 --k 25000 --c 64 --rate 5000")
 ulimit -n "$(ulimit -Hn)"
