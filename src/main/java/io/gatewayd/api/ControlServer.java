@@ -85,21 +85,7 @@ public final class ControlServer {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        connections.add(ch);
-                        int maxBody = config.maxBodySize().intBytes();
-                        if (config.tls()) {
-                            io.gatewayd.server.ServerTls t = tls.get();
-                            if (t == null) {
-                                ch.close();
-                                return;
-                            }
-                            ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
-                        }
-                        ch.pipeline()
-                                .addLast("http", new HttpServerCodec(8192, 16384, 65536))
-                                .addLast("guard", new ControlGuard(() -> config, guardCounters))
-                                .addLast("body", new BodyLimit(maxBody))
-                                .addLast("api", new ControlHandler(ControlServer.this, methods, stats));
+                        initPipeline(ch);
                     }
                 });
         ControlConfig c = config;
@@ -116,6 +102,25 @@ public final class ControlServer {
         }
         serverChannel = f.channel();
         return this;
+    }
+
+    /** The handlers of one control connection (also what the control pipeline benchmark drives). */
+    void initPipeline(Channel ch) {
+        connections.add(ch);
+        int maxBody = config.maxBodySize().intBytes();
+        if (config.tls()) {
+            io.gatewayd.server.ServerTls t = tls.get();
+            if (t == null) {
+                ch.close();
+                return;
+            }
+            ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
+        }
+        ch.pipeline()
+                .addLast("http", new HttpServerCodec(8192, 16384, 65536))
+                .addLast("guard", new ControlGuard(() -> config, guardCounters))
+                .addLast("body", new BodyLimit(maxBody))
+                .addLast("api", new ControlHandler(this, methods, stats));
     }
 
     public int port() {
