@@ -489,6 +489,9 @@ public final class Gateway implements AutoCloseable {
             cluster.stop();
         }
         transport.shutdown(2);
+        if (!outbound.releaseAll()) {
+            LOG.warn("an event loop did not stop within its time; messages it still held are left to the JVM's exit");
+        }
     }
 
     /** Completes when the gateway has stopped. */

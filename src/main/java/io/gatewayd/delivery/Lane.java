@@ -339,6 +339,33 @@ public final class Lane implements Runnable {
         }
     }
 
+    /**
+     * Once the loop has terminated, gives back the messages it still held: a loop that stops in
+     * the middle of a sweep never runs the rest of it, so the window's broadcasts (and anything
+     * queued too late to run) would keep their buffers. Answers anyone still waiting for
+     * admission. Does nothing while the loop runs (false): its fields are the loop's.
+     */
+    boolean releaseAll() {
+        if (!loop.isTerminated()) {
+            return false;
+        }
+        Task t;
+        while ((t = queue.poll()) != null) {
+            t.message.release();
+        }
+        while ((t = window.pollFirst()) != null) {
+            t.message.release();
+        }
+        cursor = -1;
+        queued.set(0);
+        pendingWrites.set(0);
+        CompletableFuture<Void> f;
+        while ((f = admissionWaiters.poll()) != null) {
+            f.complete(null);
+        }
+        return true;
+    }
+
     private static final CompletableFuture<Void> ADMITTED = CompletableFuture.completedFuture(null);
 
     private static final class Task {

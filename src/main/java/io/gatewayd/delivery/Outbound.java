@@ -63,6 +63,18 @@ public final class Outbound {
     }
 
     /**
+     * After the event loops have terminated: releases the messages their lanes still hold (see
+     * {@link Lane#releaseAll}). False if some loop was still running, whose lane is left alone.
+     */
+    public boolean releaseAll() {
+        boolean all = true;
+        for (Lane lane : laneList) {
+            all &= lane.releaseAll();
+        }
+        return all;
+    }
+
+    /**
      * How a push went: how many connections it was queued to (-1: the gateway is overloaded and
      * queued nothing), and when the caller should be answered ({@link Lane#admission}).
      */

@@ -89,6 +89,11 @@ public final class OutboundMessage {
         return this;
     }
 
+    /** References still held (tests look at it to see nothing keeps a message). */
+    int refCnt() {
+        return refs.get();
+    }
+
     public void release() {
         if (refs.decrementAndGet() == 0) {
             for (int i = 0; i < FORMATS; i++) {
