@@ -80,8 +80,7 @@ final class RedisLink {
         this.uri = RedisURI.create(config.redis());
         uri.setTimeout(config.commandTimeout());
         uri.setClientName("gatewayd");
-        this.loops = Boolean.getBoolean("gatewayd.cluster.share-loops")
-                ? SharedLoops.of(gatewayLoops, gatewayEpoll) : SharedLoops.dedicated();
+        this.loops = config.shareEventLoops() ? SharedLoops.of(gatewayLoops, gatewayEpoll) : SharedLoops.dedicated();
         this.resources = DefaultClientResources.builder()
                 .eventLoopGroupProvider(loops)
                 .computationThreadPoolSize(2) // Lettuce's minimum (timers, events; not I/O)

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link #dedicated()}). On the gateway's client loops every Redis read and write (delivery
  * reports, replies, probes) waits for the loop's current task; since lanes write broadcasts in
  * slices that is one slice, and the 3-node benchmarks measured no difference either way
- * (BENCHMARKS.md, Appendix D), so the dedicated thread stays the default. With the system property
- * {@code gatewayd.cluster.share-loops=true} they share the gateway's loops instead ({@link #of}),
+ * (BENCHMARKS.md, Appendix D); the dedicated thread stays the default because a large reply (a
+ * query over many nodes' mirrors) is then decoded off the client loops. With
+ * {@code cluster.share-event-loops: true} they share the gateway's loops instead ({@link #of}),
  * so cluster mode adds no I/O thread. Lettuce picks its channel class by itself (epoll when the
  * native library is there, NIO otherwise); a channel can only live on a loop of the same kind, so
  * the gateway's loops are shared only when both sides agree, and otherwise Lettuce gets one loop

@@ -29,12 +29,15 @@ import java.util.Locale;
  *                          node and the janitor are gone
  * @param fanoutThreshold   a push to more uids/groups than this is one PUBLISH on the broadcast channel
  *                          (every node filters) instead of one per uid/group channel
+ * @param shareEventLoops   run the Redis connections on the gateway's client event loops instead of
+ *                          one I/O thread of their own (one thread fewer; large Redis replies are
+ *                          then decoded on a client loop)
  */
 public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Duration heartbeat,
                             Duration commandTimeout, Duration ackTimeout, Duration queryTimeout,
                             Duration probeInterval, Duration probeTimeout, Duration dedupWindow,
                             Integer dedupMaxEntries, Integer resubscribeBatch, Duration janitorInterval,
-                            Duration mirrorTtl, Integer fanoutThreshold) {
+                            Duration mirrorTtl, Integer fanoutThreshold, Boolean shareEventLoops) {
 
     public static final String EXAMPLE = "redis://127.0.0.1:6379/0";
 
@@ -67,6 +70,9 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
         if (fanoutThreshold == null) {
             fanoutThreshold = 64;
         }
+        if (shareEventLoops == null) {
+            shareEventLoops = false;
+        }
         atLeast(heartbeat, 100, "heartbeat");
         ConfigProblem.require(nodeTtl.compareTo(heartbeat.multipliedBy(2)) >= 0, "node-ttl",
                 "must be at least twice cluster.heartbeat (" + Durations.format(heartbeat) + "), got "
@@ -91,7 +97,7 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
 
     public static ClusterConfig of(String redisUrl) {
         return new ClusterConfig(redisUrl, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     private static Duration orDefault(Duration d, Duration def) {
