@@ -1,14 +1,8 @@
 package io.gatewayd.api;
 
 import io.gatewayd.config.ControlConfig;
-import io.gatewayd.config.OutboundConfig;
-import io.gatewayd.delivery.Outbound;
-import io.gatewayd.metrics.GatewayStats;
-import io.gatewayd.registry.Registry;
-import io.gatewayd.routing.LocalRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,18 +32,15 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 @State(Scope.Thread)
 public class ControlPipelineBench {
-    private DefaultEventLoopGroup loops;
+    private BenchApi api;
     private EmbeddedChannel channel;
     private ByteBuf request;
 
     @Setup(Level.Trial)
     public void setUp() {
-        loops = new DefaultEventLoopGroup(1);
-        Registry registry = new Registry();
-        GatewayStats stats = new GatewayStats();
-        Outbound outbound = new Outbound(loops, registry, stats, OutboundConfig::defaults);
-        ApiMethods methods = new ApiMethods(new LocalRouter(registry, outbound), stats);
-        ControlServer server = new ControlServer(ControlConfig.defaults(), methods, stats, Json::object, () -> "ok");
+        api = new BenchApi();
+        ControlServer server = new ControlServer(ControlConfig.defaults(), api.methods, api.stats, Json::object,
+                () -> "ok");
         channel = new EmbeddedChannel() {
             @Override
             protected SocketAddress remoteAddress0() {
@@ -70,7 +61,7 @@ public class ControlPipelineBench {
     @TearDown(Level.Trial)
     public void tearDown() {
         channel.finishAndReleaseAll();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        api.close();
     }
 
     /** Bytes of the response, read and released as a socket write would. */

@@ -2,14 +2,8 @@ package io.gatewayd.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatewayd.config.OutboundConfig;
-import io.gatewayd.delivery.Outbound;
-import io.gatewayd.metrics.GatewayStats;
-import io.gatewayd.registry.Registry;
-import io.gatewayd.routing.LocalRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.DefaultEventLoopGroup;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,7 +34,7 @@ public class ControlRequestBench {
     @Param({"200"})
     public int size;
 
-    private DefaultEventLoopGroup loops;
+    private BenchApi api;
     private ApiMethods methods;
     private ApiMethods.Method sendToUid;
     private ByteBuf single;
@@ -48,11 +42,8 @@ public class ControlRequestBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        loops = new DefaultEventLoopGroup(1);
-        Registry registry = new Registry();
-        GatewayStats stats = new GatewayStats();
-        Outbound outbound = new Outbound(loops, registry, stats, OutboundConfig::defaults);
-        methods = new ApiMethods(new LocalRouter(registry, outbound), stats);
+        api = new BenchApi();
+        methods = api.methods;
         sendToUid = methods.get("sendToUid");
         String message = "BENCH:12345:987654321:42:" + "x".repeat(Math.max(0, size - 25));
         String one = "{\"uid\":\"u42\",\"message\":\"" + message + "\"}";
@@ -67,7 +58,7 @@ public class ControlRequestBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        api.close();
     }
 
     @Benchmark
