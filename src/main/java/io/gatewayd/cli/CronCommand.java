@@ -169,7 +169,8 @@ final class CronCommand implements Runnable {
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = "Stop scheduling a job in this process (a run going on finishes).")
+            description = "Pause a job in every process sharing the run directory, or the whole cluster, "
+                    + "until resumed (a run going on finishes).")
     static final class Pause implements Callable<Integer> {
         @Mixin
         ControlOptions control;
@@ -187,7 +188,7 @@ final class CronCommand implements Runnable {
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
-            description = "Schedule a paused job again from now (missed runs are not made up).")
+            description = "Resume a paused job everywhere, from now (missed runs are not made up).")
     static final class Resume implements Callable<Integer> {
         @Mixin
         ControlOptions control;

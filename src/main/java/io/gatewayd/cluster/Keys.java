@@ -88,6 +88,10 @@ final class Keys {
         return p + ":cron:" + job + ":lease";
     }
 
+    String cronPaused(String job) {
+        return p + ":cron:" + job + ":paused";
+    }
+
     String janitorLock() {
         return p + ":janitor";
     }

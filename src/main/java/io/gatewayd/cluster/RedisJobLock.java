@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code P:cron:JOB:lease} is the run lease of exclusive jobs ({@code SET NX PX}
  *       lock-at-most-for, value "token holder"); it is released by compare-and-delete with the
  *       owner's token, so a lease that expired and was taken by another node is never deleted by
- *       the first one.</li>
+ *       the first one;</li>
+ *   <li>{@code P:cron:JOB:paused} exists while the job is paused for the whole cluster (gatewayctl
+ *       cron pause on any node), without expiry, until resumed on any node.</li>
  * </ul>
  * Called on cron worker threads (blocking for at most the command timeout). When Redis is
  * unavailable the claim throws, and the scheduler skips the run: at most once, never twice.
@@ -116,6 +118,40 @@ final class RedisJobLock implements JobLock {
             return v == null ? null : holderOf(v);
         } catch (Exception e) {
             return null;
+        }
+    }
+
+    @Override
+    public boolean pauseEverywhere(String job, boolean paused) {
+        requireLink("pause");
+        try {
+            String key = cluster.keys.cronPaused(job);
+            if (paused) {
+                Boolean set = cluster.link.cmd().setnx(key, self + " since " + Instant.now())
+                        .get(timeout(), TimeUnit.MILLISECONDS);
+                return !Boolean.TRUE.equals(set);
+            }
+            Long deleted = cluster.link.cmd().del(key).get(timeout(), TimeUnit.MILLISECONDS);
+            return deleted != null && deleted > 0;
+        } catch (Exception e) {
+            throw new IllegalStateException("Redis: " + rootMessage(e), e);
+        }
+    }
+
+    @Override
+    public boolean pausedEverywhere(String job) {
+        requireLink("read the pause of");
+        try {
+            Long n = cluster.link.cmd().exists(cluster.keys.cronPaused(job)).get(timeout(), TimeUnit.MILLISECONDS);
+            return n != null && n > 0;
+        } catch (Exception e) {
+            throw new IllegalStateException("Redis: " + rootMessage(e), e);
+        }
+    }
+
+    private void requireLink(String what) {
+        if (cluster.link == null || !cluster.link.commandsUp()) {
+            throw new IllegalStateException("Redis is unavailable; cannot " + what + " the job cluster-wide");
         }
     }
 

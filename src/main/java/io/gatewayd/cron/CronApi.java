@@ -49,9 +49,19 @@ public final class CronApi {
                     });
                 });
         api.register("cron/pause", false, "name", "{name, paused, changed}",
-                p -> offLoop(cron, () -> toggled(name(p), cron.get().pause(name(p)), true)));
+                p -> offLoop(cron, () -> toggled(name(p), shared("pause", () -> cron.get().pause(name(p))), true)));
         api.register("cron/resume", false, "name", "{name, paused, changed}",
-                p -> offLoop(cron, () -> toggled(name(p), cron.get().resume(name(p)), false)));
+                p -> offLoop(cron, () -> toggled(name(p), shared("resume", () -> cron.get().resume(name(p))), false)));
+    }
+
+    /** A pause or resume whose shared state (lock directory, Redis) cannot be written: 503, nothing changed. */
+    private static boolean shared(String what, Supplier<Boolean> toggle) {
+        try {
+            return toggle.get();
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            throw new ApiException(503, "cron_lock_unavailable", "cannot " + what + " the job for every process: "
+                    + e.getMessage() + "; nothing changed, retry when it is back");
+        }
     }
 
     private static Map<String, Object> toggled(String name, boolean changed, boolean paused) {

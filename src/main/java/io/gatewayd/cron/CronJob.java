@@ -56,6 +56,8 @@ final class CronJob {
         final AtomicLong misfires = new AtomicLong();
         final AtomicLong elsewhere = new AtomicLong();
         volatile boolean paused;
+        /** Paused for every process sharing the lock (cron pause), as last seen here. */
+        volatile boolean pausedEverywhere;
         private final Deque<JobResult> history = new ArrayDeque<>();
 
         State(boolean paused) {

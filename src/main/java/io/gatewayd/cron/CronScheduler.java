@@ -300,6 +300,10 @@ public final class CronScheduler implements AutoCloseable {
         CronJob.State st = job.state;
         CronJob.Run run;
         JobLock.Claim claim;
+        if (tick != null && pausedEverywhere(job)) {
+            LOG.debug("cron job {}: {} not run: paused (gatewayctl cron pause)", c.name(), format(job, tick));
+            return Started.no("paused (gatewayctl cron resume " + c.name() + ")");
+        }
         synchronized (st) {
             if (stopping) {
                 return Started.no("the gateway is stopping");
@@ -442,28 +446,57 @@ public final class CronScheduler implements AutoCloseable {
         return f;
     }
 
-    /** Stops scheduling a job in this process (a run going on finishes); false if already paused. */
-    public synchronized boolean pause(String name) {
+    /**
+     * Pauses a job in every process sharing the lock (its run directory, or the cluster) until it
+     * is resumed in any of them: each process still wakes at the job's times and leaves them
+     * unrun; a run going on finishes. False if it was paused that way already. Blocks for the
+     * shared lock (a file, or Redis), so not for an event loop; throws, pausing nothing, when the
+     * pause cannot be written.
+     */
+    public boolean pause(String name) {
         CronJob job = job(name);
-        if (job.state.paused) {
-            return false;
+        boolean was = sharedLock.pauseEverywhere(name, true);
+        job.state.pausedEverywhere = true;
+        if (!was) {
+            LOG.info("cron job {} paused in every process", name);
         }
-        job.state.paused = true;
-        LOG.info("cron job {} paused", name);
+        return !was;
+    }
+
+    /**
+     * Resumes a job paused with {@link #pause} (anywhere) or by {@code paused: true} in this
+     * process' config, from now: missed times are not run. False if it was not paused. Blocks
+     * like {@link #pause}.
+     */
+    public boolean resume(String name) {
+        CronJob job = job(name);
+        boolean was = sharedLock.pauseEverywhere(name, false);
+        job.state.pausedEverywhere = false;
+        synchronized (this) {
+            if (job.state.paused) {
+                job.state.paused = false;
+                was = true;
+                scheduleNext(job, clock.instant());
+            }
+            if (!was) {
+                return false;
+            }
+            LOG.info("cron job {} resumed, next run {}", name, format(job, job.nextTick));
+        }
+        timer.wake();
         return true;
     }
 
-    /** Schedules a paused job again from now (missed ticks are not run); false if it was not paused. */
-    public synchronized boolean resume(String name) {
-        CronJob job = job(name);
-        if (!job.state.paused) {
+    /** Whether a pause for every process holds this job's times back (an unreadable lock: no). */
+    private boolean pausedEverywhere(CronJob job) {
+        try {
+            boolean paused = sharedLock.pausedEverywhere(job.name());
+            job.state.pausedEverywhere = paused;
+            return paused;
+        } catch (RuntimeException e) {
+            LOG.debug("cron job {}: cannot read its shared pause ({}); running as scheduled", job.name(), e.getMessage());
             return false;
         }
-        job.state.paused = false;
-        scheduleNext(job, clock.instant());
-        LOG.info("cron job {} resumed, next run {}", name, format(job, job.nextTick));
-        timer.wake();
-        return true;
     }
 
     /** The last results of a job, newest first. */
@@ -504,8 +537,10 @@ public final class CronScheduler implements AutoCloseable {
                 next = j.nextTick;
             }
             String holder = c.runOn() == RunOn.ONE ? sharedLock.holder(c.name()) : null;
+            // paused everywhere: this process still wakes at next_run, and leaves the time unrun
+            boolean paused = s.paused || pausedEverywhere(j);
             out.add(new JobView(c.name(), c.scheduleText(), j.zone.getId(), c.runOn().configName(),
-                    c.overlap().configName(), s.paused, s.paused || next == null ? null : next.atZone(j.zone),
+                    c.overlap().configName(), paused, s.paused || next == null ? null : next.atZone(j.zone),
                     s.last(), s.runs.get(), s.failures.get(), s.skips.get(), s.misfires.get(), s.elsewhere.get(),
                     s.running.size(), holder));
         }
@@ -529,7 +564,7 @@ public final class CronScheduler implements AutoCloseable {
             failures += j.state.failures.get();
             skips += j.state.skips.get();
             misfires += j.state.misfires.get();
-            if (j.state.paused) {
+            if (j.state.paused || j.state.pausedEverywhere) { // as last seen: status reads no lock
                 paused++;
             } else if (j.nextTick != null && (soonest == null || j.nextTick.isBefore(soonest.nextTick))) {
                 soonest = j;

@@ -27,7 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       is claimed exactly once even when the processes' timers fire at slightly different
  *       moments;</li>
  *   <li>{@code NAME.run} is locked for as long as a run holds the lease. The operating system
- *       drops the lock when the holder dies, so a killed process never leaves a stale lease.</li>
+ *       drops the lock when the holder dies, so a killed process never leaves a stale lease;</li>
+ *   <li>{@code NAME.paused} exists while the job is paused for every process (gatewayctl cron
+ *       pause); its content says who paused it and when.</li>
  * </ul>
  * POSIX record locks belong to the process, and closing <em>any</em> descriptor of a file drops
  * all of the process's locks on it. So within this JVM every open and close of a run file
@@ -142,6 +144,31 @@ final class FileJobLock implements JobLock {
                 return null;
             }
         }
+    }
+
+    @Override
+    public boolean pauseEverywhere(String job, boolean paused) {
+        Path marker = dir.resolve(job + ".paused");
+        try {
+            if (!paused) {
+                return Files.deleteIfExists(marker);
+            }
+            Files.createDirectories(dir);
+            try {
+                Files.writeString(marker, "paused by " + self + " at " + Instant.now() + "\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return false;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return true;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cron pause " + marker + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean pausedEverywhere(String job) {
+        return Files.exists(dir.resolve(job + ".paused"));
     }
 
     private static long readLastTick(FileChannel ch) throws IOException {

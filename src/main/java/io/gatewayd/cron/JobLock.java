@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Decides which process runs a {@code run-on: one} job's tick. One implementation per scope:
+ * Decides which process runs a {@code run-on: one} job's tick, and keeps the pauses of jobs
+ * that every process in the scope obeys. One implementation per scope:
  * {@link FileJobLock} for the processes of one host that share a run directory; a cluster-wide
  * one (Redis) can implement the same contract.
  *
@@ -72,6 +73,20 @@ public interface JobLock extends AutoCloseable {
 
     /** Who holds the job's run lease now (e.g. "pid 1234 on host"), or null. */
     String holder(String job);
+
+    /**
+     * Pauses ({@code paused}) or resumes {@code job} for every process sharing this lock, until
+     * resumed (it outlives restarts); returns whether it was paused that way before. Throws when
+     * the shared state cannot be written. Applies to every job, whatever its {@code run-on}.
+     */
+    default boolean pauseEverywhere(String job, boolean paused) {
+        return false;
+    }
+
+    /** Whether {@code job} is paused for every process sharing this lock. Throws when that cannot be read. */
+    default boolean pausedEverywhere(String job) {
+        return false;
+    }
 
     @Override
     default void close() {

@@ -72,6 +72,55 @@ class ClusterCronTest {
         }
     }
 
+    @Test
+    void aPauseOnOneNodeHoldsTheJobOnEveryNodeUntilAnotherResumesIt() throws Exception {
+        ConcurrentLinkedQueue<String[]> hits = new ConcurrentLinkedQueue<>();
+        HttpServer counter = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        counter.createContext("/", ex -> {
+            Matcher m = HIT.matcher(ex.getRequestURI().toString());
+            if (m.matches()) {
+                hits.add(new String[] {m.group(1), m.group(2)});
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        counter.start();
+        try {
+            String cron = """
+                    cron:
+                      - name: tick
+                        schedule: "* * * * * *"
+                        http: {url: "http://127.0.0.1:%d/hit?t=${timestamp}&n=${job}"}
+                    """.formatted(counter.getAddress().getPort());
+            String prefix = "pause" + System.nanoTime();
+            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
+                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron)) {
+                Await.until("2 ticks ran", Duration.ofSeconds(60), () -> hits.size() >= 2);
+                assertThat(a.call("cron/pause", Map.of("name", "tick")).path("changed").asBoolean()).isTrue();
+                assertThat(b.call("cron/pause", Map.of("name", "tick")).path("changed").asBoolean())
+                        .as("paused in the cluster already").isFalse();
+                assertThat(b.call("cron/list", Map.of()).get(0).path("paused").asBoolean()).isTrue();
+                int atPause = hits.size();
+                java.time.OffsetDateTime pausedAt = java.time.OffsetDateTime.now();
+                for (TestGateway g : new TestGateway[] {a, b}) { // both nodes pass three of the job's times
+                    Await.until("a node passes three ticks while paused", Duration.ofSeconds(60), () ->
+                            java.time.OffsetDateTime.parse(g.call("cron/list", Map.of()).get(0).path("next_run").asText())
+                                    .isAfter(pausedAt.plusSeconds(3)));
+                }
+                assertThat(hits.size() - atPause).as("at most the run that had started as the pause came")
+                        .isLessThanOrEqualTo(1);
+
+                int atResume = hits.size();
+                assertThat(b.call("cron/resume", Map.of("name", "tick")).path("changed").asBoolean()).isTrue();
+                assertThat(a.call("cron/list", Map.of()).get(0).path("paused").asBoolean()).isFalse();
+                Await.until("ticks run again", Duration.ofSeconds(60), () -> hits.size() >= atResume + 2);
+                assertThat(ticks(hits).values()).as("each tick once").allMatch(n -> n == 1);
+            }
+        } finally {
+            counter.stop(0);
+        }
+    }
+
     private static TreeMap<Long, Integer> ticks(ConcurrentLinkedQueue<String[]> hits) {
         TreeMap<Long, Integer> out = new TreeMap<>();
         for (String[] h : hits) {

@@ -352,6 +352,55 @@ class CronSchedulerTest {
     }
 
     @Test
+    void aPauseHoldsTheJobInEveryProcessSharingTheLockUntilAnyOfThemResumesIt() {
+        Map<String, TestAction> inA = new ConcurrentHashMap<>();
+        Map<String, TestAction> inB = new ConcurrentHashMap<>();
+        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> inA.computeIfAbsent(c.name(), n -> new TestAction(true)));
+        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> inB.computeIfAbsent(c.name(), n -> new TestAction(true)));
+        CronConfig config = cron("""
+                - name: once
+                  every: 1s
+                  push: {message: x}
+                - name: both
+                  every: 1s
+                  run-on: each
+                  push: {message: x}
+                """);
+        sa.apply(config);
+        sb.apply(config);
+        java.util.function.ToIntFunction<String> runs = job -> (inA.containsKey(job) ? inA.get(job).started() : 0)
+                + (inB.containsKey(job) ? inB.get(job).started() : 0);
+        step(clock, Duration.ofSeconds(1), sa, sb);
+        assertThat(runs.applyAsInt("once")).isEqualTo(1);
+        assertThat(runs.applyAsInt("both")).isEqualTo(2);
+
+        assertThat(sa.pause("once")).isTrue();
+        assertThat(sb.pause("once")).as("paused for every process already").isFalse();
+        assertThat(sb.pause("both")).as("run-on: each jobs pause everywhere too").isTrue();
+        assertThat(view(sb, "once").paused()).as("B sees A's pause").isTrue();
+        assertThat(view(sa, "both").paused()).as("A sees B's pause").isTrue();
+        assertThat(view(sb, "once").nextRun()).as("B still wakes at the job's times").isNotNull();
+        for (int i = 0; i < 3; i++) {
+            step(clock, Duration.ofSeconds(1), sa, sb);
+        }
+        assertThat(runs.applyAsInt("once")).as("no process ran the paused job").isEqualTo(1);
+        assertThat(runs.applyAsInt("both")).isEqualTo(2);
+        CronScheduler restarted = scheduler(new FileJobLock(runDir, "C"), c -> new TestAction(true));
+        restarted.apply(config);
+        assertThat(view(restarted, "once").paused()).as("a pause outlives a restart").isTrue();
+
+        assertThat(sb.resume("once")).as("resumed by the process that did not pause it").isTrue();
+        assertThat(sa.resume("once")).isFalse();
+        step(clock, Duration.ofSeconds(1), sa, sb);
+        assertThat(runs.applyAsInt("once")).as("one run for the next time, none for the paused ones").isEqualTo(2);
+        assertThat(runs.applyAsInt("both")).as("still paused").isEqualTo(2);
+        assertThat(sa.resume("both")).isTrue();
+        step(clock, Duration.ofSeconds(1), sa, sb);
+        assertThat(runs.applyAsInt("both")).isEqualTo(4);
+        assertThat(view(sa, "once").misfires() + view(sb, "once").misfires()).isZero();
+    }
+
+    @Test
     void runNowRespectsTheOverlapPolicy() {
         CronScheduler s = scheduler();
         s.apply(cron("""
