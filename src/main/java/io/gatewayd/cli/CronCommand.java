@@ -169,8 +169,8 @@ final class CronCommand implements Runnable {
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = "Pause a job in every process sharing the run directory, or the whole cluster, "
-                    + "until resumed (a run going on finishes).")
+            description = {"Pause a job in every process until it is resumed (a run going on finishes).",
+                    "Every process sharing the run directory, or the whole cluster, leaves its times unrun."})
     static final class Pause implements Callable<Integer> {
         @Mixin
         ControlOptions control;
