@@ -121,6 +121,32 @@ class ClusterCronTest {
         }
     }
 
+    @Test
+    void aPauseThatCannotReachRedisAnswers503AndChangesNothing() throws Exception {
+        String cron = """
+                cron:
+                  - name: yearly
+                    schedule: "0 0 0 1 1 *"
+                    push: {message: x}
+                """;
+        try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), "nopause" + System.nanoTime(), "") + cron)) {
+            REDIS.stop();
+            try {
+                Await.until("the node notices Redis is gone", Duration.ofSeconds(60),
+                        () -> "degraded".equals(a.get("/health").json().path("status").asText()));
+                TestGateway.Response r = a.post("cron/pause", Map.of("name", "yearly"));
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(r.errorCode()).isEqualTo("cron_lock_unavailable");
+                assertThat(r.errorMessage()).contains("Redis is unavailable").contains("nothing changed");
+            } finally {
+                REDIS.start();
+            }
+            Await.until("the node is back", Duration.ofSeconds(60),
+                    () -> "ok".equals(a.get("/health").json().path("status").asText()));
+            assertThat(a.call("cron/list", Map.of()).get(0).path("paused").asBoolean()).isFalse();
+        }
+    }
+
     private static TreeMap<Long, Integer> ticks(ConcurrentLinkedQueue<String[]> hits) {
         TreeMap<Long, Integer> out = new TreeMap<>();
         for (String[] h : hits) {
