@@ -5,6 +5,7 @@
 # each repetition, so slow spells of the machine hit all of them. JSON lines to $OUT.
 #
 #   GW=/path/to/checkout BENCH=/tmp/bench benchmarks/scripts/threads.sh
+#   ONLY="unicast --n 5000 --k 50000 --c 64" REPS=5 benchmarks/scripts/threads.sh   # one row
 set -uo pipefail
 # shellcheck source=benchmarks/scripts/common.sh
 source "$(dirname "$0")/common.sh"
@@ -15,6 +16,7 @@ OUT="${OUT:-results/threads-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
 SCRATCH="$(mktemp -d)"
 ROWS=("broadcast --n 5000 --m 100 --s 200" "unicast --n 5000 --k 50000 --c 64"
       "broadcast --n 5000 --m 50 --s 200 --rate 10" "unicast --n 5000 --k 25000 --c 64 --rate 5000")
+if [[ -n "${ONLY:-}" ]]; then ROWS=("$ONLY"); fi
 ulimit -n "$(ulimit -Hn)"
 
 PIDS=()
