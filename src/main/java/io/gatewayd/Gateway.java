@@ -166,6 +166,7 @@ public final class Gateway implements AutoCloseable {
         statusSections.put("state", () -> state.name().toLowerCase());
         statusSections.put("draining", this::drainingStatus);
         this.control = new ControlServer(config.control(), api, stats, report::build, this::healthState).tls(tls::get);
+        statusSections.put("event_loops", this::eventLoopsStatus);
         statusSections.put("limits", this::limitsStatus);
         statusSections.put("auth", connectAuth::status);
         statusSections.put("webhooks", webhooks::status);
@@ -478,6 +479,18 @@ public final class Gateway implements AutoCloseable {
         state = State.STOPPED;
         LOG.info("gatewayd stopped");
         terminated.complete(null);
+    }
+
+    /** Per event loop: the connections it owns and its write backlog (node.io-threads, outbound.max-loop-backlog). */
+    private List<Map<String, Object>> eventLoopsStatus() {
+        List<Map<String, Object>> loops = new ArrayList<>();
+        for (io.gatewayd.delivery.Lane lane : outbound.lanes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("connections", lane.liveConnections());
+            m.put("backlog", lane.backlog());
+            loops.add(m);
+        }
+        return loops;
     }
 
     private static Duration remaining(long deadlineNanos) {

@@ -39,7 +39,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> KNOWN = Set.of("version", "pid", "transport", "started_at", "uptime_s",
             "load_average", "connections", "uids", "groups", "messages", "bytes", "api", "dropped", "listeners", "jvm",
-            "mode", "state", "draining", "node_id", "process", "running", "cluster");
+            "mode", "state", "draining", "node_id", "process", "running", "cluster", "event_loops");
 
     @Mixin
     ControlOptions control;
@@ -184,7 +184,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                         + Format.bytes(jvm.path("heap_max").asLong()) + ", direct "
                         + Format.bytes(jvm.path("direct_used").asLong()) + ", RSS " + Format.bytes(jvm.path("rss").asLong())
                         + ", " + jvm.path("threads").asInt() + " threads"},
-                {"transport", st.path("transport").asText()},
+                {"transport", st.path("transport").asText() + eventLoops(st.path("event_loops"))},
                 {"control", t.hasUrl() ? t.url.toString() : null},
                 {"config", text(proc, "config_file")},
                 {"pid file", text(proc, "pid_file")},
@@ -257,5 +257,21 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         static void sleepMillis(long ms) {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));
         }
+    }
+
+    /** ", 2 event loops: 406 / 407 connections, backlog 0 / 12" (absent from an older gateway: ""). */
+    static String eventLoops(JsonNode loops) {
+        if (!loops.isArray() || loops.isEmpty()) {
+            return "";
+        }
+        StringBuilder conns = new StringBuilder();
+        StringBuilder backlog = new StringBuilder();
+        for (JsonNode l : loops) {
+            String sep = conns.length() == 0 ? "" : " / ";
+            conns.append(sep).append(l.path("connections").asLong());
+            backlog.append(sep).append(l.path("backlog").asLong());
+        }
+        return ", " + loops.size() + " event loop" + (loops.size() == 1 ? "" : "s") + ": " + conns + " connections, backlog "
+                + backlog;
     }
 }

@@ -144,6 +144,16 @@ public final class Lane implements Runnable {
         return connections.size();
     }
 
+    /** Connections this loop owns, readable from any thread (status). */
+    public int liveConnections() {
+        return liveConnections;
+    }
+
+    /** Writes queued on this loop and not yet done: what admission compares with max-loop-backlog. */
+    public long backlog() {
+        return pendingWrites.get();
+    }
+
     /** Queues a message for some of this loop's connections, or (targets null) all of them. */
     boolean offer(OutboundMessage message, List<Connection> targets, Set<String> exclude) {
         if (queued.incrementAndGet() > maxQueued) {

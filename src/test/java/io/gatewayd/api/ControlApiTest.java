@@ -423,5 +423,21 @@ class ControlApiTest {
         assertThat(s.get("jvm").get("heap_used").asLong()).isPositive();
         assertThat(s.has("uptime_s")).isTrue();
         assertThat(s.get("node_id").asText()).isEqualTo(gw.gateway().nodeId());
+        JsonNode loops = s.get("event_loops");
+        assertThat(loops.size()).as("one entry per event loop").isEqualTo(Runtime.getRuntime().availableProcessors());
+        int owned = 0;
+        for (JsonNode l : loops) {
+            owned += l.get("connections").asInt();
+        }
+        assertThat(owned).as("every connection belongs to one loop").isEqualTo(1);
+        // a loop takes its finished writes off the backlog at the end of its turn: idle, it is 0
+        Await.until("every loop's backlog is 0 when idle", () -> {
+            for (JsonNode l : gw.get("/api/status").json().get("result").get("event_loops")) {
+                if (l.get("backlog").asLong() != 0) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 }
