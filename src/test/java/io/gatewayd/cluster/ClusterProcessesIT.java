@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.cron.CronProcessMain;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.Commands;
 import io.gatewayd.testing.RedisServer;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
@@ -52,18 +53,7 @@ class ClusterProcessesIT {
     @AfterEach
     void cleanUp() throws Exception {
         clients.forEach(WsClient::close);
-        for (Process p : processes.values()) {
-            if (p.isAlive()) {
-                try {
-                    p.getOutputStream().close();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-                if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
-                }
-            }
-        }
+        Commands.endAll(processes.values());
     }
 
     record Node(String name, int control, int ws, String id) {

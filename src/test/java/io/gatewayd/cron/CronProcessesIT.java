@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.Commands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,18 +58,7 @@ class CronProcessesIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Process p : processes.values()) {
-            if (p.isAlive()) {
-                try {
-                    p.getOutputStream().close();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-                if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
-                }
-            }
-        }
+        Commands.endAll(processes.values());
         if (counter != null) {
             counter.stop(0);
         }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs an external command (dpkg-deb, tar, a maintainer script, ...) to completion, within 120 s. */
+/** External commands for tests: run one to completion (dpkg-deb, tar, a maintainer script, ...), or end child JVMs. */
 public final class Commands {
     private Commands() {
     }
@@ -33,5 +33,24 @@ public final class Commands {
             throw new AssertionError(command + " did not finish within 120 s");
         }
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /**
+     * Ends gateways started as child JVMs: closing a child's stdin is its signal to stop cleanly;
+     * one that has not exited within 15 s is killed.
+     */
+    public static void endAll(java.util.Collection<Process> processes) throws InterruptedException {
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                try {
+                    p.getOutputStream().close();
+                } catch (java.io.IOException ignored) {
+                    // already gone
+                }
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(15, TimeUnit.SECONDS);
+                }
+            }
+        }
     }
 }
