@@ -30,29 +30,12 @@ class ClusterCronTest {
 
     @Test
     void runOnOneRunsEachTickOnceInTheCluster() throws Exception {
-        ConcurrentLinkedQueue<String[]> hits = new ConcurrentLinkedQueue<>();
-        HttpServer counter = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        counter.createContext("/", ex -> {
-            Matcher m = HIT.matcher(ex.getRequestURI().toString());
-            if (m.matches()) {
-                hits.add(new String[] {m.group(1), m.group(2)});
-            }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        counter.start();
-        try {
-            String cron = """
-                    cron:
-                      - name: tick
-                        schedule: "* * * * * *"
-                        http: {url: "http://127.0.0.1:%d/hit?t=${timestamp}&n=${job}"}
-                    """.formatted(counter.getAddress().getPort());
+        try (TickCounter counter = new TickCounter()) {
             String prefix = "cron" + System.nanoTime();
-            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
-                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
-                 TestGateway c = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron)) {
-                Await.until("6 ticks ran", Duration.ofSeconds(60), () -> ticks(hits).size() >= 6);
+            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
+                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
+                 TestGateway c = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml())) {
+                Await.until("6 ticks ran", Duration.ofSeconds(60), () -> counter.ticks().size() >= 6);
                 long problems = 0;
                 long elsewhere = 0;
                 for (TestGateway g : new TestGateway[] {a, b, c}) {
@@ -60,42 +43,23 @@ class ClusterCronTest {
                     problems += job.path("misfires").asLong() + job.path("skips").asLong();
                     elsewhere += job.path("elsewhere").asLong(0);
                 }
-                TreeMap<Long, Integer> t = ticks(hits);
+                TreeMap<Long, Integer> t = counter.ticks();
                 assertThat(t.values()).as("ticks run more than once: " + t).allMatch(n -> n == 1);
                 long span = t.lastKey() - t.firstKey() + 1;
                 assertThat(span - t.size()).as("ticks missing (misfires/skips reported: " + problems + ")")
                         .isLessThanOrEqualTo(problems);
                 System.out.println("cron over 3 nodes: " + t.size() + " ticks, ran elsewhere " + elsewhere);
             }
-        } finally {
-            counter.stop(0);
         }
     }
 
     @Test
     void aPauseOnOneNodeHoldsTheJobOnEveryNodeUntilAnotherResumesIt() throws Exception {
-        ConcurrentLinkedQueue<String[]> hits = new ConcurrentLinkedQueue<>();
-        HttpServer counter = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        counter.createContext("/", ex -> {
-            Matcher m = HIT.matcher(ex.getRequestURI().toString());
-            if (m.matches()) {
-                hits.add(new String[] {m.group(1), m.group(2)});
-            }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        counter.start();
-        try {
-            String cron = """
-                    cron:
-                      - name: tick
-                        schedule: "* * * * * *"
-                        http: {url: "http://127.0.0.1:%d/hit?t=${timestamp}&n=${job}"}
-                    """.formatted(counter.getAddress().getPort());
+        try (TickCounter counter = new TickCounter()) {
             String prefix = "pause" + System.nanoTime();
-            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron);
-                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + cron)) {
-                Await.until("2 ticks ran", Duration.ofSeconds(60), () -> hits.size() >= 2);
+            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
+                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml())) {
+                Await.until("2 ticks ran", Duration.ofSeconds(60), () -> counter.hits.size() >= 2);
                 assertThat(a.call("cron/pause", Map.of("name", "tick")).path("changed").asBoolean()).isTrue();
                 // every tick after this second starts after the pause was written, on either node
                 java.time.Instant pausedAt = java.time.Instant.now();
@@ -107,17 +71,15 @@ class ClusterCronTest {
                             java.time.OffsetDateTime.parse(g.call("cron/list", Map.of()).get(0).path("next_run").asText())
                                     .toInstant().isAfter(pausedAt.plusSeconds(3)));
                 }
-                assertThat(ticks(hits).keySet()).as("no tick after the pause ran (ticks in epoch seconds)")
+                assertThat(counter.ticks().keySet()).as("no tick after the pause ran (ticks in epoch seconds)")
                         .allMatch(t -> t <= pausedAt.getEpochSecond());
 
-                int atResume = hits.size();
+                int atResume = counter.hits.size();
                 assertThat(b.call("cron/resume", Map.of("name", "tick")).path("changed").asBoolean()).isTrue();
                 assertThat(a.call("cron/list", Map.of()).get(0).path("paused").asBoolean()).isFalse();
-                Await.until("ticks run again", Duration.ofSeconds(60), () -> hits.size() >= atResume + 2);
-                assertThat(ticks(hits).values()).as("each tick once").allMatch(n -> n == 1);
+                Await.until("ticks run again", Duration.ofSeconds(60), () -> counter.hits.size() >= atResume + 2);
+                assertThat(counter.ticks().values()).as("each tick once").allMatch(n -> n == 1);
             }
-        } finally {
-            counter.stop(0);
         }
     }
 
@@ -147,11 +109,48 @@ class ClusterCronTest {
         }
     }
 
-    private static TreeMap<Long, Integer> ticks(ConcurrentLinkedQueue<String[]> hits) {
-        TreeMap<Long, Integer> out = new TreeMap<>();
-        for (String[] h : hits) {
-            out.merge(Long.parseLong(h[0]), 1, Integer::sum);
+    /**
+     * An HTTP endpoint a cron job calls once per run with its tick (epoch seconds) and name, and
+     * the config of that job: every second, run-on: one.
+     */
+    static final class TickCounter implements AutoCloseable {
+        final ConcurrentLinkedQueue<String[]> hits = new ConcurrentLinkedQueue<>();
+        private final HttpServer server;
+
+        TickCounter() throws java.io.IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", ex -> {
+                Matcher m = HIT.matcher(ex.getRequestURI().toString());
+                if (m.matches()) {
+                    hits.add(new String[] {m.group(1), m.group(2)});
+                }
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+            });
+            server.start();
         }
-        return out;
+
+        String cronYaml() {
+            return """
+                    cron:
+                      - name: tick
+                        schedule: "* * * * * *"
+                        http: {url: "http://127.0.0.1:%d/hit?t=${timestamp}&n=${job}"}
+                    """.formatted(server.getAddress().getPort());
+        }
+
+        /** Runs per tick. */
+        TreeMap<Long, Integer> ticks() {
+            TreeMap<Long, Integer> out = new TreeMap<>();
+            for (String[] h : hits) {
+                out.merge(Long.parseLong(h[0]), 1, Integer::sum);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 }
