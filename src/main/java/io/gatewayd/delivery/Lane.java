@@ -140,10 +140,6 @@ public final class Lane implements Runnable {
         }
     }
 
-    public int connectionCount() {
-        return connections.size();
-    }
-
     /** Connections this loop owns, readable from any thread (status). */
     public int liveConnections() {
         return liveConnections;
