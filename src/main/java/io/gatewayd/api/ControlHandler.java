@@ -87,7 +87,6 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
     }
 
-
     private CompletableFuture<Reply> route(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
             throw ApiException.badRequest("bad_request", "malformed HTTP request: " + req.decoderResult().cause());

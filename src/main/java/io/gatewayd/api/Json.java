@@ -28,7 +28,10 @@ public final class Json {
         }
     }
 
-    /** {"result": value} as bytes, written in one pass. */
+    private static final byte[] RESULT_TRUE = "{\"result\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] RESULT_FALSE = "{\"result\":false}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** {"result": value} as bytes, written in one pass; the array may be shared, so never change it. */
     public static byte[] resultBytes(Object value) {
         byte[] fast = pushResultBytes(value);
         if (fast != null) {
@@ -53,7 +56,7 @@ public final class Json {
      */
     private static byte[] pushResultBytes(Object value) {
         if (value instanceof Boolean b) {
-            return (b ? "{\"result\":true}" : "{\"result\":false}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            return b ? RESULT_TRUE : RESULT_FALSE; // callers copy reply bodies into buffers, never change them
         }
         if (value instanceof java.util.Map<?, ?> m && m.size() == 1) {
             Object n = m.get("delivered");
