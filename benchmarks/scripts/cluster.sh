@@ -2,7 +2,7 @@
 # cluster.sh start N [cluster|single] | stop   (run it in the bench copy: it uses ./gw, writes ./pids)
 # Starts a redis-server (no persistence) on $REDIS_PORT and N gatewayd processes sharing ws port
 # $WS_PORT (reuse-port), control ports $API_PORT, $API_PORT+10, ...; prints the gateway PIDs.
-# JAVA_OPTS adds JVM options (e.g. -Xmn24m), GC_OPTS replaces -XX:+UseParallelGC; IO_THREADS sets node.io-threads (default 0: one per CPU). First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
+# JAVA_OPTS adds JVM options (e.g. -Xmn24m), GC_OPTS replaces -XX:+UseParallelGC; IO_THREADS sets node.io-threads (default 0: one per CPU); SHARE_LOOPS=true sets cluster.share-event-loops. First: mkdir -p gw && cp -r $GW/target/gatewayd.jar $GW/target/lib gw/
 set -euo pipefail
 HERE="${HERE:-$(pwd)}"  # the bench copy: wsload.js, and gw/ holding the build (gatewayd.jar, lib/)
 WS_PORT="${WS_PORT:-8282}"; API_PORT="${API_PORT:-8283}"; REDIS_PORT="${REDIS_PORT:-16399}"
@@ -33,6 +33,7 @@ case "$1" in
           echo "cluster:"
           echo "  redis: redis://127.0.0.1:$REDIS_PORT/0"
           echo "  key-prefix: bench"
+          echo "  share-event-loops: ${SHARE_LOOPS:-false}"
         fi
       } > "$HERE/n$i.yaml"
       java ${JAVA_OPTS:-} -Xms256m -Xmx1500m ${GC_OPTS:--XX:+UseParallelGC} -cp "$cp" io.gatewayd.cli.GatewayCtl start -q \
