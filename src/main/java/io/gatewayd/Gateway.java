@@ -132,11 +132,11 @@ public final class Gateway implements AutoCloseable {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
-        this.transport = Transport.create(config.node().nativeTransport(), config.node().ioThreads(), "gatewayd-io");
+        this.transport = Transport.create(config.node().transport(), config.node().ioThreads(), "gatewayd-io");
         this.outbound = new Outbound(transport.group(), registry, stats, () -> live.config().outbound());
         LocalRouter local = new LocalRouter(registry, outbound);
         this.cluster = config.cluster() == null ? null
-                : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, transport.group(), transport.isEpoll());
+                : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, transport.group(), transport.channelClass());
         this.router = cluster == null ? local : cluster.router();
         this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
@@ -202,8 +202,8 @@ public final class Gateway implements AutoCloseable {
         }
         state = State.RUNNING;
         LOG.info("gatewayd {} started ({} transport{}): clients on {}, control on {}", Version.get(),
-                transport.name(), transport.isEpoll() ? "" : ", native epoll unavailable: "
-                        + transport.nativeUnavailableReason(), listenerUrls(), control.url());
+                transport.name(), transport.fallbackReason() == null ? "" : "; " + transport.fallbackReason(),
+                listenerUrls(), control.url());
     }
 
     private String healthState() {

@@ -57,7 +57,7 @@ public final class Cluster {
     final Mirror mirror;
     final ClusterRouter router;
     private final EventLoopGroup loops;
-    private final boolean epoll;
+    private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
     final ScheduledThreadPoolExecutor exec;
     private final ScheduledThreadPoolExecutor janitorThread;
     private final String boot = hex(8);
@@ -96,13 +96,15 @@ public final class Cluster {
     record Peer(String id, String gen, Map<String, String> info) {
     }
 
-    public Cluster(ClusterConfig config, Registry registry, LocalRouter local, EventLoopGroup loops, boolean epoll) {
+    /** @param channelClass the socket channel class of the gateway's loops (see {@link SharedLoops}) */
+    public Cluster(ClusterConfig config, Registry registry, LocalRouter local, EventLoopGroup loops,
+                   Class<? extends io.netty.channel.socket.SocketChannel> channelClass) {
         this.config = config;
         this.keys = new Keys(config.keyPrefix());
         this.registry = registry;
         this.local = local;
         this.loops = loops;
-        this.epoll = epoll;
+        this.channelClass = channelClass;
         this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
         this.exec = daemonExecutor("gatewayd-cluster");
         this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
@@ -143,7 +145,7 @@ public final class Cluster {
                 "version", version);
         this.subs = new Subscriptions(List.of(keys.all(), keys.nodeChannel(nodeId), keys.control()),
                 config.resubscribeBatch());
-        this.link = new RedisLink(config, loops, epoll, new RedisLink.Events() {
+        this.link = new RedisLink(config, loops, channelClass, new RedisLink.Events() {
             @Override
             public void connectionChanged() {
                 submit(Cluster.this::onConnectionChanged);

@@ -38,14 +38,6 @@ import java.util.concurrent.TimeUnit;
  * every command has a bounded timeout; TCP keepalive is on.
  */
 final class RedisLink {
-    static {
-        // netty-all ships io_uring too; Lettuce would warn on every client that it prefers epoll.
-        // Say so once here instead: Lettuce uses epoll (or NIO), like the gateway.
-        if (System.getProperty("io.lettuce.core.iouring") == null) {
-            System.setProperty("io.lettuce.core.iouring", "false");
-        }
-    }
-
     /** Commands queued per connection before new ones are refused. */
     static final int REQUEST_QUEUE = 100_000;
     static final RedisCodec<String, byte[]> BYTES = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
@@ -74,13 +66,15 @@ final class RedisLink {
     private volatile boolean mirrorUp;
     private volatile boolean pubUp;
 
-    RedisLink(ClusterConfig config, EventLoopGroup gatewayLoops, boolean gatewayEpoll, Events events) {
+    RedisLink(ClusterConfig config, EventLoopGroup gatewayLoops,
+              Class<? extends io.netty.channel.socket.SocketChannel> gatewayChannel, Events events) {
+        SharedLoops.followGateway(gatewayChannel);
         this.config = config;
         this.events = events;
         this.uri = RedisURI.create(config.redis());
         uri.setTimeout(config.commandTimeout());
         uri.setClientName("gatewayd");
-        this.loops = config.shareEventLoops() ? SharedLoops.of(gatewayLoops, gatewayEpoll) : SharedLoops.dedicated();
+        this.loops = config.shareEventLoops() ? SharedLoops.of(gatewayLoops, gatewayChannel) : SharedLoops.dedicated();
         this.resources = DefaultClientResources.builder()
                 .eventLoopGroupProvider(loops)
                 .computationThreadPoolSize(2) // Lettuce's minimum (timers, events; not I/O)

@@ -4,7 +4,8 @@ import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.Epoll;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -19,13 +20,16 @@ import java.util.concurrent.TimeUnit;
  * (BENCHMARKS.md, Appendix D); the dedicated thread stays the default because a large reply (a
  * query over many nodes' mirrors) is then decoded off the client loops. With
  * {@code cluster.share-event-loops: true} they share the gateway's loops instead ({@link #of}),
- * so cluster mode adds no I/O thread. Lettuce picks its channel class by itself (epoll when the
- * native library is there, NIO otherwise); a channel can only live on a loop of the same kind, so
- * the gateway's loops are shared only when both sides agree, and otherwise Lettuce gets one loop
- * of its own (e.g. with node.native-transport: false on a machine where epoll is available).
+ * so cluster mode adds no I/O thread. A channel can only live on a loop of its own kind, and Lettuce
+ * picks its transport once per JVM (a system property read when its classes load): it is told to
+ * follow the first gateway's (io_uring or not, {@link #followGateway}), and the loops are shared
+ * only when the two agree; otherwise (e.g. two gateways on different node.transport in one JVM)
+ * Lettuce gets one loop of its own.
  * The gateway owns its loops: release and shutdown leave them running.
  */
 final class SharedLoops implements EventLoopGroupProvider {
+    private static final String LETTUCE_IO_URING = "io.lettuce.core.iouring";
+    private static final String LETTUCE_EPOLL = "io.lettuce.core.epoll";
     private final EventLoopGroup shared;
     private final DefaultEventLoopGroupProvider fallback;
 
@@ -34,12 +38,22 @@ final class SharedLoops implements EventLoopGroupProvider {
         this.fallback = shared == null ? new DefaultEventLoopGroupProvider(1) : null;
     }
 
-    /** @param gatewayUsesEpoll whether the gateway's loops are epoll loops */
-    static SharedLoops of(EventLoopGroup gatewayLoops, boolean gatewayUsesEpoll) {
-        boolean lettuceEpoll = Transports.socketChannelClass().getSimpleName().startsWith("Epoll");
-        boolean compatible = gatewayUsesEpoll ? lettuceEpoll && Epoll.isAvailable()
-                : Transports.socketChannelClass() == io.netty.channel.socket.nio.NioSocketChannel.class;
-        return new SharedLoops(compatible ? gatewayLoops : null);
+    /**
+     * Before Lettuce's classes load: lets it use io_uring exactly when the gateway does. Left to
+     * itself, with both native transports present Lettuce takes epoll and logs a warning about it
+     * on every start. Explicit {@code -Dio.lettuce.core.iouring} or {@code .epoll} win.
+     */
+    static void followGateway(Class<? extends SocketChannel> gatewayChannel) {
+        if (System.getProperty(LETTUCE_IO_URING) == null && System.getProperty(LETTUCE_EPOLL) == null) {
+            boolean uring = gatewayChannel == IoUringSocketChannel.class;
+            System.setProperty(LETTUCE_IO_URING, String.valueOf(uring));
+            System.setProperty(LETTUCE_EPOLL, String.valueOf(!uring));
+        }
+    }
+
+    /** @param gatewayChannel the socket channel class of the gateway's loops */
+    static SharedLoops of(EventLoopGroup gatewayLoops, Class<? extends SocketChannel> gatewayChannel) {
+        return new SharedLoops(Transports.socketChannelClass() == gatewayChannel ? gatewayLoops : null);
     }
 
     /** One I/O thread of Lettuce's own. */

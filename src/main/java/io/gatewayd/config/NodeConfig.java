@@ -11,9 +11,9 @@ import java.net.UnknownHostException;
  *                        site-local address of this host, else 127.0.0.1); in cluster mode other
  *                        nodes use it to reach this one
  * @param ioThreads       event loop threads; 0 = one per CPU
- * @param nativeTransport use the native epoll transport when it is available
+ * @param transport       the event loops' I/O transport; auto picks io_uring, else epoll, else NIO
  */
-public record NodeConfig(String lanIp, Integer ioThreads, Boolean nativeTransport) {
+public record NodeConfig(String lanIp, Integer ioThreads, IoTransport transport) {
     public NodeConfig {
         if (lanIp == null || lanIp.isBlank()) {
             lanIp = "auto";
@@ -27,8 +27,8 @@ public record NodeConfig(String lanIp, Integer ioThreads, Boolean nativeTranspor
         }
         ConfigProblem.require(ioThreads >= 0 && ioThreads <= 1024, "io-threads",
                 "expected 0 (one per CPU) to 1024, got " + ioThreads);
-        if (nativeTransport == null) {
-            nativeTransport = true;
+        if (transport == null) {
+            transport = IoTransport.AUTO;
         }
     }
 

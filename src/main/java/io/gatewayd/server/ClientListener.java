@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -37,9 +36,10 @@ public final class ClientListener {
      */
     public static ClientListener bind(ListenerConfig config, Transport transport, ClientSessions sessions,
                                       OutboundConfig outbound, boolean accepting) {
-        if (config.reusePort() && !transport.isEpoll()) {
-            throw new GatewayStartException("listener " + config.url() + ": reuse-port needs the native epoll "
-                    + "transport, which is not available (" + transport.nativeUnavailableReason() + ")");
+        if (config.reusePort() && transport.reusePortOption() == null) {
+            throw new GatewayStartException("listener " + config.url() + ": reuse-port needs a native transport "
+                    + "(io_uring or epoll), but the gateway runs on " + transport.name()
+                    + (transport.fallbackReason() == null ? " (node.transport)" : " (" + transport.fallbackReason() + ")"));
         }
         ClientListener listener = new ClientListener(config);
         ServerBootstrap b = new ServerBootstrap()
@@ -54,7 +54,7 @@ public final class ClientListener {
                         outbound.writeBufferLow().intBytes(), outbound.writeBufferHigh().intBytes()))
                 .childHandler(new ClientChannelInitializer(config, listener::url, sessions));
         if (config.reusePort()) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
+            b.option(transport.reusePortOption(), true);
         }
         ChannelFuture f = b.bind(new InetSocketAddress(config.host(), config.port()));
         if (!f.awaitUninterruptibly(30, TimeUnit.SECONDS) || !f.isSuccess()) {

@@ -1,30 +1,79 @@
 package io.gatewayd.server;
 
+import io.gatewayd.GatewayStartException;
+import io.gatewayd.config.IoTransport;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** The I/O transport: native epoll when available and wanted, Java NIO otherwise. */
+/**
+ * The event loops and the I/O transport they use ({@code node.transport}). {@code auto} takes
+ * io_uring where the kernel allows it: a loop turn's writes to many sockets are submitted in one
+ * system call instead of one each, which on the 2-core benchmark box cut the gateway's CPU per
+ * push by ~30 % and per broadcast delivery by ~35 % (BENCHMARKS.md, "Transports"). Where io_uring
+ * is missing or forbidden (old kernels, container seccomp profiles, kernel.io_uring_disabled) it
+ * takes epoll, and Java NIO where neither native library loads.
+ */
 public final class Transport {
-    private final boolean epoll;
+    private final IoTransport kind;
     private final EventLoopGroup group;
+    private final String fallbackReason;
 
-    private Transport(boolean epoll, EventLoopGroup group) {
-        this.epoll = epoll;
+    private Transport(IoTransport kind, EventLoopGroup group, String fallbackReason) {
+        this.kind = kind;
         this.group = group;
+        this.fallbackReason = fallbackReason;
     }
 
-    /** @param threads 0 = one per CPU */
-    public static Transport create(boolean preferNative, int threads, String threadPrefix) {
-        boolean useEpoll = preferNative && Epoll.isAvailable();
-        IoHandlerFactory factory = useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    /**
+     * @param wanted  auto, or the one transport to use (an error if this machine lacks it)
+     * @param threads 0 = one per CPU
+     */
+    public static Transport create(IoTransport wanted, int threads, String threadPrefix) {
+        String fallback = null;
+        IoTransport kind = wanted;
+        if (wanted == IoTransport.AUTO) {
+            if (IoUring.isAvailable()) {
+                kind = IoTransport.IO_URING;
+            } else if (Epoll.isAvailable()) {
+                kind = IoTransport.EPOLL;
+                fallback = "io_uring unavailable: " + reason(IoUring.unavailabilityCause());
+            } else {
+                kind = IoTransport.NIO;
+                fallback = "io_uring unavailable: " + reason(IoUring.unavailabilityCause())
+                        + "; epoll unavailable: " + reason(Epoll.unavailabilityCause());
+            }
+        } else if (wanted == IoTransport.IO_URING && !IoUring.isAvailable()) {
+            throw unavailable(wanted, IoUring.unavailabilityCause());
+        } else if (wanted == IoTransport.EPOLL && !Epoll.isAvailable()) {
+            throw unavailable(wanted, Epoll.unavailabilityCause());
+        }
+        IoHandlerFactory factory = switch (kind) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            default -> NioIoHandler.newFactory();
+        };
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(threadPrefix, true), factory);
         // The control port shares these loops: a push whose target lives on the loop that read
@@ -32,15 +81,30 @@ public final class Transport {
         // all loops. Broadcasts stay cheap because lanes write them in slices and serve
         // I/O between slices (see delivery.Lane), so the next API request is still read while a
         // broadcast is being written.
-        return new Transport(useEpoll, group);
+        return new Transport(kind, group, fallback);
     }
 
-    public boolean isEpoll() {
-        return epoll;
+    private static GatewayStartException unavailable(IoTransport wanted, Throwable cause) {
+        return new GatewayStartException("node.transport: " + wanted.configName() + " is not available on this "
+                + "machine (" + reason(cause) + "); set node.transport to auto to use the best one available");
+    }
+
+    private static String reason(Throwable t) {
+        return t == null ? "unknown reason" : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** The transport in use: io_uring, epoll or nio (never auto). */
+    public IoTransport kind() {
+        return kind;
     }
 
     public String name() {
-        return epoll ? "epoll" : "nio";
+        return kind.configName();
+    }
+
+    /** Why auto did not get io_uring (and perhaps not epoll either), for the startup log; null when it did. */
+    public String fallbackReason() {
+        return fallbackReason;
     }
 
     public EventLoopGroup group() {
@@ -54,26 +118,37 @@ public final class Transport {
     }
 
     public Class<? extends ServerChannel> serverChannelClass() {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (kind) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            default -> NioServerSocketChannel.class;
+        };
     }
 
-    /** Outgoing TCP connections (webhooks) on these event loops. */
-    public Class<? extends io.netty.channel.socket.SocketChannel> channelClass() {
-        return epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
+    /** Outgoing TCP connections (webhooks, Redis when it shares the loops) on these event loops. */
+    public Class<? extends SocketChannel> channelClass() {
+        return switch (kind) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            default -> NioSocketChannel.class;
+        };
     }
 
     /** UDP (DNS lookups for webhook hosts) on these event loops. */
-    public Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannelClass() {
-        return epoll ? io.netty.channel.epoll.EpollDatagramChannel.class
-                : io.netty.channel.socket.nio.NioDatagramChannel.class;
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return switch (kind) {
+            case IO_URING -> IoUringDatagramChannel.class;
+            case EPOLL -> EpollDatagramChannel.class;
+            default -> NioDatagramChannel.class;
+        };
     }
 
-    /** Why the native transport is not in use, for the startup log; null when it is. */
-    public String nativeUnavailableReason() {
-        if (epoll) {
-            return null;
-        }
-        Throwable t = Epoll.unavailabilityCause();
-        return t == null ? "disabled by node.native-transport: false" : t.getMessage();
+    /** SO_REUSEPORT for a listening socket; null on NIO, which cannot set it. */
+    public ChannelOption<Boolean> reusePortOption() {
+        return switch (kind) {
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            default -> null;
+        };
     }
 }

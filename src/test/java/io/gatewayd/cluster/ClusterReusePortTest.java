@@ -4,6 +4,7 @@ import io.gatewayd.testing.RedisServer;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,7 +29,7 @@ class ClusterReusePortTest {
 
     @Test
     void threeNodesOnOnePortActAsOneGateway() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "reuse-port needs the native epoll transport");
+        Assumptions.assumeTrue(IoUring.isAvailable() || Epoll.isAvailable(), "reuse-port needs a native transport");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
