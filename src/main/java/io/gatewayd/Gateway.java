@@ -132,7 +132,8 @@ public final class Gateway implements AutoCloseable {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
-        this.transport = Transport.create(config.node().transport(), config.node().ioThreads(), "gatewayd-io");
+        this.transport = Transport.create(config.node().transport(),
+                config.node().eventLoops(Runtime.getRuntime().availableProcessors()), "gatewayd-io");
         this.outbound = new Outbound(transport.group(), registry, stats, () -> live.config().outbound());
         LocalRouter local = new LocalRouter(registry, outbound);
         this.cluster = config.cluster() == null ? null

@@ -10,7 +10,7 @@ import java.net.UnknownHostException;
  * @param lanIp           the IPv4 address written into every client_id ("auto": the first
  *                        site-local address of this host, else 127.0.0.1); in cluster mode other
  *                        nodes use it to reach this one
- * @param ioThreads       event loop threads; 0 = one per CPU
+ * @param ioThreads       event loop threads; 0 = automatic ({@link #eventLoops})
  * @param transport       the event loops' I/O transport; auto picks io_uring, else epoll, else NIO
  */
 public record NodeConfig(String lanIp, Integer ioThreads, IoTransport transport) {
@@ -26,10 +26,21 @@ public record NodeConfig(String lanIp, Integer ioThreads, IoTransport transport)
             ioThreads = 0;
         }
         ConfigProblem.require(ioThreads >= 0 && ioThreads <= 1024, "io-threads",
-                "expected 0 (one per CPU) to 1024, got " + ioThreads);
+                "expected 0 (automatic: one per CPU but one) to 1024, got " + ioThreads);
         if (transport == null) {
             transport = IoTransport.AUTO;
         }
+    }
+
+    /**
+     * How many event loops to run: {@code io-threads}, or when 0 one per CPU but one (at least
+     * one). The spare CPU is for what a loop's system calls do not cover — the kernel's network
+     * work, the collector, the compiler, and on small hosts the backend or other nodes. On the
+     * 2-CPU benchmark box one io_uring loop beat two on every unicast figure and on broadcast tail
+     * latency, for 6 % less peak broadcast throughput (BENCHMARKS.md, "Transports").
+     */
+    public int eventLoops(int cpus) {
+        return ioThreads > 0 ? ioThreads : Math.max(1, cpus - 1);
     }
 
     public static NodeConfig defaults() {

@@ -48,7 +48,7 @@ public final class Transport {
 
     /**
      * @param wanted  auto, or the one transport to use (an error if this machine lacks it)
-     * @param threads 0 = one per CPU
+     * @param threads how many event loops
      */
     public static Transport create(IoTransport wanted, int threads, String threadPrefix) {
         String fallback = null;
@@ -74,8 +74,7 @@ public final class Transport {
             case EPOLL -> EpollIoHandler.newFactory();
             default -> NioIoHandler.newFactory();
         };
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(threadPrefix, true), factory);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true), factory);
         // The control port shares these loops: a push whose target lives on the loop that read
         // the request is written without waking another thread, and API connections spread over
         // all loops. Broadcasts stay cheap because lanes write them in slices and serve

@@ -424,7 +424,8 @@ class ControlApiTest {
         assertThat(s.has("uptime_s")).isTrue();
         assertThat(s.get("node_id").asText()).isEqualTo(gw.gateway().nodeId());
         JsonNode loops = s.get("event_loops");
-        assertThat(loops.size()).as("one entry per event loop").isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(loops.size()).as("one entry per event loop: one per CPU but one")
+                .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         int owned = 0;
         for (JsonNode l : loops) {
             owned += l.get("connections").asInt();

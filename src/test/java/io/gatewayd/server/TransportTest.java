@@ -3,6 +3,7 @@ package io.gatewayd.server;
 import io.gatewayd.GatewayStartException;
 import io.gatewayd.config.ConfigException;
 import io.gatewayd.config.IoTransport;
+import io.gatewayd.config.NodeConfig;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import io.netty.channel.epoll.Epoll;
@@ -45,6 +46,15 @@ class TransportTest {
             assertThat(a.next()).isEqualTo("to all");
             assertThat(b.next()).isEqualTo("to all");
         }
+    }
+
+    @Test
+    void automaticLoopCountIsOnePerCpuButOne() {
+        NodeConfig automatic = new NodeConfig(null, 0, null);
+        assertThat(automatic.eventLoops(1)).isEqualTo(1);
+        assertThat(automatic.eventLoops(2)).isEqualTo(1);
+        assertThat(automatic.eventLoops(16)).isEqualTo(15);
+        assertThat(new NodeConfig(null, 3, null).eventLoops(2)).as("io-threads set: as set").isEqualTo(3);
     }
 
     @Test
