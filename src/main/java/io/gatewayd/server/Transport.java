@@ -30,8 +30,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 /**
  * The event loops and the I/O transport they use ({@code node.transport}). {@code auto} takes
  * io_uring where the kernel allows it: a loop turn's writes to many sockets are submitted in one
- * system call instead of one each, which on the 2-core benchmark box cut the gateway's CPU per
- * push by ~30 % and per broadcast delivery by ~35 % (BENCHMARKS.md, "Transports"). Where io_uring
+ * system call instead of one each, which on the 2-core benchmark box (one loop) cut the gateway's
+ * CPU per push by ~30 % and per broadcast delivery by ~32 % (BENCHMARKS.md, "Transports"). Where io_uring
  * is missing or forbidden (old kernels, container seccomp profiles, kernel.io_uring_disabled) it
  * takes epoll, and Java NIO where neither native library loads.
  */
@@ -74,7 +74,8 @@ public final class Transport {
             case EPOLL -> EpollIoHandler.newFactory();
             default -> NioIoHandler.newFactory();
         };
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true), factory);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true),
+                factory);
         // The control port shares these loops: a push whose target lives on the loop that read
         // the request is written without waking another thread, and API connections spread over
         // all loops. Broadcasts stay cheap because lanes write them in slices and serve
