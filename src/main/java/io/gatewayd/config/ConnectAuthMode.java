@@ -3,10 +3,6 @@ package io.gatewayd.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** Who may open a WebSocket connection. */
 public enum ConnectAuthMode {
     /** Anyone (GatewayWorker's behaviour); the backend binds connections later. */
@@ -29,12 +25,6 @@ public enum ConnectAuthMode {
 
     @JsonCreator
     public static ConnectAuthMode fromConfig(String name) {
-        for (ConnectAuthMode m : values()) {
-            if (m.configName.equals(name.toLowerCase(Locale.ROOT))) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("unknown mode \"" + name + "\"; expected one of "
-                + Arrays.stream(values()).map(ConnectAuthMode::configName).collect(Collectors.joining(", ")));
+        return ConfigEnums.parse(values(), name, ConnectAuthMode::configName, "mode");
     }
 }

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -251,7 +250,7 @@ public record CronJobConfig(String name, String schedule, Duration every, String
 
         @JsonCreator
         public static RunOn fromConfig(String name) {
-            return parseEnum(values(), name, RunOn::configName);
+            return ConfigEnums.parse(values(), name, RunOn::configName, "value");
         }
     }
 
@@ -276,7 +275,7 @@ public record CronJobConfig(String name, String schedule, Duration every, String
 
         @JsonCreator
         public static Overlap fromConfig(String name) {
-            return parseEnum(values(), name, Overlap::configName);
+            return ConfigEnums.parse(values(), name, Overlap::configName, "value");
         }
     }
 
@@ -299,17 +298,7 @@ public record CronJobConfig(String name, String schedule, Duration every, String
 
         @JsonCreator
         public static Misfire fromConfig(String name) {
-            return parseEnum(values(), name, Misfire::configName);
+            return ConfigEnums.parse(values(), name, Misfire::configName, "value");
         }
-    }
-
-    private static <E> E parseEnum(E[] values, String name, java.util.function.Function<E, String> configName) {
-        for (E e : values) {
-            if (configName.apply(e).equals(name.toLowerCase(Locale.ROOT))) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException("unknown value \"" + name + "\"; expected one of "
-                + Arrays.stream(values).map(configName).collect(Collectors.joining(", ")));
     }
 }

@@ -3,10 +3,6 @@ package io.gatewayd.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** Which I/O transport the event loops use ({@code node.transport}). */
 public enum IoTransport {
     /** The fastest one this machine offers: io_uring, else epoll, else Java NIO. */
@@ -31,12 +27,6 @@ public enum IoTransport {
 
     @JsonCreator
     public static IoTransport fromConfig(String name) {
-        for (IoTransport t : values()) {
-            if (t.configName.equals(name.toLowerCase(Locale.ROOT))) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unknown transport \"" + name + "\"; expected one of "
-                + Arrays.stream(values()).map(IoTransport::configName).collect(Collectors.joining(", ")));
+        return ConfigEnums.parse(values(), name, IoTransport::configName, "transport");
     }
 }

@@ -3,10 +3,6 @@ package io.gatewayd.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** What the gateway tells the backend about. */
 public enum WebhookEvent {
     CONNECT("connect"),
@@ -26,12 +22,6 @@ public enum WebhookEvent {
 
     @JsonCreator
     public static WebhookEvent fromConfig(String name) {
-        for (WebhookEvent e : values()) {
-            if (e.configName.equals(name.toLowerCase(Locale.ROOT))) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException("unknown event \"" + name + "\"; expected one of "
-                + Arrays.stream(values()).map(WebhookEvent::configName).collect(Collectors.joining(", ")));
+        return ConfigEnums.parse(values(), name, WebhookEvent::configName, "event");
     }
 }
