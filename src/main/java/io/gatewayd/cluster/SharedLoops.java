@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * Which event loop Lettuce's Redis connections run on. By default one I/O thread of their own
  * ({@link #dedicated()}). On the gateway's client loops every Redis read and write (delivery
  * reports, replies, probes) waits for the loop's current task; since lanes write broadcasts in
- * slices that is one slice, and the 3-node benchmarks measured no difference either way
- * (BENCHMARKS.md, Appendix D); the dedicated thread stays the default because a large reply (a
- * query over many nodes' mirrors) is then decoded off the client loops. With
+ * slices that is one slice. The 3-node benchmarks measured the same latency either way and a
+ * third less CPU per cross-node push when shared (BENCHMARKS.md, Appendix D); the dedicated
+ * thread stays the default because a large reply (a query over many nodes' mirrors) is then
+ * decoded off the client loops, which matters on large hosts more than a thread does. With
  * {@code cluster.share-event-loops: true} they share the gateway's loops instead ({@link #of}),
  * so cluster mode adds no I/O thread. A channel can only live on a loop of its own kind, and Lettuce
  * picks its transport once per JVM (a system property read when its classes load): it is told to
