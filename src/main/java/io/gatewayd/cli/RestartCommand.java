@@ -23,9 +23,6 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     TargetOptions target;
 
-    @Option(names = {"-d", "--daemon"}, description = "Start it as a daemon (in the background).")
-    boolean daemon;
-
     @Option(names = {"-g", "--graceful"}, description = "Stop gracefully: wait until every client has disconnected.")
     boolean graceful;
 
@@ -36,22 +33,8 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--force", description = "Kill the old gateway if it has not exited in time.")
     boolean force;
 
-    @Option(names = "--ws-port", paramLabel = "PORT", description = "Override the port of the first WebSocket listener.")
-    Integer wsPort;
-
-    @Option(names = "--control-port", paramLabel = "PORT", description = "Override the control port.")
-    Integer controlPort;
-
-    @Option(names = {"-q", "--quiet"}, description = "Foreground: do not log each connect/message/close.")
-    boolean quiet;
-
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "For the new gateway: how long clients get to close when it is stopped (default: ${DEFAULT-VALUE}).")
-    long stopTimeoutSeconds;
-
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "90",
-            description = "With -d: how long to wait for the new daemon to be ready (default: ${DEFAULT-VALUE}).")
-    long waitSeconds;
+    @Mixin
+    StartOptions startOptions;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,12 +53,7 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
         }
         StartCommand start = new StartCommand();
         start.configOptions = target.configOptions;
-        start.daemon = daemon;
-        start.wsPort = wsPort;
-        start.controlPort = controlPort;
-        start.quiet = quiet;
-        start.stopTimeoutSeconds = stopTimeoutSeconds;
-        start.waitSeconds = waitSeconds;
+        start.options = startOptions;
         return start.run(out, err);
     }
 }

@@ -47,28 +47,8 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = {"-d", "--daemon"}, description = "Run as a daemon in the background (daemon mode).")
-    boolean daemon;
-
-    @Option(names = "--ws-port", paramLabel = "PORT",
-            description = "Override the port of the first WebSocket listener (kept across reloads).")
-    Integer wsPort;
-
-    @Option(names = "--control-port", paramLabel = "PORT",
-            description = "Override the control port (kept across reloads).")
-    Integer controlPort;
-
-    @Option(names = {"-q", "--quiet"}, description = "Foreground: do not log each connect/message/close.")
-    boolean quiet;
-
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "On SIGTERM or `gatewayctl stop`, how long clients get to close (default: ${DEFAULT-VALUE}).")
-    long stopTimeoutSeconds;
-
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "90",
-            description = "With -d: how long to wait for the daemon to be ready before giving up and stopping it "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long waitSeconds;
+    @Mixin
+    StartOptions options;
 
     /** Set on the re-executed child of `start -d`; not for people. */
     @Option(names = "--daemon-child", hidden = true)
@@ -83,18 +63,18 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     int run(PrintWriter out, PrintWriter err) {
-        if (stopTimeoutSeconds < 0 || waitSeconds < 1) {
+        if (options.stopTimeoutSeconds < 0 || options.waitSeconds < 1) {
             throw new CliException(GatewayCtl.EXIT_USAGE, "--stop-timeout must be 0 or more and --wait at least 1");
         }
         Installation inst = Installation.current();
         Path configFile = configOptions.file(inst).toAbsolutePath().normalize();
         UnaryOperator<GatewayConfig> overrides = this::applyOverrides;
         GatewayConfig config = overrides.apply(configOptions.load(inst)); // validates: exit 2 with the key named
-        if (daemon && !daemonChild) {
+        if (options.daemon && !daemonChild) {
             return launchDaemon(inst, configFile, config, out, err);
         }
         String mode = daemonChild ? "daemon" : "debug";
-        boolean logClients = !daemonChild && !quiet;
+        boolean logClients = !daemonChild && !options.quiet;
         Runnable logOverrides = () -> {
             if (logClients) {
                 ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gatewayd.clients")).setLevel(Level.DEBUG);
@@ -105,7 +85,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         GatewayProcess process;
         try {
             process = GatewayProcess.start(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
-                    mode, Duration.ofSeconds(stopTimeoutSeconds), false, logFile, logOverrides),
+                    mode, Duration.ofSeconds(options.stopTimeoutSeconds), false, logFile, logOverrides),
                     msg -> {
                         err.println("gatewayctl: warning: " + msg);
                         err.flush();
@@ -130,11 +110,11 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private GatewayConfig applyOverrides(GatewayConfig config) {
-        if (wsPort != null) {
-            config = config.withWebSocketPort(wsPort);
+        if (options.wsPort != null) {
+            config = config.withWebSocketPort(options.wsPort);
         }
-        if (controlPort != null) {
-            config = config.withControl(config.control().withPort(controlPort));
+        if (options.controlPort != null) {
+            config = config.withControl(config.control().withPort(options.controlPort));
         }
         return config;
     }
@@ -154,18 +134,18 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             err.flush();
         }
         List<String> args = new ArrayList<>(List.of("start", "--daemon-child", "--config", configFile.toString(),
-                "--stop-timeout", Long.toString(stopTimeoutSeconds)));
-        if (wsPort != null) {
-            args.addAll(List.of("--ws-port", wsPort.toString()));
+                "--stop-timeout", Long.toString(options.stopTimeoutSeconds)));
+        if (options.wsPort != null) {
+            args.addAll(List.of("--ws-port", options.wsPort.toString()));
         }
-        if (controlPort != null) {
-            args.addAll(List.of("--control-port", controlPort.toString()));
+        if (options.controlPort != null) {
+            args.addAll(List.of("--control-port", options.controlPort.toString()));
         }
         Path logDir = config.paths().logDir(inst.home());
         DaemonLauncher.Ready ready;
         try {
             ready = DaemonLauncher.launch(new DaemonLauncher.Launch(inst.home(), logDir, pidFile, args,
-                    Duration.ofSeconds(waitSeconds)));
+                    Duration.ofSeconds(options.waitSeconds)));
         } catch (DaemonLauncher.LaunchFailedException e) {
             throw new CliException(e.exitCode(), e.getMessage());
         }
