@@ -487,15 +487,21 @@ public final class CronScheduler implements AutoCloseable {
         return true;
     }
 
-    /** Whether a pause for every process holds this job's times back (an unreadable lock: no). */
+    /**
+     * Whether a pause for every process holds this job's times back. When the shared lock cannot
+     * be read (Redis down), the last value this process saw holds: a job paused before an outage
+     * stays paused through it, rather than every process running it at once.
+     */
     private boolean pausedEverywhere(CronJob job) {
         try {
             boolean paused = sharedLock.pausedEverywhere(job.name());
             job.state.pausedEverywhere = paused;
             return paused;
         } catch (RuntimeException e) {
-            LOG.debug("cron job {}: cannot read its shared pause ({}); running as scheduled", job.name(), e.getMessage());
-            return false;
+            boolean lastSeen = job.state.pausedEverywhere;
+            LOG.debug("cron job {}: cannot read its shared pause ({}); keeping the last seen: {}", job.name(),
+                    e.getMessage(), lastSeen ? "paused" : "not paused");
+            return lastSeen;
         }
     }
 

@@ -401,6 +401,62 @@ class CronSchedulerTest {
     }
 
     @Test
+    void whileThePauseCannotBeReadAProcessKeepsTheLastValueItSaw() {
+        FileJobLock files = new FileJobLock(runDir, "A");
+        java.util.concurrent.atomic.AtomicBoolean unreadable = new java.util.concurrent.atomic.AtomicBoolean();
+        JobLock flaky = new JobLock() { // the shared store (Redis) goes away; the claims stay local
+            @Override
+            public Claim claim(String job, Instant tick, boolean exclusive, Duration atMost, Duration atLeast) {
+                return files.claim(job, tick, exclusive, atMost, atLeast);
+            }
+
+            @Override
+            public String holder(String job) {
+                return files.holder(job);
+            }
+
+            @Override
+            public boolean pauseEverywhere(String job, boolean paused) {
+                return files.pauseEverywhere(job, paused);
+            }
+
+            @Override
+            public boolean pausedEverywhere(String job) {
+                if (unreadable.get()) {
+                    throw new IllegalStateException("Redis is not connected");
+                }
+                return files.pausedEverywhere(job);
+            }
+        };
+        Map<String, TestAction> runs = new ConcurrentHashMap<>();
+        CronScheduler s = scheduler(flaky, c -> runs.computeIfAbsent(c.name(), n -> new TestAction(true)));
+        s.apply(cron("""
+                - name: held
+                  every: 1s
+                  run-on: each
+                  push: {message: x}
+                - name: free
+                  every: 1s
+                  run-on: each
+                  push: {message: x}
+                """));
+        assertThat(s.pause("held")).isTrue();
+        step(clock, Duration.ofSeconds(1), s);
+        unreadable.set(true);
+        for (int i = 0; i < 3; i++) {
+            step(clock, Duration.ofSeconds(1), s);
+        }
+        assertThat(runs.get("held").started()).as("paused before the outage: stays paused through it").isZero();
+        assertThat(runs.get("free").started()).as("not paused when last seen: runs as scheduled").isEqualTo(4);
+        assertThat(view(s, "held").paused()).isTrue();
+
+        unreadable.set(false);
+        files.pauseEverywhere("held", false); // resumed by another process while this one could not see it
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(runs.get("held").started()).as("the store is read again as soon as it answers").isEqualTo(1);
+    }
+
+    @Test
     void runNowRespectsTheOverlapPolicy() {
         CronScheduler s = scheduler();
         s.apply(cron("""
