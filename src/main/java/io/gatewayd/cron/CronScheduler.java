@@ -77,7 +77,7 @@ public final class CronScheduler implements AutoCloseable {
         this.random = random;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "gatewayd-cron-" + n.incrementAndGet());
+            Thread t = new WorkerThread(r, "gatewayd-cron-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -362,8 +362,32 @@ public final class CronScheduler implements AutoCloseable {
             f = CompletableFuture.failedFuture(e);
         }
         JobLock.Lease lease = claim.lease();
-        f.whenComplete((o, err) -> finish(job, run, lease, o, err));
+        f.whenComplete((o, err) -> onWorker(() -> finish(job, run, lease, o, err)));
         return new Started(true, null, run.done);
+    }
+
+    /**
+     * An action completes on whatever thread finished its work: for a push in cluster mode that is
+     * the Redis connection's I/O thread (with share-event-loops, a client loop). finish() releases
+     * the lease, which waits for Redis to answer on that very thread, so it must not run there.
+     */
+    private void onWorker(Runnable task) {
+        if (Thread.currentThread() instanceof WorkerThread) { // e.g. an action that completed as it started
+            task.run();
+            return;
+        }
+        try {
+            workers.execute(task);
+        } catch (RejectedExecutionException e) { // stopping: the workers are gone, nothing else waits
+            task.run();
+        }
+    }
+
+    /** Marks the scheduler's own threads, on which finishing a run may block. */
+    private static final class WorkerThread extends Thread {
+        WorkerThread(Runnable task, String name) {
+            super(task, name);
+        }
     }
 
     private JobLock.Claim claimOrNull(CronJob job, Instant tick, boolean exclusive) {

@@ -84,6 +84,32 @@ class ClusterCronTest {
     }
 
     @Test
+    void aPushJobReleasesItsLeaseWithoutWaitingOnTheThreadThatMustAnswer() throws Exception {
+        // The push completes on the Redis connection's thread; releasing the lease from there
+        // waited for a reply only that thread could read, so each run lasted command-timeout
+        // and stalled the node's Redis traffic (and, with shared loops, its clients) meanwhile.
+        String cron = """
+                cron:
+                  - name: pushj
+                    schedule: "0 0 0 1 1 *"
+                    run-on: one
+                    push: {to: "group:g", message: x}
+                """;
+        String prefix = "release" + System.nanoTime();
+        try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "command-timeout: 20s") + cron)) {
+            Await.until("the node is connected to Redis", Duration.ofSeconds(60),
+                    () -> "ok".equals(a.get("/health").json().path("status").asText()));
+            for (int i = 0; i < 2; i++) {
+                JsonNode r = a.call("cron/run", Map.of("name", "pushj", "wait", true));
+                assertThat(r.path("result").path("status").asText()).as(r.toString()).isEqualTo("ok");
+                assertThat(r.path("result").path("duration_ms").asLong()).as("the run waited for the command timeout: " + r)
+                        .isLessThan(10_000);
+                assertThat(REDIS.keys(prefix + ":cron:pushj:lease")).as("lease released").isEmpty();
+            }
+        }
+    }
+
+    @Test
     void aPauseThatCannotReachRedisAnswers503AndChangesNothing() throws Exception {
         String cron = """
                 cron:
