@@ -618,6 +618,15 @@ public final class Cluster {
                 return;
             }
             pending.remove(id);
+            if (expected < 0) {
+                // Redis has not even confirmed the PUBLISH (stalled, not yet disconnected): no node
+                // is known to have it, and it may still reach them late. Say so, as for an outage,
+                // rather than report a success that reached no other node.
+                future.completeExceptionally(ClusterRouter.unavailable(local, new java.util.concurrent.TimeoutException(
+                        "it did not confirm the publish within cluster.ack-timeout (" + config.ackTimeout().toMillis()
+                                + " ms); other nodes may still get it late")));
+                return;
+            }
             long missing = expected < 0 ? 0 : Math.max(0, expected - acks);
             future.complete(new Router.Delivered(local + remote,
                     new Router.Delivered.ClusterPart(local, reporters.size() + (int) missing, (int) missing)));

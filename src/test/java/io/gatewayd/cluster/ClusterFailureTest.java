@@ -152,6 +152,34 @@ class ClusterFailureTest {
     }
 
     @Test
+    void aPushRedisDoesNotConfirmIsA503AndARetryWithItsMsgIdReachesEachClientOnce() throws Exception {
+        // ack-timeout below command-timeout: the push gives up while the PUBLISH is still in
+        // Redis' hands (stalled, not disconnected); it used to answer 200 with no remote node
+        try (ClusterNodes cluster = new ClusterNodes(REDIS.url(), 2, "ack-timeout: 1s\ncommand-timeout: 5s")) {
+            TestGateway n0 = cluster.get(0);
+            TestGateway n1 = cluster.get(1);
+            WsClient c0 = cluster.connect(0);
+            WsClient c1 = cluster.connect(1);
+            String msgId = "stall-" + UUID.randomUUID();
+            assertThat(REDIS.command("CLIENT", "PAUSE", "2500", "WRITE")).isEqualTo("OK"); // PUBLISH waits
+            TestGateway.Response r = n0.post("sendToAll", Map.of("message", "stall", "msg_id", msgId));
+            assertThat(r.status()).as(r.toString()).isEqualTo(503);
+            assertThat(r.errorCode()).isEqualTo("cluster_unavailable");
+            assertThat(r.json().at("/error/delivered_local").asInt()).isEqualTo(1);
+            assertThat(r.errorMessage()).contains("did not confirm the publish").contains("late").contains("msg_id");
+
+            REDIS.command("SET", "paused-until", "now"); // a write: answered once the pause is over
+            cluster.awaitFormed();
+            cluster.awaitHealth("ok");
+            JsonNode retry = n1.call("sendToAll", Map.of("message", "stall", "msg_id", msgId));
+            assertThat(retry.path("delivered").asInt()).as("the node that delivered it skips the retry")
+                    .isLessThanOrEqualTo(1);
+            assertThat(drain(n0, c0)).as("delivered once on the node that took the call").containsExactly("stall");
+            assertThat(drain(n1, c1)).as("late or by the retry, but once").containsExactly("stall");
+        }
+    }
+
+    @Test
     void aKilledSubscriptionIsNoticedAndRebuilt() throws Exception {
         try (ClusterNodes cluster = new ClusterNodes(REDIS.url(), 3, null)) {
             WsClient c2 = cluster.connect(2);
