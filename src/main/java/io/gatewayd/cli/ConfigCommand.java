@@ -110,6 +110,10 @@ final class ConfigCommand implements Runnable {
             for (Map.Entry<String, JsonNode> e : o.properties()) {
                 if (secret(e.getKey()) && !e.getValue().isObject()) { // auth.token is a section, not a secret
                     e.setValue(masked(e.getValue()));
+                } else if (e.getValue().isTextual() && e.getValue().asText().contains("@")) {
+                    // credentials in a URL: cluster.redis, a webhook or cron URL with user:password@
+                    e.setValue(com.fasterxml.jackson.databind.node.TextNode.valueOf(
+                            io.gatewayd.config.ClusterConfig.redactedUrl(e.getValue().asText())));
                 } else {
                     mask(e.getValue());
                 }

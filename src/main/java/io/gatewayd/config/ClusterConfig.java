@@ -124,9 +124,12 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
         }
     }
 
-    /** The URL with any password replaced by ***, for logs and status. */
+    /**
+     * The URL with any password replaced by ***, for logs and status. A user part without a colon
+     * is masked too: in a Redis URL ({@code redis://secret@host}) it is the password.
+     */
     public static String redactedUrl(String url) {
-        return url.replaceAll("(?<=//)([^:@/]*):[^@/]*@", "$1:***@");
+        return url.replaceAll("(?<=//)([^:@/]*):[^@/]*@", "$1:***@").replaceAll("(?<=//)[^:@/]+@", "***@");
     }
 
     public String redactedRedis() {
