@@ -163,7 +163,7 @@ public final class Outbound {
         }
         if (c.pendingOutboundBytes() + message.size() > maxPendingBytes) {
             stats.slowClientsDropped.increment();
-            c.markClosing();
+            c.markClosing(CloseCodes.SLOW_CONSUMER.code(), CloseCodes.SLOW_CONSUMER.reason());
             registry.remove(c);
             ch.eventLoop().execute(() -> finishClose(c, CloseCodes.SLOW_CONSUMER, null));
             return false;
@@ -212,7 +212,7 @@ public final class Outbound {
             }
             return;
         }
-        c.markClosing();
+        c.markClosing(code.code(), code.reason());
         finishClose(c, code, lastMessage);
     }
 

@@ -31,7 +31,9 @@ public final class Connection {
     private int laneIndex = -1;
     private long laneSeq;
     private boolean flushQueued;
-    private boolean closing;
+    /** 0 while open; once the gateway decided to close, the WebSocket close code it sent or answered. */
+    private int closeCode;
+    private String closeReason;
     private io.netty.channel.ChannelHandlerContext writeContext;
     private long messagesIn;
     private long bytesIn;
@@ -192,11 +194,22 @@ public final class Connection {
 
     /** Event loop only: set once the gateway decided to close this client; nothing more is written. */
     public boolean isClosing() {
-        return closing;
+        return closeCode != 0;
     }
 
-    public void markClosing() {
-        closing = true;
+    /** Event loop only: the gateway closes this client with {@code code}, what the close webhook reports. */
+    public void markClosing(int code, String reason) {
+        closeCode = code;
+        closeReason = reason;
+    }
+
+    /** The close code set by {@link #markClosing}, 0 if the gateway has not closed it. */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    public String closeReason() {
+        return closeReason;
     }
 
     public synchronized String uid() {

@@ -190,7 +190,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else if (frame instanceof CloseWebSocketFrame close) {
             closeFrameReceived(close);
             if (!connection.isClosing()) { // answer the close handshake, then hang up
-                connection.markClosing();
+                connection.markClosing(closeCode, closeReason);
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? 1000 : close.statusCode(), ""))
                         .addListener(ChannelFutureListener.CLOSE);
             } else {
@@ -293,7 +293,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (connection != null) {
             Connection c = connection;
             connection = null;
-            sessions.closed(c, closeCode, closeReason);
+            // A close the gateway started is reported with the code it sent: the client's answer
+            // is usually not read, as the socket is cut once our close frame is out.
+            boolean byGateway = c.closeCode() != 0;
+            sessions.closed(c, byGateway ? c.closeCode() : closeCode, byGateway ? c.closeReason() : closeReason);
         }
         super.channelInactive(ctx);
     }

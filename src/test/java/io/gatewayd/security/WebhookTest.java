@@ -269,6 +269,39 @@ class WebhookTest {
     }
 
     @Test
+    void aCloseTheGatewayStartsIsReportedWithTheCodeItSent() {
+        // the gateway cuts the socket once its close frame is out, so the client's answer is
+        // usually never read: these used to reach the backend as 1006, like a network failure
+        TestGateway gw = gateway("limits:\n  max-connections-per-uid: 1\n");
+        WsClient kicked = gw.client();
+        WsClient evicted = gw.client();
+        WsClient evictor = gw.client();
+        open.add(kicked);
+        open.add(evicted);
+        open.add(evictor);
+        gw.call("closeClient", Map.of("client_id", kicked.clientId()));
+        gw.call("bindUid", Map.of("client_id", evicted.clientId(), "uid", "7"));
+        gw.call("bindUid", Map.of("client_id", evictor.clientId(), "uid", "7"));
+        Await.until("two close webhooks arrive", () -> backend.calls("close").size() == 2);
+        assertThat(closeOf(kicked).get("code").asInt()).isEqualTo(1000);
+        assertThat(closeOf(kicked).get("reason").asText()).isEqualTo("closed by server");
+        assertThat(closeOf(evicted).get("code").asInt()).isEqualTo(1008);
+        assertThat(closeOf(evicted).get("reason").asText()).contains("max-connections-per-uid");
+
+        TestGateway beating = gateway("heartbeat:\n  ping-interval: 0.4\n  ping-not-response-limit: 2\n");
+        WsClient silent = beating.client();
+        open.add(silent);
+        Await.until("the silent client's close webhook arrives", () -> backend.calls("close").size() == 3);
+        assertThat(closeOf(silent).get("code").asInt()).isEqualTo(1001);
+        assertThat(closeOf(silent).get("reason").asText()).isEqualTo("heartbeat timeout");
+    }
+
+    private JsonNode closeOf(WsClient c) {
+        return backend.calls("close").stream().map(WebhookReceiver.Call::body)
+                .filter(b -> b.get("client_id").asText().equals(c.clientId())).findFirst().orElseThrow();
+    }
+
+    @Test
     void aMessageAnswerMayCloseTheClient() {
         backend.answer(call -> call.event().equals("message") ? Reply.json("{\"reply\":\"bye\",\"close\":true}") : Reply.ok());
         TestGateway gw = gateway("client-messages:\n  policy: webhook\n");
