@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -82,20 +83,27 @@ public final class AdminApi {
             source = registry.all();
         }
         long now = System.currentTimeMillis();
-        List<Registry.Snapshot> picked = new ArrayList<>(Math.min(limit, 1024));
+        // the oldest `limit` of them, in one pass: a heap whose head is the newest one kept
+        Comparator<Connection> oldestFirst = Comparator.comparingLong(Connection::connectedAtMillis)
+                .thenComparing(Connection::clientId);
+        PriorityQueue<Connection> oldest = new PriorityQueue<>(Math.min(limit, 1024) + 1, oldestFirst.reversed());
         int total = 0;
         for (Connection c : source) {
-            Registry.Snapshot s = registry.snapshot(c);
-            if (group != null && !s.groups().contains(group)) {
+            if (group != null && !registry.snapshot(c).groups().contains(group)) {
                 continue;
             }
             total++;
-            if (picked.size() < limit) {
-                picked.add(s);
+            oldest.add(c);
+            if (oldest.size() > limit) {
+                oldest.poll();
             }
         }
-        picked.sort(Comparator.comparingLong((Registry.Snapshot s) -> s.connection().connectedAtMillis())
-                .thenComparing(s -> s.connection().clientId()));
+        List<Connection> kept = new ArrayList<>(oldest);
+        kept.sort(oldestFirst);
+        List<Registry.Snapshot> picked = new ArrayList<>(kept.size());
+        for (Connection c : kept) {
+            picked.add(registry.snapshot(c));
+        }
         List<Map<String, Object>> rows = new ArrayList<>(picked.size());
         for (Registry.Snapshot s : picked) {
             Connection c = s.connection();

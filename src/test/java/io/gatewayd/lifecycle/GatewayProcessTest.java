@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -131,6 +132,29 @@ class GatewayProcessTest {
             assertThat(limited.path("shown").asInt()).isEqualTo(1);
             assertThat(limited.path("total").asInt()).isEqualTo(2);
             assertThat(post("admin/connections", "{\"limit\":0}").errorCode()).isEqualTo("invalid_param");
+        }
+    }
+
+    @Test
+    void aLimitShowsTheOldestConnections() {
+        List<WsClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                clients.add(WsClient.connectAndInit(ws()));
+            }
+            JsonNode all = post("admin/connections", "{}").json().path("result").path("connections");
+            assertThat(all.size()).isEqualTo(12);
+            List<String> oldestThree = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                oldestThree.add(all.get(i).path("client_id").asText());
+            }
+            JsonNode limited = post("admin/connections", "{\"limit\":3}").json().path("result");
+            assertThat(limited.path("total").asInt()).isEqualTo(12);
+            List<String> shown = new java.util.ArrayList<>();
+            limited.path("connections").forEach(r -> shown.add(r.path("client_id").asText()));
+            assertThat(shown).as("the first rows of the full list, not any three").isEqualTo(oldestThree);
+        } finally {
+            clients.forEach(WsClient::close);
         }
     }
 
