@@ -84,4 +84,23 @@ class BrokenConfigTargetIT {
         assertThat(stop.exit()).as(stop.toString()).isZero();
         assertThat(stop.out()).contains("stopped (pid " + ready.pid() + ")");
     }
+
+    @Test
+    void stopHonoursControlUrlWhenThePidFileIsNotAtHand() throws Exception {
+        Ready ready = inst.startDaemon();
+        // a config whose pid file is elsewhere: only --control-url leads to the gateway
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, TempInstallation.CONFIG + "paths:\n  run-dir: " + dir.resolve("nothing-here") + "\n");
+
+        Result stop = inst.run("stop", "--config", other.toString(), "--control-url", ready.control().toString());
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + ready.pid() + ")");
+        // it returned once the process had gone, not merely once it was asked
+        assertThat(TempInstallation.alive(ready.pid())).isFalse();
+        Await.until("the pid file is removed", LONG, () -> !Files.exists(inst.pidFile()));
+
+        Result again = inst.run("stop", "--config", other.toString(), "--control-url", ready.control().toString());
+        assertThat(again.exit()).as(again.toString()).isEqualTo(3);
+        assertThat(again.err()).contains("not running").contains(ready.control().getAuthority());
+    }
 }
