@@ -1,0 +1,46 @@
+package io.gatewayd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewayd.cli.StartCommandTest.Run;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.gatewayd.cli.StartCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad options are usage errors (exit 2) that name the option and the fix, found before anything
+ * is started or asked: never a Java class name, never the control API's field names.
+ */
+class CliUsageErrorsTest {
+    private static void usageError(Run r, String... expected) {
+        assertThat(r.exit()).as(r.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(r.err()).as(r.toString()).contains(expected).doesNotContain("unexpected error")
+                .doesNotContain("Exception").doesNotContain("java.").doesNotContain("field \"");
+    }
+
+    @Test
+    void portsOutOfRangeNameTheOption() {
+        usageError(run("start", "--ws-port", "70000"), "--ws-port", "between 0 and 65535", "70000");
+        usageError(run("start", "--control-port", "-1"), "--control-port", "between 0 and 65535");
+        usageError(run("restart", "--ws-port", "65536"), "--ws-port");
+    }
+
+    @Test
+    void aControlUrlThatIsNotHttpNamesTheOption() {
+        usageError(run("status", "--control-url", "notaurl"), "--control-url", "\"notaurl\"", "http://127.0.0.1:8283");
+        usageError(run("call", "getAllClientIdCount", "--control-url", "ftp://x"), "--control-url", "\"ftp://x\"");
+        usageError(run("stop", "--control-url", "notaurl"), "--control-url");
+        usageError(run("cron", "list", "--control-url", "notaurl"), "--control-url");
+        usageError(run("status", "--timeout", "0"), "--timeout must be at least 1");
+    }
+
+    private static List<String> concat(String[] a, String[] b) {
+        List<String> l = new ArrayList<>(List.of(a));
+        l.addAll(List.of(b));
+        return l;
+    }
+}
