@@ -38,6 +38,16 @@ class CliUsageErrorsTest {
         usageError(run("status", "--timeout", "0"), "--timeout must be at least 1");
     }
 
+    @Test
+    void sendAndConnectionsCheckTheirOptionsThemselves() {
+        usageError(run("connections", "--limit", "0"), "--limit must be between 1 and 100000");
+        usageError(run("connections", "--limit", "100001"), "--limit must be between 1 and 100000");
+        usageError(run("send", "--client", "bad", "x"), "--client: \"bad\" is not a client_id (20 hex characters");
+        usageError(run("send", "--all", "--exclude", "7f00000108fc0000000", "x"), "--exclude:");
+        usageError(run("send", "--uid", "", "x"), "--uid must not be empty");
+        usageError(run("send", "--group", "", "x"), "--group must not be empty");
+    }
+
     private static List<String> concat(String[] a, String[] b) {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
