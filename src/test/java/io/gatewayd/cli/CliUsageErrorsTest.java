@@ -48,6 +48,13 @@ class CliUsageErrorsTest {
         usageError(run("send", "--group", "", "x"), "--group must not be empty");
     }
 
+    @Test
+    void tokenRefusesAnEmptyUidAndALifetimeUnderASecond() {
+        usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
+        usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+        usageError(run("token", "--ttl", "500ms", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+    }
+
     private static List<String> concat(String[] a, String[] b) {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
