@@ -1,6 +1,5 @@
 package io.gatewayd.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.cli.StartCommandTest.Run;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -53,6 +52,24 @@ class CliUsageErrorsTest {
         usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
         usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
         usageError(run("token", "--ttl", "500ms", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+    }
+
+    @Test
+    void cronHelpLinesFitTheUsageWidth() {
+        CommandLine cron = GatewayCtl.commandLine().getSubcommands().get("cron");
+        List<CommandLine> all = new ArrayList<>(List.of(cron));
+        all.addAll(cron.getSubcommands().values());
+        int width = cron.getCommandSpec().usageMessage().width();
+        for (CommandLine cl : all) {
+            var usage = cl.getCommandSpec().usageMessage();
+            for (String line : concat(usage.description(), usage.footer())) {
+                // picocli breaks a longer line at its width and then again where the source line ends
+                assertThat(line.length()).as(cl.getCommandSpec().qualifiedName() + ": " + line).isLessThan(width);
+            }
+        }
+        Run help = run("cron", "--help");
+        assertThat(help.out().lines()).contains("whole cluster, whichever process you talk to.")
+                .noneMatch(l -> l.equals("counters") || l.equals("whole"));
     }
 
     private static List<String> concat(String[] a, String[] b) {
