@@ -1,5 +1,6 @@
 package io.gatewayd.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.cli.StartCommandTest.Run;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -76,5 +77,24 @@ class CliUsageErrorsTest {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
         return l;
+    }
+
+    @Test
+    void statusShowsTheOtherSectionsAsKeyValueRows() throws Exception {
+        var st = new ObjectMapper().readTree("""
+                {"version":"0.1.0","pid":1,
+                 "limits":{"open_sockets":3,"config":{"max_connections":0,"trusted_proxies":[]},
+                           "closed":{"message_rate":0,"uid_limit":1}},
+                 "auth":{"connect":"none","allowed_origins":["a","b"],"tokens_accepted":0},
+                 "cron":{"jobs":2,"next_job":null}}""");
+        List<String> rows = StatusCommand.sectionRows(st).stream().map(r -> r[0] + "|" + r[1]).toList();
+        assertThat(rows).containsExactly(
+                "|",
+                "limits|open_sockets: 3",
+                "  config|max_connections: 0, trusted_proxies: none",
+                "  closed|message_rate: 0, uid_limit: 1",
+                "auth|connect: none, allowed_origins: a,b, tokens_accepted: 0",
+                "cron|jobs: 2, next_job: -");
+        assertThat(String.join("\n", rows)).doesNotContain("{").doesNotContain("\"");
     }
 }
