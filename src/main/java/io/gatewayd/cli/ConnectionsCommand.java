@@ -47,6 +47,11 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (limit < 1 || limit > 100_000) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--limit must be between 1 and 100000, got " + limit);
+        }
+        SendCommand.requireNonEmpty("--uid", uid);
+        SendCommand.requireNonEmpty("--group", group);
         Target t = control.target(Installation.current(), spec.commandLine().getErr());
         ObjectNode params = JsonNodeFactory.instance.objectNode();
         if (uid != null) {

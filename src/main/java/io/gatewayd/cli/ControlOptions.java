@@ -20,6 +20,9 @@ final class ControlOptions {
 
     /** The running gateway as config, pid file and runtime file describe it (see {@link Target}). */
     Target target(Installation inst, java.io.PrintWriter err) {
+        if (timeoutSeconds < 1) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--timeout must be at least 1 second, got " + timeoutSeconds);
+        }
         return where.target(inst, err);
     }
 

@@ -18,15 +18,15 @@ import java.util.concurrent.Callable;
 @Command(name = "cron",
         mixinStandardHelpOptions = true,
         description = {"List, run, pause and resume the cron jobs of the running gateway.",
-                "Pause and resume apply to every process sharing the run directory, or to the whole",
-                "cluster, whichever process you talk to."},
+                "Pause and resume apply to every process sharing the run directory, or to the",
+                "whole cluster, whichever process you talk to."},
         subcommands = {CronCommand.ListJobs.class, CronCommand.Run.class, CronCommand.Pause.class,
                 CronCommand.Resume.class},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  gatewayctl cron list                  name, schedule, next and last run, counters",
-                "  gatewayctl cron run report --wait     run the job now and print its result",
-                "  gatewayctl cron pause report"})
+                "  gatewayctl cron list               name, schedule, next/last run, counters",
+                "  gatewayctl cron run report --wait  run the job now and print its result",
+                "  gatewayctl cron pause report       pause it in every process until resumed"})
 final class CronCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -170,7 +170,8 @@ final class CronCommand implements Runnable {
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = {"Pause a job in every process until it is resumed (a run going on finishes).",
-                    "Every process sharing the run directory, or the whole cluster, leaves its times unrun."})
+                    "Every process sharing the run directory, or the whole cluster, skips its",
+                    "runs until then."})
     static final class Pause implements Callable<Integer> {
         @Mixin
         ControlOptions control;

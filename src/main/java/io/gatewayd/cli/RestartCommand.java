@@ -43,6 +43,7 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        startOptions.validate(); // before the stop: a bad option must not leave the gateway stopped
         Installation inst = Installation.current();
         Target t = target.target(inst, err);
         if (t.probe.running()) {

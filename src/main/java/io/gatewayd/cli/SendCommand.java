@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.registry.ClientIds;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -72,6 +73,7 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        validate();
         String text = message.equals("-") ? readStdin() : message;
         ObjectNode p = JsonNodeFactory.instance.objectNode();
         p.put("message", text);
@@ -106,6 +108,33 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
         }
         out.flush();
         return GatewayCtl.EXIT_OK;
+    }
+
+    /** Refuses what the control API would refuse, naming the option rather than the API's field. */
+    private void validate() {
+        for (String u : to.uids == null ? List.<String>of() : to.uids) {
+            requireNonEmpty("--uid", u);
+        }
+        for (String g : to.groups == null ? List.<String>of() : to.groups) {
+            requireNonEmpty("--group", g);
+        }
+        requireClientIds("--client", to.clients);
+        requireClientIds("--exclude", exclude);
+    }
+
+    static void requireNonEmpty(String option, String value) {
+        if (value != null && value.isEmpty()) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, option + " must not be empty");
+        }
+    }
+
+    private static void requireClientIds(String option, List<String> ids) {
+        for (String id : ids == null ? List.<String>of() : ids) {
+            if (!ClientIds.isWellFormed(id)) {
+                throw new CliException(GatewayCtl.EXIT_USAGE, option + ": \"" + id + "\" is not a client_id (20 hex "
+                        + "characters, as `gatewayctl connections` shows them)");
+            }
+        }
     }
 
     private static ArrayNode array(List<String> values) {

@@ -63,9 +63,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     int run(PrintWriter out, PrintWriter err) {
-        if (options.stopTimeoutSeconds < 0 || options.waitSeconds < 1) {
-            throw new CliException(GatewayCtl.EXIT_USAGE, "--stop-timeout must be 0 or more and --wait at least 1");
-        }
+        options.validate();
         Installation inst = Installation.current();
         Path configFile = configOptions.file(inst).toAbsolutePath().normalize();
         UnaryOperator<GatewayConfig> overrides = this::applyOverrides;

@@ -29,4 +29,20 @@ final class StartOptions {
             description = "With -d: how long to wait for the daemon to be ready before giving up and stopping it "
                     + "(default: ${DEFAULT-VALUE}).")
     long waitSeconds;
+
+    /** Refuses what the config would refuse later with its own key names, naming the option instead. */
+    void validate() {
+        port("--ws-port", wsPort);
+        port("--control-port", controlPort);
+        if (stopTimeoutSeconds < 0 || waitSeconds < 1) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--stop-timeout must be 0 or more and --wait at least 1");
+        }
+    }
+
+    private static void port(String option, Integer port) {
+        if (port != null && (port < 0 || port > 65535)) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, option + " must be a port between 0 and 65535 "
+                    + "(0: any free port), got " + port);
+        }
+    }
 }

@@ -176,7 +176,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         JsonNode dropped = st.path("dropped");
         JsonNode proc = st.path("process");
         out.println("gatewayd " + st.path("version").asText() + " in " + mode + " mode, pid " + st.path("pid").asText());
-        Table.keyValues(out, new String[][] {
+        java.util.List<String[]> rows = new java.util.ArrayList<>(java.util.Arrays.asList(new String[][] {
                 {"state", state},
                 {"started", st.path("started_at").asText() + " (up " + Format.duration(st.path("uptime_s").asLong()) + ")"},
                 {"load average", st.path("load_average").isNumber() ? st.path("load_average").asText() : "n/a"},
@@ -207,13 +207,9 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                         + " rejected (overloaded)"},
                 {"dropped", dropped.path("slow_clients").asLong() + " slow clients, " + dropped.path("heartbeat").asLong()
                         + " heartbeat timeouts, " + dropped.path("oversize").asLong() + " oversize messages"},
-        });
-        // sections other components add (e.g. cron), shown as they come
-        for (Map.Entry<String, JsonNode> e : st.properties()) {
-            if (!KNOWN.contains(e.getKey()) && !e.getValue().isNull()) {
-                out.println(e.getKey() + "  " + e.getValue());
-            }
-        }
+        }));
+        rows.addAll(sectionRows(st));
+        Table.keyValues(out, rows.toArray(String[][]::new));
         out.println();
         Table listeners = new Table("PROTOCOL", "LISTENER", "CONNECTIONS>");
         for (JsonNode l : st.path("listeners")) {
@@ -221,6 +217,91 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         }
         listeners.print(out);
         printCluster(out, st.path("cluster"));
+    }
+
+    /**
+     * The sections other components add (limits, auth, webhooks, cron, ...), in the order the
+     * gateway sends them, as rows of the key/value block: a section's plain values on its own row
+     * ("cron  jobs: 2, paused: 0, ..."), each nested object on an indented row below it.
+     */
+    static java.util.List<String[]> sectionRows(JsonNode st) {
+        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : st.properties()) {
+            JsonNode section = e.getValue();
+            if (KNOWN.contains(e.getKey()) || section.isNull()) {
+                continue;
+            }
+            if (rows.isEmpty()) {
+                rows.add(new String[] {"", ""});
+            }
+            if (!section.isObject()) {
+                rows.add(new String[] {e.getKey(), value(section)});
+                continue;
+            }
+            java.util.List<String> plain = new java.util.ArrayList<>();
+            java.util.List<String[]> nested = new java.util.ArrayList<>();
+            for (Map.Entry<String, JsonNode> f : section.properties()) {
+                if (f.getValue().isObject()) {
+                    wrapped(nested, "  " + f.getKey(), parts(f.getValue()));
+                } else {
+                    plain.add(f.getKey() + ": " + value(f.getValue()));
+                }
+            }
+            wrapped(rows, e.getKey(), plain);
+            rows.addAll(nested);
+        }
+        return rows;
+    }
+
+    /** Values wider than a terminal go on continuation rows (key " ": aligned, not a blank line). */
+    private static void wrapped(java.util.List<String[]> rows, String key, java.util.List<String> parts) {
+        StringBuilder line = new StringBuilder();
+        String k = key;
+        for (int i = 0; i < parts.size(); i++) {
+            String part = parts.get(i) + (i < parts.size() - 1 ? "," : "");
+            if (line.length() > 0 && line.length() + 1 + part.length() > SECTION_WIDTH) {
+                rows.add(new String[] {k, line.toString()});
+                k = " ";
+                line.setLength(0);
+            }
+            line.append(line.length() > 0 ? " " : "").append(part);
+        }
+        rows.add(new String[] {k, line.toString()});
+    }
+
+    /** Width of a section row's value: with the key column, a line fits 80 columns. */
+    private static final int SECTION_WIDTH = 66;
+
+    /** "key: value" for each field; deeper objects in parentheses. */
+    private static java.util.List<String> parts(JsonNode o) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (Map.Entry<String, JsonNode> f : o.properties()) {
+            parts.add(f.getKey() + ": " + (f.getValue().isObject() ? "(" + pairs(f.getValue()) + ")" : value(f.getValue())));
+        }
+        return parts;
+    }
+
+    private static String pairs(JsonNode o) {
+        return String.join(", ", parts(o));
+    }
+
+    /** A scalar as text, null as "-", a list as its items joined by commas ("none" when empty). */
+    private static String value(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode()) {
+            return "-";
+        }
+        if (v.isArray()) {
+            if (v.isEmpty()) {
+                return "none";
+            }
+            java.util.List<String> items = new java.util.ArrayList<>();
+            v.forEach(i -> items.add(i.isObject() ? "(" + pairs(i) + ")" : value(i)));
+            return String.join(",", items);
+        }
+        if (v.isObject()) {
+            return pairs(v);
+        }
+        return v.asText();
     }
 
     /** Cluster mode: Redis' state and every live node with its connections. */

@@ -31,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
                 "A plain `stop` during the drain stops at once.",
                 "",
                 "The command asks the gateway through its control port; if that does not answer it sends SIGTERM",
-                "to the pid in the pid file, and says so. Exit status: 0 stopped, 1 failed, 3 was not running."})
+                "to the pid in the pid file, and says so. With --control-url it stops the gateway there and waits",
+                "for its process to exit (or, if that runs elsewhere, for its control port to close).",
+                "Exit status: 0 stopped, 1 failed, 3 was not running."})
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;
@@ -63,7 +65,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Target t = target.target(Installation.current(), err);
-        if (!t.probe.running()) {
+        if (!t.probe.running() && !t.urlGiven) {
             throw t.notRunning();
         }
         stop(t, graceful, timeoutSeconds, force, out, err);
@@ -89,8 +91,10 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             }
             JsonNode r = t.client(Duration.ofSeconds(30)).call("admin/stop", params);
             if (pid <= 0) {
+                // found through --control-url alone: its pid is ours to wait on only if it runs here
                 pid = r.path("pid").asLong(-1);
-                handle = ProcessHandle.of(pid);
+                handle = pid > 0 && isLoopback(t.url) ? ProcessHandle.of(pid).filter(StopCommand::running)
+                        : Optional.empty();
             }
             int conns = r.path("connections").asInt();
             JsonNode to = r.path("timeout_s");
@@ -109,7 +113,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             out.flush();
         } catch (ControlClient.NotRunningException e) {
             if (handle.isEmpty() || !handle.get().isAlive()) {
-                throw t.notRunning();
+                throw t.urlGiven && !t.probe.running() ? e : t.notRunning();
             }
             err.println("gatewayctl: the control port" + (t.hasUrl() ? " at " + t.url : "") + " does not answer; "
                     + (graceful ? "a graceful stop needs it, so sending SIGTERM (a normal stop) to pid " + pid
@@ -122,17 +126,13 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         if (handle.isEmpty()) {
-            throw new CliException(GatewayCtl.EXIT_FAILURE, "the gateway did not say its pid; cannot wait for it");
+            awaitControlPortClosed(t, pid, drain(graceful, viaSignal), timeoutSeconds, effectiveTimeout, started,
+                    force, out);
+            return;
         }
         ProcessHandle process = handle.get();
-        boolean drain = graceful && !viaSignal;
-        long deadline;
-        if (drain && timeoutSeconds == null) {
-            deadline = Long.MAX_VALUE; // as Workerman: wait until the clients are gone
-        } else {
-            double budget = (effectiveTimeout == null ? 10 : effectiveTimeout) + (drain ? 10 : 0);
-            deadline = started + TimeUnit.MILLISECONDS.toNanos(Math.round(budget * 1000)) + EXIT_MARGIN.toNanos();
-        }
+        boolean drain = drain(graceful, viaSignal);
+        long deadline = deadline(drain, timeoutSeconds, effectiveTimeout, started);
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (running(process)) {
             long now = System.nanoTime();
@@ -165,6 +165,55 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         removeStale(t, out);
         out.println("gatewayd stopped (pid " + pid + ") in " + Format.seconds((System.nanoTime() - started) / 1e9));
         out.flush();
+    }
+
+    private static boolean drain(boolean graceful, boolean viaSignal) {
+        return graceful && !viaSignal;
+    }
+
+    /** The deadline of the wait for the gateway to go, from the stop's start; Long.MAX_VALUE for none. */
+    private static long deadline(boolean drain, Double timeoutSeconds, Double effectiveTimeout, long started) {
+        if (drain && timeoutSeconds == null) {
+            return Long.MAX_VALUE; // as Workerman: wait until the clients are gone
+        }
+        double budget = (effectiveTimeout == null ? 10 : effectiveTimeout) + (drain ? 10 : 0);
+        return started + TimeUnit.MILLISECONDS.toNanos(Math.round(budget * 1000)) + EXIT_MARGIN.toNanos();
+    }
+
+    /**
+     * A gateway reached through --control-url whose process is not visible here (another host,
+     * container or user): it has stopped once its control port no longer answers.
+     */
+    private static void awaitControlPortClosed(Target t, long pid, boolean drain, Double timeoutSeconds,
+                                               Double effectiveTimeout, long started, boolean force, PrintWriter out) {
+        String who = "gatewayd" + (pid > 0 ? " (pid " + pid + ")" : "") + " at " + t.url;
+        long deadline = deadline(drain, timeoutSeconds, effectiveTimeout, started);
+        ControlClient client = t.client(Duration.ofSeconds(5));
+        long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (client.answers()) {
+            long now = System.nanoTime();
+            if (now - deadline > 0) {
+                throw new CliException(GatewayCtl.EXIT_FAILURE, who + " still answers after "
+                        + Format.seconds((now - started) / 1e9) + (force ? "; --force cannot kill a process this "
+                        + "machine cannot see: stop it where it runs" : "; run the stop again, or stop it where it runs"));
+            }
+            if (drain && now - nextProgress > 0) {
+                nextProgress = now + TimeUnit.SECONDS.toNanos(10);
+                progress(t, out);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // poll interval, bounded by the deadline
+        }
+        out.println(who + " stopped: its control port no longer answers (" + Format.seconds((System.nanoTime()
+                - started) / 1e9) + ")");
+        out.flush();
+    }
+
+    private static boolean isLoopback(java.net.URI url) {
+        try {
+            return url.getHost() != null && java.net.InetAddress.getByName(url.getHost()).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Alive and not a zombie (an exited daemon stays a zombie until init reaps it). */

@@ -1,12 +1,15 @@
 package io.gatewayd.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewayd.config.ConfigException;
+import io.gatewayd.config.ConfigLoader;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.PathsConfig;
 import io.gatewayd.lifecycle.PidFile;
 
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 
 /**
@@ -15,7 +18,9 @@ import java.time.Duration;
  * the gateway was started with --control-port).
  *
  * <p>A config that no longer parses (someone is editing it) does not stop `status`, `stop` or
- * `send` from working: the default paths and $GATEWAYD_CONTROL_TOKEN are used, with a warning.
+ * `send` from working: with a warning, the gateway is found through the paths and control
+ * sections read leniently ({@link Lenient}), the environment overrides (GATEWAYD_RUN_DIR, ...)
+ * and $GATEWAYD_CONTROL_TOKEN; only what cannot be read falls back to the defaults.
  */
 final class Target {
     final Installation inst;
@@ -25,9 +30,11 @@ final class Target {
     final PidFile.Probe probe;
     final URI url;
     final String token;
+    /** The URL came from --control-url (not from the runtime file or the config). */
+    final boolean urlGiven;
 
     private Target(Installation inst, GatewayConfig config, ConfigException configError, PidFile pidFile,
-                   PidFile.Probe probe, URI url, String token) {
+                   PidFile.Probe probe, URI url, String token, boolean urlGiven) {
         this.inst = inst;
         this.config = config;
         this.configError = configError;
@@ -35,24 +42,27 @@ final class Target {
         this.probe = probe;
         this.url = url;
         this.token = token;
+        this.urlGiven = urlGiven;
     }
 
     /** @param err where a config problem is reported as a warning; null to keep quiet */
     static Target resolve(Installation inst, ConfigOptions co, URI controlUrl, String token, PrintWriter err) {
         GatewayConfig config = null;
         ConfigException problem = null;
+        Lenient lenient = null;
         try {
             config = co.load(inst);
         } catch (ConfigException e) {
             problem = e;
-            if (err != null) {
-                err.println("gatewayctl: warning: " + e.getMessage() + "; finding the gateway through the default "
-                        + "paths");
-                err.flush();
-            }
+            lenient = Lenient.read(inst, co.file(inst));
         }
-        PathsConfig paths = config != null ? config.paths() : PathsConfig.defaults();
+        PathsConfig paths = config != null ? config.paths() : lenient.paths();
         PidFile pidFile = new PidFile(paths.pidFile(inst.home()));
+        if (problem != null && err != null) {
+            err.println("gatewayctl: warning: " + problem.getMessage() + "; finding the gateway through the pid file "
+                    + pidFile.path() + (lenient.note() == null ? "" : " (" + lenient.note() + ")"));
+            err.flush();
+        }
         PidFile.Probe probe = pidFile.probe();
         URI url = controlUrl;
         if (url == null && probe.runtime() != null) {
@@ -61,15 +71,74 @@ final class Target {
         if (url == null && config != null && config.control().port() != 0) {
             url = loopbackIfWildcard(URI.create(config.control().listen().trim()));
         }
+        if (url == null && lenient != null && lenient.controlUrl() != null) {
+            url = lenient.controlUrl();
+        }
         String t = token;
         if (t == null && config != null && !config.control().tokens().isEmpty()) {
             t = config.control().tokens().get(0);
+        }
+        if (t == null && lenient != null) {
+            t = lenient.token();
         }
         if (t == null) {
             String fromEnv = inst.env().get("GATEWAYD_CONTROL_TOKEN");
             t = fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
         }
-        return new Target(inst, config, problem, pidFile, probe, url, t);
+        return new Target(inst, config, problem, pidFile, probe, url, t, controlUrl != null);
+    }
+
+    /**
+     * What can be read from a config that does not load: its paths, control.listen and first
+     * token, taken from the YAML tree of those sections alone (the mistake is usually elsewhere),
+     * with GATEWAYD_RUN_DIR and friends applied as the strict loader does. Whatever cannot be
+     * read falls back to the defaults.
+     *
+     * @param note why the defaults were used, or null
+     */
+    record Lenient(PathsConfig paths, URI controlUrl, String token, String note) {
+        static Lenient read(Installation inst, java.nio.file.Path file) {
+            PathsConfig paths = PathsConfig.defaults();
+            URI url = null;
+            String token = null;
+            String note = null;
+            try {
+                JsonNode sections = new ConfigLoader(inst.env()).readSectionsLeniently(file, "paths", "control");
+                JsonNode p = sections.path("paths");
+                paths = new PathsConfig(text(p, "run-dir"), text(p, "log-dir"), text(p, "pid-file"));
+                JsonNode c = sections.path("control");
+                String listen = text(c, "listen");
+                if (listen != null) {
+                    try {
+                        URI u = new URI(listen.trim());
+                        if (u.getHost() != null && u.getPort() > 0) {
+                            url = loopbackIfWildcard(u);
+                        }
+                    } catch (URISyntaxException e) {
+                        // unusable: the runtime file, or --control-url, has to do
+                    }
+                }
+                for (JsonNode tok : c.path("tokens")) {
+                    if (tok.isTextual() && !tok.textValue().isBlank()) {
+                        token = tok.textValue();
+                        break;
+                    }
+                }
+                String tokenEnv = text(c, "token-env");
+                if (token == null && tokenEnv != null) {
+                    String v = inst.env().get(tokenEnv);
+                    token = v == null || v.isBlank() ? null : v;
+                }
+            } catch (ConfigException | IllegalArgumentException e) {
+                note = "the paths section cannot be read either, so the default paths";
+            }
+            return new Lenient(paths.withEnvironment(inst.env()), url, token, note);
+        }
+
+        private static String text(JsonNode section, String key) {
+            JsonNode v = section.path(key);
+            return v.isTextual() || v.isNumber() ? v.asText() : null;
+        }
     }
 
     /** A wildcard bind (0.0.0.0, ::) is reachable on loopback. */

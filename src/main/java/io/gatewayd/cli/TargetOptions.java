@@ -23,6 +23,20 @@ final class TargetOptions {
     String token;
 
     Target target(Installation inst, java.io.PrintWriter err) {
-        return Target.resolve(inst, configOptions, controlUrl, token, err);
+        return Target.resolve(inst, configOptions, checkedControlUrl(controlUrl), token, err);
+    }
+
+    /** --control-url as the control client can use it, or a usage error naming the option and the form. */
+    static URI checkedControlUrl(URI url) {
+        if (url == null) {
+            return null;
+        }
+        String scheme = url.getScheme();
+        boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+        if (!http || url.getHost() == null || url.getPort() > 65535) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--control-url: \"" + url + "\" is not an http:// or "
+                    + "https:// URL with a host; pass the gateway's control URL, such as http://127.0.0.1:8283");
+        }
+        return url;
     }
 }

@@ -58,6 +58,15 @@ final class TokenCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CliException(GatewayCtl.EXIT_USAGE, "--ttl: " + e.getMessage());
         }
+        if (lifetime.compareTo(Duration.ofSeconds(1)) < 0) {
+            // exp has whole seconds: a shorter lifetime mints a token that is already expired
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--ttl must be at least 1s (such as 30s, 15m or 1h), got "
+                    + ttl);
+        }
+        if (uid != null && uid.isEmpty()) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "--uid must not be empty (the gateway refuses a token "
+                    + "whose sub is empty); give a uid, or leave --uid out for a token without one");
+        }
         Map<String, Object> sessionClaim = null;
         if (session != null) {
             try {

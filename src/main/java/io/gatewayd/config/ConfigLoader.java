@@ -104,6 +104,58 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * The top-level sections named by {@code keys} (such as "paths" and "control"), read as plain
+     * YAML trees with ${VAR} substituted in their string values, whatever else in the file is
+     * wrong. For the CLI, which must still find a running gateway while its config is being
+     * edited. A missing section, or one that is not a mapping, is absent from the result; a value
+     * whose ${VAR} is unset is null.
+     *
+     * @throws ConfigException if the file cannot be read or is not YAML at all
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode readSectionsLeniently(Path file, String... keys) {
+        com.fasterxml.jackson.databind.node.ObjectNode out = MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + " even leniently: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            return out;
+        }
+        EnvSubstitution substitution = new EnvSubstitution(env);
+        for (String key : keys) {
+            com.fasterxml.jackson.databind.JsonNode section = root.get(key);
+            if (section != null && section.isObject()) {
+                out.set(key, substituted(section, substitution));
+            }
+        }
+        return out;
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode substituted(com.fasterxml.jackson.databind.JsonNode n,
+                                                                       EnvSubstitution substitution) {
+        if (n.isTextual()) {
+            try {
+                return MAPPER.getNodeFactory().textNode(substitution.apply(n.textValue()));
+            } catch (IllegalArgumentException unset) {
+                return MAPPER.getNodeFactory().nullNode();
+            }
+        }
+        if (n.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = MAPPER.createObjectNode();
+            n.fields().forEachRemaining(e -> o.set(e.getKey(), substituted(e.getValue(), substitution)));
+            return o;
+        }
+        if (n.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = MAPPER.createArrayNode();
+            n.forEach(e -> a.add(substituted(e, substitution)));
+            return a;
+        }
+        return n;
+    }
+
     private static Reader reader(String yaml) {
         return new StringReader(yaml);
     }

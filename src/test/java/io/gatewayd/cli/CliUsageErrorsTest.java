@@ -1,0 +1,100 @@
+package io.gatewayd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewayd.cli.StartCommandTest.Run;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.gatewayd.cli.StartCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad options are usage errors (exit 2) that name the option and the fix, found before anything
+ * is started or asked: never a Java class name, never the control API's field names.
+ */
+class CliUsageErrorsTest {
+    private static void usageError(Run r, String... expected) {
+        assertThat(r.exit()).as(r.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(r.err()).as(r.toString()).contains(expected).doesNotContain("unexpected error")
+                .doesNotContain("Exception").doesNotContain("java.").doesNotContain("field \"");
+    }
+
+    @Test
+    void portsOutOfRangeNameTheOption() {
+        usageError(run("start", "--ws-port", "70000"), "--ws-port", "between 0 and 65535", "70000");
+        usageError(run("start", "--control-port", "-1"), "--control-port", "between 0 and 65535");
+        usageError(run("restart", "--ws-port", "65536"), "--ws-port");
+    }
+
+    @Test
+    void aControlUrlThatIsNotHttpNamesTheOption() {
+        usageError(run("status", "--control-url", "notaurl"), "--control-url", "\"notaurl\"", "http://127.0.0.1:8283");
+        usageError(run("call", "getAllClientIdCount", "--control-url", "ftp://x"), "--control-url", "\"ftp://x\"");
+        usageError(run("stop", "--control-url", "notaurl"), "--control-url");
+        usageError(run("cron", "list", "--control-url", "notaurl"), "--control-url");
+        usageError(run("status", "--timeout", "0"), "--timeout must be at least 1");
+    }
+
+    @Test
+    void sendAndConnectionsCheckTheirOptionsThemselves() {
+        usageError(run("connections", "--limit", "0"), "--limit must be between 1 and 100000");
+        usageError(run("connections", "--limit", "100001"), "--limit must be between 1 and 100000");
+        usageError(run("send", "--client", "bad", "x"), "--client: \"bad\" is not a client_id (20 hex characters");
+        usageError(run("send", "--all", "--exclude", "7f00000108fc0000000", "x"), "--exclude:");
+        usageError(run("send", "--uid", "", "x"), "--uid must not be empty");
+        usageError(run("send", "--group", "", "x"), "--group must not be empty");
+    }
+
+    @Test
+    void tokenRefusesAnEmptyUidAndALifetimeUnderASecond() {
+        usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
+        usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+        usageError(run("token", "--ttl", "500ms", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+    }
+
+    @Test
+    void cronHelpLinesFitTheUsageWidth() {
+        CommandLine cron = GatewayCtl.commandLine().getSubcommands().get("cron");
+        List<CommandLine> all = new ArrayList<>(List.of(cron));
+        all.addAll(cron.getSubcommands().values());
+        int width = cron.getCommandSpec().usageMessage().width();
+        for (CommandLine cl : all) {
+            var usage = cl.getCommandSpec().usageMessage();
+            for (String line : concat(usage.description(), usage.footer())) {
+                // picocli breaks a longer line at its width and then again where the source line ends
+                assertThat(line.length()).as(cl.getCommandSpec().qualifiedName() + ": " + line).isLessThan(width);
+            }
+        }
+        Run help = run("cron", "--help");
+        assertThat(help.out().lines()).contains("whole cluster, whichever process you talk to.")
+                .noneMatch(l -> l.equals("counters") || l.equals("whole"));
+    }
+
+    private static List<String> concat(String[] a, String[] b) {
+        List<String> l = new ArrayList<>(List.of(a));
+        l.addAll(List.of(b));
+        return l;
+    }
+
+    @Test
+    void statusShowsTheOtherSectionsAsKeyValueRows() throws Exception {
+        var st = new ObjectMapper().readTree("""
+                {"version":"0.1.0","pid":1,
+                 "limits":{"open_sockets":3,"config":{"max_connections":0,"trusted_proxies":[]},
+                           "closed":{"message_rate":0,"uid_limit":1}},
+                 "auth":{"connect":"none","allowed_origins":["a","b"],"tokens_accepted":0},
+                 "cron":{"jobs":2,"next_job":null}}""");
+        List<String> rows = StatusCommand.sectionRows(st).stream().map(r -> r[0] + "|" + r[1]).toList();
+        assertThat(rows).containsExactly(
+                "|",
+                "limits|open_sockets: 3",
+                "  config|max_connections: 0, trusted_proxies: none",
+                "  closed|message_rate: 0, uid_limit: 1",
+                "auth|connect: none, allowed_origins: a,b, tokens_accepted: 0",
+                "cron|jobs: 2, next_job: -");
+        assertThat(String.join("\n", rows)).doesNotContain("{").doesNotContain("\"");
+    }
+}

@@ -1,0 +1,106 @@
+package io.gatewayd.lifecycle;
+
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.TempInstallation;
+import io.gatewayd.testing.TempInstallation.Ready;
+import io.gatewayd.testing.TempInstallation.Result;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * How the real bin/gatewayctl finds a running gateway that is not where the defaults say: a
+ * config being edited (it does not load) with paths.run-dir or GATEWAYD_RUN_DIR elsewhere, and
+ * `stop --control-url` with no pid file at hand.
+ */
+class BrokenConfigTargetIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final String BAD = "ping-interval: abc";
+
+    @TempDir
+    Path dir;
+    TempInstallation inst;
+
+    @BeforeEach
+    void install() throws Exception {
+        inst = new TempInstallation(dir.resolve("home"));
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        inst.close();
+    }
+
+    @Test
+    void aConfigThatDoesNotLoadStillFindsTheGatewayThroughItsPathsSection() throws Exception {
+        Path runDir = dir.resolve("elsewhere-run");
+        String config = TempInstallation.CONFIG + "paths:\n  run-dir: " + runDir + "\n";
+        inst.writeConfig(config);
+        Ready ready = inst.startDaemon();
+        assertThat(runDir.resolve("gatewayd.pid")).exists();
+
+        inst.writeConfig(config.replace("ping-interval: 55", BAD));
+        Result reload = inst.run("reload");
+        assertThat(reload.exit()).as(reload.toString()).isEqualTo(2);
+        assertThat(reload.err()).contains("gatewayd.yaml:").contains("heartbeat.ping-interval")
+                .contains("running config stays").doesNotContain("not running");
+
+        Result status = inst.run("status");
+        assertThat(status.exit()).as(status.toString()).isZero();
+        assertThat(status.out()).contains("pid " + ready.pid());
+        assertThat(status.err()).contains("warning").contains("heartbeat.ping-interval")
+                .contains(runDir.resolve("gatewayd.pid").toString());
+
+        Result send = inst.run("send", "--all", "hi");
+        assertThat(send.exit()).as(send.toString()).isZero();
+        assertThat(send.out()).contains("delivered to 0 connections");
+
+        Result stop = inst.run("stop");
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + ready.pid() + ")");
+        assertThat(TempInstallation.alive(ready.pid())).isFalse();
+    }
+
+    @Test
+    void aConfigThatDoesNotLoadStillHonoursGatewaydRunDir() throws Exception {
+        Path runDir = dir.resolve("env-run");
+        inst.env("GATEWAYD_RUN_DIR", runDir.toString()); // as the .deb's /usr/bin/gatewayctl does
+        Ready ready = inst.startDaemon();
+        assertThat(runDir.resolve("gatewayd.pid")).exists();
+
+        inst.writeConfig(TempInstallation.CONFIG.replace("ping-interval: 55", BAD));
+        Result reload = inst.run("reload");
+        assertThat(reload.exit()).as(reload.toString()).isEqualTo(2);
+        assertThat(reload.err()).contains("heartbeat.ping-interval").contains("running config stays");
+
+        Result stop = inst.run("stop");
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + ready.pid() + ")");
+    }
+
+    @Test
+    void stopHonoursControlUrlWhenThePidFileIsNotAtHand() throws Exception {
+        Ready ready = inst.startDaemon();
+        // a config whose pid file is elsewhere: only --control-url leads to the gateway
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, TempInstallation.CONFIG + "paths:\n  run-dir: " + dir.resolve("nothing-here") + "\n");
+
+        Result stop = inst.run("stop", "--config", other.toString(), "--control-url", ready.control().toString());
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + ready.pid() + ")");
+        // it returned once the process had gone, not merely once it was asked
+        assertThat(TempInstallation.alive(ready.pid())).isFalse();
+        Await.until("the pid file is removed", LONG, () -> !Files.exists(inst.pidFile()));
+
+        Result again = inst.run("stop", "--config", other.toString(), "--control-url", ready.control().toString());
+        assertThat(again.exit()).as(again.toString()).isEqualTo(3);
+        assertThat(again.err()).contains("not running").contains(ready.control().getAuthority());
+    }
+}
