@@ -47,6 +47,14 @@ public final class ConfigReference {
             String key = prefix + kebab(rc.getName());
             Object v = value == null ? null : get(rc, value);
             Class<?> t = rc.getType();
+            if (v == null && t == ClusterConfig.class) {
+                // off by default, but each of its keys has a default once it is on; redis has none
+                v = ClusterConfig.of(ClusterConfig.EXAMPLE);
+            }
+            if (key.equals("cluster.redis")) {
+                out.add(new Key(key, ""));
+                continue;
+            }
             if (t.isRecord() && t != ByteSize.class) {
                 walk(t, v, key + ".", out);
             } else if (Collection.class.isAssignableFrom(t) && elementType(rc) instanceof Class<?> e && e.isRecord()
