@@ -266,8 +266,7 @@ public final class Cluster {
             connectFailures = 0;
             setAvailable(true, null);
         } catch (Exception e) {
-            Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            String why = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            String why = connectProblem(e);
             setAvailable(false, why);
             long now = System.currentTimeMillis();
             if (connectFailures == 0 || now - lastConnectLog > 60_000) {
@@ -279,6 +278,27 @@ public final class Cluster {
             long delay = Math.min(5000, 200L << Math.min(5, connectFailures));
             exec.schedule(guard(this::connectStep), delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Why connecting failed, for the log and status. Lettuce reports every failure as "Unable to
+     * connect to host/<unresolved>:port"; the cause that says why (a refused password, a database
+     * Redis does not have) is further down the chain.
+     */
+    static String connectProblem(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        msg = msg.replace("/<unresolved>", "");
+        if (msg.startsWith("WRONGPASS") || msg.startsWith("NOAUTH") || msg.contains("AUTH")) {
+            return msg + "; check the user and password in cluster.redis";
+        }
+        if (msg.contains("DB index is out of range")) {
+            return msg + "; cluster.redis names a database this Redis does not have (its `databases` setting)";
+        }
+        return msg;
     }
 
     private void setAvailable(boolean now, String why) {
