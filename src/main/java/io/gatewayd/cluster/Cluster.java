@@ -271,8 +271,13 @@ public final class Cluster {
             long now = System.currentTimeMillis();
             if (connectFailures == 0 || now - lastConnectLog > 60_000) {
                 lastConnectLog = now;
-                LOG.warn("cluster: cannot use Redis at {}: {}. Local clients are served; cluster-wide calls answer "
-                        + "503 cluster_unavailable until Redis is back (retrying)", config.redactedRedis(), why);
+                if (e instanceof DuplicateNodeIdException) { // Redis is fine: the other process must go
+                    LOG.warn("cluster: not joining: {}. Local clients are served; cluster-wide calls answer 503 "
+                            + "cluster_unavailable until the other process is gone (checking again)", why);
+                } else {
+                    LOG.warn("cluster: cannot use Redis at {}: {}. Local clients are served; cluster-wide calls "
+                            + "answer 503 cluster_unavailable until Redis is back (retrying)", config.redactedRedis(), why);
+                }
             }
             connectFailures++;
             long delay = Math.min(5000, 200L << Math.min(5, connectFailures));
@@ -327,6 +332,12 @@ public final class Cluster {
      * so a publish there reaches it. A crashed predecessor is not subscribed any more, so a restart
      * on the same address is not refused.
      */
+    private static final class DuplicateNodeIdException extends IllegalStateException {
+        DuplicateNodeIdException(String message) {
+            super(message);
+        }
+    }
+
     private void refuseDuplicateNodeId(long timeout) throws Exception {
         if (subs.up()) {
             return;
@@ -335,7 +346,7 @@ public final class Cluster {
         long n = publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, nextId(), nodeId, h))
                 .get(timeout, TimeUnit.MILLISECONDS);
         if (n > 0) {
-            throw new IllegalStateException("another live gatewayd already uses node id " + nodeId + " (node.lan-ip "
+            throw new DuplicateNodeIdException("another live gatewayd already uses node id " + nodeId + " (node.lan-ip "
                     + "and control port make it); give each process its own control port, and set node.lan-ip to "
                     + "each host's own address");
         }
@@ -446,7 +457,7 @@ public final class Cluster {
                 }
                 janitorRemoved.incrementAndGet();
                 LOG.info("cluster janitor: node {} is dead (no heartbeat for {}); deleted its mirror ({} keys)", id,
-                        config.nodeTtl(), n);
+                        io.gatewayd.config.Durations.format(config.nodeTtl()), n);
             }
         } catch (Exception e) {
             LOG.debug("cluster janitor: {}", e.toString());
