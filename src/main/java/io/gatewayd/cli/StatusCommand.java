@@ -311,10 +311,16 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         }
         JsonNode redis = cluster.path("redis");
         out.println();
+        boolean up = "up".equals(redis.path("state").asText());
+        long outages = redis.path("outages").asLong();
         out.println("cluster " + cluster.path("state").asText() + ": Redis " + redis.path("state").asText() + " at "
                 + redis.path("url").asText() + (redis.hasNonNull("error") ? " (" + redis.path("error").asText() + ")" : "")
                 + ", " + cluster.path("nodes").size() + " nodes, " + cluster.path("connections_total").asLong()
-                + " connections in total, " + redis.path("outages").asLong() + " Redis outages");
+                + " connections in total, " + (!up && outages == 0 ? "not connected since the start"
+                : outages + " Redis outages"));
+        if (!up && !cluster.path("nodes").isEmpty()) {
+            out.println("(the other nodes as last seen before Redis went down: their rows may be out of date)");
+        }
         Table nodes = new Table("NODE", "CONNECTIONS>", "UIDS>", "GROUPS>", "PID>", "HOST", "CONTROL", "HEARTBEAT");
         for (JsonNode n : cluster.path("nodes")) {
             nodes.row(n.path("node_id").asText() + (n.path("self").asBoolean() ? " (this)" : ""),
