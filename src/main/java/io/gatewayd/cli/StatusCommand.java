@@ -305,7 +305,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** Cluster mode: Redis' state and every live node with its connections. */
-    private static void printCluster(PrintWriter out, JsonNode cluster) {
+    static void printCluster(PrintWriter out, JsonNode cluster) {
         if (!cluster.isObject()) {
             return;
         }
