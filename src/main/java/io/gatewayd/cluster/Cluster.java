@@ -813,7 +813,8 @@ public final class Cluster {
             n.put("uids", self ? registry.uidCount() : parseInt(p.info().get("uids")));
             n.put("groups", self ? registry.groupCount() : parseInt(p.info().get("groups")));
             Map<String, String> i = self ? info : p.info();
-            n.put("pid", i.get("pid"));
+            String pid = i.get("pid");
+            n.put("pid", pid != null && pid.matches("\\d{1,18}") ? (Object) Long.parseLong(pid) : pid); // a number, as /api/status' own pid
             n.put("host", i.get("host"));
             n.put("control", i.get("control"));
             String beat = p.info().get("beat_at");

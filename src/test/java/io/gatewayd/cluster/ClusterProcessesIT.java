@@ -74,6 +74,9 @@ class ClusterProcessesIT {
         for (Node n : nodes.values()) {
             Await.until(n.name() + " sees three nodes", Duration.ofSeconds(60),
                     () -> status(n).at("/cluster/nodes").size() == 3 && "ok".equals(status(n).at("/cluster/state").asText()));
+            for (JsonNode row : status(n).at("/cluster/nodes")) {
+                assertThat(row.path("pid").isNumber()).as("pid is a number, as the status' own: " + row).isTrue();
+            }
             for (int i = 0; i < 3; i++) {
                 clients.add(WsClient.connectAndInit(URI.create("ws://127.0.0.1:" + n.ws() + "/")));
             }
