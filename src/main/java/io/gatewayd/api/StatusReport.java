@@ -72,15 +72,27 @@ public final class StatusReport {
         dropped.put("oversize", stats.oversizeClosed.sum());
 
         Map<String, Integer> perListener = new HashMap<>();
+        Map<String, String> protocols = new HashMap<>();
         for (Connection c : registry.all()) {
-            perListener.merge(c.listener(), 1, Integer::sum);
+            if (perListener.merge(c.listener(), 1, Integer::sum) == 1) {
+                protocols.put(c.listener(), c.protocol().scheme());
+            }
         }
         ArrayNode ls = o.putArray("listeners");
         for (ListenerRow l : listeners.get()) {
             ObjectNode row = ls.addObject();
             row.put("url", l.url());
             row.put("protocol", l.protocol());
-            row.put("connections", perListener.getOrDefault(l.url(), 0));
+            Integer n = perListener.remove(l.url());
+            row.put("connections", n == null ? 0 : n.intValue());
+        }
+        // a reload that moved or removed a listener keeps its clients: they are counted on a row of their own
+        for (Map.Entry<String, Integer> e : new java.util.TreeMap<>(perListener).entrySet()) {
+            ObjectNode row = ls.addObject();
+            row.put("url", e.getKey());
+            row.put("protocol", protocols.get(e.getKey()));
+            row.put("connections", e.getValue());
+            row.put("closed", true);
         }
 
         ObjectNode jvm = o.putObject("jvm");

@@ -213,7 +213,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         out.println();
         Table listeners = new Table("PROTOCOL", "LISTENER", "CONNECTIONS>");
         for (JsonNode l : st.path("listeners")) {
-            listeners.row(l.path("protocol").asText(), l.path("url").asText(), l.path("connections").asLong());
+            listeners.row(l.path("protocol").asText(), l.path("url").asText()
+                    + (l.path("closed").asBoolean() ? " (closed by a reload)" : ""), l.path("connections").asLong());
         }
         listeners.print(out);
         printCluster(out, st.path("cluster"));

@@ -136,6 +136,21 @@ class GatewayProcessTest {
     }
 
     @Test
+    void clientsOfAListenerARemovedByReloadStillShowInStatus() throws Exception {
+        try (WsClient c = WsClient.connectAndInit(ws())) {
+            Files.writeString(config, CONFIG.replace("websocket://127.0.0.1:0", "text://127.0.0.1:0"));
+            assertThat(post("admin/reload", "{}").status()).isEqualTo(200);
+            JsonNode listeners = post("status", "{}").json().path("result").path("listeners");
+            assertThat(listeners.size()).as(listeners.toString()).isEqualTo(2);
+            assertThat(listeners.get(0).path("protocol").asText()).isEqualTo("text");
+            assertThat(listeners.get(0).path("connections").asInt()).isZero();
+            assertThat(listeners.get(1).path("protocol").asText()).isEqualTo("websocket");
+            assertThat(listeners.get(1).path("closed").asBoolean()).isTrue();
+            assertThat(listeners.get(1).path("connections").asInt()).as("the client kept across the reload").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aLimitShowsTheOldestConnections() {
         List<WsClient> clients = new java.util.ArrayList<>();
         try {
