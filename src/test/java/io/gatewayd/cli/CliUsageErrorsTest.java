@@ -111,6 +111,19 @@ class CliUsageErrorsTest {
         assertThat(broken).as("help lines that picocli re-breaks at %d columns", 80).isEmpty();
     }
 
+    @Test
+    void noHelpTextRendersAnUndefinedVariable() {
+        // picocli reads ${...} in help text as a variable and renders an undefined one as "null";
+        // a literal ${VAR} is written $${VAR}
+        List<CommandLine> all = new ArrayList<>();
+        collect(GatewayCtl.commandLine(), all);
+        for (CommandLine cl : all) {
+            assertThat(cl.getUsageMessage(CommandLine.Help.Ansi.OFF)).as(cl.getCommandSpec().qualifiedName())
+                    .doesNotContainPattern("(?<!/dev/)\\bnull\\b");
+        }
+        assertThat(run("config", "check", "--help").out()).contains("after ${VAR}");
+    }
+
     private static void collect(CommandLine cl, List<CommandLine> all) {
         if (all.stream().noneMatch(c -> c.getCommandSpec() == cl.getCommandSpec())) {
             all.add(cl);
