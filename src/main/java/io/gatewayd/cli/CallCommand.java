@@ -18,9 +18,10 @@ import java.util.List;
         description = {
                 "Call any control API method and print its JSON result (for scripts and debugging).",
                 "",
-                "Parameters are key=value (a string) or key:=JSON (any JSON value: numbers, lists, objects),",
-                "merged over the object given with --data. `gatewayctl call methods` lists every method with",
-                "its parameters; `call status` prints /api/status.",
+                "Parameters are key=value (a string) or key:=JSON (any JSON value:",
+                "numbers, lists, objects), merged over the object given with --data.",
+                "`gatewayctl call methods` lists every method with its parameters;",
+                "`call status` prints /api/status.",
                 "",
                 "Examples:",
                 "  gatewayctl call getAllClientIdCount",

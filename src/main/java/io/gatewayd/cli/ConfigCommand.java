@@ -47,9 +47,10 @@ final class ConfigCommand implements Runnable {
             description = {
                     "Validate the config file and print the effective config, secrets masked.",
                     "",
-                    "Every key is shown with the value in force, defaults included, after ${VAR} substitution;",
-                    "control tokens and other secrets are printed as \"****\". A problem is reported with the",
-                    "file, line and key, and exit status 2. Run it before `gatewayctl reload`."})
+                    "Every key is shown with the value in force, defaults included, after $${VAR}",
+                    "substitution; control tokens and other secrets are printed as \"****\". A",
+                    "problem is reported with the file, line and key, and exit status 2. Run it",
+                    "before `gatewayctl reload`."})
     static final class Check implements java.util.concurrent.Callable<Integer> {
         @Mixin
         HelpOption helpOption;

@@ -16,9 +16,10 @@ import java.io.PrintWriter;
         description = {
                 "List the connected clients, one row each, oldest first.",
                 "",
-                "Columns: client_id, protocol, remote address, bound uid, groups, connected for, idle for (since",
-                "its last message or ping), messages and bytes in and out, and bytes waiting to be sent to it",
-                "(pending; a slow reader grows this until outbound.max-pending-bytes closes it)."})
+                "Columns: client_id, protocol, remote address, bound uid, groups, connected for,",
+                "idle for (since its last message or ping), messages and bytes in and out, and",
+                "bytes waiting to be sent to it (pending; a slow reader grows this until",
+                "outbound.max-pending-bytes closes it)."})
 final class ConnectionsCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;

@@ -15,16 +15,18 @@ import java.util.concurrent.TimeUnit;
         description = {
                 "Re-read the config file and apply it to the running gateway without dropping any client.",
                 "",
-                "Applies heartbeat settings, the welcome message, the client message policy, outbound limits,",
-                "control tokens and body limit, log levels (conf/logback.xml or conf/logback-daemon.xml) and",
-                "listeners (a changed listen address opens the new listener and closes the old one; connections",
-                "made through the old one stay). node.* and control.listen apply only after a restart; the",
-                "command says so. An invalid config is refused, the error (file, line, key) is printed, the",
-                "exit status is 2, and the running config stays.",
+                "Applies heartbeat settings, the welcome message, the client message policy,",
+                "outbound limits, control tokens and body limit, log levels (conf/logback.xml or",
+                "conf/logback-daemon.xml) and listeners (a changed listen address opens the new",
+                "listener and closes the old one; connections made through the old one stay).",
+                "node.* and control.listen apply only after a restart; the command says so. An",
+                "invalid config is refused, the error (file, line, key) is printed, the exit",
+                "status is 2, and the running config stays.",
                 "",
-                "The command asks the gateway through its control port; if that does not answer it sends SIGHUP",
-                "to the pid in the pid file (the gateway logs the outcome). SIGHUP does the same as this command;",
-                "a gateway started under nohup ignores SIGHUP, so use this command there."})
+                "The command asks the gateway through its control port; if that does not answer",
+                "it sends SIGHUP to the pid in the pid file (the gateway logs the outcome).",
+                "SIGHUP does the same as this command; a gateway started under nohup ignores",
+                "SIGHUP, so use this command there."})
 final class ReloadCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;

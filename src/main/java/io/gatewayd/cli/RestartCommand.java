@@ -12,10 +12,11 @@ import java.io.PrintWriter;
         description = {
                 "Stop the running gateway (if any) and start it again; -d starts it as a daemon.",
                 "",
-                "The stop is as `gatewayctl stop` (with -g: after the clients have left); the start is as",
-                "`gatewayctl start` (with -d: in the background, returning once it is ready; without: in the",
-                "foreground, in this terminal). Clients are disconnected: use `gatewayctl reload` to apply a",
-                "config change without dropping them."})
+                "The stop is as `gatewayctl stop` (with -g: after the clients have left);",
+                "the start is as `gatewayctl start` (with -d: in the background, returning",
+                "once it is ready; without: in the foreground, in this terminal). Clients",
+                "are disconnected: use `gatewayctl reload` to apply a config change",
+                "without dropping them."})
 final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;

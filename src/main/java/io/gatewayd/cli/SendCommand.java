@@ -23,9 +23,10 @@ import java.util.List;
         description = {
                 "Push a message to clients from the shell and print how many connections it reached.",
                 "",
-                "Choose the recipients with exactly one of --all, --uid, --group or --client (the last three can",
-                "be repeated); --exclude leaves out client ids. MESSAGE is sent as one text message, as is; \"-\"",
-                "reads it from standard input (one trailing newline is removed).",
+                "Choose the recipients with exactly one of --all, --uid, --group or --client",
+                "(the last three can be repeated); --exclude leaves out client ids. MESSAGE",
+                "is sent as one text message, as is; \"-\" reads it from standard input (one",
+                "trailing newline is removed).",
                 "",
                 "Examples:",
                 "  gatewayctl send --uid 42 '{\"type\":\"notice\",\"text\":\"hello\"}'",

@@ -28,18 +28,21 @@ import java.util.function.UnaryOperator;
         description = {
                 "Start the gateway, in the foreground (debug mode) or with -d as a daemon.",
                 "",
-                "In the foreground, connection events are logged to the console and Ctrl-C or SIGTERM stops it",
-                "cleanly (clients get close code 1001; a second Ctrl-C forces it). This is what supervisors",
-                "(systemd, supervisord) run. SIGHUP reloads the config.",
+                "In the foreground, connection events are logged to the console and",
+                "Ctrl-C or SIGTERM stops it cleanly (clients get close code 1001; a second",
+                "Ctrl-C forces it). This is what supervisors (systemd, supervisord) run.",
+                "SIGHUP reloads the config.",
                 "",
-                "With -d it starts a detached copy of itself (own session, stdin from /dev/null, output appended",
-                "to <log-dir>/gatewayd.out, application log in <log-dir>/gatewayd.log) and returns once the",
-                "gateway answers on its control port, printing its pid, client listeners and control URL. If the",
-                "gateway fails to start, it prints the reason and the last log lines and exits non-zero.",
+                "With -d it starts a detached copy of itself (own session, stdin from",
+                "/dev/null, output appended to <log-dir>/gatewayd.out, application log in",
+                "<log-dir>/gatewayd.log) and returns once the gateway answers on its control",
+                "port, printing its pid, client listeners and control URL. If the gateway fails",
+                "to start, it prints the reason and the last log lines and exits non-zero.",
                 "",
-                "A pid file (paths.pid-file, default run/gatewayd.pid) is written once everything is bound and",
-                "locked for the life of the process: a second start refuses with \"already running (pid N)\";",
-                "a pid file left by a killed gateway is replaced with a warning."})
+                "A pid file (paths.pid-file, default run/gatewayd.pid) is written once",
+                "everything is bound and locked for the life of the process: a second start",
+                "refuses with \"already running (pid N)\"; a pid file left by a killed gateway",
+                "is replaced with a warning."})
 final class StartCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;

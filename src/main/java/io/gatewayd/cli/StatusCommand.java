@@ -21,15 +21,17 @@ import java.util.concurrent.TimeUnit;
         description = {
                 "Show whether the gateway runs, and its connections, traffic, memory and listeners.",
                 "",
-                "Like Workerman's status: version, mode (debug/daemon/jsvc), state (running, or \"draining, N",
-                "connections left\" during `stop -g`), pid, start time and uptime, load average, JVM heap, direct",
-                "memory and RSS, connections (current/peak/total accepted), uids, groups, messages and bytes in",
-                "and out, API requests and pushes, clients dropped (slow, heartbeat, oversize), one row per",
-                "listener. --watch refreshes every second and adds rates; --json prints /api/status as JSON",
-                "(one object per line with --watch) for scripts.",
+                "Like Workerman's status: version, mode (debug/daemon/jsvc), state (running, or",
+                "\"draining, N connections left\" during `stop -g`), pid, start time and uptime,",
+                "load average, JVM heap, direct memory and RSS, connections (current/peak/total",
+                "accepted), uids, groups, messages and bytes in and out, API requests and",
+                "pushes, clients dropped (slow, heartbeat, oversize), one row per listener.",
+                "--watch refreshes every second and adds rates; --json prints /api/status as",
+                "JSON (one object per line with --watch) for scripts.",
                 "",
-                "Exit status (LSB, for init scripts): 0 running, 1 not running but the pid file remains (it",
-                "died), 3 not running, 4 running but its control port does not answer."})
+                "Exit status (LSB, for init scripts): 0 running, 1 not running but the",
+                "pid file remains (it died), 3 not running, 4 running but its control",
+                "port does not answer."})
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;

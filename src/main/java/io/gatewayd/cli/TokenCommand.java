@@ -18,7 +18,9 @@ import java.util.Map;
 /** {@code gatewayctl token}: mints a connect token that auth.connect: token accepts. */
 @Command(name = "token", description = {
         "Print a signed connect token (JWT) for auth.connect: token, for testing and scripts.",
-        "Signs with auth.token.secret of the config (HS256), or with --private-key (RS256/ES256)."},
+        "",
+        "Signs with auth.token.secret of the config (HS256), or with --private-key",
+        "(RS256/ES256)."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  gatewayctl token --uid 42 --groups a,b --ttl 1h",

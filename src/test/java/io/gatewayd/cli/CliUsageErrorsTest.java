@@ -73,6 +73,64 @@ class CliUsageErrorsTest {
                 .noneMatch(l -> l.equals("counters") || l.equals("whole"));
     }
 
+    /**
+     * picocli renders each description and footer line as its own paragraph, wrapped at the usage
+     * width: a source line longer than that is broken once at the width and again where it ends,
+     * which strands a word or two on a line of its own. Only the last line of a paragraph (followed
+     * by a blank line, or the end) may be longer: it is the command's summary in `gatewayctl --help`,
+     * and wrapping it is a plain wrap.
+     */
+    @Test
+    void everyCommandsHelpLinesFitTheUsageWidth() {
+        List<CommandLine> all = new ArrayList<>();
+        collect(GatewayCtl.commandLine(), all);
+        assertThat(all).extracting(cl -> cl.getCommandSpec().qualifiedName())
+                .contains("gatewayctl", "gatewayctl stop", "gatewayctl config check", "gatewayctl cron pause");
+        List<String> broken = new ArrayList<>();
+        for (CommandLine cl : all) {
+            var usage = cl.getCommandSpec().usageMessage();
+            int width = usage.width();
+            List<String> rendered = cl.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
+            for (String[] section : List.of(usage.header(), usage.description(), usage.footer())) {
+                List<String> lines = new ArrayList<>();
+                for (String s : section) {
+                    lines.addAll(List.of(s.split("%n", -1)));
+                }
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i).stripTrailing();
+                    boolean endsParagraph = i + 1 == lines.size() || lines.get(i + 1).isBlank();
+                    String where = cl.getCommandSpec().qualifiedName() + " (" + line.length() + "): " + line;
+                    if (line.length() >= width && !endsParagraph) {
+                        broken.add(where);
+                    } else if (line.length() < width && !line.isBlank() && !rendered.contains(line)) {
+                        broken.add(where + "  [not rendered as one line]");
+                    }
+                }
+            }
+        }
+        assertThat(broken).as("help lines that picocli re-breaks at %d columns", 80).isEmpty();
+    }
+
+    @Test
+    void noHelpTextRendersAnUndefinedVariable() {
+        // picocli reads ${...} in help text as a variable and renders an undefined one as "null";
+        // a literal ${VAR} is written $${VAR}
+        List<CommandLine> all = new ArrayList<>();
+        collect(GatewayCtl.commandLine(), all);
+        for (CommandLine cl : all) {
+            assertThat(cl.getUsageMessage(CommandLine.Help.Ansi.OFF)).as(cl.getCommandSpec().qualifiedName())
+                    .doesNotContainPattern("(?<!/dev/)\\bnull\\b");
+        }
+        assertThat(run("config", "check", "--help").out()).contains("after ${VAR}");
+    }
+
+    private static void collect(CommandLine cl, List<CommandLine> all) {
+        if (all.stream().noneMatch(c -> c.getCommandSpec() == cl.getCommandSpec())) {
+            all.add(cl);
+            cl.getSubcommands().values().forEach(sub -> collect(sub, all));
+        }
+    }
+
     private static List<String> concat(String[] a, String[] b) {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
