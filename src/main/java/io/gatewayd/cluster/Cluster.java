@@ -222,7 +222,8 @@ public final class Cluster {
         } else {
             // anything written meanwhile is lost, and Redis may come back empty: rewrite everything
             mirror.invalidate();
-            setAvailable(false, "a Redis connection is down");
+            setAvailable(false, "lost the connection to Redis at " + config.redactedRedis()
+                    + "; reconnecting (is Redis running and reachable?)");
         }
     }
 
