@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -20,9 +21,11 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -196,7 +199,12 @@ public final class ControlServer {
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** Aggregates a request body up to the limit; a larger one gets a JSON 413 and the connection closes. */
+    /**
+     * Aggregates a request body up to the limit; a larger one gets a JSON 413 and the connection
+     * closes. This holds for a request announced with {@code Expect: 100-continue} too (curl and
+     * PHP's curl send it for bodies over 1 KiB): Netty answers those itself with an empty 413, which
+     * json_decode() turns into null, so the expectation is answered here.
+     */
     private static final class BodyLimit extends HttpObjectAggregator {
         private final int max;
 
@@ -206,15 +214,47 @@ public final class ControlServer {
         }
 
         @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            String expect = start.headers().get(HttpHeaderNames.EXPECT);
+            if (expect != null && start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
+                    && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+                start.headers().remove(HttpHeaderNames.EXPECT);
+                pipeline.fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+                return errorResponse(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed", "Expect: "
+                        + abbreviate(expect) + " is not supported; send "
+                        + "Expect: 100-continue or no Expect header");
+            }
+            if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) > maxContentLength) {
+                start.headers().remove(HttpHeaderNames.EXPECT);
+                pipeline.fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+                return tooLarge(); // the aggregator writes it, then closes (a client error, closeOnExpectationFailed)
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
+        }
+
+        @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            byte[] body = Json.bytes(Json.error("body_too_large", "request body is larger than the limit of " + max
-                    + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls"));
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private FullHttpResponse tooLarge() {
+            return errorResponse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                    "request body is larger than the limit of " + max
+                            + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls");
+        }
+
+        private static String abbreviate(String s) {
+            return s == null ? "" : s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        }
+
+        private static FullHttpResponse errorResponse(HttpResponseStatus status, String code, String message) {
+            byte[] body = Json.bytes(Json.error(code, message));
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.wrappedBuffer(body));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return res;
         }
     }
 }

@@ -372,6 +372,39 @@ class ControlApiTest {
     }
 
     @Test
+    void aBodyOverTheLimitAnnouncedWithExpectContinueGetsTheSameJson413() throws Exception {
+        // curl, and so PHP's curl, send Expect: 100-continue for bodies over 1 KiB: the refusal must be
+        // JSON there too, or json_decode() gives null
+        try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n");
+             io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(small.gateway().controlPort())) {
+            c.write("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+            String head = c.readHead();
+            assertThat(io.gatewayd.testing.RawClient.status(head)).isEqualTo(413);
+            JsonNode err = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(c.readBody(head)).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("body_too_large");
+            assertThat(err.get("message").asText()).contains("max-body-size");
+            assertThat(c.closedByServer()).isTrue();
+
+            // a body within the limit still gets 100 Continue and its answer
+            TestGateway.Response r = small.send(HttpRequest.newBuilder(small.controlUri("/api/sendToAll"))
+                    .expectContinue(true).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + "x".repeat(1500) + "\"}")));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("result").get("delivered").asInt()).isZero();
+
+            // an expectation other than 100-continue is refused with JSON as well
+            try (io.gatewayd.testing.RawClient d = new io.gatewayd.testing.RawClient(small.gateway().controlPort())) {
+                d.write("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: teapot\r\n\r\n");
+                String h = d.readHead();
+                assertThat(io.gatewayd.testing.RawClient.status(h)).isEqualTo(417);
+                assertThat(d.readBody(h)).contains("\"expectation_failed\"").contains("100-continue");
+            }
+        }
+    }
+
+    @Test
     void anIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout() throws Exception {
         try (TestGateway short_ = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  request-timeout: 300ms\n");
              java.net.Socket s = new java.net.Socket("127.0.0.1", short_.gateway().controlPort())) {
