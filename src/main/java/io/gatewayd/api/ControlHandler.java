@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +63,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         stats.apiRequests.increment();
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // after a request it could not decode, the decoder ignores everything: the connection is done
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();
         CompletableFuture<Reply> reply;
         server.requestStarted();
         try {
@@ -89,7 +92,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private CompletableFuture<Reply> route(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
-            throw ApiException.badRequest("bad_request", "malformed HTTP request: " + req.decoderResult().cause());
+            throw ApiException.badRequest("bad_request", undecodable(req));
         }
         String path = path(req.uri());
         HttpMethod verb = req.method();
@@ -134,6 +137,28 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             params = RequestParams.body(req.content());
         }
         return ok(call(m, params));
+    }
+
+    /**
+     * What was wrong with a request the HTTP decoder refused, in words: Netty's exception (its class
+     * name and wording) is for the log, not for the caller.
+     */
+    static String undecodable(FullHttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        if (cause instanceof TooLongHttpLineException) {
+            return "request line longer than " + ControlServer.MAX_INITIAL_LINE + " bytes; shorten the URL "
+                    + "(send the parameters as a POST body)";
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return "request headers larger than " + ControlServer.MAX_HEADER_SIZE + " bytes; send fewer or "
+                    + "shorter headers";
+        }
+        if (req.uri().equals("/bad-request")) { // the decoder's stand-in for a request line it could not read
+            return "not an HTTP/1.1 request; send e.g. POST /api/<method> HTTP/1.1 with a Host header "
+                    + "and a JSON body";
+        }
+        return "malformed HTTP request (its headers, Content-Length or chunked encoding); send a plain "
+                + "HTTP/1.1 request, e.g. POST /api/<method> with Content-Length and a JSON body";
     }
 
     /** The path of a request URI; only an escaped one goes through the full decoder. */

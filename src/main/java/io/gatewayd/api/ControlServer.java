@@ -39,6 +39,10 @@ import java.util.function.Supplier;
 
 /** The HTTP control port: the push API as JSON, /health and /api/status. */
 public final class ControlServer {
+    /** Longest request line and largest header block the control port reads (Netty's defaults). */
+    static final int MAX_INITIAL_LINE = 8192;
+    static final int MAX_HEADER_SIZE = 16384;
+
     private final ApiMethods methods;
     private final GatewayStats stats;
     private final Supplier<ObjectNode> status;
@@ -120,7 +124,7 @@ public final class ControlServer {
             ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
         }
         ch.pipeline()
-                .addLast("http", new HttpServerCodec(8192, 16384, 65536))
+                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536))
                 .addLast("guard", new ControlGuard(() -> config, guardCounters))
                 .addLast("body", new BodyLimit(maxBody))
                 .addLast("api", new ControlHandler(this, methods, stats));
