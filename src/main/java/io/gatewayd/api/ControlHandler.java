@@ -120,7 +120,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (name.equals("batch")) {
             requireVerb(verb, true);
-            return ok(batch(RequestParams.body(req.content())));
+            return ok(batch(RequestParams.body(req.content(), RequestParams.BATCH_HINT)));
         }
         ApiMethods.Method m = methods.get(name);
         if (m == null) {

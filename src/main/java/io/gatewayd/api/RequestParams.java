@@ -1,5 +1,6 @@
 package io.gatewayd.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,8 +25,19 @@ final class RequestParams {
     private RequestParams() {
     }
 
-    /** Parses a body: JSON (object or array) or a form. Empty → empty object. */
+    /** What a method's body should be, for the end of a bad_json message. */
+    static final String OBJECT_HINT = "the body must be one JSON object, e.g. {\"uid\":\"42\",\"message\":\"hi\"}";
+    /** What /api/batch's body should be. */
+    static final String BATCH_HINT = "the body of /api/batch must be one JSON array, e.g. "
+            + "[{\"method\":\"sendToUid\",\"params\":{\"uid\":\"42\",\"message\":\"hi\"}}]";
+
+    /** Parses a method's body: JSON (object or array) or a form. Empty → empty object. */
     static JsonNode body(ByteBuf content) {
+        return body(content, OBJECT_HINT);
+    }
+
+    /** Parses a body; {@code hint} (OBJECT_HINT or BATCH_HINT) ends the message of a bad_json error. */
+    static JsonNode body(ByteBuf content, String hint) {
         int i = content.readerIndex();
         int end = content.writerIndex();
         while (i < end && Character.isWhitespace(content.getByte(i))) {
@@ -36,39 +48,60 @@ final class RequestParams {
         }
         byte first = content.getByte(i);
         if (first == '{' || first == '[') {
-            return json(content);
+            return json(content, hint);
         }
         return form(content.toString(StandardCharsets.UTF_8));
     }
 
-    static JsonNode json(ByteBuf content) {
-        try (var in = new ByteBufInputStream(content.duplicate())) {
-            var parser = Json.MAPPER.getFactory().createParser((java.io.InputStream) in);
-            JsonNode node = Json.MAPPER.readTree(parser);
-            if (parser.nextToken() != null) {
-                throw ApiException.badRequest("bad_json", "malformed JSON: unexpected data after the JSON value at "
-                        + "line " + parser.currentLocation().getLineNr() + ", column "
-                        + parser.currentLocation().getColumnNr());
+    static JsonNode json(ByteBuf content, String hint) {
+        try (var in = new ByteBufInputStream(content.duplicate());
+             var parser = Json.MAPPER.getFactory().createParser((java.io.InputStream) in)) {
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(parser);
+            } catch (StreamConstraintsException e) {
+                throw badJson(parser.currentLocation(), tooLarge(e.getOriginalMessage()), hint);
+            } catch (JsonProcessingException e) {
+                throw badJson(e.getLocation(), JsonErrors.describe(e), hint);
+            }
+            try {
+                if (parser.nextToken() != null) {
+                    throw badJson(parser.currentTokenLocation(), "more data after the JSON value", hint);
+                }
+            } catch (JsonProcessingException e) {
+                throw badJson(e.getLocation(), "more data after the JSON value", hint);
             }
             return node;
-        } catch (StreamConstraintsException e) {
-            throw ApiException.badRequest("bad_json", "JSON too large or too deeply nested: "
-                    + firstLine(e.getOriginalMessage()));
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw ApiException.badRequest("bad_json", "malformed JSON" + (loc == null ? "" : " at line "
-                    + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw ApiException.badRequest("bad_json", "unreadable body: " + e.getMessage());
+            throw ApiException.badRequest("bad_json", "unreadable body (" + JsonErrors.clean(e.getMessage())
+                    + "); " + hint + ", in UTF-8");
         }
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
+    private static ApiException badJson(JsonLocation loc, String what, String hint) {
+        return ApiException.badRequest("bad_json", "malformed JSON" + (loc == null || loc.getLineNr() < 1 ? ""
+                : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + what + "; " + hint);
+    }
+
+    /** A StreamReadConstraints refusal in words, without Jackson's names for the limits. */
+    private static String tooLarge(String jackson) {
+        String m = jackson == null ? "" : jackson;
+        java.util.regex.Matcher max = java.util.regex.Pattern.compile("maximum allowed \\((\\d+)").matcher(m);
+        String limit = max.find() ? max.group(1) : null;
+        if (m.startsWith("Document nesting depth")) {
+            return "nested deeper than " + (limit == null ? "the limit" : limit + " levels");
         }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        if (m.startsWith("Number value length")) {
+            return "a number longer than " + (limit == null ? "the limit" : limit + " digits")
+                    + " (send it as a string)";
+        }
+        if (m.startsWith("String value length")) {
+            return "a string longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        if (m.startsWith("Name length")) {
+            return "a field name longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        return "the JSON is larger than the parser's limits";
     }
 
     static ObjectNode form(String encoded) {

@@ -361,6 +361,32 @@ class ControlApiTest {
     }
 
     @Test
+    void badJsonNamesTheProblemThePlaceAndTheFixWithoutParserInternals() {
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"uid\": ", "the body ends before the JSON value does");
+        cases.put("{\"uid\":\"1\",}", "double-quote to start field name");
+        cases.put("{\"uid\":NaN}", "NaN");
+        cases.put("{\"uid\":1]", "Unexpected close marker");
+        cases.put("{\"uid\":1 /* c */}", "comment");
+        cases.put("[".repeat(5000) + "]".repeat(5000), "nested deeper than 1000 levels");
+        cases.put("{\"uid\":" + "9".repeat(1500) + "}", "a number longer than 1000 digits");
+        cases.put("{\"uid\":\"1\"} {}", "more data after the JSON value");
+        cases.forEach((body, problem) -> {
+            TestGateway.Response r = gw.post("sendToUid", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.errorCode()).as(body).isEqualTo("bad_json");
+            assertThat(r.errorMessage()).as(body)
+                    .contains(problem)
+                    .containsPattern("at line \\d+, column \\d+: ")
+                    .endsWith("the body must be one JSON object, e.g. {\"uid\":\"42\",\"message\":\"hi\"}")
+                    .doesNotContain("Source", "REDACTED", "StreamRead", "Feature", "`", "Exception");
+        });
+        TestGateway.Response r = gw.post("batch", "[{\"method\":\"sendToAll\"");
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+        assertThat(r.errorMessage()).contains("line 1, column").contains("must be one JSON array, e.g. [{\"method\":");
+    }
+
+    @Test
     void aBodyOverTheLimitGets413AndOtherRequestsAreUnaffected() {
         try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n")) {
             TestGateway.Response r = small.post("sendToAll", Map.of("message", "x".repeat(5000)));
