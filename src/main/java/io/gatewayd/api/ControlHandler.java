@@ -210,7 +210,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (params == null || !params.isObject()) {
             throw ApiException.badRequest("bad_params", "parameters of " + m.name()
-                    + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params)));
+                    + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params))
+                    + " (GET /api/methods lists each method's parameters)");
         }
         return m.handler().apply(new Params((ObjectNode) params));
     }

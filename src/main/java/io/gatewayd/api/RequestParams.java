@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -16,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a request body or query string into a JSON tree. A body that starts with { or [ is JSON
- * whatever its Content-Type (curl -d labels JSON as a form); anything else is read as
- * application/x-www-form-urlencoded with PHP's bracket syntax (uids[]=1, session[a][b]=2), which
- * is what http_build_query() produces.
+ * Turns a request body or query string into a JSON tree. A body that starts with {, [ or ", or
+ * has no '=' at all, is JSON whatever its Content-Type (curl -d labels JSON as a form); anything
+ * else is read as application/x-www-form-urlencoded with PHP's bracket syntax (uids[]=1,
+ * session[a][b]=2), which is what http_build_query() produces.
  */
 final class RequestParams {
     private RequestParams() {
@@ -47,7 +48,9 @@ final class RequestParams {
             return Json.object();
         }
         byte first = content.getByte(i);
-        if (first == '{' || first == '[') {
+        // a form is key=value pairs; a body without '=' ("str", null, 42, garbage) is read as JSON so
+        // that the answer says what it is rather than that "message" is missing
+        if (first == '{' || first == '[' || first == '"' || content.indexOf(i, end, (byte) '=') < 0) {
             return json(content, hint);
         }
         return form(content.toString(StandardCharsets.UTF_8));
@@ -71,7 +74,7 @@ final class RequestParams {
             } catch (JsonProcessingException e) {
                 throw badJson(e.getLocation(), "more data after the JSON value", hint);
             }
-            return node;
+            return node == null ? NullNode.getInstance() : node;
         } catch (IOException e) {
             throw ApiException.badRequest("bad_json", "unreadable body (" + JsonErrors.clean(e.getMessage())
                     + "); " + hint + ", in UTF-8");

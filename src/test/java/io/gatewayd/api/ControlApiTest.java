@@ -387,6 +387,25 @@ class ControlApiTest {
     }
 
     @Test
+    void aBodyThatIsNotAnObjectIsRefusedAsSuchNotAsAMissingParameter() {
+        Map<String, String> cases = Map.of("\"str\"", "got a string", "null", "got null", "42", "got a number",
+                "true", "got a boolean", "[1,2]", "got an array");
+        cases.forEach((body, got) -> {
+            TestGateway.Response r = gw.post("sendToAll", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.errorCode()).as(body).isEqualTo("bad_params");
+            assertThat(r.errorMessage()).as(body).contains("parameters of sendToAll must be a JSON object").contains(got);
+        });
+        // a body that is neither JSON nor a form (no key=value) is bad JSON, not a form with an odd key
+        TestGateway.Response r = gw.post("sendToAll", "hello");
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+        // PHP's json_encode([]) is how a PHP caller sends no parameters: still read as {}
+        r = gw.post("sendToAll", "[]");
+        assertThat(r.errorCode()).isEqualTo("missing_param");
+        assertThat(r.errorMessage()).contains("\"message\"");
+    }
+
+    @Test
     void aBodyOverTheLimitGets413AndOtherRequestsAreUnaffected() {
         try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n")) {
             TestGateway.Response r = small.post("sendToAll", Map.of("message", "x".repeat(5000)));
