@@ -131,7 +131,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         requireVerb(verb, !m.readOnly());
         JsonNode params;
-        if (verb.equals(HttpMethod.GET) || !req.content().isReadable()) {
+        if (verb.equals(HttpMethod.GET) || verb.equals(HttpMethod.HEAD) || !req.content().isReadable()) {
             params = RequestParams.query(req.uri());
         } else {
             params = RequestParams.body(req.content());
@@ -168,11 +168,16 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return raw.indexOf('%') < 0 && raw.indexOf('#') < 0 ? raw : new QueryStringDecoder(uri).path();
     }
 
+    /**
+     * Refuses a verb the path does not take. HEAD goes wherever GET does (load balancers check
+     * /health with it): it is answered as GET, and the HTTP codec leaves the body out.
+     */
     private static void requireVerb(HttpMethod verb, boolean postOnly) {
-        boolean ok = verb.equals(HttpMethod.POST) || (!postOnly && verb.equals(HttpMethod.GET));
+        boolean ok = verb.equals(HttpMethod.POST)
+                || (!postOnly && (verb.equals(HttpMethod.GET) || verb.equals(HttpMethod.HEAD)));
         if (!ok) {
             throw new ApiException(405, "method_not_allowed", verb + " is not allowed here; use "
-                    + (postOnly ? "POST" : "GET or POST"));
+                    + (postOnly ? "POST" : "GET, HEAD or POST"));
         }
     }
 
@@ -339,7 +344,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             LOG.error("control request failed", t);
         }
         return new Reply(status, Json.bytes(errorNode(t)),
-                status == 405 ? "GET, POST" : null);
+                status == 405 ? "GET, HEAD, POST" : null);
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {

@@ -486,6 +486,23 @@ class ControlApiTest {
     }
 
     @Test
+    void headHealthAnswersLikeGetWithoutABody() throws Exception {
+        TestGateway.Response r = gw.send(HttpRequest.newBuilder(gw.controlUri("/health"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+        // on one keep-alive connection: the HEAD answer carries no body bytes, so the next answer follows at once
+        try (io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(gw.gateway().controlPort())) {
+            c.write("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            String head = c.readHead();
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: application/json");
+            String get = c.readHead();
+            assertThat(get).startsWith("HTTP/1.1 200");
+            assertThat(c.readBody(get)).contains("\"status\":\"ok\"");
+        }
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
