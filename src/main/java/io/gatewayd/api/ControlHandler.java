@@ -124,10 +124,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         ApiMethods.Method m = methods.get(name);
         if (m == null) {
-            var close = methods.closeMatches(name);
-            throw new ApiException(404, "unknown_method", "unknown method \"" + name + "\""
-                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?")
-                    + " GET /api/methods lists them all");
+            throw unknownMethod(name);
         }
         requireVerb(verb, !m.readOnly());
         JsonNode params;
@@ -159,6 +156,17 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         return "malformed HTTP request (its headers, Content-Length or chunked encoding); send a plain "
                 + "HTTP/1.1 request, e.g. POST /api/<method> with Content-Length and a JSON body";
+    }
+
+    private ApiException unknownMethod(String name) {
+        if (name.isEmpty()) {
+            return new ApiException(404, "unknown_method", "no method named: the API is POST /api/<method>; "
+                    + "GET /api/methods lists them all");
+        }
+        var close = methods.closeMatches(name);
+        return new ApiException(404, "unknown_method", "unknown method \"" + name + "\"; "
+                + (close.isEmpty() ? "" : "did you mean " + String.join(", ", close) + "? ")
+                + "GET /api/methods lists them all");
     }
 
     /** The path of a request URI; only an escaped one goes through the full decoder. */
@@ -259,9 +267,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         ApiMethods.Method m = methods.get(name.textValue());
         if (m == null) {
-            var close = methods.closeMatches(name.textValue());
-            throw new ApiException(404, "unknown_method", "unknown method \"" + name.textValue() + "\""
-                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?"));
+            throw unknownMethod(name.textValue());
         }
         JsonNode params = item.get("params");
         return call(m, params == null || params.isNull() ? Json.object() : params);

@@ -503,6 +503,23 @@ class ControlApiTest {
     }
 
     @Test
+    void unknownMethodMessagesReadAsSentences() {
+        TestGateway.Response r = gw.post("nope", Map.of());
+        assertThat(r.errorCode()).isEqualTo("unknown_method");
+        assertThat(r.errorMessage()).isEqualTo("unknown method \"nope\"; GET /api/methods lists them all");
+        r = gw.post("sendToUdi", Map.of());
+        assertThat(r.errorMessage()).startsWith("unknown method \"sendToUdi\"; did you mean sendToUid")
+                .endsWith("? GET /api/methods lists them all");
+        r = gw.post("", Map.of());
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.errorMessage()).isEqualTo("no method named: the API is POST /api/<method>; "
+                + "GET /api/methods lists them all");
+        JsonNode items = gw.call("batch", List.of(Map.of("method", "nope")));
+        assertThat(items.get(0).get("error").get("message").asText())
+                .isEqualTo("unknown method \"nope\"; GET /api/methods lists them all");
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
