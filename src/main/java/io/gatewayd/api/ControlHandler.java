@@ -27,6 +27,10 @@ import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -112,11 +116,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (name.equals("methods")) {
             requireVerb(verb, false);
-            var list = Json.MAPPER.createArrayNode();
-            for (String n : methods.names()) {
-                list.add(ApiMethods.describe(methods.get(n)));
-            }
-            return ok(CompletableFuture.completedFuture(list));
+            return ok(CompletableFuture.completedFuture(describeAll()));
         }
         if (name.equals("batch")) {
             requireVerb(verb, true);
@@ -156,6 +156,39 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         return "malformed HTTP request (its headers, Content-Length or chunked encoding); send a plain "
                 + "HTTP/1.1 request, e.g. POST /api/<method> with Content-Length and a JSON body";
+    }
+
+    /** The paths under /api/ this handler serves itself, described as /api/methods lists the others. */
+    private static final List<ApiMethods.Method> BUILT_IN = List.of(
+            new ApiMethods.Method("batch", false, "the body is a JSON array [{method, params}, ...]",
+                    "[{result} or {error}, ...], one per call, in order", null),
+            new ApiMethods.Method("methods", true, "", "[{name, http, params, result}]: every method", null),
+            new ApiMethods.Method("status", true, "",
+                    "{uptime_s, connections, uids, groups, messages, bytes, api, listeners, jvm, ...}", null));
+
+    /**
+     * Methods that act on the whole process: inside a batch their effect would cut the batch's
+     * other calls short (admin/stop) or surprise them (admin/reload), so they are called alone.
+     */
+    private static final Set<String> NOT_BATCHABLE = Set.of("admin/stop", "admin/reload");
+
+    private com.fasterxml.jackson.databind.node.ArrayNode describeAll() {
+        Map<String, ObjectNode> all = new TreeMap<>();
+        for (String n : methods.names()) {
+            ObjectNode d = ApiMethods.describe(methods.get(n));
+            if (NOT_BATCHABLE.contains(n)) {
+                d.put("batchable", false);
+            }
+            all.put(n, d);
+        }
+        for (ApiMethods.Method m : BUILT_IN) {
+            ObjectNode d = ApiMethods.describe(m);
+            d.put("batchable", false);
+            all.put(m.name(), d);
+        }
+        var list = Json.MAPPER.createArrayNode();
+        all.values().forEach(list::add);
+        return list;
     }
 
     private ApiException unknownMethod(String name) {

@@ -520,6 +520,21 @@ class ControlApiTest {
     }
 
     @Test
+    void methodsListsEveryPathUnderApiWithItsParameters() {
+        JsonNode list = gw.get("/api/methods").json().get("result");
+        Map<String, JsonNode> byName = new java.util.TreeMap<>();
+        list.forEach(m -> byName.put(m.get("name").asText(), m));
+        assertThat(byName).containsKeys("status", "batch", "methods", "sendToUid", "getAllClientIdCount");
+        assertThat(byName.get("batch").get("http").asText()).isEqualTo("POST");
+        assertThat(byName.get("batch").get("params").asText()).contains("method").contains("params");
+        assertThat(byName.get("status").get("http").asText()).isEqualTo("GET or POST");
+        assertThat(byName.get("methods").get("result").asText()).isNotEmpty();
+        List<String> names = new ArrayList<>();
+        list.forEach(m -> names.add(m.get("name").asText()));
+        assertThat(names).as("sorted by name").isSorted();
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
