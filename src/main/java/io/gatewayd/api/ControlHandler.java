@@ -302,6 +302,10 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (m == null) {
             throw unknownMethod(name.textValue());
         }
+        if (NOT_BATCHABLE.contains(m.name())) {
+            throw ApiException.badRequest("not_batchable", m.name() + " cannot be batched; call POST /api/"
+                    + m.name() + " on its own");
+        }
         JsonNode params = item.get("params");
         return call(m, params == null || params.isNull() ? Json.object() : params);
     }

@@ -535,6 +535,45 @@ class ControlApiTest {
     }
 
     @Test
+    void lifecycleAdminMethodsAreRefusedInsideABatchAndTheOtherCallsStillRun() {
+        try (TestGateway admin = TestGateway.start()) {
+            java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+            io.gatewayd.lifecycle.AdminApi.install(admin.gateway(), new io.gatewayd.lifecycle.AdminApi.Control() {
+                @Override
+                public Map<String, Object> stop(boolean graceful, Duration timeout) {
+                    stops.incrementAndGet();
+                    return Map.of("state", "stopping");
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<Map<String, Object>> reload() {
+                    reloads.incrementAndGet();
+                    return java.util.concurrent.CompletableFuture.completedFuture(Map.of());
+                }
+            });
+            JsonNode items = admin.call("batch", List.of(
+                    Map.of("method", "getAllClientIdCount"),
+                    Map.of("method", "admin/stop"),
+                    Map.of("method", "admin/reload", "params", Map.of()),
+                    Map.of("method", "admin/connections")));
+            assertThat(items.get(0).get("result").asInt()).isZero();
+            JsonNode err = items.get(1).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("not_batchable");
+            assertThat(err.get("message").asText())
+                    .isEqualTo("admin/stop cannot be batched; call POST /api/admin/stop on its own");
+            assertThat(items.get(2).get("error").get("code").asText()).isEqualTo("not_batchable");
+            assertThat(items.get(3).get("result").get("total").asInt()).as("a read-only admin method may be batched")
+                    .isZero();
+            assertThat(stops.get()).isZero();
+            assertThat(reloads.get()).isZero();
+            // alone, they work as before
+            assertThat(admin.call("admin/stop", Map.of()).get("state").asText()).isEqualTo("stopping");
+            assertThat(stops.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
