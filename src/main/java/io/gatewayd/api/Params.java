@@ -18,9 +18,9 @@ import java.util.Set;
  * Typed access to a request's parameters, whether they came as JSON, a form or a query string.
  * Every refusal names the field and what was expected.
  *
- * <p>uid and group keys are strings; numbers are read as their decimal text, so 123 and "123"
- * are the same key (PHP array keys behave so). Empty keys are refused; unlike GatewayWorker,
- * "0" is a valid key.
+ * <p>uid and group keys are strings; numbers are read as PHP's (string) prints them, so 123,
+ * 123.0, 1.23e2 and "123" are the same key. Empty keys are refused; unlike GatewayWorker, "0"
+ * is a valid key.
  */
 public final class Params {
     private final ObjectNode node;
@@ -55,17 +55,52 @@ public final class Params {
         String s;
         if (v.isTextual()) {
             s = v.textValue();
-        } else if (v.isIntegralNumber()) {
-            s = v.bigIntegerValue().toString();
-        } else if (v.isNumber()) {
-            s = v.asText();
+            if (s.isEmpty()) {
+                throw ApiException.invalid(field, "must not be empty");
+            }
+            return s;
+        }
+        if (v.isIntegralNumber()) {
+            return v.bigIntegerValue().toString();
+        }
+        if (v.isNumber()) {
+            return numberKey(field, v);
+        }
+        throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
+    }
+
+    /** The largest number of significant digits PHP's (string) cast prints (precision=14). */
+    private static final int PHP_DIGITS = 14;
+
+    /**
+     * A number with a fraction or exponent as a key, as PHP's (string) cast prints it: integral
+     * values as integers (1e3 and 1000.0 are "1000", 1.0 is "1"), others in plain decimals ("1.5").
+     * Values PHP would print in exponent form or round (beyond 14 digits, under 0.0001, 1e400) are
+     * refused: the caller should send the key as a string.
+     */
+    private static String numberKey(String field, JsonNode v) {
+        java.math.BigDecimal d;
+        if (v.isBigDecimal()) {
+            d = v.decimalValue();
         } else {
-            throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
+            double x = v.doubleValue();
+            if (!Double.isFinite(x)) {
+                throw ApiException.invalid(field, "is a number out of range; send the key as a string");
+            }
+            d = java.math.BigDecimal.valueOf(x);
         }
-        if (s.isEmpty()) {
-            throw ApiException.invalid(field, "must not be empty");
+        if (d.signum() == 0) {
+            return "0";
         }
-        return s;
+        // digits before the decimal point (negative for 0.00x): checked before anything expands the
+        // value, so 1e999999999 costs nothing
+        long intDigits = (long) d.precision() - d.scale();
+        java.math.BigDecimal plain = d.stripTrailingZeros();
+        if (intDigits > PHP_DIGITS || intDigits < -3 || plain.precision() > PHP_DIGITS) {
+            throw ApiException.invalid(field, "is the number " + abbreviate(d.toString()) + ", which has no exact "
+                    + "key text (PHP would print it rounded or in exponent form); send the key as a string");
+        }
+        return plain.scale() <= 0 ? plain.toBigIntegerExact().toString() : plain.toPlainString();
     }
 
     /**

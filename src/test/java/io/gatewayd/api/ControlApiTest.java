@@ -574,6 +574,36 @@ class ControlApiTest {
     }
 
     @Test
+    void numbersInMessagesArriveWithTheirValueAndNumericKeysAreReadAsPhpPrintsThem() {
+        WsClient a = client();
+        String cid = a.clientId();
+        // a double turned 1e400 into "Infinity" and rounded long fractions
+        assertThat(gw.post("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":1e400}").status()).isEqualTo(200);
+        assertThat(new java.math.BigDecimal(a.next())).isEqualByComparingTo("1e400");
+        gw.call("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":{\"f\":0.1000000000000000000001,"
+                + "\"g\":1.10,\"i\":123456789012345678901234567890}}");
+        assertThat(a.next()).isEqualTo("{\"f\":0.1000000000000000000001,\"g\":1.10,\"i\":123456789012345678901234567890}");
+
+        // integral numbers are the integer key, as PHP's (string)1000.0 is "1000"
+        Map<String, String> keys = Map.of("1e3", "1000", "1.0", "1", "1000.0", "1000", "1.5", "1.5", "-2.50", "-2.5",
+                "0.0001", "0.0001", "99999999999999.0", "99999999999999");
+        keys.forEach((json, key) -> {
+            gw.call("bindUid", "{\"client_id\":\"" + cid + "\",\"uid\":" + json + "}");
+            assertThat(gw.call("getUidByClientId", Map.of("client_id", cid)).asText()).as(json).isEqualTo(key);
+        });
+        gw.call("bindUid", "{\"client_id\":\"" + cid + "\",\"uid\":1e3}");
+        assertThat(gw.call("isUidOnline", "{\"uid\":\"1000\"}").asBoolean()).as("1e3 and \"1000\" are one key").isTrue();
+
+        // numbers PHP would print rounded or in exponent form have no exact key text
+        for (String json : List.of("1e400", "1e14", "0.00001", "0.30000000000000004", "1e999999999")) {
+            TestGateway.Response r = gw.post("joinGroup", "{\"client_id\":\"" + cid + "\",\"group\":" + json + "}");
+            assertThat(r.errorCode()).as(json).isEqualTo("invalid_param");
+            assertThat(r.errorMessage()).as(json).contains("\"group\"").contains("send the key as a string");
+        }
+        assertThat(gw.call("getAllGroupIdList", Map.of()).size()).isZero();
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
