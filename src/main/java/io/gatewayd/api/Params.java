@@ -19,8 +19,8 @@ import java.util.Set;
  * Every refusal names the field and what was expected.
  *
  * <p>uid and group keys are strings; numbers are read as PHP's (string) prints them, so 123,
- * 123.0, 1.23e2 and "123" are the same key. Empty keys are refused; unlike GatewayWorker, "0"
- * is a valid key.
+ * 123.0, 1.23e2 and "123" are the same key. Empty and blank keys, and keys with control
+ * characters or lone surrogates, are refused; unlike GatewayWorker, "0" is a valid key.
  */
 public final class Params {
     private final ObjectNode node;
@@ -58,6 +58,7 @@ public final class Params {
             if (s.isEmpty()) {
                 throw ApiException.invalid(field, "must not be empty");
             }
+            checkKeyText(field, s);
             return s;
         }
         if (v.isIntegralNumber()) {
@@ -67,6 +68,43 @@ public final class Params {
             return numberKey(field, v);
         }
         throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
+    }
+
+    /**
+     * Refuses key text that cannot round-trip or would be invisible: blank, control characters
+     * (U+0000 to U+001F) and lone UTF-16 surrogates (which UTF-8 output turns into '?').
+     */
+    private static void checkKeyText(String field, String s) {
+        boolean blank = true;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20) {
+                throw ApiException.invalid(field, "must not contain control characters (U+0000 to U+001F), found "
+                        + codePoint(c) + " at index " + i);
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw loneSurrogate(field, c, i);
+                }
+            }
+            if (blank && !Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+                blank = false;
+            }
+        }
+        if (blank) {
+            throw ApiException.invalid(field, "must not be blank (only whitespace)");
+        }
+    }
+
+    static ApiException loneSurrogate(String field, char c, int index) {
+        return ApiException.invalid(field, "is not valid UTF-16/Unicode text: a lone surrogate "
+                + codePoint(c) + " at index " + index + " (a \\ud800-\\udfff escape without its pair)");
+    }
+
+    private static String codePoint(char c) {
+        return String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
     }
 
     /** The largest number of significant digits PHP's (string) cast prints (precision=14). */
@@ -236,9 +274,25 @@ public final class Params {
             return null;
         }
         if (text.isTextual()) {
-            return OutboundMessage.text(text.textValue().getBytes(StandardCharsets.UTF_8));
+            String t = text.textValue();
+            checkSurrogates("message", t);
+            return OutboundMessage.text(t.getBytes(StandardCharsets.UTF_8));
         }
         return OutboundMessage.text(Json.compactBytes(text));
+    }
+
+    /** A lone surrogate would reach the client as '?' (UTF-8 has no encoding for it). */
+    private static void checkSurrogates(String field, String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw loneSurrogate(field, c, i);
+                }
+            }
+        }
     }
 
     static String kind(JsonNode v) {

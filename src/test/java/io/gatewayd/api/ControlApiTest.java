@@ -604,6 +604,36 @@ class ControlApiTest {
     }
 
     @Test
+    void textThatWouldNotArriveAsSentIsRefused() {
+        WsClient a = client();
+        String cid = a.clientId();
+        // a lone surrogate cannot be UTF-8: it reached the client as '?'
+        TestGateway.Response r = gw.post("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":\"x\\ud800\"}");
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+        assertThat(r.errorMessage()).contains("\"message\"").contains("not valid UTF-16/Unicode text").contains("U+D800");
+        // a valid pair (an emoji) goes through
+        gw.call("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":\"\\ud83d\\ude00\"}");
+        assertThat(a.next()).isEqualTo("\ud83d\ude00");
+
+        Map<String, String> badKeys = Map.of(
+                "\" \"", "must not be blank",
+                "\"\\u3000\\u00a0\"", "must not be blank",
+                "\"a\\u0000b\"", "control characters",
+                "\"a\\nb\"", "control characters",
+                "\"\\udc00\"", "not valid UTF-16/Unicode text");
+        badKeys.forEach((json, problem) -> {
+            for (String method : List.of("bindUid", "joinGroup")) {
+                String field = method.equals("bindUid") ? "uid" : "group";
+                TestGateway.Response e = gw.post(method, "{\"client_id\":\"" + cid + "\",\"" + field + "\":" + json + "}");
+                assertThat(e.errorCode()).as(method + " " + json).isEqualTo("invalid_param");
+                assertThat(e.errorMessage()).as(method + " " + json).contains("\"" + field + "\"").contains(problem);
+            }
+        });
+        assertThat(gw.call("getAllUidCount", Map.of()).asInt()).isZero();
+        assertThat(gw.call("getAllGroupIdList", Map.of()).size()).isZero();
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
