@@ -176,6 +176,9 @@ public final class Params {
     }
 
     private static List<String> keyList(String field, JsonNode v) {
+        if (v.isObject()) {
+            requirePhpList(field, v);
+        }
         Set<String> out = new LinkedHashSet<>();
         Iterator<JsonNode> it = v.elements();
         int i = 0;
@@ -183,6 +186,36 @@ public final class Params {
             out.add(keyValue(field + "[" + i++ + "]", it.next()));
         }
         return new ArrayList<>(out);
+    }
+
+    /**
+     * A list of keys may come as an object only when it is a PHP list with gaps: json_encode() of
+     * array_filter() or array_unique() gives {"0":"a","2":"b"}. An object with other keys
+     * ({"a":1}) is a mistake, refused as bindUid refuses it, not read as its values.
+     */
+    private static void requirePhpList(String field, JsonNode v) {
+        Iterator<String> names = v.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!isListIndex(name)) {
+                throw ApiException.invalid(field, "must be a string, a number or an array of them, got an object "
+                        + "with the key \"" + abbreviate(name) + "\" (from PHP, send array_values($list))");
+            }
+        }
+    }
+
+    private static boolean isListIndex(String s) {
+        int n = s.length();
+        if (n == 0 || n > 10 || (n > 1 && s.charAt(0) == '0')) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A required, well-formed client_id. */

@@ -634,6 +634,25 @@ class ControlApiTest {
     }
 
     @Test
+    void aKeyListIsAStringANumberOrAnArrayNotAnyObject() {
+        WsClient a = client();
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "1"));
+        // {"a":1} was read as its values and sent to uid 1
+        TestGateway.Response r = gw.post("sendToUid", Map.of("uid", Map.of("a", 1), "message", "x"));
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+        assertThat(r.errorMessage()).contains("\"uid\"").contains("got an object").contains("array_values");
+        assertThat(gw.post("isUidsOnline", Map.of("uids", Map.of("x", "1"))).errorCode()).isEqualTo("invalid_param");
+        // what PHP's json_encode(array_unique(...)) makes of a list with gaps still works
+        r = gw.post("sendToUid", "{\"uids\":{\"0\":\"1\",\"2\":\"9\"},\"message\":\"gaps\"}");
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("gaps");
+        // one client id as a string where a list is expected is fine (GatewayWorker takes either)
+        r = gw.post("sendToAll", Map.of("client_ids", a.clientId(), "message", "one"));
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("one");
+    }
+
+    @Test
     void healthAndStatus() {
         WsClient a = client();
         gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "s"));
