@@ -18,6 +18,8 @@ final class JsonErrors {
     private static final Pattern SOURCE = Pattern.compile("\\s*\\[Source:[^\\]]*\\]");
     private static final Pattern BACKTICKED = Pattern.compile("\\s*\\(?(?:from )?`[^`]*(?:Feature|Constraints)[^`]*`\\)?");
 
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
+
     private JsonErrors() {
     }
 
@@ -26,6 +28,10 @@ final class JsonErrors {
             return "the body ends before the JSON value does (an object, array or string is not closed)";
         }
         String m = clean(e.getOriginalMessage());
+        var dup = DUPLICATE.matcher(m);
+        if (dup.matches()) {
+            return "duplicate key \"" + dup.group(1) + "\" (each key may appear once in an object)";
+        }
         if (m.startsWith("Non-standard token")) {
             m += " (JSON has no NaN or Infinity)";
         }

@@ -371,6 +371,8 @@ class ControlApiTest {
         cases.put("[".repeat(5000) + "]".repeat(5000), "nested deeper than 1000 levels");
         cases.put("{\"uid\":" + "9".repeat(1500) + "}", "a number longer than 1000 digits");
         cases.put("{\"uid\":\"1\"} {}", "more data after the JSON value");
+        cases.put("{\"uid\":\"1\",\"message\":\"x\",\"uid\":\"2\"}", "duplicate key \"uid\"");
+        cases.put("{\"uid\":\"1\",\"message\":{\"a\":1,\"a\":2}}", "duplicate key \"a\"");
         cases.forEach((body, problem) -> {
             TestGateway.Response r = gw.post("sendToUid", body);
             assertThat(r.status()).as(body).isEqualTo(400);
