@@ -21,10 +21,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -61,7 +67,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         stats.apiRequests.increment();
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // after a request it could not decode, the decoder ignores everything: the connection is done
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();
         CompletableFuture<Reply> reply;
         server.requestStarted();
         try {
@@ -89,7 +96,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private CompletableFuture<Reply> route(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
-            throw ApiException.badRequest("bad_request", "malformed HTTP request: " + req.decoderResult().cause());
+            throw ApiException.badRequest("bad_request", undecodable(req));
         }
         String path = path(req.uri());
         HttpMethod verb = req.method();
@@ -109,31 +116,90 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (name.equals("methods")) {
             requireVerb(verb, false);
-            var list = Json.MAPPER.createArrayNode();
-            for (String n : methods.names()) {
-                list.add(ApiMethods.describe(methods.get(n)));
-            }
-            return ok(CompletableFuture.completedFuture(list));
+            return ok(CompletableFuture.completedFuture(describeAll()));
         }
         if (name.equals("batch")) {
             requireVerb(verb, true);
-            return ok(batch(RequestParams.body(req.content())));
+            return ok(batch(RequestParams.body(req.content(), RequestParams.BATCH_HINT)));
         }
         ApiMethods.Method m = methods.get(name);
         if (m == null) {
-            var close = methods.closeMatches(name);
-            throw new ApiException(404, "unknown_method", "unknown method \"" + name + "\""
-                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?")
-                    + " GET /api/methods lists them all");
+            throw unknownMethod(name);
         }
         requireVerb(verb, !m.readOnly());
         JsonNode params;
-        if (verb.equals(HttpMethod.GET) || !req.content().isReadable()) {
+        if (verb.equals(HttpMethod.GET) || verb.equals(HttpMethod.HEAD) || !req.content().isReadable()) {
             params = RequestParams.query(req.uri());
         } else {
             params = RequestParams.body(req.content());
         }
         return ok(call(m, params));
+    }
+
+    /**
+     * What was wrong with a request the HTTP decoder refused, in words: Netty's exception (its class
+     * name and wording) is for the log, not for the caller.
+     */
+    static String undecodable(FullHttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        if (cause instanceof TooLongHttpLineException) {
+            return "request line longer than " + ControlServer.MAX_INITIAL_LINE + " bytes; shorten the URL "
+                    + "(send the parameters as a POST body)";
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return "request headers larger than " + ControlServer.MAX_HEADER_SIZE + " bytes; send fewer or "
+                    + "shorter headers";
+        }
+        if (req.uri().equals("/bad-request")) { // the decoder's stand-in for a request line it could not read
+            return "not an HTTP/1.1 request; send e.g. POST /api/<method> HTTP/1.1 with a Host header "
+                    + "and a JSON body";
+        }
+        return "malformed HTTP request (its headers, Content-Length or chunked encoding); send a plain "
+                + "HTTP/1.1 request, e.g. POST /api/<method> with Content-Length and a JSON body";
+    }
+
+    /** The paths under /api/ this handler serves itself, described as /api/methods lists the others. */
+    private static final List<ApiMethods.Method> BUILT_IN = List.of(
+            new ApiMethods.Method("batch", false, "the body is a JSON array [{method, params}, ...]",
+                    "[{result} or {error}, ...], one per call, in order", null),
+            new ApiMethods.Method("methods", true, "", "[{name, http, params, result}]: every method", null),
+            new ApiMethods.Method("status", true, "",
+                    "{uptime_s, connections, uids, groups, messages, bytes, api, listeners, jvm, ...}", null));
+
+    /**
+     * Methods that act on the whole process: inside a batch their effect would cut the batch's
+     * other calls short (admin/stop) or surprise them (admin/reload), so they are called alone.
+     */
+    private static final Set<String> NOT_BATCHABLE = Set.of("admin/stop", "admin/reload");
+
+    private com.fasterxml.jackson.databind.node.ArrayNode describeAll() {
+        Map<String, ObjectNode> all = new TreeMap<>();
+        for (String n : methods.names()) {
+            ObjectNode d = ApiMethods.describe(methods.get(n));
+            if (NOT_BATCHABLE.contains(n)) {
+                d.put("batchable", false);
+            }
+            all.put(n, d);
+        }
+        for (ApiMethods.Method m : BUILT_IN) {
+            ObjectNode d = ApiMethods.describe(m);
+            d.put("batchable", false);
+            all.put(m.name(), d);
+        }
+        var list = Json.MAPPER.createArrayNode();
+        all.values().forEach(list::add);
+        return list;
+    }
+
+    private ApiException unknownMethod(String name) {
+        if (name.isEmpty()) {
+            return new ApiException(404, "unknown_method", "no method named: the API is POST /api/<method>; "
+                    + "GET /api/methods lists them all");
+        }
+        var close = methods.closeMatches(name);
+        return new ApiException(404, "unknown_method", "unknown method \"" + name + "\"; "
+                + (close.isEmpty() ? "" : "did you mean " + String.join(", ", close) + "? ")
+                + "GET /api/methods lists them all");
     }
 
     /** The path of a request URI; only an escaped one goes through the full decoder. */
@@ -143,11 +209,16 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return raw.indexOf('%') < 0 && raw.indexOf('#') < 0 ? raw : new QueryStringDecoder(uri).path();
     }
 
+    /**
+     * Refuses a verb the path does not take. HEAD goes wherever GET does (load balancers check
+     * /health with it): it is answered as GET, and the HTTP codec leaves the body out.
+     */
     private static void requireVerb(HttpMethod verb, boolean postOnly) {
-        boolean ok = verb.equals(HttpMethod.POST) || (!postOnly && verb.equals(HttpMethod.GET));
+        boolean ok = verb.equals(HttpMethod.POST)
+                || (!postOnly && (verb.equals(HttpMethod.GET) || verb.equals(HttpMethod.HEAD)));
         if (!ok) {
             throw new ApiException(405, "method_not_allowed", verb + " is not allowed here; use "
-                    + (postOnly ? "POST" : "GET or POST"));
+                    + (postOnly ? "POST" : "GET, HEAD or POST"));
         }
     }
 
@@ -185,7 +256,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (params == null || !params.isObject()) {
             throw ApiException.badRequest("bad_params", "parameters of " + m.name()
-                    + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params)));
+                    + " must be a JSON object, got " + (params == null ? "nothing" : Params.kind(params))
+                    + " (GET /api/methods lists each method's parameters)");
         }
         return m.handler().apply(new Params((ObjectNode) params));
     }
@@ -228,9 +300,11 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         ApiMethods.Method m = methods.get(name.textValue());
         if (m == null) {
-            var close = methods.closeMatches(name.textValue());
-            throw new ApiException(404, "unknown_method", "unknown method \"" + name.textValue() + "\""
-                    + (close.isEmpty() ? "" : "; did you mean " + String.join(", ", close) + "?"));
+            throw unknownMethod(name.textValue());
+        }
+        if (NOT_BATCHABLE.contains(m.name())) {
+            throw ApiException.badRequest("not_batchable", m.name() + " cannot be batched; call POST /api/"
+                    + m.name() + " on its own");
         }
         JsonNode params = item.get("params");
         return call(m, params == null || params.isNull() ? Json.object() : params);
@@ -313,7 +387,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             LOG.error("control request failed", t);
         }
         return new Reply(status, Json.bytes(errorNode(t)),
-                status == 405 ? "GET, POST" : null);
+                status == 405 ? "GET, HEAD, POST" : null);
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -20,9 +21,11 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -36,6 +39,10 @@ import java.util.function.Supplier;
 
 /** The HTTP control port: the push API as JSON, /health and /api/status. */
 public final class ControlServer {
+    /** Longest request line and largest header block the control port reads (Netty's defaults). */
+    static final int MAX_INITIAL_LINE = 8192;
+    static final int MAX_HEADER_SIZE = 16384;
+
     private final ApiMethods methods;
     private final GatewayStats stats;
     private final Supplier<ObjectNode> status;
@@ -117,7 +124,7 @@ public final class ControlServer {
             ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
         }
         ch.pipeline()
-                .addLast("http", new HttpServerCodec(8192, 16384, 65536))
+                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536))
                 .addLast("guard", new ControlGuard(() -> config, guardCounters))
                 .addLast("body", new BodyLimit(maxBody))
                 .addLast("api", new ControlHandler(this, methods, stats));
@@ -196,7 +203,12 @@ public final class ControlServer {
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** Aggregates a request body up to the limit; a larger one gets a JSON 413 and the connection closes. */
+    /**
+     * Aggregates a request body up to the limit; a larger one gets a JSON 413 and the connection
+     * closes. This holds for a request announced with {@code Expect: 100-continue} too (curl and
+     * PHP's curl send it for bodies over 1 KiB): Netty answers those itself with an empty 413, which
+     * json_decode() turns into null, so the expectation is answered here.
+     */
     private static final class BodyLimit extends HttpObjectAggregator {
         private final int max;
 
@@ -206,15 +218,47 @@ public final class ControlServer {
         }
 
         @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            String expect = start.headers().get(HttpHeaderNames.EXPECT);
+            if (expect != null && start.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
+                    && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+                start.headers().remove(HttpHeaderNames.EXPECT);
+                pipeline.fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+                return errorResponse(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed", "Expect: "
+                        + abbreviate(expect) + " is not supported; send "
+                        + "Expect: 100-continue or no Expect header");
+            }
+            if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) > maxContentLength) {
+                start.headers().remove(HttpHeaderNames.EXPECT);
+                pipeline.fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+                return tooLarge(); // the aggregator writes it, then closes (a client error, closeOnExpectationFailed)
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
+        }
+
+        @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            byte[] body = Json.bytes(Json.error("body_too_large", "request body is larger than the limit of " + max
-                    + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls"));
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private FullHttpResponse tooLarge() {
+            return errorResponse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                    "request body is larger than the limit of " + max
+                            + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls");
+        }
+
+        private static String abbreviate(String s) {
+            return s == null ? "" : s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        }
+
+        private static FullHttpResponse errorResponse(HttpResponseStatus status, String code, String message) {
+            byte[] body = Json.bytes(Json.error(code, message));
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.wrappedBuffer(body));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return res;
         }
     }
 }

@@ -18,9 +18,9 @@ import java.util.Set;
  * Typed access to a request's parameters, whether they came as JSON, a form or a query string.
  * Every refusal names the field and what was expected.
  *
- * <p>uid and group keys are strings; numbers are read as their decimal text, so 123 and "123"
- * are the same key (PHP array keys behave so). Empty keys are refused; unlike GatewayWorker,
- * "0" is a valid key.
+ * <p>uid and group keys are strings; numbers are read as PHP's (string) prints them, so 123,
+ * 123.0, 1.23e2 and "123" are the same key. Empty and blank keys, and keys with control
+ * characters or lone surrogates, are refused; unlike GatewayWorker, "0" is a valid key.
  */
 public final class Params {
     private final ObjectNode node;
@@ -55,17 +55,90 @@ public final class Params {
         String s;
         if (v.isTextual()) {
             s = v.textValue();
-        } else if (v.isIntegralNumber()) {
-            s = v.bigIntegerValue().toString();
-        } else if (v.isNumber()) {
-            s = v.asText();
+            if (s.isEmpty()) {
+                throw ApiException.invalid(field, "must not be empty");
+            }
+            checkKeyText(field, s);
+            return s;
+        }
+        if (v.isIntegralNumber()) {
+            return v.bigIntegerValue().toString();
+        }
+        if (v.isNumber()) {
+            return numberKey(field, v);
+        }
+        throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
+    }
+
+    /**
+     * Refuses key text that cannot round-trip or would be invisible: blank, control characters
+     * (U+0000 to U+001F) and lone UTF-16 surrogates (which UTF-8 output turns into '?').
+     */
+    private static void checkKeyText(String field, String s) {
+        boolean blank = true;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20) {
+                throw ApiException.invalid(field, "must not contain control characters (U+0000 to U+001F), found "
+                        + codePoint(c) + " at index " + i);
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw loneSurrogate(field, c, i);
+                }
+            }
+            if (blank && !Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+                blank = false;
+            }
+        }
+        if (blank) {
+            throw ApiException.invalid(field, "must not be blank (only whitespace)");
+        }
+    }
+
+    static ApiException loneSurrogate(String field, char c, int index) {
+        return ApiException.invalid(field, "is not valid UTF-16/Unicode text: a lone surrogate "
+                + codePoint(c) + " at index " + index + " (a \\ud800-\\udfff escape without its pair)");
+    }
+
+    private static String codePoint(char c) {
+        return String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
+    }
+
+    /** The largest number of significant digits PHP's (string) cast prints (precision=14). */
+    private static final int PHP_DIGITS = 14;
+
+    /**
+     * A number with a fraction or exponent as a key, as PHP's (string) cast prints it: integral
+     * values as integers (1e3 and 1000.0 are "1000", 1.0 is "1"), others in plain decimals ("1.5").
+     * Values PHP would print in exponent form or round (beyond 14 digits, under 0.0001, 1e400) are
+     * refused: the caller should send the key as a string.
+     */
+    private static String numberKey(String field, JsonNode v) {
+        java.math.BigDecimal d;
+        if (v.isBigDecimal()) {
+            d = v.decimalValue();
         } else {
-            throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
+            double x = v.doubleValue();
+            if (!Double.isFinite(x)) {
+                throw ApiException.invalid(field, "is a number out of range; send the key as a string");
+            }
+            d = java.math.BigDecimal.valueOf(x);
         }
-        if (s.isEmpty()) {
-            throw ApiException.invalid(field, "must not be empty");
+        if (d.signum() == 0) {
+            return "0";
         }
-        return s;
+        // digits before the decimal point (negative for 0.00x): checked before anything expands the
+        // value, so 1e999999999 costs nothing
+        long intDigits = (long) d.precision() - d.scale();
+        java.math.BigDecimal plain = d.stripTrailingZeros();
+        if (intDigits > PHP_DIGITS || intDigits < -3 || plain.precision() > PHP_DIGITS) {
+            throw ApiException.invalid(field, "is the number " + abbreviate(d.toString()) + ", which has no exact "
+                    + "key text (PHP would print it rounded or in exponent form); send the key as a string");
+        }
+        return plain.scale() <= 0 ? plain.toBigIntegerExact().toString() : plain.toPlainString();
     }
 
     /**
@@ -103,6 +176,9 @@ public final class Params {
     }
 
     private static List<String> keyList(String field, JsonNode v) {
+        if (v.isObject()) {
+            requirePhpList(field, v);
+        }
         Set<String> out = new LinkedHashSet<>();
         Iterator<JsonNode> it = v.elements();
         int i = 0;
@@ -110,6 +186,36 @@ public final class Params {
             out.add(keyValue(field + "[" + i++ + "]", it.next()));
         }
         return new ArrayList<>(out);
+    }
+
+    /**
+     * A list of keys may come as an object only when it is a PHP list with gaps: json_encode() of
+     * array_filter() or array_unique() gives {"0":"a","2":"b"}. An object with other keys
+     * ({"a":1}) is a mistake, refused as bindUid refuses it, not read as its values.
+     */
+    private static void requirePhpList(String field, JsonNode v) {
+        Iterator<String> names = v.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!isListIndex(name)) {
+                throw ApiException.invalid(field, "must be a string, a number or an array of them, got an object "
+                        + "with the key \"" + abbreviate(name) + "\" (from PHP, send array_values($list))");
+            }
+        }
+    }
+
+    private static boolean isListIndex(String s) {
+        int n = s.length();
+        if (n == 0 || n > 10 || (n > 1 && s.charAt(0) == '0')) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A required, well-formed client_id. */
@@ -201,9 +307,25 @@ public final class Params {
             return null;
         }
         if (text.isTextual()) {
-            return OutboundMessage.text(text.textValue().getBytes(StandardCharsets.UTF_8));
+            String t = text.textValue();
+            checkSurrogates("message", t);
+            return OutboundMessage.text(t.getBytes(StandardCharsets.UTF_8));
         }
         return OutboundMessage.text(Json.compactBytes(text));
+    }
+
+    /** A lone surrogate would reach the client as '?' (UTF-8 has no encoding for it). */
+    private static void checkSurrogates(String field, String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw loneSurrogate(field, c, i);
+                }
+            }
+        }
     }
 
     static String kind(JsonNode v) {

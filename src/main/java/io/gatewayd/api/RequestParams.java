@@ -1,9 +1,11 @@
 package io.gatewayd.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -15,17 +17,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a request body or query string into a JSON tree. A body that starts with { or [ is JSON
- * whatever its Content-Type (curl -d labels JSON as a form); anything else is read as
- * application/x-www-form-urlencoded with PHP's bracket syntax (uids[]=1, session[a][b]=2), which
- * is what http_build_query() produces.
+ * Turns a request body or query string into a JSON tree. A body that starts with {, [ or ", or
+ * has no '=' at all, is JSON whatever its Content-Type (curl -d labels JSON as a form); anything
+ * else is read as application/x-www-form-urlencoded with PHP's bracket syntax (uids[]=1,
+ * session[a][b]=2), which is what http_build_query() produces.
  */
 final class RequestParams {
     private RequestParams() {
     }
 
-    /** Parses a body: JSON (object or array) or a form. Empty → empty object. */
+    /** What a method's body should be, for the end of a bad_json message. */
+    static final String OBJECT_HINT = "the body must be one JSON object, e.g. {\"uid\":\"42\",\"message\":\"hi\"}";
+    /** What /api/batch's body should be. */
+    static final String BATCH_HINT = "the body of /api/batch must be one JSON array, e.g. "
+            + "[{\"method\":\"sendToUid\",\"params\":{\"uid\":\"42\",\"message\":\"hi\"}}]";
+
+    /** Parses a method's body: JSON (object or array) or a form. Empty → empty object. */
     static JsonNode body(ByteBuf content) {
+        return body(content, OBJECT_HINT);
+    }
+
+    /** Parses a body; {@code hint} (OBJECT_HINT or BATCH_HINT) ends the message of a bad_json error. */
+    static JsonNode body(ByteBuf content, String hint) {
         int i = content.readerIndex();
         int end = content.writerIndex();
         while (i < end && Character.isWhitespace(content.getByte(i))) {
@@ -35,40 +48,63 @@ final class RequestParams {
             return Json.object();
         }
         byte first = content.getByte(i);
-        if (first == '{' || first == '[') {
-            return json(content);
+        // a form is key=value pairs; a body without '=' ("str", null, 42, garbage) is read as JSON so
+        // that the answer says what it is rather than that "message" is missing
+        if (first == '{' || first == '[' || first == '"' || content.indexOf(i, end, (byte) '=') < 0) {
+            return json(content, hint);
         }
         return form(content.toString(StandardCharsets.UTF_8));
     }
 
-    static JsonNode json(ByteBuf content) {
-        try (var in = new ByteBufInputStream(content.duplicate())) {
-            var parser = Json.MAPPER.getFactory().createParser((java.io.InputStream) in);
-            JsonNode node = Json.MAPPER.readTree(parser);
-            if (parser.nextToken() != null) {
-                throw ApiException.badRequest("bad_json", "malformed JSON: unexpected data after the JSON value at "
-                        + "line " + parser.currentLocation().getLineNr() + ", column "
-                        + parser.currentLocation().getColumnNr());
+    static JsonNode json(ByteBuf content, String hint) {
+        try (var in = new ByteBufInputStream(content.duplicate());
+             var parser = Json.MAPPER.getFactory().createParser((java.io.InputStream) in)) {
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(parser);
+            } catch (StreamConstraintsException e) {
+                throw badJson(parser.currentLocation(), tooLarge(e.getOriginalMessage()), hint);
+            } catch (JsonProcessingException e) {
+                throw badJson(e.getLocation(), JsonErrors.describe(e), hint);
             }
-            return node;
-        } catch (StreamConstraintsException e) {
-            throw ApiException.badRequest("bad_json", "JSON too large or too deeply nested: "
-                    + firstLine(e.getOriginalMessage()));
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw ApiException.badRequest("bad_json", "malformed JSON" + (loc == null ? "" : " at line "
-                    + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()));
+            try {
+                if (parser.nextToken() != null) {
+                    throw badJson(parser.currentTokenLocation(), "more data after the JSON value", hint);
+                }
+            } catch (JsonProcessingException e) {
+                throw badJson(e.getLocation(), "more data after the JSON value", hint);
+            }
+            return node == null ? NullNode.getInstance() : node;
         } catch (IOException e) {
-            throw ApiException.badRequest("bad_json", "unreadable body: " + e.getMessage());
+            throw ApiException.badRequest("bad_json", "unreadable body (" + JsonErrors.clean(e.getMessage())
+                    + "); " + hint + ", in UTF-8");
         }
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
+    private static ApiException badJson(JsonLocation loc, String what, String hint) {
+        return ApiException.badRequest("bad_json", "malformed JSON" + (loc == null || loc.getLineNr() < 1 ? ""
+                : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + what + "; " + hint);
+    }
+
+    /** A StreamReadConstraints refusal in words, without Jackson's names for the limits. */
+    private static String tooLarge(String jackson) {
+        String m = jackson == null ? "" : jackson;
+        java.util.regex.Matcher max = java.util.regex.Pattern.compile("maximum allowed \\((\\d+)").matcher(m);
+        String limit = max.find() ? max.group(1) : null;
+        if (m.startsWith("Document nesting depth")) {
+            return "nested deeper than " + (limit == null ? "the limit" : limit + " levels");
         }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        if (m.startsWith("Number value length")) {
+            return "a number longer than " + (limit == null ? "the limit" : limit + " digits")
+                    + " (send it as a string)";
+        }
+        if (m.startsWith("String value length")) {
+            return "a string longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        if (m.startsWith("Name length")) {
+            return "a field name longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        return "the JSON is larger than the parser's limits";
     }
 
     static ObjectNode form(String encoded) {

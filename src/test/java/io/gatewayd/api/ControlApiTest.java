@@ -361,6 +361,53 @@ class ControlApiTest {
     }
 
     @Test
+    void badJsonNamesTheProblemThePlaceAndTheFixWithoutParserInternals() {
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"uid\": ", "the body ends before the JSON value does");
+        cases.put("{\"uid\":\"1\",}", "double-quote to start field name");
+        cases.put("{\"uid\":NaN}", "NaN");
+        cases.put("{\"uid\":1]", "Unexpected close marker");
+        cases.put("{\"uid\":1 /* c */}", "comment");
+        cases.put("[".repeat(5000) + "]".repeat(5000), "nested deeper than 1000 levels");
+        cases.put("{\"uid\":" + "9".repeat(1500) + "}", "a number longer than 1000 digits");
+        cases.put("{\"uid\":\"1\"} {}", "more data after the JSON value");
+        cases.put("{\"uid\":\"1\",\"message\":\"x\",\"uid\":\"2\"}", "duplicate key \"uid\"");
+        cases.put("{\"uid\":\"1\",\"message\":{\"a\":1,\"a\":2}}", "duplicate key \"a\"");
+        cases.forEach((body, problem) -> {
+            TestGateway.Response r = gw.post("sendToUid", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.errorCode()).as(body).isEqualTo("bad_json");
+            assertThat(r.errorMessage()).as(body)
+                    .contains(problem)
+                    .containsPattern("at line \\d+, column \\d+: ")
+                    .endsWith("the body must be one JSON object, e.g. {\"uid\":\"42\",\"message\":\"hi\"}")
+                    .doesNotContain("Source", "REDACTED", "StreamRead", "Feature", "`", "Exception");
+        });
+        TestGateway.Response r = gw.post("batch", "[{\"method\":\"sendToAll\"");
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+        assertThat(r.errorMessage()).contains("line 1, column").contains("must be one JSON array, e.g. [{\"method\":");
+    }
+
+    @Test
+    void aBodyThatIsNotAnObjectIsRefusedAsSuchNotAsAMissingParameter() {
+        Map<String, String> cases = Map.of("\"str\"", "got a string", "null", "got null", "42", "got a number",
+                "true", "got a boolean", "[1,2]", "got an array");
+        cases.forEach((body, got) -> {
+            TestGateway.Response r = gw.post("sendToAll", body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.errorCode()).as(body).isEqualTo("bad_params");
+            assertThat(r.errorMessage()).as(body).contains("parameters of sendToAll must be a JSON object").contains(got);
+        });
+        // a body that is neither JSON nor a form (no key=value) is bad JSON, not a form with an odd key
+        TestGateway.Response r = gw.post("sendToAll", "hello");
+        assertThat(r.errorCode()).isEqualTo("bad_json");
+        // PHP's json_encode([]) is how a PHP caller sends no parameters: still read as {}
+        r = gw.post("sendToAll", "[]");
+        assertThat(r.errorCode()).isEqualTo("missing_param");
+        assertThat(r.errorMessage()).contains("\"message\"");
+    }
+
+    @Test
     void aBodyOverTheLimitGets413AndOtherRequestsAreUnaffected() {
         try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n")) {
             TestGateway.Response r = small.post("sendToAll", Map.of("message", "x".repeat(5000)));
@@ -368,6 +415,39 @@ class ControlApiTest {
             assertThat(r.errorCode()).isEqualTo("body_too_large");
             assertThat(r.errorMessage()).contains("max-body-size");
             assertThat(small.call("getAllClientIdCount", Map.of()).asInt()).isZero();
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitAnnouncedWithExpectContinueGetsTheSameJson413() throws Exception {
+        // curl, and so PHP's curl, send Expect: 100-continue for bodies over 1 KiB: the refusal must be
+        // JSON there too, or json_decode() gives null
+        try (TestGateway small = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 2KiB\n");
+             io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(small.gateway().controlPort())) {
+            c.write("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+            String head = c.readHead();
+            assertThat(io.gatewayd.testing.RawClient.status(head)).isEqualTo(413);
+            JsonNode err = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(c.readBody(head)).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("body_too_large");
+            assertThat(err.get("message").asText()).contains("max-body-size");
+            assertThat(c.closedByServer()).isTrue();
+
+            // a body within the limit still gets 100 Continue and its answer
+            TestGateway.Response r = small.send(HttpRequest.newBuilder(small.controlUri("/api/sendToAll"))
+                    .expectContinue(true).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + "x".repeat(1500) + "\"}")));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("result").get("delivered").asInt()).isZero();
+
+            // an expectation other than 100-continue is refused with JSON as well
+            try (io.gatewayd.testing.RawClient d = new io.gatewayd.testing.RawClient(small.gateway().controlPort())) {
+                d.write("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: teapot\r\n\r\n");
+                String h = d.readHead();
+                assertThat(io.gatewayd.testing.RawClient.status(h)).isEqualTo(417);
+                assertThat(d.readBody(h)).contains("\"expectation_failed\"").contains("100-continue");
+            }
         }
     }
 
@@ -405,6 +485,173 @@ class ControlApiTest {
             secured.withToken(null);
             assertThat(secured.get("/health").status()).as("health needs no token").isEqualTo(200);
         }
+    }
+
+    @Test
+    void headHealthAnswersLikeGetWithoutABody() throws Exception {
+        TestGateway.Response r = gw.send(HttpRequest.newBuilder(gw.controlUri("/health"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+        // on one keep-alive connection: the HEAD answer carries no body bytes, so the next answer follows at once
+        try (io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(gw.gateway().controlPort())) {
+            c.write("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            String head = c.readHead();
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: application/json");
+            String get = c.readHead();
+            assertThat(get).startsWith("HTTP/1.1 200");
+            assertThat(c.readBody(get)).contains("\"status\":\"ok\"");
+        }
+    }
+
+    @Test
+    void unknownMethodMessagesReadAsSentences() {
+        TestGateway.Response r = gw.post("nope", Map.of());
+        assertThat(r.errorCode()).isEqualTo("unknown_method");
+        assertThat(r.errorMessage()).isEqualTo("unknown method \"nope\"; GET /api/methods lists them all");
+        r = gw.post("sendToUdi", Map.of());
+        assertThat(r.errorMessage()).startsWith("unknown method \"sendToUdi\"; did you mean sendToUid")
+                .endsWith("? GET /api/methods lists them all");
+        r = gw.post("", Map.of());
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.errorMessage()).isEqualTo("no method named: the API is POST /api/<method>; "
+                + "GET /api/methods lists them all");
+        JsonNode items = gw.call("batch", List.of(Map.of("method", "nope")));
+        assertThat(items.get(0).get("error").get("message").asText())
+                .isEqualTo("unknown method \"nope\"; GET /api/methods lists them all");
+    }
+
+    @Test
+    void methodsListsEveryPathUnderApiWithItsParameters() {
+        JsonNode list = gw.get("/api/methods").json().get("result");
+        Map<String, JsonNode> byName = new java.util.TreeMap<>();
+        list.forEach(m -> byName.put(m.get("name").asText(), m));
+        assertThat(byName).containsKeys("status", "batch", "methods", "sendToUid", "getAllClientIdCount");
+        assertThat(byName.get("batch").get("http").asText()).isEqualTo("POST");
+        assertThat(byName.get("batch").get("params").asText()).contains("method").contains("params");
+        assertThat(byName.get("status").get("http").asText()).isEqualTo("GET or POST");
+        assertThat(byName.get("methods").get("result").asText()).isNotEmpty();
+        List<String> names = new ArrayList<>();
+        list.forEach(m -> names.add(m.get("name").asText()));
+        assertThat(names).as("sorted by name").isSorted();
+    }
+
+    @Test
+    void lifecycleAdminMethodsAreRefusedInsideABatchAndTheOtherCallsStillRun() {
+        try (TestGateway admin = TestGateway.start()) {
+            java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+            io.gatewayd.lifecycle.AdminApi.install(admin.gateway(), new io.gatewayd.lifecycle.AdminApi.Control() {
+                @Override
+                public Map<String, Object> stop(boolean graceful, Duration timeout) {
+                    stops.incrementAndGet();
+                    return Map.of("state", "stopping");
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<Map<String, Object>> reload() {
+                    reloads.incrementAndGet();
+                    return java.util.concurrent.CompletableFuture.completedFuture(Map.of());
+                }
+            });
+            JsonNode items = admin.call("batch", List.of(
+                    Map.of("method", "getAllClientIdCount"),
+                    Map.of("method", "admin/stop"),
+                    Map.of("method", "admin/reload", "params", Map.of()),
+                    Map.of("method", "admin/connections")));
+            assertThat(items.get(0).get("result").asInt()).isZero();
+            JsonNode err = items.get(1).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("not_batchable");
+            assertThat(err.get("message").asText())
+                    .isEqualTo("admin/stop cannot be batched; call POST /api/admin/stop on its own");
+            assertThat(items.get(2).get("error").get("code").asText()).isEqualTo("not_batchable");
+            assertThat(items.get(3).get("result").get("total").asInt()).as("a read-only admin method may be batched")
+                    .isZero();
+            assertThat(stops.get()).isZero();
+            assertThat(reloads.get()).isZero();
+            // alone, they work as before
+            assertThat(admin.call("admin/stop", Map.of()).get("state").asText()).isEqualTo("stopping");
+            assertThat(stops.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void numbersInMessagesArriveWithTheirValueAndNumericKeysAreReadAsPhpPrintsThem() {
+        WsClient a = client();
+        String cid = a.clientId();
+        // a double turned 1e400 into "Infinity" and rounded long fractions
+        assertThat(gw.post("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":1e400}").status()).isEqualTo(200);
+        assertThat(new java.math.BigDecimal(a.next())).isEqualByComparingTo("1e400");
+        gw.call("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":{\"f\":0.1000000000000000000001,"
+                + "\"g\":1.10,\"i\":123456789012345678901234567890}}");
+        assertThat(a.next()).isEqualTo("{\"f\":0.1000000000000000000001,\"g\":1.10,\"i\":123456789012345678901234567890}");
+
+        // integral numbers are the integer key, as PHP's (string)1000.0 is "1000"
+        Map<String, String> keys = Map.of("1e3", "1000", "1.0", "1", "1000.0", "1000", "1.5", "1.5", "-2.50", "-2.5",
+                "0.0001", "0.0001", "99999999999999.0", "99999999999999");
+        keys.forEach((json, key) -> {
+            gw.call("bindUid", "{\"client_id\":\"" + cid + "\",\"uid\":" + json + "}");
+            assertThat(gw.call("getUidByClientId", Map.of("client_id", cid)).asText()).as(json).isEqualTo(key);
+        });
+        gw.call("bindUid", "{\"client_id\":\"" + cid + "\",\"uid\":1e3}");
+        assertThat(gw.call("isUidOnline", "{\"uid\":\"1000\"}").asBoolean()).as("1e3 and \"1000\" are one key").isTrue();
+
+        // numbers PHP would print rounded or in exponent form have no exact key text
+        for (String json : List.of("1e400", "1e14", "0.00001", "0.30000000000000004", "1e999999999")) {
+            TestGateway.Response r = gw.post("joinGroup", "{\"client_id\":\"" + cid + "\",\"group\":" + json + "}");
+            assertThat(r.errorCode()).as(json).isEqualTo("invalid_param");
+            assertThat(r.errorMessage()).as(json).contains("\"group\"").contains("send the key as a string");
+        }
+        assertThat(gw.call("getAllGroupIdList", Map.of()).size()).isZero();
+    }
+
+    @Test
+    void textThatWouldNotArriveAsSentIsRefused() {
+        WsClient a = client();
+        String cid = a.clientId();
+        // a lone surrogate cannot be UTF-8: it reached the client as '?'
+        TestGateway.Response r = gw.post("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":\"x\\ud800\"}");
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+        assertThat(r.errorMessage()).contains("\"message\"").contains("not valid UTF-16/Unicode text").contains("U+D800");
+        // a valid pair (an emoji) goes through
+        gw.call("sendToClient", "{\"client_id\":\"" + cid + "\",\"message\":\"\\ud83d\\ude00\"}");
+        assertThat(a.next()).isEqualTo("\ud83d\ude00");
+
+        Map<String, String> badKeys = Map.of(
+                "\" \"", "must not be blank",
+                "\"\\u3000\\u00a0\"", "must not be blank",
+                "\"a\\u0000b\"", "control characters",
+                "\"a\\nb\"", "control characters",
+                "\"\\udc00\"", "not valid UTF-16/Unicode text");
+        badKeys.forEach((json, problem) -> {
+            for (String method : List.of("bindUid", "joinGroup")) {
+                String field = method.equals("bindUid") ? "uid" : "group";
+                TestGateway.Response e = gw.post(method, "{\"client_id\":\"" + cid + "\",\"" + field + "\":" + json + "}");
+                assertThat(e.errorCode()).as(method + " " + json).isEqualTo("invalid_param");
+                assertThat(e.errorMessage()).as(method + " " + json).contains("\"" + field + "\"").contains(problem);
+            }
+        });
+        assertThat(gw.call("getAllUidCount", Map.of()).asInt()).isZero();
+        assertThat(gw.call("getAllGroupIdList", Map.of()).size()).isZero();
+    }
+
+    @Test
+    void aKeyListIsAStringANumberOrAnArrayNotAnyObject() {
+        WsClient a = client();
+        gw.call("bindUid", Map.of("client_id", a.clientId(), "uid", "1"));
+        // {"a":1} was read as its values and sent to uid 1
+        TestGateway.Response r = gw.post("sendToUid", Map.of("uid", Map.of("a", 1), "message", "x"));
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+        assertThat(r.errorMessage()).contains("\"uid\"").contains("got an object").contains("array_values");
+        assertThat(gw.post("isUidsOnline", Map.of("uids", Map.of("x", "1"))).errorCode()).isEqualTo("invalid_param");
+        // what PHP's json_encode(array_unique(...)) makes of a list with gaps still works
+        r = gw.post("sendToUid", "{\"uids\":{\"0\":\"1\",\"2\":\"9\"},\"message\":\"gaps\"}");
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("gaps");
+        // one client id as a string where a list is expected is fine (GatewayWorker takes either)
+        r = gw.post("sendToAll", Map.of("client_ids", a.clientId(), "message", "one"));
+        assertThat(r.json().get("result").get("delivered").asInt()).isEqualTo(1);
+        assertThat(a.next()).isEqualTo("one");
     }
 
     @Test

@@ -215,6 +215,36 @@ class HostileInputTest {
         return gw.post(method, body);
     }
 
+    /** A raw request to the control port: the answer's JSON error, after which the server hangs up. */
+    static com.fasterxml.jackson.databind.JsonNode controlAnswer(String request, int expectedStatus) throws IOException {
+        try (RawClient c = new RawClient(gw.gateway().controlPort())) {
+            c.write(request);
+            String head = c.readHead();
+            assertThat(RawClient.status(head)).as(head).isEqualTo(expectedStatus);
+            String body = c.readBody(head);
+            assertThat(c.closedByServer()).as("closed after " + body).isTrue();
+            assertThat(body).as("no Java or Netty internals").doesNotContain("java.", "io.netty", "Exception");
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).get("error");
+        }
+    }
+
+    @Test
+    void requestsTheHttpDecoderRefusesGetAPlainMessageAndTheConnectionCloses() throws IOException {
+        var err = controlAnswer("HELLO\r\n\r\n", 400);
+        assertThat(err.get("code").asText()).isEqualTo("bad_request");
+        assertThat(err.get("message").asText()).contains("not an HTTP/1.1 request");
+
+        err = controlAnswer("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", 400);
+        assertThat(err.get("code").asText()).isEqualTo("bad_request");
+        assertThat(err.get("message").asText()).contains("request headers larger than 16384 bytes");
+
+        err = controlAnswer("GET /api/getAllClientIdCount?x=" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        assertThat(err.get("message").asText()).contains("request line longer than 8192 bytes");
+
+        err = controlAnswer("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400);
+        assertThat(err.get("message").asText()).contains("malformed HTTP request");
+    }
+
     @Test
     void theControlApiRefusesHostileRequestsWithClearErrors() throws IOException {
         assertThat(post("sendToAll", "{\"message\": ").errorCode()).isEqualTo("bad_json");

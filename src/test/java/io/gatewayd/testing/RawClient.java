@@ -77,6 +77,15 @@ public final class RawClient implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** Reads the body that follows {@code head}, as long as its Content-Length says. */
+    public String readBody(String head) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+        if (!m.find()) {
+            throw new IOException("no Content-Length in: " + head);
+        }
+        return new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8);
+    }
+
     /** The status code of an HTTP response head. */
     public static int status(String head) {
         return Integer.parseInt(head.substring(9, 12));
