@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -17,6 +18,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
@@ -113,9 +116,9 @@ public final class ConfigLoader {
      *
      * @throws ConfigException if the file cannot be read or is not YAML at all
      */
-    public com.fasterxml.jackson.databind.node.ObjectNode readSectionsLeniently(Path file, String... keys) {
-        com.fasterxml.jackson.databind.node.ObjectNode out = MAPPER.createObjectNode();
-        com.fasterxml.jackson.databind.JsonNode root;
+    public ObjectNode readSectionsLeniently(Path file, String... keys) {
+        ObjectNode out = MAPPER.createObjectNode();
+        JsonNode root;
         try {
             root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -126,7 +129,7 @@ public final class ConfigLoader {
         }
         EnvSubstitution substitution = new EnvSubstitution(env);
         for (String key : keys) {
-            com.fasterxml.jackson.databind.JsonNode section = root.get(key);
+            JsonNode section = root.get(key);
             if (section != null && section.isObject()) {
                 out.set(key, substituted(section, substitution));
             }
@@ -134,8 +137,7 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode substituted(com.fasterxml.jackson.databind.JsonNode n,
-                                                                       EnvSubstitution substitution) {
+    private static JsonNode substituted(JsonNode n, EnvSubstitution substitution) {
         if (n.isTextual()) {
             try {
                 return MAPPER.getNodeFactory().textNode(substitution.apply(n.textValue()));
@@ -144,12 +146,12 @@ public final class ConfigLoader {
             }
         }
         if (n.isObject()) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = MAPPER.createObjectNode();
+            ObjectNode o = MAPPER.createObjectNode();
             n.fields().forEachRemaining(e -> o.set(e.getKey(), substituted(e.getValue(), substitution)));
             return o;
         }
         if (n.isArray()) {
-            com.fasterxml.jackson.databind.node.ArrayNode a = MAPPER.createArrayNode();
+            ArrayNode a = MAPPER.createArrayNode();
             n.forEach(e -> a.add(substituted(e, substitution)));
             return a;
         }
