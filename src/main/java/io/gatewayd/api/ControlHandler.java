@@ -217,8 +217,9 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         boolean ok = verb.equals(HttpMethod.POST)
                 || (!postOnly && (verb.equals(HttpMethod.GET) || verb.equals(HttpMethod.HEAD)));
         if (!ok) {
+            String allow = postOnly ? "POST" : "GET, HEAD, POST";
             throw new ApiException(405, "method_not_allowed", verb + " is not allowed here; use "
-                    + (postOnly ? "POST" : "GET, HEAD or POST"));
+                    + (postOnly ? "POST" : "GET, HEAD or POST"), java.util.Map.of("allow", allow));
         }
     }
 
@@ -386,8 +387,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             status = 500;
             LOG.error("control request failed", t);
         }
-        return new Reply(status, Json.bytes(errorNode(t)),
-                status == 405 ? "GET, HEAD, POST" : null);
+        Object allow = t instanceof ApiException e ? e.details().get("allow") : null; // the Allow header of a 405
+        return new Reply(status, Json.bytes(errorNode(t)), allow == null ? null : allow.toString());
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -303,7 +305,7 @@ class ControlApiTest {
     }
 
     @Test
-    void errorsHaveStatusCodeAndAMessageNamingTheProblem() {
+    void errorsHaveStatusCodeAndAMessageNamingTheProblem() throws Exception {
         TestGateway.Response r = gw.post("sendToUid", "{\"uid\": ");
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("bad_json");
@@ -336,6 +338,13 @@ class ControlApiTest {
 
         r = gw.get("/api/sendToAll?message=x");
         assertThat(r.status()).isEqualTo(405);
+        for (var pathAndAllow : Map.of("/api/sendToAll", "POST", "/api/getAllClientIdCount", "GET, HEAD, POST").entrySet()) {
+            HttpResponse<String> raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    gw.controlUri(pathAndAllow.getKey())).method("PUT", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(raw.statusCode()).isEqualTo(405);
+            assertThat(raw.headers().firstValue("allow")).as("what this path takes").hasValue(pathAndAllow.getValue());
+        }
 
         r = gw.send(HttpRequest.newBuilder(gw.controlUri("/api/getAllClientIdCount")).DELETE());
         assertThat(r.status()).isEqualTo(405);
