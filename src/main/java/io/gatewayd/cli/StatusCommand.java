@@ -25,13 +25,14 @@ import java.util.concurrent.TimeUnit;
                 "\"draining, N connections left\" during `stop -g`), pid, start time and uptime,",
                 "load average, JVM heap, direct memory and RSS, connections (current/peak/total",
                 "accepted), uids, groups, messages and bytes in and out, API requests and",
-                "pushes, clients dropped (slow, heartbeat, oversize), one row per listener.",
-                "--watch refreshes every second and adds rates; --json prints /api/status as",
-                "JSON (one object per line with --watch) for scripts.",
+                "pushes, clients dropped (slow, heartbeat, oversize), the limits, auth,",
+                "webhooks and cron counters, one row per listener, and in cluster mode Redis'",
+                "state and one row per node. --watch refreshes every second and adds rates;",
+                "--json prints /api/status as JSON (one object per line with --watch).",
                 "",
-                "Exit status (LSB, for init scripts): 0 running, 1 not running but the",
-                "pid file remains (it died), 3 not running, 4 running but its control",
-                "port does not answer."})
+                "Exit status (LSB, for init scripts): 0 running, 1 not running but the pid",
+                "file remains (it died), 3 not running, 4 running but its control port does",
+                "not answer."})
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;
