@@ -2,10 +2,12 @@ package io.gatewayd.api;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one JSON mapper of the control API. */
@@ -14,12 +16,15 @@ public final class Json {
      * Numbers with a fraction or exponent are read as BigDecimal, not double, and kept as written
      * (no trailing zeros stripped): a message is re-encoded from the tree, and a double turned
      * 1e400 into "Infinity" and rounded long fractions. Integers were exact already. Only requests
-     * that hold such numbers pay for it.
+     * that hold such numbers pay for it. Characters outside the BMP (emoji) are written as UTF-8,
+     * like every other character, not as a pair of surrogate escapes.
      */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION) // {"uid":"1","uid":"2"}: refused, not last-wins
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
 
     private Json() {
     }

@@ -36,7 +36,9 @@ import java.util.Map;
 public final class ClientSessions {
     /** Debug-level connect/message/close lines, like GatewayWorker's console in debug mode. */
     static final Logger EVENTS = LoggerFactory.getLogger("gatewayd.clients");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // emoji in an echoed type are written as UTF-8, as the control API writes them, not as escapes
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final JsonFactory JSON_FACTORY = JSON.getFactory();
 
     private final Registry registry;

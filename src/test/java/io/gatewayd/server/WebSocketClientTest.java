@@ -72,6 +72,17 @@ class WebSocketClientTest {
     }
 
     @Test
+    void emojiArriveAsUtf8TextNotAsSurrogateEscapes() {
+        try (WsClient c = gw.client()) {
+            c.send("{\"type\":\"\uD83D\uDE00\"}"); // an emoji type, echoed
+            assertThat(c.next()).contains("\"type\":\"\uD83D\uDE00\"").doesNotContain("\\u");
+            gw.call("sendToClient", java.util.Map.of("client_id", c.clientId(), "message",
+                    java.util.Map.of("t", "\uD83D\uDE00")));
+            assertThat(c.next()).isEqualTo("{\"t\":\"\uD83D\uDE00\"}");
+        }
+    }
+
+    @Test
     void messagesWithoutTypeOrNotJsonAreIgnored() {
         try (WsClient c = gw.client()) {
             c.send("hello");
