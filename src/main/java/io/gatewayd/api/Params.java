@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.delivery.OutboundMessage;
 import io.gatewayd.registry.ClientIds;
+import io.gatewayd.registry.Keys;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,9 +19,7 @@ import java.util.Set;
  * Typed access to a request's parameters, whether they came as JSON, a form or a query string.
  * Every refusal names the field and what was expected.
  *
- * <p>uid and group keys are strings; numbers are read as PHP's (string) prints them, so 123,
- * 123.0, 1.23e2 and "123" are the same key. Empty and blank keys, and keys with control
- * characters or lone surrogates, are refused; unlike GatewayWorker, "0" is a valid key.
+ * <p>uid and group keys follow {@link Keys}: strings, or numbers read as PHP prints them.
  */
 public final class Params {
     private final ObjectNode node;
@@ -52,93 +51,18 @@ public final class Params {
     }
 
     private static String keyValue(String field, JsonNode v) {
-        String s;
-        if (v.isTextual()) {
-            s = v.textValue();
-            if (s.isEmpty()) {
-                throw ApiException.invalid(field, "must not be empty");
-            }
-            checkKeyText(field, s);
-            return s;
+        if (!Keys.isKeyType(v)) {
+            throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
         }
-        if (v.isIntegralNumber()) {
-            return v.bigIntegerValue().toString();
-        }
-        if (v.isNumber()) {
-            return numberKey(field, v);
-        }
-        throw ApiException.invalid(field, "must be a string or number, got " + kind(v));
-    }
-
-    /**
-     * Refuses key text that cannot round-trip or would be invisible: blank, control characters
-     * (U+0000 to U+001F) and lone UTF-16 surrogates (which UTF-8 output turns into '?').
-     */
-    private static void checkKeyText(String field, String s) {
-        boolean blank = true;
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20) {
-                throw ApiException.invalid(field, "must not contain control characters (U+0000 to U+001F), found "
-                        + codePoint(c) + " at index " + i);
-            }
-            if (Character.isSurrogate(c)) {
-                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    i++;
-                } else {
-                    throw loneSurrogate(field, c, i);
-                }
-            }
-            if (blank && !Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
-                blank = false;
-            }
-        }
-        if (blank) {
-            throw ApiException.invalid(field, "must not be blank (only whitespace)");
+        try {
+            return Keys.of(v);
+        } catch (Keys.InvalidKeyException e) {
+            throw ApiException.invalid(field, e.getMessage());
         }
     }
 
     static ApiException loneSurrogate(String field, char c, int index) {
-        return ApiException.invalid(field, "is not valid UTF-16/Unicode text: a lone surrogate "
-                + codePoint(c) + " at index " + index + " (a \\ud800-\\udfff escape without its pair)");
-    }
-
-    private static String codePoint(char c) {
-        return String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
-    }
-
-    /** The largest number of significant digits PHP's (string) cast prints (precision=14). */
-    private static final int PHP_DIGITS = 14;
-
-    /**
-     * A number with a fraction or exponent as a key, as PHP's (string) cast prints it: integral
-     * values as integers (1e3 and 1000.0 are "1000", 1.0 is "1"), others in plain decimals ("1.5").
-     * Values PHP would print in exponent form or round (beyond 14 digits, under 0.0001, 1e400) are
-     * refused: the caller should send the key as a string.
-     */
-    private static String numberKey(String field, JsonNode v) {
-        java.math.BigDecimal d;
-        if (v.isBigDecimal()) {
-            d = v.decimalValue();
-        } else {
-            double x = v.doubleValue();
-            if (!Double.isFinite(x)) {
-                throw ApiException.invalid(field, "is a number out of range; send the key as a string");
-            }
-            d = java.math.BigDecimal.valueOf(x);
-        }
-        if (d.signum() == 0) {
-            return "0";
-        }
-        // digits before the decimal point (negative for 0.00x): checked before anything expands the
-        // value, so 1e999999999 costs nothing
-        long intDigits = (long) d.precision() - d.scale();
-        java.math.BigDecimal plain = d.stripTrailingZeros();
-        if (intDigits > PHP_DIGITS || intDigits < -3 || plain.precision() > PHP_DIGITS) {
-            throw ApiException.invalid(field, "is the number " + abbreviate(d.toString()) + ", which has no exact "
-                    + "key text (PHP would print it rounded or in exponent form); send the key as a string");
-        }
-        return plain.scale() <= 0 ? plain.toBigIntegerExact().toString() : plain.toPlainString();
+        return ApiException.invalid(field, Keys.loneSurrogate(c, index));
     }
 
     /**

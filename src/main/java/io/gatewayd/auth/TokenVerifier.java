@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.gatewayd.config.ConfigException;
 import io.gatewayd.config.TokenConfig;
+import io.gatewayd.registry.Keys;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -163,13 +164,17 @@ public final class TokenVerifier {
         }
         String s;
         if (v instanceof String str) {
-            s = str;
+            try {
+                s = Keys.text(str); // the control API's rule for keys
+            } catch (Keys.InvalidKeyException e) {
+                throw new InvalidTokenException(claim + " " + e.getMessage());
+            }
         } else if (v instanceof Long || v instanceof Integer) {
             s = v.toString();
         } else {
             throw new InvalidTokenException(claim + " must hold strings or integers");
         }
-        if (s.isEmpty() || s.length() > 256) {
+        if (s.length() > 256) {
             throw new InvalidTokenException(claim + " values must be 1 to 256 characters");
         }
         return s;

@@ -3,6 +3,7 @@ package io.gatewayd.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.registry.Keys;
 import io.gatewayd.server.ClientActions;
 
 import java.io.IOException;
@@ -44,9 +45,10 @@ final class WebhookActions {
         String uid = null;
         JsonNode b = o.get("bind_uid");
         if (b != null && !b.isNull()) {
-            uid = key(b);
-            if (uid == null) {
-                problems.add("bind_uid must be a non-empty string or an integer");
+            try {
+                uid = key(b);
+            } catch (Keys.InvalidKeyException e) {
+                problems.add("bind_uid " + e.getMessage());
             }
         }
         List<String> groups = new ArrayList<>();
@@ -55,14 +57,13 @@ final class WebhookActions {
             if (!g.isArray() || g.size() > MAX_GROUPS) {
                 problems.add("join_groups must be a list of at most " + MAX_GROUPS + " group names");
             } else {
-                for (JsonNode item : g) {
-                    String k = key(item);
-                    if (k == null) {
-                        problems.add("join_groups entries must be non-empty strings or integers");
-                        groups.clear();
-                        break;
+                try {
+                    for (JsonNode item : g) {
+                        groups.add(key(item));
                     }
-                    groups.add(k);
+                } catch (Keys.InvalidKeyException e) {
+                    problems.add("join_groups entries " + e.getMessage());
+                    groups.clear();
                 }
             }
         }
@@ -91,15 +92,15 @@ final class WebhookActions {
         return new ClientActions(uid, groups, session, reply, close);
     }
 
+    /** A uid or group from the answer: the control API's rule ({@link Keys}), at most 256 characters. */
     private static String key(JsonNode n) {
-        String s;
-        if (n.isTextual()) {
-            s = n.textValue();
-        } else if (n.isIntegralNumber()) {
-            s = n.asText();
-        } else {
-            return null;
+        if (!Keys.isKeyType(n)) {
+            throw new Keys.InvalidKeyException("must be strings or numbers");
         }
-        return s.isEmpty() || s.length() > 256 ? null : s;
+        String s = Keys.of(n);
+        if (s.length() > 256) {
+            throw new Keys.InvalidKeyException("must be at most 256 characters");
+        }
+        return s;
     }
 }
