@@ -13,9 +13,12 @@ import java.net.URISyntaxException;
  * @param lengthIncludesHeader frame:// only: whether the length prefix counts its own 4 bytes (Workerman does)
  * @param tls                  TLS with the certificate of the tls section (implied by wss://)
  * @param maxMessageSize       WebSocket: largest message assembled from fragments (default: max-frame-size)
+ * @param unauthenticated      text:// and frame:// only: accept this listener's clients although
+ *                             auth.connect is token or webhook, which only WebSocket handshakes carry
  */
 public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessageDeflate, Boolean reusePort,
-                             Boolean lengthIncludesHeader, Boolean tls, ByteSize maxMessageSize) {
+                             Boolean lengthIncludesHeader, Boolean tls, ByteSize maxMessageSize,
+                             Boolean unauthenticated) {
 
     public static final ByteSize DEFAULT_MAX_FRAME = ByteSize.ofKiB(64);
 
@@ -46,13 +49,18 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
         if (maxMessageSize == null) {
             maxMessageSize = maxFrameSize;
         }
+        if (unauthenticated == null) {
+            unauthenticated = false;
+        }
+        ConfigProblem.require(!unauthenticated || address(url).protocol() != Protocol.WEBSOCKET, "unauthenticated",
+                "applies to text:// and frame:// listeners only; WebSocket clients always go through auth.connect");
         ConfigProblem.require(maxMessageSize.bytes() >= maxFrameSize.bytes() && maxMessageSize.bytes() <= 256L * 1024 * 1024,
                 "max-message-size", "must be between max-frame-size (" + maxFrameSize + ") and 256MiB, got "
                         + maxMessageSize);
     }
 
     public static ListenerConfig of(String url) {
-        return new ListenerConfig(url, null, null, null, null, null, null);
+        return new ListenerConfig(url, null, null, null, null, null, null, null);
     }
 
     public Protocol protocol() {
@@ -70,7 +78,7 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
     public ListenerConfig withPort(int port) {
         Address a = address(url);
         return new ListenerConfig(scheme(a) + "://" + hostForUrl(a.host()) + ":" + port,
-                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader, tls, maxMessageSize);
+                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader, tls, maxMessageSize, unauthenticated);
     }
 
     /** The URL as it is actually bound (real port in place of 0). */

@@ -44,6 +44,20 @@ class SecurityConfigTest {
     }
 
     @Test
+    void aTcpListenerUnderConnectAuthMustSayItAcceptsClientsUnchecked() {
+        String auth = "auth:\n  connect: token\n  token:\n    secret: 0123456789abcdef0123456789abcdef\n";
+        String listeners = "listeners:\n  - url: websocket://127.0.0.1:8282\n  - url: text://127.0.0.1:8284\n";
+        refused(listeners + auth, "listeners[1].unauthenticated", "text://127.0.0.1:8284", "any client", "token");
+        GatewayConfig c = parse(listeners + "    unauthenticated: true\n" + auth);
+        assertThat(c.listeners().get(1).unauthenticated()).isTrue();
+        assertThat(c.listeners().get(0).unauthenticated()).isFalse();
+        refused("listeners:\n  - url: websocket://127.0.0.1:8282\n    unauthenticated: true\n",
+                "listeners[0].unauthenticated", "text:// and frame://");
+        assertThat(parse("listeners:\n  - url: frame://127.0.0.1:8285\n").listeners().get(0).unauthenticated())
+                .as("without connect auth every listener is open anyway").isFalse();
+    }
+
+    @Test
     void wssImpliesTlsAndGoodSettingsLoad() {
         GatewayConfig c = parse("""
                 listeners:
