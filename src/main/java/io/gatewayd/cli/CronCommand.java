@@ -114,8 +114,9 @@ final class CronCommand implements Runnable {
                 return "-";
             }
             try {
-                return java.time.Instant.parse(n.asText()).atZone(java.time.ZoneId.of(zone))
-                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toOffsetDateTime().toString();
+                return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(java.time.Instant.parse(n.asText())
+                        .atZone(java.time.ZoneId.of(zone)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        .toOffsetDateTime()); // with ":00" seconds, which toString() leaves out
             } catch (RuntimeException e) {
                 return n.asText();
             }

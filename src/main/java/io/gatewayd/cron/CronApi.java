@@ -105,7 +105,7 @@ public final class CronApi {
         m.put("run_on", v.runOn());
         m.put("overlap", v.overlap());
         m.put("paused", v.paused());
-        m.put("next_run", v.nextRun() == null ? null : v.nextRun().toOffsetDateTime().toString());
+        m.put("next_run", v.nextRun() == null ? null : CronScheduler.rfc3339(v.nextRun().toOffsetDateTime()));
         m.put("last_run", v.last() == null ? null : millis(v.last().started()));
         m.put("last_result", v.last() == null ? null : result(v.last()));
         m.put("runs", v.runs());

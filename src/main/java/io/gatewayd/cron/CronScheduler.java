@@ -609,7 +609,7 @@ public final class CronScheduler implements AutoCloseable {
         m.put("skips", skips);
         m.put("misfires", misfires);
         m.put("next_job", soonest == null ? null : soonest.name());
-        m.put("next_run", soonest == null ? null : soonest.nextTick.atZone(soonest.zone).toOffsetDateTime().toString());
+        m.put("next_run", soonest == null ? null : rfc3339(soonest.nextTick.atZone(soonest.zone).toOffsetDateTime()));
         m.put("timers", timers.count());
         return m;
     }
@@ -651,7 +651,15 @@ public final class CronScheduler implements AutoCloseable {
     }
 
     private static String format(CronJob job, Instant t) {
-        return t == null ? "never" : t.atZone(job.zone).toOffsetDateTime().toString();
+        return t == null ? "never" : rfc3339(t.atZone(job.zone).toOffsetDateTime());
+    }
+
+    /**
+     * RFC 3339 with the seconds always written: OffsetDateTime.toString() leaves out ":00", which
+     * strict parsers (PHP's DATE_RFC3339) refuse.
+     */
+    static String rfc3339(java.time.OffsetDateTime t) {
+        return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t);
     }
 
     private static String oneLine(String s) {
