@@ -12,7 +12,9 @@
  *   \Gatewayd\Gateway::bindUid($clientId, $uid);
  *   \Gatewayd\Gateway::sendToUid($uid, ['type' => 'PORTAL_BIND']);
  *
- * Errors (gateway down, bad arguments) throw \Gatewayd\GatewayException with the gateway's message.
+ * Errors (gateway down, bad arguments, parameters that are not UTF-8, an answer that is not the
+ * gateway's, e.g. from a wrong URL or a proxy) throw \Gatewayd\GatewayException with the gateway's
+ * message or one naming the problem; never a warning and a null result.
  */
 
 namespace Gatewayd;
@@ -36,22 +38,22 @@ class Gateway
         $p = ['message' => $message];
         if ($client_id_array !== null) $p['client_ids'] = array_values((array)$client_id_array);
         if ($exclude_client_id !== null) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
-        return self::call('sendToAll', $p)['delivered'];
+        return self::delivered('sendToAll', $p);
     }
     public static function sendToClient($client_id, $message)
     {
-        return self::call('sendToClient', ['client_id' => $client_id, 'message' => $message])['delivered'] > 0;
+        return self::delivered('sendToClient', ['client_id' => $client_id, 'message' => $message]) > 0;
     }
     public static function sendToUid($uid, $message)
     {
         $key = is_array($uid) ? 'uids' : 'uid';
-        return self::call('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid, 'message' => $message])['delivered'];
+        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid, 'message' => $message]);
     }
     public static function sendToGroup($group, $message, $exclude_client_id = null)
     {
         $p = [is_array($group) ? 'groups' : 'group' => is_array($group) ? array_values($group) : $group, 'message' => $message];
         if ($exclude_client_id !== null) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
-        return self::call('sendToGroup', $p)['delivered'];
+        return self::delivered('sendToGroup', $p);
     }
 
     // ---- one client
@@ -75,7 +77,7 @@ class Gateway
     // ---- queries, in GatewayClient's return shapes ({id: id} maps, 0/1 ints)
     public static function isOnline($client_id) { return (int)self::call('isOnline', ['client_id' => $client_id]); }
     public static function isUidOnline($uid) { return (int)self::call('isUidOnline', ['uid' => $uid]); }
-    public static function isUidsOnline(array $uids) { return array_map('intval', self::call('isUidsOnline', ['uids' => array_values($uids)])); }
+    public static function isUidsOnline(array $uids) { return array_map('intval', self::callArray('isUidsOnline', ['uids' => array_values($uids)])); }
     public static function getClientIdByUid($uid) { return self::call('getClientIdByUid', ['uid' => $uid]); }
     public static function batchGetClientIdByUid(array $uids) { return self::call('batchGetClientIdByUid', ['uids' => array_values($uids)]); }
     public static function getUidByClientId($client_id) { return self::call('getUidByClientId', ['client_id' => $client_id]); }
@@ -106,9 +108,9 @@ class Gateway
     public static function getAllUidList() { return self::keyed(self::call('getAllUidList', [])); }
     public static function getAllUidCount() { return self::call('getAllUidCount', []); }
     public static function getAllGroupIdList() { return self::keyed(self::call('getAllGroupIdList', [])); }
-    public static function getAllGroupUidList() { return array_map([self::class, 'keyed'], self::call('getAllGroupUidList', [])); }
+    public static function getAllGroupUidList() { return array_map([self::class, 'keyed'], self::callArray('getAllGroupUidList', [])); }
     public static function getAllGroupUidCount() { return self::call('getAllGroupUidCount', []); }
-    public static function getAllGroupClientIdList() { return array_map([self::class, 'keyed'], self::call('getAllGroupClientIdList', [])); }
+    public static function getAllGroupClientIdList() { return array_map([self::class, 'keyed'], self::callArray('getAllGroupClientIdList', [])); }
     public static function getAllGroupClientIdCount() { return self::call('getAllGroupClientIdCount', []); }
 
     /** Several calls in one request: [['sendToUid', ['uid' => 1, 'message' => 'x']], ...]. */
@@ -120,37 +122,138 @@ class Gateway
     }
 
     /** GatewayClient returns lists as {value: value} maps. */
-    private static function keyed(array $list) { return $list ? array_combine($list, $list) : []; }
+    private static function keyed($list)
+    {
+        if (!is_array($list) || count(array_filter($list, function ($v) { return is_string($v) || is_int($v); })) !== count($list)) {
+            throw new GatewayException('gatewayd at ' . self::$apiUrl . ' answered ' . self::excerpt(json_encode($list))
+                . " where a list of ids belongs; is this the gateway's control URL?");
+        }
+        return $list ? array_combine($list, $list) : [];
+    }
 
+    /** The "delivered" count of a push. */
+    private static function delivered($method, array $params)
+    {
+        $result = self::call($method, $params);
+        if (!is_array($result) || !isset($result['delivered']) || !is_int($result['delivered'])) {
+            throw new GatewayException(self::url($method) . ' answered a result without a "delivered" count ('
+                . self::excerpt(json_encode($result)) . "); is this the gateway's control URL?");
+        }
+        return $result['delivered'];
+    }
+
+    /** A result that must be a list or a map. */
+    private static function callArray($method, array $params)
+    {
+        $result = self::call($method, $params);
+        if (!is_array($result)) {
+            throw new GatewayException(self::url($method) . ' answered ' . self::excerpt(json_encode($result))
+                . " where a list or map belongs; is this the gateway's control URL?");
+        }
+        return $result;
+    }
+
+    private static function url($method)
+    {
+        return rtrim(self::$apiUrl, '/') . '/api/' . $method;
+    }
+
+    /** The start of an answer body, on one line, for error messages. */
+    private static function excerpt($raw)
+    {
+        if (!is_string($raw)) return 'something';
+        $text = trim(preg_replace('/[\s\x00-\x1f\x7f]+/', ' ', substr($raw, 0, 320)));
+        if ($text === '') return 'an empty body';
+        if (!preg_match('//u', $text)) $text = preg_replace('/[\x80-\xff]/', '?', $text); // not UTF-8: show ASCII
+        preg_match('/^.{0,80}/us', $text, $m);
+        return '"' . $m[0] . (strlen($m[0]) < strlen($text) || strlen($raw) > 320 ? '...' : '') . '"';
+    }
+
+    /** Why the parameters cannot be JSON, naming the string that is not UTF-8 when that is the reason. */
+    private static function encodingProblem($method, $params)
+    {
+        $why = json_last_error_msg();
+        if (json_last_error() !== JSON_ERROR_UTF8) {
+            return "$method: the parameters cannot be sent as JSON ($why)";
+        }
+        $where = self::notUtf8($params, '', 0);
+        return "$method: " . ($where === null ? 'a parameter' : $where) . " is not valid UTF-8 ($why); convert it"
+            . " with mb_convert_encoding() or iconv(), or send binary data base64-encoded as message_base64";
+    }
+
+    /** Where the first string that is not UTF-8 sits: "message", "session.name", "[1].params.uid", "a key in session". */
+    private static function notUtf8($value, $path, $depth)
+    {
+        if (is_string($value)) return preg_match('//u', $value) ? null : ($path === '' ? 'a parameter' : $path);
+        if ((!is_array($value) && !is_object($value)) || $depth > 512) return null;
+        foreach ((array)$value as $k => $v) {
+            if (is_string($k) && !preg_match('//u', $k)) return $path === '' ? 'a parameter name' : "a key in $path";
+            $found = self::notUtf8($v, is_int($k) ? "{$path}[$k]" : ($path === '' ? $k : "$path.$k"), $depth + 1);
+            if ($found !== null) return $found;
+        }
+        return null;
+    }
+
+    /** One control API call: its "result", or a GatewayException for anything else. */
     private static function call($method, $params)
     {
+        $url = self::url($method);
+        if (!preg_match('#^https?://#i', $url)) {
+            throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283");
+        }
         // (object): an empty PHP array must travel as {} (a batch is a list and stays one)
         $body = json_encode($method === 'batch' ? $params : (object)$params, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        if ($body === false) {
+            throw new GatewayException(self::encodingProblem($method, $params));
+        }
         $headers = ['Content-Type: application/json'];
         if (self::$token !== '') $headers[] = 'Authorization: Bearer ' . self::$token;
-        $url = rtrim(self::$apiUrl, '/') . '/api/' . $method;
+        $status = 0;
         if (function_exists('curl_init')) {
             $ch = curl_init($url);
+            if ($ch === false) {
+                throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: curl_init failed");
+            }
             curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => (int)(self::$timeout * 1000)]);
             $raw = curl_exec($ch);
             $err = $raw === false ? curl_error($ch) : null;
-            curl_close($ch);
+            $status = (int)curl_getinfo($ch, CURLINFO_HTTP_CODE);
+            if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
         } else {
             $ctx = stream_context_create(['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
                 'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true]]);
-            $raw = @file_get_contents($url, false, $ctx);
-            $err = $raw === false ? (error_get_last()['message'] ?? 'request failed') : null;
+            error_clear_last();
+            $raw = false;
+            $fp = @fopen($url, 'rb', false, $ctx);
+            if ($fp !== false) {
+                $raw = stream_get_contents($fp);
+                $meta = stream_get_meta_data($fp);
+                fclose($fp);
+                if (!empty($meta['timed_out'])) $raw = false;
+                // the last status line: redirects add one each
+                foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
+                    if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
+                }
+            }
+            $last = error_get_last();
+            $err = $raw !== false ? null : (!empty($meta['timed_out']) ? 'timed out after ' . self::$timeout . ' s'
+                : ($last ? $last['message'] : 'request failed'));
         }
         if ($raw === false) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err");
         }
         $answer = json_decode($raw, true);
-        if (!is_array($answer)) {
-            throw new GatewayException("unexpected answer from gatewayd: " . substr($raw, 0, 200));
+        if (json_last_error() !== JSON_ERROR_NONE) {
+            throw new GatewayException("$url answered $status but not with JSON (" . self::excerpt($raw)
+                . "); is this the gateway's control URL?");
         }
-        if (isset($answer['error'])) {
+        if (isset($answer['error']['message']) && is_string($answer['error']['message'])) {
             throw new GatewayException($method . ': ' . $answer['error']['message']);
+        }
+        if (!is_array($answer) || !array_key_exists('result', $answer)) {
+            throw new GatewayException("$url answered $status with JSON that is no gatewayd answer ({\"result\": ...} or"
+                . " {\"error\": {...}}) (" . self::excerpt($raw) . "); is this the gateway's control URL?");
         }
         return $answer['result'];
     }

@@ -7,8 +7,11 @@ Standard library only. Method names are GatewayClient's, so code ported from PHP
     gw.bindUid(client_id, "42")
     gw.sendToUid("42", {"type": "PORTAL_BIND"})
 
-Errors (gateway down, bad arguments) raise GatewayError with the gateway's message.
+Errors (gateway down, bad arguments, parameters that cannot be sent as JSON, an answer that is not
+the gateway's, e.g. from a wrong URL or a proxy) raise GatewayError with the gateway's message or
+one naming the problem.
 """
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -18,6 +21,14 @@ class GatewayError(RuntimeError):
     pass
 
 
+def _excerpt(raw, limit=80):
+    """The start of an answer body, on one line, for error messages."""
+    text = " ".join(raw[:limit * 4].decode("utf-8", "replace").split())
+    if not text:
+        return "an empty body"
+    return '"%s"' % (text[:limit] + "..." if len(text) > limit or len(raw) > limit * 4 else text)
+
+
 class Gateway:
     def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0):
         self.api_url = api_url.rstrip("/")
@@ -25,24 +36,55 @@ class Gateway:
         self.timeout = timeout
 
     def call(self, method, params=None):
-        body = json.dumps({} if params is None else params).encode()
-        req = urllib.request.Request(self.api_url + "/api/" + method, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+        """POST one control API call; returns its "result". Anything else raises GatewayError."""
+        url = self.api_url + "/api/" + method
+        try:
+            body = json.dumps({} if params is None else params, allow_nan=False).encode()
+        except (TypeError, ValueError) as e:  # bytes, sets, NaN, circular references, ...
+            hint = " (send binary data with sendBinaryToClient or as message_base64)" if "bytes" in str(e) else ""
+            raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint)) from None
+        if not url.lower().startswith(("http://", "https://")):
+            raise GatewayError("%r is not a control URL; it looks like http://127.0.0.1:8283" % self.api_url)
+        try:
+            req = urllib.request.Request(url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        except ValueError as e:  # http://[::1
+            raise GatewayError("%r is not a control URL: %s" % (self.api_url, e)) from None
         if self.token:
             req.add_header("Authorization", "Bearer " + self.token)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as res:
-                answer = json.loads(res.read())
-        except urllib.error.HTTPError as e:
             try:
-                answer = json.loads(e.read())
-            except ValueError:
-                raise GatewayError("%s: HTTP %d" % (method, e.code)) from None
-        except (urllib.error.URLError, OSError) as e:
+                with urllib.request.urlopen(req, timeout=self.timeout) as res:
+                    status, raw = res.status, res.read()
+            except urllib.error.HTTPError as e:
+                status, raw = e.code, e.read()
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            # refused, timed out, reset, or an answer that is not HTTP (HTTPException: BadStatusLine, ...)
             raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e)) from None
-        if "error" in answer:
-            raise GatewayError("%s: %s" % (method, answer["error"]["message"]))
+        except ValueError as e:  # a port that is no number, a token that is not ASCII, ...
+            raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e)) from None
+        try:
+            answer = json.loads(raw.decode("utf-8"))
+        except ValueError:  # not UTF-8 or not JSON
+            raise GatewayError("%s answered %d but not with JSON (%s); is this the gateway's control URL?"
+                               % (url, status, _excerpt(raw))) from None
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            raise GatewayError("%s: %s" % (method, error["message"]))
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise GatewayError('%s answered %d with JSON that is no gatewayd answer ({"result": ...} or'
+                               ' {"error": {...}}) (%s); is this the gateway\'s control URL?'
+                               % (url, status, _excerpt(raw)))
         return answer["result"]
+
+    def _delivered(self, method, params):
+        """The "delivered" count of a push's result."""
+        result = self.call(method, params)
+        if not isinstance(result, dict) or not isinstance(result.get("delivered"), int):
+            raise GatewayError('%s/api/%s answered a result without a "delivered" count (%s); is this the'
+                               ' gateway\'s control URL?'
+                               % (self.api_url, method, _excerpt(json.dumps(result).encode())))
+        return result["delivered"]
 
     # ---- pushes: each returns how many connections the message was queued to
     def sendToAll(self, message, client_ids=None, exclude_client_ids=None):
@@ -51,26 +93,26 @@ class Gateway:
             p["client_ids"] = list(client_ids)
         if exclude_client_ids is not None:
             p["exclude_client_ids"] = list(exclude_client_ids)
-        return self.call("sendToAll", p)["delivered"]
+        return self._delivered("sendToAll", p)
 
     def sendToClient(self, client_id, message):
-        return self.call("sendToClient", {"client_id": client_id, "message": message})["delivered"] > 0
+        return self._delivered("sendToClient", {"client_id": client_id, "message": message}) > 0
 
     def sendToUid(self, uid, message):
         key = "uids" if isinstance(uid, (list, tuple, set)) else "uid"
-        return self.call("sendToUid", {key: list(uid) if key == "uids" else uid, "message": message})["delivered"]
+        return self._delivered("sendToUid", {key: list(uid) if key == "uids" else uid, "message": message})
 
     def sendToGroup(self, group, message, exclude_client_ids=None):
         key = "groups" if isinstance(group, (list, tuple, set)) else "group"
         p = {key: list(group) if key == "groups" else group, "message": message}
         if exclude_client_ids is not None:
             p["exclude_client_ids"] = list(exclude_client_ids)
-        return self.call("sendToGroup", p)["delivered"]
+        return self._delivered("sendToGroup", p)
 
     def sendBinaryToClient(self, client_id, data):
         import base64
-        return self.call("sendToClient", {"client_id": client_id,
-                                          "message_base64": base64.b64encode(data).decode()})["delivered"] > 0
+        return self._delivered("sendToClient", {"client_id": client_id,
+                                          "message_base64": base64.b64encode(data).decode()}) > 0
 
     # ---- one client (False when it is offline)
     def bindUid(self, client_id, uid):

@@ -1,5 +1,6 @@
 package io.gatewayd.clients;
 
+import com.sun.net.httpserver.HttpServer;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -8,26 +9,48 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the shipped PHP and Python clients (clients/) against a real gateway and a real client. */
 class ClientLibrariesTest {
     static TestGateway gw;
+    /** Not a gateway: what a client meets at a wrong URL or behind a proxy. Counts the requests it gets. */
+    static HttpServer notGateway;
+    static final AtomicInteger notGatewayRequests = new AtomicInteger();
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
         gw = TestGateway.start();
+        notGateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        notGateway.createContext("/", exchange -> {
+            notGatewayRequests.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            // /html/api/...: a web page; /json/api/...: JSON, but neither {"result": ...} nor {"error": ...}
+            byte[] body = (exchange.getRequestURI().getPath().startsWith("/json/") ? "{\"ok\": true}" : "<html>")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        notGateway.start();
     }
 
     @AfterAll
     static void stop() {
         gw.close();
+        notGateway.stop(0);
+    }
+
+    static String notGatewayUrl(String prefix) {
+        return "http://127.0.0.1:" + notGateway.getAddress().getPort() + "/" + prefix;
     }
 
     static String onPath(String program) {
@@ -76,5 +99,72 @@ class ClientLibrariesTest {
             assertThat(c.next()).isEqualTo("group hello");
             assertThat(c.next()).isEqualTo("batched");
         }
+    }
+
+    /**
+     * A 200 answer that is not JSON, or JSON that is no gatewayd answer, is a GatewayException naming the
+     * URL and the body (not a warning and null); parameters that are not UTF-8 are one before any request.
+     * An error handler turns every PHP warning into an uncaught ErrorException, which fails the script.
+     */
+    @Test
+    void phpClientRefusesWhatIsNotTheGatewaysAnswer() throws Exception {
+        String php = onPath("php");
+        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+        String script = """
+                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+                require 'clients/php/Gateway.php';
+                foreach (array_slice($argv, 1) as $url) {
+                    \\Gatewayd\\Gateway::$apiUrl = $url;
+                    try {
+                        var_dump(\\Gatewayd\\Gateway::getAllClientIdCount());
+                    } catch (\\Gatewayd\\GatewayException $e) {
+                        echo 'GatewayException: ', $e->getMessage(), "\\n";
+                    }
+                }
+                try {
+                    \\Gatewayd\\Gateway::sendToAll("\\xff\\xfe");
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo 'GatewayException: ', $e->getMessage(), "\\n";
+                }
+                """;
+        notGatewayRequests.set(0);
+        String out = run(List.of(php, "-r", script, notGatewayUrl("html"), notGatewayUrl("json")));
+        assertThat(out).contains("GatewayException: " + notGatewayUrl("html")
+                + "/api/getAllClientIdCount answered 200 but not with JSON (\"<html>\"); is this the gateway's control URL?");
+        assertThat(out).contains("GatewayException: " + notGatewayUrl("json")
+                + "/api/getAllClientIdCount answered 200 with JSON that is no gatewayd answer");
+        assertThat(out).contains("GatewayException: sendToAll: message is not valid UTF-8 (Malformed UTF-8 characters");
+        assertThat(out).contains("mb_convert_encoding").contains("message_base64");
+        assertThat(out).doesNotContain("NULL", "Warning");
+        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; sendToAll sends nothing").isEqualTo(2);
+    }
+
+    /** The same for Python: GatewayError, never JSONDecodeError or KeyError; bytes are one before any request. */
+    @Test
+    void pythonClientRefusesWhatIsNotTheGatewaysAnswer() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+        String script = """
+                import sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                for url in sys.argv[1:]:
+                    try:
+                        print(Gateway(url).getAllClientIdCount())
+                    except GatewayError as e:
+                        print("GatewayError:", e)
+                try:
+                    Gateway(sys.argv[1]).sendToAll(b"\\xff")
+                except GatewayError as e:
+                    print("GatewayError:", e)
+                """;
+        notGatewayRequests.set(0);
+        String out = run(List.of(python, "-c", script, notGatewayUrl("html"), notGatewayUrl("json")));
+        assertThat(out).contains("GatewayError: " + notGatewayUrl("html")
+                + "/api/getAllClientIdCount answered 200 but not with JSON (\"<html>\"); is this the gateway's control URL?");
+        assertThat(out).contains("GatewayError: " + notGatewayUrl("json")
+                + "/api/getAllClientIdCount answered 200 with JSON that is no gatewayd answer");
+        assertThat(out).contains("GatewayError: sendToAll: the parameters cannot be sent as JSON");
+        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; sendToAll sends nothing").isEqualTo(2);
     }
 }
