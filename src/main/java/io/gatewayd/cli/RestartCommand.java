@@ -44,8 +44,12 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        startOptions.validate(); // before the stop: a bad option must not leave the gateway stopped
         Installation inst = Installation.current();
+        StartCommand start = new StartCommand();
+        start.configOptions = target.configOptions;
+        start.options = startOptions;
+        // before the stop: a bad option or a broken config must not leave the gateway stopped
+        start.checkedConfig(inst);
         Target t = target.target(inst, err);
         if (t.probe.running()) {
             StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
@@ -53,9 +57,6 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
             out.println(t.notRunningMessage() + "; starting it");
             out.flush();
         }
-        StartCommand start = new StartCommand();
-        start.configOptions = target.configOptions;
-        start.options = startOptions;
         return start.run(out, err);
     }
 }

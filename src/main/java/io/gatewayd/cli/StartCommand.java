@@ -65,12 +65,17 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         return run(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
-    int run(PrintWriter out, PrintWriter err) {
+    /** The options and the config file as this start would use them; a problem is a usage error (exit 2). */
+    GatewayConfig checkedConfig(Installation inst) {
         options.validate();
+        return applyOverrides(configOptions.load(inst)); // validates: exit 2 with the key named
+    }
+
+    int run(PrintWriter out, PrintWriter err) {
         Installation inst = Installation.current();
         Path configFile = configOptions.file(inst).toAbsolutePath().normalize();
         UnaryOperator<GatewayConfig> overrides = this::applyOverrides;
-        GatewayConfig config = overrides.apply(configOptions.load(inst)); // validates: exit 2 with the key named
+        GatewayConfig config = checkedConfig(inst);
         if (options.daemon && !daemonChild) {
             return launchDaemon(inst, configFile, config, out, err);
         }

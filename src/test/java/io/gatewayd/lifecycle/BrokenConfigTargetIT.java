@@ -86,6 +86,18 @@ class BrokenConfigTargetIT {
     }
 
     @Test
+    void restartRefusesABrokenConfigBeforeStoppingAnything() throws Exception {
+        Ready ready = inst.startDaemon();
+        inst.writeConfig(TempInstallation.CONFIG.replace("ping-interval: 55", BAD));
+        Result restart = inst.run("restart", "-d");
+        assertThat(restart.exit()).as(restart.toString()).isEqualTo(2);
+        assertThat(restart.err()).contains("heartbeat.ping-interval");
+        assertThat(restart.out()).doesNotContain("stopped");
+        assertThat(TempInstallation.alive(ready.pid())).as("the running gateway stays up").isTrue();
+        assertThat(inst.run("status").exit()).isZero();
+    }
+
+    @Test
     void stopHonoursControlUrlWhenThePidFileIsNotAtHand() throws Exception {
         Ready ready = inst.startDaemon();
         // a config whose pid file is elsewhere: only --control-url leads to the gateway
