@@ -69,7 +69,7 @@ public final class Bench {
         validate();
         int apiConns = s.scenario == BenchSettings.Scenario.CONNECT ? 0 : s.apiConnections();
         checkFileLimit(apiConns);
-        JsonNode status = status();
+        JsonNode status = status(true);
         URI ws = s.wsUrl != null ? s.wsUrl : wsUrlFrom(status);
         if (!"ws".equalsIgnoreCase(ws.getScheme())) {
             throw new BenchException(true, "--ws-url must be a ws:// URL (TLS is not supported by the load client), got "
@@ -172,8 +172,11 @@ public final class Bench {
         }
     }
 
-    /** GET /api/status of the gateway (also checks that it answers and that the token works). */
-    private JsonNode status() {
+    /**
+     * GET /api/status of the gateway (also checks that it answers and that the token works).
+     * {@code atStart}: nothing answering means the run cannot start (exit 2), not that it failed.
+     */
+    private JsonNode status(boolean atStart) {
         HttpRequest.Builder req = HttpRequest.newBuilder(s.controlUrl.resolve("/api/status"))
                 .timeout(Duration.ofMillis((long) (s.requestTimeoutSeconds * 1000))).GET();
         if (s.token != null && !s.token.isEmpty()) {
@@ -182,9 +185,14 @@ public final class Bench {
         HttpResponse<String> res;
         try {
             res = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            throw new BenchException(atStart, "nothing answers on " + s.controlUrl + (atStart
+                    ? ": is the gateway running? Start it (gatewayctl start -d) or point --control-url at it"
+                    : ": the gateway stopped during the run"));
         } catch (IOException e) {
-            throw new BenchException(false, "the gateway's control API does not answer on " + s.controlUrl + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            throw new BenchException(atStart, "the gateway's control API does not answer on " + s.controlUrl
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+                    + (atStart ? "; check --control-url and that the gateway runs" : ""));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException(false, "interrupted");
@@ -320,23 +328,23 @@ public final class Bench {
 
     private void hold(Clients clients, ObjectNode r, long pid, long rss0, long pss0) {
         progress.line("holding " + clients.ready() + " connections for " + fmt(s.holdSeconds) + " s");
-        long end = System.nanoTime() + (long) (s.holdSeconds * 1e9);
+        long end = System.nanoTime() + (clients.ready() == 0 ? 0 : (long) (s.holdSeconds * 1e9)); // nothing to hold
         waitUntil(() -> System.nanoTime() - end >= 0, s.holdSeconds + 1, () -> "holding " + clients.ready()
                 + " connections");
-        JsonNode st = status();
+        JsonNode st = status(false);
         long rss1 = st.path("jvm").path("rss").asLong(-1);
         long pss1 = ProcStats.pssKib(pid);
-        int ready = Math.max(1, clients.ready());
+        int ready = clients.ready(); // no client ready: no figure per connection rather than a made-up one
         r.put("hold_s", s.holdSeconds);
         r.put("server_count", st.path("connections").path("current").asLong(-1));
         r.put("closed_during_hold", clients.closedAfterReady());
         ObjectNode server = r.putObject("server");
-        if (rss0 > 0 && rss1 > 0) {
+        if (rss0 > 0 && rss1 > 0 && ready > 0) {
             server.put("rss_kib_before", rss0 / 1024);
             server.put("rss_kib_after", rss1 / 1024);
             server.put("kib_per_conn_rss", r3((rss1 - rss0) / 1024.0 / ready));
         }
-        if (pss0 > 0 && pss1 > 0) {
+        if (pss0 > 0 && pss1 > 0 && ready > 0) {
             server.put("pss_kib_before", pss0);
             server.put("pss_kib_after", pss1);
             server.put("kib_per_conn_pss", r3((double) (pss1 - pss0) / ready));

@@ -174,7 +174,27 @@ class BenchTest {
             assertThat(r.path("failed").asInt()).isEqualTo(5);
             assertThat(r.path("errors").path("no_welcome_message").asInt()).isEqualTo(5);
             assertThat(r.path("ok").asBoolean()).isFalse();
+            assertThat(r.path("server").has("kib_per_conn_rss")).as("no memory per connection without connections: "
+                    + r.path("server")).isFalse();
+            assertThat(r.path("server").has("kib_per_conn_pss")).isFalse();
         }
+    }
+
+    @Test
+    void aGatewayThatIsNotRunningIsARunThatCannotStart() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort(); // closed again: nothing listens there
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = GatewayCtl.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute("bench", "connect", "--n", "5", "-q", "--control-url", "http://127.0.0.1:" + port);
+        assertThat(exit).as(err.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(err.toString()).contains("nothing answers on http://127.0.0.1:" + port)
+                .contains("is the gateway running?").doesNotContain("Exception");
     }
 
     @Test
