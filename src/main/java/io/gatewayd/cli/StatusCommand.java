@@ -63,7 +63,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         Target t = control.target(Installation.current(), err);
         JsonNode st = fetch(t);
         if (st == null) {
-            return notRunning(t, out, err);
+            return notRunning(t, t.probe, out, err);
         }
         if (!watch) {
             print(st, null, 0, t, out);
@@ -87,6 +87,9 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             LockSupportSleep.sleepMillis(1000); // the refresh period of the display
             st = fetch(t);
             if (st == null) {
+                if (json) { // one JSON object per line to the end, as scripts reading the stream expect
+                    return notRunning(t, t.pidFile.probe(), out, err);
+                }
                 out.println("gatewayd has stopped");
                 out.flush();
                 return ControlClient.EXIT_NOT_RUNNING;
@@ -106,8 +109,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private int notRunning(Target t, PrintWriter out, PrintWriter err) {
-        PidFile.Probe p = t.probe;
+    /** Reports a gateway that does not answer; {@code p} is what its pid file says now. */
+    private int notRunning(Target t, PidFile.Probe p, PrintWriter out, PrintWriter err) {
         int code;
         String message;
         if (p.running()) {

@@ -228,4 +228,29 @@ class LifecycleIT {
         assertThat(inst.run("status").exit()).isZero();
         assertThat(inst.run("stop").exit()).isZero();
     }
+
+    @Test
+    void statusWatchJsonIsJsonToTheLastLine() throws Exception {
+        Ready ready = inst.startDaemon();
+        Path out = dir.resolve("watch.out");
+        Process watch = inst.spawn(out, "status", "--watch", "--json");
+        Await.until("a first status line", LONG, () -> {
+            try {
+                return Files.exists(out) && Files.readString(out).contains("\"pid\"");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        assertThat(inst.run("stop").exit()).isZero();
+        assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as("watch ends when the gateway is gone").isTrue();
+        assertThat(watch.exitValue()).isEqualTo(3);
+        var lines = Files.readAllLines(out).stream().filter(l -> !l.isBlank()).toList();
+        for (String line : lines) {
+            assertThat(WsClient.json(line).isObject()).as("every line is a JSON object: " + line).isTrue();
+        }
+        JsonNode last = WsClient.json(lines.get(lines.size() - 1));
+        assertThat(last.path("running").asBoolean(true)).isFalse();
+        assertThat(last.path("state").asText()).isEqualTo("stopped");
+        assertThat(TempInstallation.alive(ready.pid())).isFalse();
+    }
 }
