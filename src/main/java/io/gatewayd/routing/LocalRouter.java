@@ -72,10 +72,17 @@ public final class LocalRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToUids(Collection<String> uids, OutboundMessage m, Set<String> exclude) {
-        // a connection has one uid, so lists from different uids never overlap
-        List<Connection> targets = new ArrayList<>();
-        for (String uid : new LinkedHashSet<>(uids)) {
-            addAll(targets, registry.byUid(uid), exclude);
+        Collection<Connection> targets;
+        if (uids.size() == 1) {
+            targets = new ArrayList<>();
+            addAll(targets, registry.byUid(uids.iterator().next()), exclude);
+        } else {
+            // a connection has one uid at a time, but a bindUid on another thread can move it from
+            // one of these uids to the next between two reads: a set sends it the message once
+            targets = new LinkedHashSet<>();
+            for (String uid : uids) {
+                addAll(targets, registry.byUid(uid), exclude);
+            }
         }
         return delivered(outbound.send(m, targets));
     }
