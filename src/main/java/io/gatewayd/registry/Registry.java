@@ -244,6 +244,13 @@ public final class Registry {
         int n = 0;
         for (Connection c : members) {
             synchronized (c) {
+                Set<Connection> rejoined = groups.get(group);
+                if (rejoined != null && rejoined.contains(c)) {
+                    // it left and joined again after the group was taken out of the index: that
+                    // join came later and stands (removing it here would leave the index listing
+                    // a member that no longer knows it is one, never cleaned up)
+                    continue;
+                }
                 if (c.removeGroup(group)) {
                     n++;
                     listener.groupChanged(c, group, false);

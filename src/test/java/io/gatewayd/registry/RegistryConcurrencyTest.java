@@ -90,4 +90,38 @@ class RegistryConcurrencyTest {
         assertThat(registry.uidCount()).isZero();
         assertThat(registry.groupCount()).isZero();
     }
+
+    @Test
+    void aMemberThatRejoinsWhileAnUngroupRunsStaysAMemberInBothViews() {
+        Registry registry = new Registry();
+        Connection first = new Connection("7f0000011f9000000001", new EmbeddedChannel(), Protocol.WEBSOCKET,
+                WireFormat.WEBSOCKET, "test", null);
+        Connection second = new Connection("7f0000011f9000000002", new EmbeddedChannel(), Protocol.WEBSOCKET,
+                WireFormat.WEBSOCKET, "test", null);
+        registry.add(first);
+        registry.add(second);
+        registry.joinGroup(first, "g");
+        registry.joinGroup(second, "g");
+        // the ungroup calls back for the first member it removes; at that moment the other one
+        // leaves and joins again, as a concurrent caller could between two steps of the ungroup
+        registry.listener(new Registry.Listener() {
+            boolean done;
+
+            @Override
+            public void groupChanged(Connection c, String group, boolean joined) {
+                if (!joined && !done) {
+                    done = true;
+                    Connection other = c == first ? second : first;
+                    registry.leaveGroup(other, "g");
+                    registry.joinGroup(other, "g");
+                }
+            }
+        });
+        registry.ungroup("g");
+        for (Connection c : List.of(first, second)) {
+            assertThat(registry.byGroup("g").contains(c)).as("index and member agree for " + c.clientId())
+                    .isEqualTo(c.groups().contains("g"));
+        }
+        assertThat(registry.byGroup("g")).as("the rejoined member").hasSize(1);
+    }
 }
