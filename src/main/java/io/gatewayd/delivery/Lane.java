@@ -181,6 +181,26 @@ public final class Lane implements Runnable {
         return true;
     }
 
+    /**
+     * Loop thread only: writes to {@code c} at once everything queued for it so far (what waits in
+     * this lane's queue, and the broadcasts the sweep has not brought it yet), so that its close,
+     * which goes out next, does not overtake a push that was already answered.
+     */
+    void deliverPendingTo(Connection c) {
+        if (iterating) {
+            return; // inside this lane's own turn (a failed write closing it): nothing is behind it
+        }
+        if (!queue.isEmpty()) {
+            run();
+        }
+        if (c.laneIndex() < 0) {
+            return;
+        }
+        begin();
+        catchUp(c, nextSeq);
+        end();
+    }
+
     /** Takes in what was queued: named targets are written now, broadcasts join the sweep. */
     @Override
     public void run() {

@@ -212,6 +212,7 @@ public final class Outbound {
             }
             return;
         }
+        lane(loop).deliverPendingTo(c); // a close must not overtake pushes already queued or answered
         c.markClosing(code.code(), code.reason());
         finishClose(c, code, lastMessage);
     }

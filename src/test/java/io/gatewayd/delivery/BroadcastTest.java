@@ -62,6 +62,29 @@ class BroadcastTest {
     }
 
     @Test
+    void aCloseDoesNotOvertakeABroadcastAnsweredBeforeIt() {
+        // one loop, one connection per slice: in a batch the close runs on the loop right after
+        // the broadcast was queued, before the lane has written it to anyone
+        try (TestGateway gw = TestGateway.start("node:\n  io-threads: 1\noutbound:\n  write-slice: 1\n")) {
+            List<WsClient> clients = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                clients.add(gw.client());
+            }
+            WsClient last = clients.get(clients.size() - 1);
+            var r = gw.call("batch", List.of(
+                    Map.of("method", "sendToAll", "params", Map.of("message", "before-close")),
+                    Map.of("method", "closeClient", "params", Map.of("client_id", last.clientId()))));
+            assertThat(r.get(1).path("result").asBoolean()).as(r.toString()).isTrue();
+            assertThat(last.next()).isEqualTo("before-close");
+            assertThat(last.awaitClose(Duration.ofSeconds(20))).isEqualTo(1000);
+            for (WsClient c : clients.subList(0, clients.size() - 1)) {
+                assertThat(c.next()).isEqualTo("before-close");
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void aSlowReaderIsDroppedWhileOthersKeepReceiving() throws Exception {
         try (TestGateway gw = TestGateway.start("""
                 outbound:
