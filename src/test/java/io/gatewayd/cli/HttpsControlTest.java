@@ -1,5 +1,7 @@
 package io.gatewayd.cli;
 
+import io.gatewayd.config.GatewayConfig;
+import io.gatewayd.lifecycle.DaemonLauncher;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
@@ -24,8 +26,10 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Date;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * gatewayctl against an https:// control port whose certificate is the gateway's own:
@@ -89,6 +93,10 @@ class HttpsControlTest {
             assertThat(call.exit()).as(call.toString()).isZero();
             assertThat(call.out().trim()).isEqualTo("1");
 
+            // start -d waits for readiness with the same trust
+            GatewayConfig parsed = new io.gatewayd.config.ConfigLoader(Map.of()).load(config);
+            DaemonLauncher.HealthCheck health = StartCommand.readiness(Installation.current(), parsed);
+            assertThat(health.healthy("https://127.0.0.1:" + gw.gateway().controlPort())).isTrue();
         }
     }
 
@@ -128,6 +136,11 @@ class HttpsControlTest {
             assertThat(stop.err()).contains("does not trust").doesNotContain("SIGTERM");
             assertThat(gw.gateway().controlPort()).isPositive();
 
+            // start -d's readiness check says why instead of waiting and killing the gateway
+            GatewayConfig parsed = new io.gatewayd.config.ConfigLoader(Map.of()).load(config);
+            DaemonLauncher.HealthCheck health = StartCommand.readiness(Installation.current(), parsed);
+            assertThatThrownBy(() -> health.healthy(url)).isInstanceOf(DaemonLauncher.UnverifiableException.class)
+                    .hasMessageContaining("does not trust (CN=gw.example.com");
 
             // the right --cacert fixes it, without the config
             Path bare = dir.resolve("bare.yaml");
