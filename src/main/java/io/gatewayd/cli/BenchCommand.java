@@ -239,6 +239,11 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         if (!t.hasUrl()) {
             throw t.notRunning();
         }
+        if ("https".equalsIgnoreCase(t.url.getScheme())) {
+            // its API connections are plain HTTP: --cacert and the config's certificate do not apply
+            throw new CliException(GatewayCtl.EXIT_USAGE, "bench drives the control API over http:// only, and "
+                    + t.url + " is https://; benchmark a gateway whose control.listen is http://");
+        }
         st.controlUrl = t.url;
         st.token = t.token;
         st.wsUrl = wsUrl;

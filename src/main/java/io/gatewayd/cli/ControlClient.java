@@ -3,6 +3,7 @@ package io.gatewayd.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -16,6 +17,10 @@ import java.time.Duration;
  * The CLI's way to a running gateway: JSON over its control port. Answers come back as the
  * "result" value; API errors and an unreachable gateway become {@link CliException}s with
  * one-line messages (exit 3 for "not running", as LSB init scripts expect).
+ *
+ * <p>On an https:// control port the certificate is checked by {@link ControlTrust} (the
+ * config's own certificate, --cacert, the JDK's CAs); a refusal or any other TLS failure is a
+ * {@link TlsException} that says so, never "not running" or "does not answer".
  */
 public final class ControlClient {
     public static final int EXIT_NOT_RUNNING = 3;
@@ -24,13 +29,25 @@ public final class ControlClient {
     private final URI base;
     private final String token;
     private final Duration timeout;
+    private final ControlTrust trust;
     private final HttpClient http;
 
+    /** A client that trusts the JDK's default CAs only (with --cacert and the config, see {@link Target}). */
     public ControlClient(URI base, String token, Duration timeout) {
+        this(base, token, timeout, null);
+    }
+
+    /** @param trust what an https:// control port may present; null for the JDK's default CAs */
+    ControlClient(URI base, String token, Duration timeout, ControlTrust trust) {
         this.base = base;
         this.token = token;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        this.trust = trust != null || !"https".equalsIgnoreCase(base.getScheme()) ? trust : ControlTrust.of(null, null);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
+        if (this.trust != null) {
+            b.sslContext(this.trust.sslContext());
+        }
+        this.http = b.build();
     }
 
     public URI base() {
@@ -53,18 +70,58 @@ public final class ControlClient {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
-    /** True if /health answers at all (any status). */
+    /**
+     * True if /health answers at all (any status).
+     *
+     * @throws TlsException when something answers but TLS fails (an untrusted certificate)
+     */
     public boolean answers() {
+        return health() > 0;
+    }
+
+    /**
+     * True if /health answers 200 (the gateway is ready).
+     *
+     * @throws TlsException when something answers but TLS fails (an untrusted certificate)
+     */
+    public boolean healthy() {
+        return health() == 200;
+    }
+
+    /** The status of GET /health, or 0 when nothing answers. */
+    private int health() {
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(base.resolve("/health"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() > 0;
+            return r.statusCode();
         } catch (IOException e) {
-            return false;
+            TlsException tls = tlsFailure(e);
+            if (tls != null) {
+                throw tls;
+            }
+            return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return 0;
         }
+    }
+
+    /** {@code e} as a TLS failure with a message that says what to do, or null if it is not one. */
+    private TlsException tlsFailure(IOException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ControlTrust.UntrustedCertificateException u && trust != null) {
+                return new TlsException(trust.refusal(base, u));
+            }
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof SSLException ssl) {
+                String m = String.valueOf(ssl.getMessage());
+                return new TlsException("TLS with the control port at " + base + " failed: " + m
+                        + (m.contains("nrecognized SSL message") ? " (does it listen on http:// rather than https://?)"
+                        : ""));
+            }
+        }
+        return null;
     }
 
     private JsonNode send(HttpRequest.Builder req) {
@@ -75,11 +132,23 @@ public final class ControlClient {
         try {
             r = http.send(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
+            TlsException tls = tlsFailure(e);
+            if (tls != null) {
+                throw tls;
+            }
             throw new NotRunningException("gatewayd is not running (nothing answers on " + base + ")");
         } catch (HttpTimeoutException e) {
+            TlsException tls = tlsFailure(e);
+            if (tls != null) {
+                throw tls;
+            }
             throw new CliException(GatewayCtl.EXIT_FAILURE, "gatewayd on " + base + " did not answer within "
                     + timeout.toSeconds() + " s");
         } catch (IOException e) {
+            TlsException tls = tlsFailure(e);
+            if (tls != null) {
+                throw tls;
+            }
             throw new NotRunningException("gatewayd is not reachable on " + base + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,6 +176,17 @@ public final class ControlClient {
 
     private static String abbreviate(String s) {
         return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    /**
+     * Something answers on the control port, but TLS failed (most often: a certificate
+     * gatewayctl does not trust). Exit 3 as for an unreachable gateway, but with its own message,
+     * and never a reason to fall back to signals: the gateway may well be fine.
+     */
+    public static final class TlsException extends RuntimeException {
+        public TlsException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Nothing answers on the control port: exit 3. */

@@ -125,6 +125,35 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         return config;
     }
 
+    /**
+     * The daemon's readiness check: GET /health with the trust every other command uses, so an
+     * https:// control port with the config's own (self-signed, private CA) certificate is ready
+     * as soon as it answers, and one with a certificate gatewayctl does not trust is reported as
+     * such rather than waited on and killed.
+     */
+    static DaemonLauncher.HealthCheck readiness(Installation inst, GatewayConfig config) {
+        ControlTrust trust = null;
+        if (config.control().tls()) { // before the launch: a bad $GATEWAYD_CONTROL_CACERT fails it at once
+            trust = ControlTrust.of(inst, ControlTrust.configCert(inst, config.tls().certFile()), null);
+        }
+        ControlTrust https = trust;
+        java.util.Map<String, ControlClient> clients = new java.util.HashMap<>();
+        return url -> {
+            try {
+                ControlClient client = clients.computeIfAbsent(url, u -> {
+                    java.net.URI uri = Target.loopbackIfWildcard(java.net.URI.create(u));
+                    return new ControlClient(uri, null, Duration.ofSeconds(5),
+                            "https".equalsIgnoreCase(uri.getScheme()) ? https : null);
+                });
+                return client.healthy();
+            } catch (ControlClient.TlsException e) {
+                throw new DaemonLauncher.UnverifiableException(e.getMessage());
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        };
+    }
+
     private int launchDaemon(Installation inst, Path configFile, GatewayConfig config, PrintWriter out,
                              PrintWriter err) {
         PidFile pidFile = PidFile.of(config, inst.home());
@@ -151,7 +180,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         DaemonLauncher.Ready ready;
         try {
             ready = DaemonLauncher.launch(new DaemonLauncher.Launch(inst.home(), logDir, pidFile, args,
-                    Duration.ofSeconds(options.waitSeconds)));
+                    Duration.ofSeconds(options.waitSeconds), readiness(inst, config)));
         } catch (DaemonLauncher.LaunchFailedException e) {
             throw new CliException(e.exitCode(), e.getMessage());
         }

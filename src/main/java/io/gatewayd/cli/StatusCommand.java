@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** {@code gatewayctl status [--json] [--watch]}. */
-@Command(name = "status",
+@Command(name = "status", sortSynopsis = false,
         description = {
                 "Show whether the gateway runs, and its connections, traffic, memory and listeners.",
                 "",
@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
                 "",
                 "Exit status (LSB, for init scripts): 0 running, 1 not running but the pid",
                 "file remains (it died), 3 not running, 4 running but its control port does",
-                "not answer."})
+                "not answer, or answers with a certificate gatewayctl does not trust (see",
+                "--cacert)."})
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;
@@ -61,9 +62,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Target t = control.target(Installation.current(), err);
-        JsonNode st = fetch(t);
+        JsonNode st;
+        try {
+            st = fetch(t);
+        } catch (ControlClient.TlsException e) {
+            return notRunning(t, t.probe, e.getMessage(), out, err);
+        }
         if (st == null) {
-            return notRunning(t, t.probe, out, err);
+            return notRunning(t, t.probe, null, out, err);
         }
         if (!watch) {
             print(st, null, 0, t, out);
@@ -88,7 +94,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             st = fetch(t);
             if (st == null) {
                 if (json) { // one JSON object per line to the end, as scripts reading the stream expect
-                    return notRunning(t, t.pidFile.probe(), out, err);
+                    return notRunning(t, t.pidFile.probe(), null, out, err);
                 }
                 out.println("gatewayd has stopped");
                 out.flush();
@@ -109,11 +115,19 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** Reports a gateway that does not answer; {@code p} is what its pid file says now. */
-    private int notRunning(Target t, PidFile.Probe p, PrintWriter out, PrintWriter err) {
+    /**
+     * Reports a gateway that does not answer.
+     *
+     * @param p   what its pid file says now
+     * @param tls why TLS with the control port failed (it answers, so the state is unknown), or null
+     */
+    private int notRunning(Target t, PidFile.Probe p, String tls, PrintWriter out, PrintWriter err) {
         int code;
         String message;
-        if (p.running()) {
+        if (tls != null) {
+            code = EXIT_UNKNOWN;
+            message = (p.running() ? "gatewayd is running (pid " + p.pid() + "), but " : "") + tls;
+        } else if (p.running()) {
             code = EXIT_UNKNOWN;
             message = "gatewayd is running (pid " + p.pid() + ") but its control port" + (t.hasUrl() ? " at " + t.url : "")
                     + " does not answer" + (t.hasUrl() ? "" : " (its runtime file " + t.pidFile.runtimePath()
@@ -127,8 +141,9 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (json) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
-            o.put("running", p.running());
-            o.put("state", p.running() ? "unknown" : p.state() == PidFile.State.STALE ? "dead" : "stopped");
+            o.put("running", p.running() || tls != null);
+            o.put("state", p.running() || tls != null ? "unknown"
+                    : p.state() == PidFile.State.STALE ? "dead" : "stopped");
             if (p.pid() > 0) {
                 o.put("pid", p.pid());
             } else {

@@ -32,9 +32,14 @@ final class Target {
     final String token;
     /** The URL came from --control-url (not from the runtime file or the config). */
     final boolean urlGiven;
+    /** The config's tls.cert-file, the certificate an https:// control port serves; or null. */
+    final java.nio.file.Path configCert;
+    /** --cacert, or null for $GATEWAYD_CONTROL_CACERT (if set). */
+    final java.nio.file.Path caCert;
 
     private Target(Installation inst, GatewayConfig config, ConfigException configError, PidFile pidFile,
-                   PidFile.Probe probe, URI url, String token, boolean urlGiven) {
+                   PidFile.Probe probe, URI url, String token, boolean urlGiven, java.nio.file.Path configCert,
+                   java.nio.file.Path caCert) {
         this.inst = inst;
         this.config = config;
         this.configError = configError;
@@ -43,10 +48,16 @@ final class Target {
         this.url = url;
         this.token = token;
         this.urlGiven = urlGiven;
+        this.configCert = configCert;
+        this.caCert = caCert;
     }
 
-    /** @param err where a config problem is reported as a warning; null to keep quiet */
-    static Target resolve(Installation inst, ConfigOptions co, URI controlUrl, String token, PrintWriter err) {
+    /**
+     * @param caCert --cacert, or null for $GATEWAYD_CONTROL_CACERT (if set)
+     * @param err    where a config problem is reported as a warning; null to keep quiet
+     */
+    static Target resolve(Installation inst, ConfigOptions co, URI controlUrl, String token, java.nio.file.Path caCert,
+                          PrintWriter err) {
         GatewayConfig config = null;
         ConfigException problem = null;
         Lenient lenient = null;
@@ -85,25 +96,30 @@ final class Target {
             String fromEnv = inst.env().get("GATEWAYD_CONTROL_TOKEN");
             t = fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
         }
-        return new Target(inst, config, problem, pidFile, probe, url, t, controlUrl != null);
+        String certFile = config != null ? config.tls().certFile() : lenient.certFile();
+        return new Target(inst, config, problem, pidFile, probe, url, t, controlUrl != null,
+                ControlTrust.configCert(inst, certFile), caCert);
     }
 
     /**
-     * What can be read from a config that does not load: its paths, control.listen and first
-     * token, taken from the YAML tree of those sections alone (the mistake is usually elsewhere),
+     * What can be read from a config that does not load: its paths, control.listen, first token
+     * and tls.cert-file, taken from the YAML tree of those sections alone (the mistake is usually elsewhere),
      * with GATEWAYD_RUN_DIR and friends applied as the strict loader does. Whatever cannot be
      * read falls back to the defaults.
      *
      * @param note why the defaults were used, or null
      */
-    record Lenient(PathsConfig paths, URI controlUrl, String token, String note) {
+    record Lenient(PathsConfig paths, URI controlUrl, String token, String certFile, String note) {
         static Lenient read(Installation inst, java.nio.file.Path file) {
             PathsConfig paths = PathsConfig.defaults();
             URI url = null;
             String token = null;
+            String certFile = null;
             String note = null;
             try {
-                JsonNode sections = new ConfigLoader(inst.env()).readSectionsLeniently(file, "paths", "control");
+                JsonNode sections = new ConfigLoader(inst.env()).readSectionsLeniently(file, "paths", "control",
+                        "tls");
+                certFile = text(sections.path("tls"), "cert-file");
                 JsonNode p = sections.path("paths");
                 paths = new PathsConfig(text(p, "run-dir"), text(p, "log-dir"), text(p, "pid-file"));
                 JsonNode c = sections.path("control");
@@ -132,7 +148,7 @@ final class Target {
             } catch (ConfigException | IllegalArgumentException e) {
                 note = "the paths section cannot be read either, so the default paths";
             }
-            return new Lenient(paths.withEnvironment(inst.env()), url, token, note);
+            return new Lenient(paths.withEnvironment(inst.env()), url, token, certFile, note);
         }
 
         private static String text(JsonNode section, String key) {
@@ -145,7 +161,9 @@ final class Target {
     static URI loopbackIfWildcard(URI u) {
         String host = u.getHost() == null ? "" : u.getHost().replaceAll("^\\[|\\]$", "");
         if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
-            return URI.create("http://127.0.0.1:" + u.getPort());
+            // keep https: the certificate check does not depend on the host name when it is pinned
+            String scheme = "https".equalsIgnoreCase(u.getScheme()) ? "https" : "http";
+            return URI.create(scheme + "://127.0.0.1:" + u.getPort());
         }
         return URI.create(u.getScheme() + "://" + u.getRawAuthority());
     }
@@ -158,7 +176,12 @@ final class Target {
         if (url == null) {
             throw notRunning();
         }
-        return new ControlClient(url, token, timeout);
+        return new ControlClient(url, token, timeout, trust());
+    }
+
+    /** What an https:// control port may present; null for http://. */
+    ControlTrust trust() {
+        return "https".equalsIgnoreCase(url.getScheme()) ? ControlTrust.of(inst, configCert, caCert) : null;
     }
 
     /** The pid of the running gateway, or -1. */

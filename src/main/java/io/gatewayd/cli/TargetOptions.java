@@ -22,8 +22,15 @@ final class TargetOptions {
             description = "Control API token (default: the first of control.tokens, or $GATEWAYD_CONTROL_TOKEN).")
     String token;
 
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "With an https:// control port: also trust the certificates in this PEM file, "
+                    + "the gateway's own certificate or the CA that signed it (default: "
+                    + "$" + ControlTrust.CACERT_ENV + "). The certificate of the config's tls.cert-file and "
+                    + "the system's CAs are always trusted.")
+    java.nio.file.Path caCert;
+
     Target target(Installation inst, java.io.PrintWriter err) {
-        return Target.resolve(inst, configOptions, checkedControlUrl(controlUrl), token, err);
+        return Target.resolve(inst, configOptions, checkedControlUrl(controlUrl), token, caCert, err);
     }
 
     /** --control-url as the control client can use it, or a usage error naming the option and the form. */

@@ -41,8 +41,33 @@ public final class DaemonLauncher {
      * @param pidFile    the pid file the child will publish
      * @param childArgs  gatewayctl arguments for the child, e.g. start --daemon-child --config F
      * @param readyTimeout how long to wait for readiness
+     * @param health     how to ask the child's control URL whether it is ready: the caller's, so
+     *                   that an https:// control port is checked with the trust the CLI uses for
+     *                   every other command; null for a plain HTTP client with the JDK's trust
      */
-    public record Launch(Path home, Path logDir, PidFile pidFile, List<String> childArgs, Duration readyTimeout) {
+    public record Launch(Path home, Path logDir, PidFile pidFile, List<String> childArgs, Duration readyTimeout,
+                         HealthCheck health) {
+        public Launch(Path home, Path logDir, PidFile pidFile, List<String> childArgs, Duration readyTimeout) {
+            this(home, logDir, pidFile, childArgs, readyTimeout, null);
+        }
+    }
+
+    /** Whether the gateway at a control URL is ready. */
+    @FunctionalInterface
+    public interface HealthCheck {
+        /**
+         * @return true once GET /health answers 200, false while it does not (yet)
+         * @throws UnverifiableException when it answers but cannot be checked (TLS: a certificate
+         *                               the caller does not trust); waiting longer would not help
+         */
+        boolean healthy(String controlUrl);
+    }
+
+    /** The control port answers, but the caller cannot tell whether it is ready; the message says why. */
+    public static final class UnverifiableException extends RuntimeException {
+        public UnverifiableException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The child is up. */
@@ -92,7 +117,11 @@ public final class DaemonLauncher {
         } catch (IOException e) {
             throw new LaunchFailedException(1, "cannot start " + cmd.get(0) + ": " + e.getMessage());
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HealthCheck health = l.health();
+        if (health == null) {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            health = url -> healthy(http, url);
+        }
         long deadline = started + l.readyTimeout().toNanos();
         while (true) {
             if (!child.isAlive()) {
@@ -101,8 +130,20 @@ public final class DaemonLauncher {
                         + " while starting", out, outStart, log, logStart));
             }
             RuntimeInfo info = l.pidFile().readRuntime();
-            if (info != null && info.pid() == child.pid() && PidFile.readPid(l.pidFile().path()) == child.pid()
-                    && healthy(http, info.controlUrl())) {
+            boolean published = info != null && info.pid() == child.pid()
+                    && PidFile.readPid(l.pidFile().path()) == child.pid();
+            boolean ready;
+            try {
+                ready = published && health.healthy(info.controlUrl());
+            } catch (UnverifiableException e) {
+                if (!child.isAlive()) {
+                    continue; // reported above
+                }
+                // it is up (bound, pid file published, TLS answering): do not kill a healthy gateway
+                throw new LaunchFailedException(1, "gatewayd (pid " + child.pid() + ") started, but gatewayctl "
+                        + "cannot check that it is ready: " + e.getMessage() + "; it was left running");
+            }
+            if (ready) {
                 if (child.isAlive()) {
                     return new Ready(child.pid(), info, Duration.ofNanos(System.nanoTime() - started));
                 }

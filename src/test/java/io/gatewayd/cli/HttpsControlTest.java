@@ -1,0 +1,237 @@
+package io.gatewayd.cli;
+
+import io.gatewayd.config.GatewayConfig;
+import io.gatewayd.lifecycle.DaemonLauncher;
+import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.WsClient;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * gatewayctl against an https:// control port whose certificate is the gateway's own:
+ * self-signed, or from a private CA, and naming a host name rather than 127.0.0.1 (the usual
+ * case). The config's tls.cert-file, or --cacert, is trusted; anything else is refused with a
+ * message that says it is about the certificate, never "does not answer".
+ */
+class HttpsControlTest {
+    @TempDir
+    Path dir;
+
+    /** A gateway serving {@code cert}/{@code key} on wss-less ws plus an https control port. */
+    private TestGateway gateway(Path cert, Path key) {
+        return TestGateway.start("""
+                control:
+                  listen: https://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                """.formatted(cert, key));
+    }
+
+    /** A config for the CLI pointing at the gateway, with {@code cert} as its tls.cert-file. */
+    private Path cliConfig(String name, TestGateway gw, Path cert, Path key) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, """
+                control:
+                  listen: https://127.0.0.1:%d
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                paths:
+                  run-dir: %s
+                """.formatted(gw.gateway().controlPort(), cert, key, dir.resolve("run-" + name)));
+        return f;
+    }
+
+    private Path copy(SelfSignedCertificate c, String prefix) throws Exception {
+        Files.copy(c.certificate().toPath(), dir.resolve(prefix + "-cert.pem"));
+        Files.copy(c.privateKey().toPath(), dir.resolve(prefix + "-key.pem"));
+        return dir.resolve(prefix + "-cert.pem");
+    }
+
+    @Test
+    void theConfigsOwnSelfSignedCertificateIsTrustedThoughItDoesNotName127001() throws Exception {
+        SelfSignedCertificate own = new SelfSignedCertificate("gw.example.com");
+        Path cert = copy(own, "own");
+        Path key = dir.resolve("own-key.pem");
+        try (TestGateway gw = gateway(cert, key); WsClient client = gw.client()) {
+            Path config = cliConfig("gw.yaml", gw, cert, key);
+            StartCommandTest.Run status = StartCommandTest.run("status", "--config", config.toString());
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("https://127.0.0.1:" + gw.gateway().controlPort());
+
+            StartCommandTest.Run send = StartCommandTest.run("send", "--config", config.toString(), "--all", "over tls");
+            assertThat(send.exit()).as(send.toString()).isZero();
+            assertThat(send.out()).contains("delivered to 1 connection");
+            assertThat(client.next()).isEqualTo("over tls");
+
+            StartCommandTest.Run call = StartCommandTest.run("call", "--config", config.toString(), "getAllClientCount");
+            assertThat(call.exit()).as(call.toString()).isZero();
+            assertThat(call.out().trim()).isEqualTo("1");
+
+            // start -d waits for readiness with the same trust
+            GatewayConfig parsed = new io.gatewayd.config.ConfigLoader(Map.of()).load(config);
+            DaemonLauncher.HealthCheck health = StartCommand.readiness(Installation.current(), parsed);
+            assertThat(health.healthy("https://127.0.0.1:" + gw.gateway().controlPort())).isTrue();
+        }
+    }
+
+    @Test
+    void aCertificateGatewayctlDoesNotTrustIsReportedAsSuchNotAsNotAnswering() throws Exception {
+        SelfSignedCertificate served = new SelfSignedCertificate("gw.example.com");
+        SelfSignedCertificate other = new SelfSignedCertificate("other.example.com");
+        Path cert = copy(served, "served");
+        Path key = dir.resolve("served-key.pem");
+        Path otherCert = copy(other, "other");
+        try (TestGateway gw = gateway(cert, key)) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+            Path config = cliConfig("stale.yaml", gw, otherCert, dir.resolve("other-key.pem"));
+
+            StartCommandTest.Run status = StartCommandTest.run("status", "--config", config.toString());
+            assertThat(status.exit()).as(status.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
+            assertThat(status.err()).contains("the control port at " + url + " answered with a certificate "
+                    + "gatewayctl does not trust (CN=gw.example.com, self-signed)")
+                    .contains("it is not the config's tls.cert-file " + otherCert)
+                    .contains("--cacert FILE").doesNotContain("does not answer").doesNotContain("Exception");
+
+            StartCommandTest.Run send = StartCommandTest.run("send", "--config", config.toString(), "--all", "x");
+            assertThat(send.exit()).as(send.toString()).isEqualTo(ControlClient.EXIT_NOT_RUNNING);
+            assertThat(send.err()).contains("does not trust (CN=gw.example.com").doesNotContain("not running");
+
+            // --cacert with the wrong certificate: said so too
+            StartCommandTest.Run wrongCa = StartCommandTest.run("status", "--config", config.toString(),
+                    "--cacert", otherCert.toString());
+            assertThat(wrongCa.exit()).as(wrongCa.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
+            assertThat(wrongCa.err()).contains("does not trust (CN=gw.example.com")
+                    .contains("--cacert " + otherCert + " does not vouch for it");
+
+            // stop does not fall back to SIGTERM over it (nor reload to SIGHUP)
+            StartCommandTest.Run stop = StartCommandTest.run("stop", "--config", config.toString(),
+                    "--control-url", url);
+            assertThat(stop.exit()).as(stop.toString()).isEqualTo(ControlClient.EXIT_NOT_RUNNING);
+            assertThat(stop.err()).contains("does not trust").doesNotContain("SIGTERM");
+            assertThat(gw.gateway().controlPort()).isPositive();
+
+            // start -d's readiness check says why instead of waiting and killing the gateway
+            GatewayConfig parsed = new io.gatewayd.config.ConfigLoader(Map.of()).load(config);
+            DaemonLauncher.HealthCheck health = StartCommand.readiness(Installation.current(), parsed);
+            assertThatThrownBy(() -> health.healthy(url)).isInstanceOf(DaemonLauncher.UnverifiableException.class)
+                    .hasMessageContaining("does not trust (CN=gw.example.com");
+
+            // the right --cacert fixes it, without the config
+            Path bare = dir.resolve("bare.yaml");
+            Files.writeString(bare, "paths:\n  run-dir: " + dir.resolve("run-bare") + "\n");
+            StartCommandTest.Run pinned = StartCommandTest.run("status", "--config", bare.toString(),
+                    "--control-url", url, "--cacert", cert.toString());
+            assertThat(pinned.exit()).as(pinned.toString()).isZero();
+            StartCommandTest.Run without = StartCommandTest.run("status", "--config", bare.toString(),
+                    "--control-url", url);
+            assertThat(without.exit()).as(without.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
+            assertThat(without.err()).contains("does not trust (CN=gw.example.com, self-signed)")
+                    .contains("pass --cacert FILE");
+        }
+    }
+
+    @Test
+    void aPrivateCaIn_cacertIsTrustedWithTheUsualHostNameCheck() throws Exception {
+        KeyPair caKeys = keys();
+        X509Certificate ca = sign("CN=Test CA", caKeys, "CN=Test CA", caKeys.getPrivate(), true, null);
+        Path caPem = pem(dir.resolve("ca.pem"), ca);
+        KeyPair leafKeys = keys();
+
+        // a leaf for 127.0.0.1, signed by the CA: trusted through --cacert as a CA
+        X509Certificate forIp = sign("CN=127.0.0.1", leafKeys, "CN=Test CA", caKeys.getPrivate(), false,
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+        Path key = privateKey(dir.resolve("leaf-key.pem"), leafKeys.getPrivate());
+        Path chain = pem(dir.resolve("ip-chain.pem"), forIp, ca);
+        Path bare = dir.resolve("bare.yaml");
+        Files.writeString(bare, "paths:\n  run-dir: " + dir.resolve("run-bare") + "\n");
+        try (TestGateway gw = gateway(chain, key)) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+            StartCommandTest.Run ok = StartCommandTest.run("status", "--config", bare.toString(), "--control-url", url,
+                    "--cacert", caPem.toString());
+            assertThat(ok.exit()).as(ok.toString()).isZero();
+        }
+
+        // a leaf for gw.example.com only, from the same CA: the CA vouches for it, but not for 127.0.0.1
+        X509Certificate forName = sign("CN=gw.example.com", leafKeys, "CN=Test CA", caKeys.getPrivate(), false,
+                new GeneralName(GeneralName.dNSName, "gw.example.com"));
+        Path nameChain = pem(dir.resolve("name-chain.pem"), forName, ca);
+        try (TestGateway gw = gateway(nameChain, key)) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+            StartCommandTest.Run r = StartCommandTest.run("status", "--config", bare.toString(), "--control-url", url,
+                    "--cacert", caPem.toString());
+            assertThat(r.exit()).as(r.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
+            assertThat(r.err()).contains("does not trust (CN=gw.example.com, it does not name 127.0.0.1)");
+        }
+    }
+
+    @Test
+    void anUnreadableCacertIsAUsageError() throws Exception {
+        Path bare = dir.resolve("bare.yaml");
+        Files.writeString(bare, "paths:\n  run-dir: " + dir.resolve("run-bare") + "\n");
+        StartCommandTest.Run r = StartCommandTest.run("status", "--config", bare.toString(), "--control-url",
+                "https://127.0.0.1:1", "--cacert", dir.resolve("missing.pem").toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(r.err()).contains("--cacert").contains("missing.pem");
+    }
+
+    private static KeyPair keys() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        return g.generateKeyPair();
+    }
+
+    private static X509Certificate sign(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
+                                        boolean ca, GeneralName san) throws Exception {
+        long now = System.currentTimeMillis();
+        var b = new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(now),
+                new Date(now - 60_000), new Date(now + 86_400_000L), new X500Name(subject), subjectKeys.getPublic());
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+        if (san != null) {
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san));
+        }
+        return new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
+    }
+
+    private static Path pem(Path file, X509Certificate... certs) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (X509Certificate c : certs) {
+            sb.append("-----BEGIN CERTIFICATE-----\n")
+                    .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded()))
+                    .append("\n-----END CERTIFICATE-----\n");
+        }
+        return Files.writeString(file, sb);
+    }
+
+    private static Path privateKey(Path file, PrivateKey key) throws Exception {
+        return Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+    }
+}
