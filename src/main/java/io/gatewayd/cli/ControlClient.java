@@ -142,8 +142,8 @@ public final class ControlClient {
             if (tls != null) {
                 throw tls;
             }
-            throw new CliException(GatewayCtl.EXIT_FAILURE, "gatewayd on " + base + " did not answer within "
-                    + timeout.toSeconds() + " s");
+            throw new NotAnsweringException("gatewayd on " + base + " did not answer within " + timeout.toSeconds()
+                    + " s; it may be hung or overloaded (gatewayctl status shows it; gatewayctl stop --force ends it)");
         } catch (IOException e) {
             TlsException tls = tlsFailure(e);
             if (tls != null) {
@@ -190,9 +190,20 @@ public final class ControlClient {
     }
 
     /** Nothing answers on the control port: exit 3. */
-    public static final class NotRunningException extends RuntimeException {
+    public static class NotRunningException extends RuntimeException {
         public NotRunningException(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * The control port took the connection but no answer came in time: the process is alive but
+     * hung or overloaded. Commands that can act without the port (status: exit 4; stop: signals)
+     * treat it as not answering; for the others it is a failure (exit 1), not "not running".
+     */
+    public static final class NotAnsweringException extends NotRunningException {
+        public NotAnsweringException(String message) {
+            super(message);
         }
     }
 }

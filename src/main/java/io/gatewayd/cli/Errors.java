@@ -16,6 +16,10 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
             cl.getErr().println("gatewayctl: cannot start: " + ex.getMessage());
             return GatewayCtl.EXIT_FAILURE;
         }
+        if (ex instanceof ControlClient.NotAnsweringException) {
+            cl.getErr().println("gatewayctl: " + ex.getMessage());
+            return GatewayCtl.EXIT_FAILURE;
+        }
         if (ex instanceof ControlClient.NotRunningException || ex instanceof ControlClient.TlsException) {
             cl.getErr().println("gatewayctl: " + ex.getMessage());
             return ControlClient.EXIT_NOT_RUNNING;

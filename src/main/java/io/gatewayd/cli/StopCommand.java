@@ -92,7 +92,8 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             if (timeoutSeconds != null) {
                 params.put("timeout", timeoutSeconds);
             }
-            JsonNode r = t.client(Duration.ofSeconds(30)).call("admin/stop", params);
+            // admin/stop answers at once; a gateway silent this long is hung, and signals take over
+            JsonNode r = t.client(Duration.ofSeconds(10)).call("admin/stop", params);
             if (pid <= 0) {
                 // found through --control-url alone: its pid is ours to wait on only if it runs here
                 pid = r.path("pid").asLong(-1);

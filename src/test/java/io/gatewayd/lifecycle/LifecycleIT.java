@@ -253,4 +253,25 @@ class LifecycleIT {
         assertThat(last.path("state").asText()).isEqualTo("stopped");
         assertThat(TempInstallation.alive(ready.pid())).isFalse();
     }
+
+    @Test
+    void aHungGatewayIsReportedAsNotAnsweringAndStopForceEndsIt() throws Exception {
+        Ready ready = inst.startDaemon();
+        Process freeze = new ProcessBuilder("kill", "-STOP", Long.toString(ready.pid())).start();
+        assertThat(freeze.waitFor()).isZero(); // the port still takes connections; nothing answers
+        try {
+            Result status = inst.run("status", "--timeout", "2");
+            assertThat(status.exit()).as(status.toString()).isEqualTo(4);
+            assertThat(status.err()).contains("does not answer");
+            Result send = inst.run("send", "--all", "x", "--timeout", "2");
+            assertThat(send.exit()).as("a failure, not \"not running\": " + send).isEqualTo(1);
+            assertThat(send.err()).contains("did not answer within 2 s").contains("stop --force");
+            Result stop = inst.run("stop", "--force", "--timeout", "1");
+            assertThat(stop.exit()).as(stop.toString()).isZero();
+            assertThat(stop.all()).contains("SIGTERM").contains("killing it (--force)");
+            assertThat(TempInstallation.alive(ready.pid())).isFalse();
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(ready.pid())).start().waitFor();
+        }
+    }
 }
