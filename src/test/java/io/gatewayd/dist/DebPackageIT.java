@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -182,8 +184,21 @@ class DebPackageIT {
         assertThat(unit.get("Service.ReadWritePaths")).contains("/var/log/gatewayd", "/run/gatewayd");
         assertThat(unit.get("Service.SuccessExitStatus")).contains("143");
         assertThat(unit.get("Install.WantedBy")).isEqualTo("multi-user.target");
-        assertThat(Files.readString(root.resolve("usr/lib/tmpfiles.d/gatewayd.conf")))
-                .containsPattern("(?m)^d /run/gatewayd \\d+ gatewayd gatewayd");
+        String tmpfiles = Files.readString(root.resolve("usr/lib/tmpfiles.d/gatewayd.conf"));
+        assertThat(tmpfiles).containsPattern("(?m)^d /run/gatewayd \\d+ gatewayd gatewayd");
+        // systemd re-applies RuntimeDirectoryMode/LogsDirectoryMode (default 0755) on every start:
+        // they must be the modes the package gives those directories, or each start undoes them
+        Matcher runMode = Pattern.compile("(?m)^d /run/gatewayd (\\d+) ").matcher(tmpfiles);
+        assertThat(runMode.find()).isTrue();
+        assertThat(unit.get("Service.RuntimeDirectory")).isEqualTo("gatewayd");
+        assertThat(unit.get("Service.RuntimeDirectoryMode")).as("RuntimeDirectoryMode = tmpfiles.d's mode")
+                .isEqualTo(runMode.group(1));
+        Matcher logMode = Pattern.compile("(?m)^\\s*chmod (\\d+) /var/log/gatewayd\\s*$")
+                .matcher(Files.readString(root.resolve("DEBIAN/postinst")));
+        assertThat(logMode.find()).as("postinst sets the mode of /var/log/gatewayd").isTrue();
+        assertThat(unit.get("Service.LogsDirectory")).isEqualTo("gatewayd");
+        assertThat(unit.get("Service.LogsDirectoryMode")).as("LogsDirectoryMode = postinst's chmod")
+                .isEqualTo(logMode.group(1));
 
         if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
             Path rewritten = dir.resolve("gatewayd.service");
@@ -202,6 +217,7 @@ class DebPackageIT {
                 .replace("/var/log/gatewayd", root.resolve("var/log/gatewayd").toString())
                 .replace("/run/gatewayd", root.resolve("run/gatewayd").toString());
         SystemdEmulation.startReloadStop(unit, rewrite, inst, root.resolve("run/gatewayd/gatewayd.pid"), dir);
+        SystemdEmulation.configErrorIsNotRestarted(unit, rewrite, inst, dir);
     }
 
     private Path extract() throws Exception {

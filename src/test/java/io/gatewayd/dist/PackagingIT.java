@@ -208,6 +208,7 @@ class PackagingIT {
         }
 
         SystemdEmulation.startReloadStop(UnitFile.read(rewritten), s -> s, inst, inst.pidFile(), dir);
+        SystemdEmulation.configErrorIsNotRestarted(UnitFile.read(rewritten), s -> s, inst, dir);
     }
 
     private Result run(List<String> command, Map<String, String> env) throws Exception {
