@@ -128,11 +128,18 @@ class DebPackageIT {
         for (String cmd : List.of("adduser", "deluser", "getent", "mkdir", "chown", "chmod", "rm", "systemctl",
                 "systemd-tmpfiles", "deb-systemd-helper", "deb-systemd-invoke", "invoke-rc.d", "update-rc.d")) {
             Path stub = stubs.resolve(cmd);
-            Files.writeString(stub, "#!/bin/sh\necho \"" + cmd + " $*\" >>\"$CALLS\"\n"
-                    + (cmd.equals("getent") ? "exit ${GETENT_STATUS:-2}\n" : "exit 0\n"));
+            String exit = switch (cmd) {
+                case "getent" -> "exit ${GETENT_STATUS:-2}\n";
+                // deb-systemd-helper's questions: is its state file there, are the unit's links there
+                case "deb-systemd-helper" -> "case \"$1 $2\" in\n  'debian-installed '*) exit ${DSH_INSTALLED:-1} ;;\n"
+                        + "  '--quiet was-enabled') exit ${DSH_ENABLED:-1} ;;\nesac\nexit 0\n";
+                default -> "exit 0\n";
+            };
+            Files.writeString(stub, "#!/bin/sh\necho \"" + cmd + " $*\" >>\"$CALLS\"\n" + exit);
             stub.toFile().setExecutable(true);
         }
         Map<String, String> env = Map.of("PATH", stubs.toString(), "CALLS", calls.toString());
+        boolean systemd = Files.isDirectory(Path.of("/run/systemd/system")); // the scripts' own test
 
         // fresh install: creates the system user and the directories, starts nothing
         List<String> fresh = maintainerScript(control, "postinst", List.of("configure", ""), env, calls);
@@ -141,17 +148,43 @@ class DebPackageIT {
                 .contains("mkdir -p /var/log/gatewayd /run/gatewayd")
                 .contains("chown gatewayd:gatewayd /var/log/gatewayd /run/gatewayd")
                 .noneMatch(c -> c.matches("(systemctl|deb-systemd-invoke|invoke-rc.d) .*(start|restart|enable).*"));
+        // ... nor enables it, but records the unit's links for purge (deb-systemd-helper has no state yet)
+        assertThat(fresh).contains("deb-systemd-helper update-state gatewayd.service")
+                .noneMatch(c -> c.matches("deb-systemd-helper (enable|unmask) .*"));
         // upgrade with the user there: no second user
         List<String> upgrade = maintainerScript(control, "postinst", List.of("configure", "0.0.9"),
                 Map.of("PATH", stubs.toString(), "CALLS", calls.toString(), "GETENT_STATUS", "0"), calls);
         assertThat(upgrade).noneMatch(c -> c.startsWith("adduser"));
-        // remove keeps logs and user; purge removes them
-        assertThat(maintainerScript(control, "prerm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"));
-        assertThat(maintainerScript(control, "postrm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"));
+        // reinstall after a remove of an enabled unit: the mask goes, the administrator's enablement is back
+        assertThat(maintainerScript(control, "postinst", List.of("configure", "0.1.0"), Map.of("PATH", stubs.toString(),
+                "CALLS", calls.toString(), "GETENT_STATUS", "0", "DSH_INSTALLED", "0", "DSH_ENABLED", "0"), calls))
+                .containsSubsequence("deb-systemd-helper unmask gatewayd.service",
+                        "deb-systemd-helper enable gatewayd.service", "deb-systemd-helper update-state gatewayd.service");
+        // ... and a disabled one stays disabled
+        assertThat(maintainerScript(control, "postinst", List.of("configure", "0.1.0"), Map.of("PATH", stubs.toString(),
+                "CALLS", calls.toString(), "GETENT_STATUS", "0", "DSH_INSTALLED", "0"), calls))
+                .noneMatch(c -> c.startsWith("deb-systemd-helper enable"));
+        // remove keeps logs, user and the enablement, but masks the unit whose file is gone;
+        // purge removes all of them, the unit's multi-user.target.wants link too
+        List<String> prerm = maintainerScript(control, "prerm", List.of("remove"), env, calls);
+        assertThat(prerm).noneMatch(c -> c.startsWith("rm"));
+        if (systemd) {
+            assertThat(prerm).contains("deb-systemd-invoke stop gatewayd.service");
+        }
+        assertThat(maintainerScript(control, "postrm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"))
+                .contains("deb-systemd-helper mask gatewayd.service")
+                .noneMatch(c -> c.startsWith("deb-systemd-helper purge"));
         assertThat(maintainerScript(control, "postrm", List.of("purge"),
                 Map.of("PATH", stubs.toString(), "CALLS", calls.toString(), "GETENT_STATUS", "0"), calls))
                 .contains("rm -rf /var/log/gatewayd /run/gatewayd").anyMatch(c -> c.startsWith("deluser")
-                        && c.endsWith(" gatewayd"));
+                        && c.endsWith(" gatewayd"))
+                .containsSubsequence("deb-systemd-helper purge gatewayd.service",
+                        "deb-systemd-helper unmask gatewayd.service");
+        // without init-system-helpers, purge still removes the link that `systemctl enable` made
+        Files.delete(stubs.resolve("deb-systemd-helper"));
+        Files.delete(stubs.resolve("deb-systemd-invoke"));
+        assertThat(maintainerScript(control, "postrm", List.of("purge"), env, calls))
+                .contains("rm -f /etc/systemd/system/multi-user.target.wants/gatewayd.service");
     }
 
     @Test
