@@ -119,6 +119,10 @@ class DebPackageIT {
             Result syntax = run(List.of("sh", "-n", script.toString()), Map.of());
             assertThat(syntax.exit()).as("sh -n " + script + ": " + syntax).isZero();
         }
+        Result man = run(List.of("zcat", root.resolve("usr/share/man/man1/gatewayctl.1.gz").toString()), Map.of());
+        assertThat(man.exit()).as(man.toString()).isZero();
+        assertThat(man.out()).as("the packaged man page's header names the version")
+                .contains(" \"gatewayd " + TempInstallation.version() + "\" ").doesNotContain("\"gatewayd dev\"");
         Result md5 = run(List.of("md5sum", "--quiet", "-c", "DEBIAN/md5sums"), Map.of(), root);
         assertThat(md5.exit()).as("md5sums match the files: " + md5).isZero();
 
