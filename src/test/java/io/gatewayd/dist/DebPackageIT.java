@@ -112,6 +112,28 @@ class DebPackageIT {
         Path control = root.resolve("DEBIAN");
         assertThat(Files.readAllLines(control.resolve("conffiles"))).as("every file in /etc/gatewayd is a conffile")
                 .containsExactlyInAnyOrderElementsOf(filesUnder(root, "etc/gatewayd"));
+        // native version (no Debian revision): Debian's changelog is changelog.gz, gzipped without a name or time
+        Path changelog = root.resolve("usr/share/doc/gatewayd/changelog.gz");
+        assertThat(changelog).isRegularFile();
+        byte[] gz = Files.readAllBytes(changelog);
+        assertThat(new byte[] {gz[3], gz[4], gz[5], gz[6], gz[7]}).as("gzip -n: no file name flag, mtime 0")
+                .containsOnly(0);
+        Result zcat = run(List.of("zcat", changelog.toString()), Map.of());
+        assertThat(zcat.exit()).as(zcat.toString()).isZero();
+        Result field = run(List.of(DPKG_DEB.toString(), "-f", deb.toString(), "Version", "Maintainer"), Map.of());
+        Matcher vm = Pattern.compile("Version: (\\S+)\nMaintainer: (.+)\n").matcher(field.out());
+        assertThat(vm.find()).as(field.toString()).isTrue();
+        assertThat(zcat.out()).as("the changelog's entry is this package's version, by its maintainer")
+                .startsWith("gatewayd (" + vm.group(1) + ") unstable; urgency=medium\n")
+                .containsPattern("\n -- " + Pattern.quote(vm.group(2))
+                        + "  \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\n$");
+        if (Files.isExecutable(Path.of("/usr/bin/dpkg-parsechangelog"))) {
+            Path plain = dir.resolve("changelog");
+            Files.writeString(plain, zcat.out());
+            Result parsed = run(List.of("dpkg-parsechangelog", "-l", plain.toString(), "-S", "Version"), Map.of());
+            assertThat(parsed.exit()).as("dpkg-parsechangelog: " + parsed).isZero();
+            assertThat(parsed.out().trim()).isEqualTo(vm.group(1));
+        }
         for (Path script : List.of(control.resolve("postinst"), control.resolve("prerm"), control.resolve("postrm"),
                 root.resolve("usr/bin/gatewayctl"), root.resolve("opt/gatewayd/bin/gatewayctl"))) {
             assertThat(Files.getPosixFilePermissions(script)).as(script + " is executable")
