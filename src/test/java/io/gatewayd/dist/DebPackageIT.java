@@ -110,8 +110,14 @@ class DebPackageIT {
     void extractedMaintainerScriptsParseAndDoTheirJobWithCommandsStubbed() throws Exception {
         Path root = extract();
         Path control = root.resolve("DEBIAN");
-        assertThat(Files.readAllLines(control.resolve("conffiles"))).as("every file in /etc/gatewayd is a conffile")
-                .containsExactlyInAnyOrderElementsOf(filesUnder(root, "etc/gatewayd"));
+        assertThat(Files.readAllLines(control.resolve("conffiles"))).as("every file in /etc is a conffile")
+                .containsExactlyInAnyOrderElementsOf(filesUnder(root, "etc"));
+        // gatewayd.out (the daemon's stdout/stderr) is rotated in place: the JVM keeps appending to it
+        Path logrotate = root.resolve("etc/logrotate.d/gatewayd");
+        assertThat(logrotate).as("a logrotate rule for gatewayd.out").isRegularFile();
+        assertThat(Files.readString(logrotate)).contains("/var/log/gatewayd/gatewayd.out {")
+                .containsPattern("(?m)^\\s+copytruncate$").containsPattern("(?m)^\\s+su gatewayd gatewayd$");
+
         // native version (no Debian revision): Debian's changelog is changelog.gz, gzipped without a name or time
         Path changelog = root.resolve("usr/share/doc/gatewayd/changelog.gz");
         assertThat(changelog).isRegularFile();
