@@ -22,7 +22,19 @@ public final class ManPage {
     private ManPage() {
     }
 
+    /**
+     * The page for this build: version {@link Version#get()} ("dev" when run from classes, as by
+     * the tests), no date. man/gatewayctl.1 is this, so it changes only with the CLI and the template.
+     */
     public static String render(String template) {
+        return render(template, Version.get(), "");
+    }
+
+    /**
+     * The page with {@code version} and {@code date} (YYYY-MM-DD, or "" for none) in its .TH
+     * header: what the build writes into the tarball and the .deb.
+     */
+    public static String render(String template, String version, String date) {
         if (!template.contains(MARKER)) {
             throw new IllegalArgumentException("the man page template has no " + MARKER + " line");
         }
@@ -32,7 +44,9 @@ public final class ManPage {
         commands(root, sb);
         sb.append(".SH \"GLOBAL OPTIONS\"\n");
         options(root.getCommandSpec(), sb);
-        return template.replace("@VERSION@", escape(Version.get()).replace("\\-", "-")).replace(MARKER + "\n", sb.toString());
+        return template.replace("@VERSION@", escape(version).replace("\\-", "-"))
+                .replace("@DATE@", escape(date).replace("\\-", "-"))
+                .replace(MARKER + "\n", sb.toString());
     }
 
     private static void commands(CommandLine parent, StringBuilder sb) {

@@ -29,6 +29,20 @@ class ManPageTest {
     }
 
     @Test
+    void theBuildPutsItsVersionAndReproducibleDateInTheHeader() throws Exception {
+        String template = Files.readString(Path.of("man/gatewayctl.1.in"), StandardCharsets.UTF_8);
+        assertThat(ManPage.render(template, "1.2.3-rc1", "2024-05-01"))
+                .contains("\n.TH GATEWAYCTL 1 \"2024-05-01\" \"gatewayd 1.2.3-rc1\" \"gatewayd manual\"\n");
+        assertThat(generated()).as("the committed page: no version, no date")
+                .contains("\n.TH GATEWAYCTL 1 \"\" \"gatewayd dev\" \"gatewayd manual\"\n");
+        assertThat(GeneratedDocs.date("2024-05-01T23:30:00-02:00")).isEqualTo("2024-05-02");
+        assertThat(GeneratedDocs.date("1714521600")).isEqualTo("2024-05-01");
+        assertThat(GeneratedDocs.date("${project.build.outputTimestamp}")).as("unset in the pom: no date").isEmpty();
+        assertThat(GeneratedDocs.date("")).isEmpty();
+        assertThat(GeneratedDocs.date(null)).as("exec-maven-plugin's argument for an unset property").isEmpty();
+    }
+
+    @Test
     void everySubcommandAndOptionAppears() throws Exception {
         String page = generated();
         List<CommandSpec> specs = new ArrayList<>();

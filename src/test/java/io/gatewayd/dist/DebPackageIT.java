@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -108,8 +110,36 @@ class DebPackageIT {
     void extractedMaintainerScriptsParseAndDoTheirJobWithCommandsStubbed() throws Exception {
         Path root = extract();
         Path control = root.resolve("DEBIAN");
-        assertThat(Files.readAllLines(control.resolve("conffiles"))).as("every file in /etc/gatewayd is a conffile")
-                .containsExactlyInAnyOrderElementsOf(filesUnder(root, "etc/gatewayd"));
+        assertThat(Files.readAllLines(control.resolve("conffiles"))).as("every file in /etc is a conffile")
+                .containsExactlyInAnyOrderElementsOf(filesUnder(root, "etc"));
+        // gatewayd.out (the daemon's stdout/stderr) is rotated in place: the JVM keeps appending to it
+        Path logrotate = root.resolve("etc/logrotate.d/gatewayd");
+        assertThat(logrotate).as("a logrotate rule for gatewayd.out").isRegularFile();
+        assertThat(Files.readString(logrotate)).contains("/var/log/gatewayd/gatewayd.out {")
+                .containsPattern("(?m)^\\s+copytruncate$").containsPattern("(?m)^\\s+su gatewayd gatewayd$");
+
+        // native version (no Debian revision): Debian's changelog is changelog.gz, gzipped without a name or time
+        Path changelog = root.resolve("usr/share/doc/gatewayd/changelog.gz");
+        assertThat(changelog).isRegularFile();
+        byte[] gz = Files.readAllBytes(changelog);
+        assertThat(new byte[] {gz[3], gz[4], gz[5], gz[6], gz[7]}).as("gzip -n: no file name flag, mtime 0")
+                .containsOnly(0);
+        Result zcat = run(List.of("zcat", changelog.toString()), Map.of());
+        assertThat(zcat.exit()).as(zcat.toString()).isZero();
+        Result field = run(List.of(DPKG_DEB.toString(), "-f", deb.toString(), "Version", "Maintainer"), Map.of());
+        Matcher vm = Pattern.compile("Version: (\\S+)\nMaintainer: (.+)\n").matcher(field.out());
+        assertThat(vm.find()).as(field.toString()).isTrue();
+        assertThat(zcat.out()).as("the changelog's entry is this package's version, by its maintainer")
+                .startsWith("gatewayd (" + vm.group(1) + ") unstable; urgency=medium\n")
+                .containsPattern("\n -- " + Pattern.quote(vm.group(2))
+                        + "  \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\n$");
+        if (Files.isExecutable(Path.of("/usr/bin/dpkg-parsechangelog"))) {
+            Path plain = dir.resolve("changelog");
+            Files.writeString(plain, zcat.out());
+            Result parsed = run(List.of("dpkg-parsechangelog", "-l", plain.toString(), "-S", "Version"), Map.of());
+            assertThat(parsed.exit()).as("dpkg-parsechangelog: " + parsed).isZero();
+            assertThat(parsed.out().trim()).isEqualTo(vm.group(1));
+        }
         for (Path script : List.of(control.resolve("postinst"), control.resolve("prerm"), control.resolve("postrm"),
                 root.resolve("usr/bin/gatewayctl"), root.resolve("opt/gatewayd/bin/gatewayctl"))) {
             assertThat(Files.getPosixFilePermissions(script)).as(script + " is executable")
@@ -117,6 +147,10 @@ class DebPackageIT {
             Result syntax = run(List.of("sh", "-n", script.toString()), Map.of());
             assertThat(syntax.exit()).as("sh -n " + script + ": " + syntax).isZero();
         }
+        Result man = run(List.of("zcat", root.resolve("usr/share/man/man1/gatewayctl.1.gz").toString()), Map.of());
+        assertThat(man.exit()).as(man.toString()).isZero();
+        assertThat(man.out()).as("the packaged man page's header names the version")
+                .contains(" \"gatewayd " + TempInstallation.version() + "\" ").doesNotContain("\"gatewayd dev\"");
         Result md5 = run(List.of("md5sum", "--quiet", "-c", "DEBIAN/md5sums"), Map.of(), root);
         assertThat(md5.exit()).as("md5sums match the files: " + md5).isZero();
 
@@ -126,11 +160,18 @@ class DebPackageIT {
         for (String cmd : List.of("adduser", "deluser", "getent", "mkdir", "chown", "chmod", "rm", "systemctl",
                 "systemd-tmpfiles", "deb-systemd-helper", "deb-systemd-invoke", "invoke-rc.d", "update-rc.d")) {
             Path stub = stubs.resolve(cmd);
-            Files.writeString(stub, "#!/bin/sh\necho \"" + cmd + " $*\" >>\"$CALLS\"\n"
-                    + (cmd.equals("getent") ? "exit ${GETENT_STATUS:-2}\n" : "exit 0\n"));
+            String exit = switch (cmd) {
+                case "getent" -> "exit ${GETENT_STATUS:-2}\n";
+                // deb-systemd-helper's questions: is its state file there, are the unit's links there
+                case "deb-systemd-helper" -> "case \"$1 $2\" in\n  'debian-installed '*) exit ${DSH_INSTALLED:-1} ;;\n"
+                        + "  '--quiet was-enabled') exit ${DSH_ENABLED:-1} ;;\nesac\nexit 0\n";
+                default -> "exit 0\n";
+            };
+            Files.writeString(stub, "#!/bin/sh\necho \"" + cmd + " $*\" >>\"$CALLS\"\n" + exit);
             stub.toFile().setExecutable(true);
         }
         Map<String, String> env = Map.of("PATH", stubs.toString(), "CALLS", calls.toString());
+        boolean systemd = Files.isDirectory(Path.of("/run/systemd/system")); // the scripts' own test
 
         // fresh install: creates the system user and the directories, starts nothing
         List<String> fresh = maintainerScript(control, "postinst", List.of("configure", ""), env, calls);
@@ -139,17 +180,43 @@ class DebPackageIT {
                 .contains("mkdir -p /var/log/gatewayd /run/gatewayd")
                 .contains("chown gatewayd:gatewayd /var/log/gatewayd /run/gatewayd")
                 .noneMatch(c -> c.matches("(systemctl|deb-systemd-invoke|invoke-rc.d) .*(start|restart|enable).*"));
+        // ... nor enables it, but records the unit's links for purge (deb-systemd-helper has no state yet)
+        assertThat(fresh).contains("deb-systemd-helper update-state gatewayd.service")
+                .noneMatch(c -> c.matches("deb-systemd-helper (enable|unmask) .*"));
         // upgrade with the user there: no second user
         List<String> upgrade = maintainerScript(control, "postinst", List.of("configure", "0.0.9"),
                 Map.of("PATH", stubs.toString(), "CALLS", calls.toString(), "GETENT_STATUS", "0"), calls);
         assertThat(upgrade).noneMatch(c -> c.startsWith("adduser"));
-        // remove keeps logs and user; purge removes them
-        assertThat(maintainerScript(control, "prerm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"));
-        assertThat(maintainerScript(control, "postrm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"));
+        // reinstall after a remove of an enabled unit: the mask goes, the administrator's enablement is back
+        assertThat(maintainerScript(control, "postinst", List.of("configure", "0.1.0"), Map.of("PATH", stubs.toString(),
+                "CALLS", calls.toString(), "GETENT_STATUS", "0", "DSH_INSTALLED", "0", "DSH_ENABLED", "0"), calls))
+                .containsSubsequence("deb-systemd-helper unmask gatewayd.service",
+                        "deb-systemd-helper enable gatewayd.service", "deb-systemd-helper update-state gatewayd.service");
+        // ... and a disabled one stays disabled
+        assertThat(maintainerScript(control, "postinst", List.of("configure", "0.1.0"), Map.of("PATH", stubs.toString(),
+                "CALLS", calls.toString(), "GETENT_STATUS", "0", "DSH_INSTALLED", "0"), calls))
+                .noneMatch(c -> c.startsWith("deb-systemd-helper enable"));
+        // remove keeps logs, user and the enablement, but masks the unit whose file is gone;
+        // purge removes all of them, the unit's multi-user.target.wants link too
+        List<String> prerm = maintainerScript(control, "prerm", List.of("remove"), env, calls);
+        assertThat(prerm).noneMatch(c -> c.startsWith("rm"));
+        if (systemd) {
+            assertThat(prerm).contains("deb-systemd-invoke stop gatewayd.service");
+        }
+        assertThat(maintainerScript(control, "postrm", List.of("remove"), env, calls)).noneMatch(c -> c.startsWith("rm"))
+                .contains("deb-systemd-helper mask gatewayd.service")
+                .noneMatch(c -> c.startsWith("deb-systemd-helper purge"));
         assertThat(maintainerScript(control, "postrm", List.of("purge"),
                 Map.of("PATH", stubs.toString(), "CALLS", calls.toString(), "GETENT_STATUS", "0"), calls))
                 .contains("rm -rf /var/log/gatewayd /run/gatewayd").anyMatch(c -> c.startsWith("deluser")
-                        && c.endsWith(" gatewayd"));
+                        && c.endsWith(" gatewayd"))
+                .containsSubsequence("deb-systemd-helper purge gatewayd.service",
+                        "deb-systemd-helper unmask gatewayd.service");
+        // without init-system-helpers, purge still removes the link that `systemctl enable` made
+        Files.delete(stubs.resolve("deb-systemd-helper"));
+        Files.delete(stubs.resolve("deb-systemd-invoke"));
+        assertThat(maintainerScript(control, "postrm", List.of("purge"), env, calls))
+                .contains("rm -f /etc/systemd/system/multi-user.target.wants/gatewayd.service");
     }
 
     @Test
@@ -182,8 +249,21 @@ class DebPackageIT {
         assertThat(unit.get("Service.ReadWritePaths")).contains("/var/log/gatewayd", "/run/gatewayd");
         assertThat(unit.get("Service.SuccessExitStatus")).contains("143");
         assertThat(unit.get("Install.WantedBy")).isEqualTo("multi-user.target");
-        assertThat(Files.readString(root.resolve("usr/lib/tmpfiles.d/gatewayd.conf")))
-                .containsPattern("(?m)^d /run/gatewayd \\d+ gatewayd gatewayd");
+        String tmpfiles = Files.readString(root.resolve("usr/lib/tmpfiles.d/gatewayd.conf"));
+        assertThat(tmpfiles).containsPattern("(?m)^d /run/gatewayd \\d+ gatewayd gatewayd");
+        // systemd re-applies RuntimeDirectoryMode/LogsDirectoryMode (default 0755) on every start:
+        // they must be the modes the package gives those directories, or each start undoes them
+        Matcher runMode = Pattern.compile("(?m)^d /run/gatewayd (\\d+) ").matcher(tmpfiles);
+        assertThat(runMode.find()).isTrue();
+        assertThat(unit.get("Service.RuntimeDirectory")).isEqualTo("gatewayd");
+        assertThat(unit.get("Service.RuntimeDirectoryMode")).as("RuntimeDirectoryMode = tmpfiles.d's mode")
+                .isEqualTo(runMode.group(1));
+        Matcher logMode = Pattern.compile("(?m)^\\s*chmod (\\d+) /var/log/gatewayd\\s*$")
+                .matcher(Files.readString(root.resolve("DEBIAN/postinst")));
+        assertThat(logMode.find()).as("postinst sets the mode of /var/log/gatewayd").isTrue();
+        assertThat(unit.get("Service.LogsDirectory")).isEqualTo("gatewayd");
+        assertThat(unit.get("Service.LogsDirectoryMode")).as("LogsDirectoryMode = postinst's chmod")
+                .isEqualTo(logMode.group(1));
 
         if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
             Path rewritten = dir.resolve("gatewayd.service");
@@ -202,6 +282,7 @@ class DebPackageIT {
                 .replace("/var/log/gatewayd", root.resolve("var/log/gatewayd").toString())
                 .replace("/run/gatewayd", root.resolve("run/gatewayd").toString());
         SystemdEmulation.startReloadStop(unit, rewrite, inst, root.resolve("run/gatewayd/gatewayd.pid"), dir);
+        SystemdEmulation.configErrorIsNotRestarted(unit, rewrite, inst, dir);
     }
 
     private Path extract() throws Exception {

@@ -43,37 +43,81 @@ class JsvcIT {
 
     @Test
     void startAndStopUnderJsvc() throws Exception {
+        Path home = dir.resolve("inst");
+        startAndStop(home, "/dev/null", home.resolve("run"), () -> {
+            assertThat(home.resolve("run/jsvc.pid")).exists();
+            assertThat(home.resolve("logs/gatewayd.out")).exists();
+        });
+        assertThat(home.resolve("run/jsvc.pid")).doesNotExist();
+    }
+
+    /** GATEWAYD_RUN_DIR and GATEWAYD_LOG_DIR in /etc/default/gatewayd move every file the script and the gateway write. */
+    @Test
+    void runAndLogDirectoriesFromTheDefaultsFile() throws Exception {
+        Path home = dir.resolve("inst");
+        Path runDir = dir.resolve("var-run/gatewayd");
+        Path logDir = dir.resolve("var-log/gatewayd");
+        Path defaults = dir.resolve("default-gatewayd");
+        Files.writeString(defaults, "GATEWAYD_RUN_DIR=" + runDir + "\nGATEWAYD_LOG_DIR=" + logDir + "\n");
+        startAndStop(home, defaults.toString(), runDir, () -> {
+            assertThat(runDir.resolve("jsvc.pid")).as("jsvc's pid file is in GATEWAYD_RUN_DIR").exists();
+            assertThat(logDir.resolve("gatewayd.out")).exists();
+            assertThat(logDir.resolve("gatewayd.log")).as("the gateway logs to GATEWAYD_LOG_DIR").exists();
+        });
+        assertThat(runDir.resolve("jsvc.pid")).doesNotExist();
+        assertThat(home.resolve("run")).as("nothing in the default run/").doesNotExist();
+        assertThat(home.resolve("logs")).as("nothing in the default logs/").doesNotExist();
+    }
+
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Starts the gateway with the init script and GATEWAYD_DEFAULTS={@code defaults}, checks it
+     * runs (as "nobody" on a port below 1024 when root) with its pid file in {@code runDir} and
+     * {@code whileRunning}, stops it with the script.
+     */
+    private void startAndStop(Path home, String defaults, Path runDir, Check whileRunning) throws Exception {
         assumeTrue(Files.isExecutable(JSVC), "jsvc is not installed (apt-get install jsvc): skipping the jsvc test");
         boolean root = "root".equals(System.getProperty("user.name"));
-        inst = new TempInstallation(dir);
+        inst = new TempInstallation(home);
         int port = root ? freePrivilegedPort() : 0;
         if (root) {
             // "nobody" must reach the installation
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         inst.writeConfig(TempInstallation.CONFIG.replace("websocket://127.0.0.1:0", "websocket://127.0.0.1:" + port));
         String script = inst.project().resolve("packaging/jsvc/gatewayd").toString();
-        Map<String, String> env = Map.of("GATEWAYD_USER", root ? "nobody" : "", "GATEWAYD_DEFAULTS", "/dev/null");
+        Map<String, String> env = Map.of("GATEWAYD_USER", root ? "nobody" : "", "GATEWAYD_DEFAULTS", defaults);
 
         Result start = inst.exec(List.of("sh", script, "start"), env);
-        assertThat(start.exit()).as(start + "\n--- gatewayd.out\n" + inst.read("logs/gatewayd.out")).isZero();
-        long pid = Long.parseLong(Files.readString(inst.pidFile()).trim());
+        assertThat(start.exit()).as(start.toString()).isZero();
+        Path pidFile = runDir.resolve("gatewayd.pid");
+        assertThat(pidFile).as("the gateway's pid file").exists();
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
         inst.track(pid);
-        Result status = inst.run("status");
+        // gatewayctl, told where the run directory is (README: set GATEWAYD_RUN_DIR for every command)
+        Result status = inst.exec(List.of(home.resolve("bin/gatewayctl").toString(), "status"),
+                Map.of("GATEWAYD_RUN_DIR", runDir.toString()));
         assertThat(status.exit()).as(status.toString()).isZero();
         assertThat(status.out()).contains("JSVC mode", "pid " + pid);
+        Result scriptStatus = inst.exec(List.of("sh", script, "status"), env);
+        assertThat(scriptStatus.exit()).as("the script's status finds the gateway: " + scriptStatus).isZero();
         if (root) {
             assertThat(ProcessHandle.of(pid).orElseThrow().info().user()).hasValue("nobody");
         }
-        String listener = WsClient.json(inst.read("run/gatewayd.pid.json")).path("listeners").get(0).asText();
+        whileRunning.run();
+        String listener = WsClient.json(Files.readString(runDir.resolve("gatewayd.pid.json")))
+                .path("listeners").get(0).asText();
         try (WsClient client = WsClient.connectAndInit(URI.create(listener.replace("websocket://", "ws://") + "/"))) {
             Result stop = inst.exec(List.of("sh", script, "stop"), env);
             assertThat(stop.exit()).as(stop.toString()).isZero();
             assertThat(client.awaitClose(LONG)).isEqualTo(1001);
         }
         Await.until("the jsvc JVM has exited", LONG, () -> !TempInstallation.alive(pid));
-        assertThat(inst.pidFile()).doesNotExist();
-        assertThat(inst.home().resolve("run/jsvc.pid")).doesNotExist();
+        assertThat(pidFile).doesNotExist();
     }
 
     private static int freePrivilegedPort() throws IOException {

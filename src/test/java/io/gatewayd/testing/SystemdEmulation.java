@@ -88,6 +88,31 @@ public final class SystemdEmulation {
         }
     }
 
+    /**
+     * Runs the unit's ExecStart, as systemd would, on a config the gateway cannot load, and checks
+     * that systemd would not restart it: Restart=on-failure would otherwise start it again every
+     * RestartSec, forever, for a mistake only the administrator can fix.
+     */
+    public static void configErrorIsNotRestarted(UnitFile unit, UnaryOperator<String> rewrite, TempInstallation inst,
+                                                 Path scratch) throws IOException {
+        Path bad = scratch.resolve("broken.yaml");
+        Files.writeString(bad, "listeners: 12\n");
+        Map<String, String> env = new LinkedHashMap<>();
+        unit.environment().forEach((k, v) -> env.put(k, rewrite.apply(v)));
+        env.put("GATEWAYD_CONF", bad.toString());
+        Result start = inst.exec(unit.command("Service.ExecStart").stream().map(rewrite).toList(), env);
+        assertThat(start.err()).as("ExecStart on a broken config: " + start).contains("configuration error");
+        Set<Integer> prevent = new HashSet<>();
+        for (String s : unit.all("Service.RestartPreventExitStatus")) {
+            for (String code : s.split("\\s+")) {
+                prevent.add(Integer.parseInt(code));
+            }
+        }
+        assertThat(prevent).as("RestartPreventExitStatus holds ExecStart's exit status on a config error (" + start
+                + "), so Restart=" + unit.get("Service.Restart") + " does not retry it forever").contains(start.exit());
+        assertThat(prevent).as("a crash (exit 1) or a kill is still restarted").doesNotContain(0, 1, 143);
+    }
+
     private static long seconds(String v) {
         assertThat(v).as("TimeoutStopSec").isNotNull().matches("\\d+s?");
         return Long.parseLong(v.replace("s", ""));
