@@ -53,7 +53,14 @@ final class WebhookActions {
         }
         List<String> groups = new ArrayList<>();
         JsonNode g = o.get("join_groups");
-        if (g != null && !g.isNull()) {
+        if (g != null && (g.isTextual() || g.isNumber())) {
+            // one group as a plain value, as the control API takes a key list
+            try {
+                groups.add(key(g));
+            } catch (Keys.InvalidKeyException e) {
+                problems.add("join_groups " + e.getMessage());
+            }
+        } else if (g != null && !g.isNull()) {
             if (!g.isArray() || g.size() > MAX_GROUPS) {
                 problems.add("join_groups must be a list of at most " + MAX_GROUPS + " group names");
             } else {

@@ -34,4 +34,12 @@ class WebhookActionsTest {
         assertThat(a.bindUid()).isEqualTo("42");
         assertThat(a.joinGroups()).containsExactly("7", "room");
     }
+
+    @Test
+    void oneGroupMayComeAsAPlainValueAsInTheControlApi() {
+        List<String> problems = new ArrayList<>();
+        assertThat(parse("{\"join_groups\":\"solo\"}", problems).joinGroups()).containsExactly("solo");
+        assertThat(parse("{\"join_groups\":7}", problems).joinGroups()).containsExactly("7");
+        assertThat(problems).isEmpty();
+    }
 }
