@@ -79,8 +79,20 @@ public final class ConnectAuth implements ConnectAuthenticator {
         return switch (config.connect()) {
             case NONE -> done(Decision.accept(ClientActions.NONE));
             case TOKEN -> done(token(s, r));
-            case WEBHOOK -> webhook.apply(r);
+            case WEBHOOK -> askBackend(r);
         };
+    }
+
+    /**
+     * The backend's decision, or 503 just before the handshake timeout: the webhook's own timeout
+     * and retries can outlast it, and the client would then be told 408 (its fault) when the
+     * backend is the one that did not answer.
+     */
+    private CompletableFuture<Decision> askBackend(Request r) {
+        long budget = Math.max(1, limits.get().handshakeTimeout().toMillis() * 9 / 10);
+        return webhook.apply(r).copy().completeOnTimeout(Decision.reject(Rejection.BACKEND_UNAVAILABLE,
+                "the connect webhook did not answer within " + budget + " ms (nine tenths of limits.handshake-timeout)"),
+                budget, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private Decision token(State s, Request r) {

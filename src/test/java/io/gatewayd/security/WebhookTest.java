@@ -340,6 +340,28 @@ class WebhookTest {
         assertThat(gw.gateway().registry().size()).isEqualTo(1);
     }
 
+    @Test
+    void aBackendTooSlowForTheHandshakeIs503NotTheClients408() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        backend.answer(call -> {
+            if (call.event().equals("connect")) {
+                try {
+                    release.await(30, TimeUnit.SECONDS); // slower than the handshake may take
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return Reply.ok();
+        });
+        try {
+            TestGateway gw = gateway("auth:\n  connect: webhook\nlimits:\n  handshake-timeout: 1s\n");
+            assertThat(Handshakes.refusedStatus(gw.wsUri())).isEqualTo(503);
+            assertThat(gw.gateway().registry().size()).isZero();
+        } finally {
+            release.countDown();
+        }
+    }
+
     /** Holds the independently computed HMAC vector. */
     static final class PythonVector {
         static final String HMAC = "8f47f8e3fd89f18a426def015cd88dadc6155d9d735057c6f8a91ed73f321873";
