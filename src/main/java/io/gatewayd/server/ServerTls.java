@@ -138,7 +138,7 @@ public final class ServerTls {
                     leaf.getNotAfter().toInstant(), cert, name);
             return new Loaded(config, ctx, name, leaf, Instant.now());
         } catch (IOException | IllegalArgumentException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String why = e.getMessage() == null ? "unreadable" : e.getMessage().replaceAll("[.\\s]+$", "");
             throw new ConfigException("tls.key-file", "tls: cannot use " + cert + " with " + key + ": " + why
                     + ". The key must be PEM (PKCS#8, \"BEGIN PRIVATE KEY\"; convert with `openssl pkcs8 -topk8 "
                     + "-nocrypt -in key.pem -out key.pk8.pem`) and must match the certificate");

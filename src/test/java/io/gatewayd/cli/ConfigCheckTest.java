@@ -36,4 +36,15 @@ class ConfigCheckTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("redis://***@127.0.0.1:6379/0").doesNotContain("redis-pw-2");
     }
+
+    @Test
+    void aCertificateFileThatIsNotThereIsAConfigError(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("gw.yaml");
+        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\ntls:\n  cert-file: " + dir.resolve("nope.pem")
+                + "\n  key-file: " + dir.resolve("nope.key") + "\n");
+        StartCommandTest.Run r = StartCommandTest.run("config", "check", "--config", f.toString());
+        assertThat(r.exit()).as("start would refuse it: " + r.out()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(r.err()).contains("tls.cert-file").contains("nope.pem").contains("does not exist")
+                .doesNotContain("Exception");
+    }
 }
