@@ -293,8 +293,20 @@ public final class Cluster {
      */
     static String connectProblem(Throwable e) {
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        Throwable redisSaid = null; // Redis' own error (WRONGPASS, ERR ...), wherever Lettuce put it
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            root = t;
+            if (redisSaid == null && t instanceof io.lettuce.core.RedisCommandExecutionException) {
+                redisSaid = t;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (redisSaid == null && s instanceof io.lettuce.core.RedisCommandExecutionException) {
+                    redisSaid = s;
+                }
+            }
+        }
+        if (redisSaid != null && redisSaid.getMessage() != null) {
+            root = redisSaid;
         }
         String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         msg = msg.replace("/<unresolved>", "");
