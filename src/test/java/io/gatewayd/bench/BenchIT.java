@@ -1,15 +1,12 @@
 package io.gatewayd.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewayd.testing.InstallationTest;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Result;
 import io.gatewayd.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -20,21 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * through the installation's config and runtime file, re-executes itself C1-only, and reports
  * exact counts.
  */
-class BenchIT {
-    @TempDir
-    Path dir;
-    TempInstallation inst;
-
-    @BeforeEach
-    void install() throws Exception {
-        inst = new TempInstallation(dir);
-    }
-
-    @AfterEach
-    void killLeftovers() {
-        inst.close();
-    }
-
+class BenchIT extends InstallationTest {
     @Test
     void benchFindsTheDaemonAndRunsC1Only() throws Exception {
         inst.startDaemon();

@@ -1,13 +1,11 @@
 package io.gatewayd.lifecycle;
 
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.InstallationTest;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Ready;
 import io.gatewayd.testing.TempInstallation.Result;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,23 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * config being edited (it does not load) with paths.run-dir or GATEWAYD_RUN_DIR elsewhere, and
  * `stop --control-url` with no pid file at hand.
  */
-class BrokenConfigTargetIT {
+class BrokenConfigTargetIT extends InstallationTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final String BAD = "ping-interval: abc";
-
-    @TempDir
-    Path dir;
-    TempInstallation inst;
-
-    @BeforeEach
-    void install() throws Exception {
-        inst = new TempInstallation(dir.resolve("home"));
-    }
-
-    @AfterEach
-    void killLeftovers() {
-        inst.close();
-    }
 
     @Test
     void aConfigThatDoesNotLoadStillFindsTheGatewayThroughItsPathsSection() throws Exception {

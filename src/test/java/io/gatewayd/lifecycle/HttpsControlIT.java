@@ -1,13 +1,11 @@
 package io.gatewayd.lifecycle;
 
+import io.gatewayd.testing.InstallationTest;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Ready;
 import io.gatewayd.testing.TempInstallation.Result;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * status, send and stop all work through the config's tls.cert-file, and a certificate
  * gatewayctl has no reason to trust is reported as such.
  */
-class HttpsControlIT {
-    @TempDir
-    Path dir;
-    TempInstallation inst;
-
-    @BeforeEach
-    void install() throws Exception {
-        inst = new TempInstallation(dir.resolve("home"));
-    }
-
-    @AfterEach
-    void killLeftovers() {
-        inst.close();
-    }
-
+class HttpsControlIT extends InstallationTest {
     @Test
     void theWholeLifecycleWorksOverHttpsWithTheGatewaysOwnSelfSignedCertificate() throws Exception {
         SelfSignedCertificate own = new SelfSignedCertificate("gw.example.com");

@@ -2,14 +2,12 @@ package io.gatewayd.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.InstallationTest;
 import io.gatewayd.testing.TempInstallation;
 import io.gatewayd.testing.TempInstallation.Ready;
 import io.gatewayd.testing.TempInstallation.Result;
 import io.gatewayd.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -26,22 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * readiness, push from the shell, connections, reload (good and broken), stop, stop -g, a second
  * start, recovery after kill -9, a busy port.
  */
-class LifecycleIT {
+class LifecycleIT extends InstallationTest {
     private static final Duration LONG = Duration.ofSeconds(60);
-
-    @TempDir
-    Path dir;
-    TempInstallation inst;
-
-    @BeforeEach
-    void install() throws Exception {
-        inst = new TempInstallation(dir);
-    }
-
-    @AfterEach
-    void killLeftovers() {
-        inst.close();
-    }
 
     @Test
     void daemonStartSendConnectionsReloadAndStop() throws Exception {
