@@ -251,7 +251,7 @@ public final class Gateway implements AutoCloseable {
             }
             state = State.DRAINING; // only now: DRAINING means no listener accepts any more
         }
-        LOG.info("draining: listeners closed, {} connections left; stopping when they have closed{}", registry.size(),
+        LOG.info("draining: listeners closed, {} connection(s) left; stopping when they have closed{}", registry.size(),
                 timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
         CompletableFuture<Void> done = registry.whenEmpty();
         if (timeout != null) {
@@ -263,7 +263,7 @@ public final class Gateway implements AutoCloseable {
             Thread stopper = new Thread(() -> {
                 if (state == State.DRAINING) {
                     LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
-                            : "timeout passed with " + registry.size() + " connections left");
+                            : "timeout passed with " + registry.size() + " connection(s) left");
                     stop(stopTimeout);
                 }
             }, "gatewayd-drain");

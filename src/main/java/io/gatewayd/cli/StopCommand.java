@@ -237,7 +237,8 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     private static void progress(Target t, PrintWriter out) {
         try {
             JsonNode st = t.client(Duration.ofSeconds(5)).get("/api/status");
-            out.println("  draining, " + st.path("connections").path("current").asInt() + " connections left");
+            int left = st.path("connections").path("current").asInt();
+            out.println("  draining, " + left + " connection" + (left == 1 ? "" : "s") + " left");
             out.flush();
         } catch (RuntimeException e) {
             // it may be stopping right now; the loop sees it exit

@@ -127,7 +127,7 @@ class LifecycleIT extends InstallationTest {
         assertThat(client.next(LONG)).isEqualTo("still delivered");
         Result status = inst.run("status");
         assertThat(status.exit()).as(status.toString()).isZero();
-        assertThat(status.out()).contains("draining, 1 connections left");
+        assertThat(status.out()).contains("draining, 1 connection left");
         assertThat(stop.isAlive()).as("stop -g waits for the client: " + Files.readString(out)).isTrue();
 
         client.close();
