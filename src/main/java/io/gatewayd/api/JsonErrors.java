@@ -19,6 +19,7 @@ final class JsonErrors {
     private static final Pattern BACKTICKED = Pattern.compile("\\s*\\(?(?:from )?`[^`]*(?:Feature|Constraints)[^`]*`\\)?");
 
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'");
+    private static final Pattern LIMIT = Pattern.compile("maximum allowed \\((\\d+)");
 
     private JsonErrors() {
     }
@@ -53,5 +54,26 @@ final class JsonErrors {
         m = SOURCE.matcher(m).replaceAll("");
         m = BACKTICKED.matcher(m).replaceAll(""); // anything else that names a Jackson setting
         return m.trim();
+    }
+
+    /** A StreamReadConstraints refusal in words, without Jackson's names for the limits. */
+    static String tooLarge(String jackson) {
+        String m = jackson == null ? "" : jackson;
+        java.util.regex.Matcher max = LIMIT.matcher(m);
+        String limit = max.find() ? max.group(1) : null;
+        if (m.startsWith("Document nesting depth")) {
+            return "nested deeper than " + (limit == null ? "the limit" : limit + " levels");
+        }
+        if (m.startsWith("Number value length")) {
+            return "a number longer than " + (limit == null ? "the limit" : limit + " digits")
+                    + " (send it as a string)";
+        }
+        if (m.startsWith("String value length")) {
+            return "a string longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        if (m.startsWith("Name length")) {
+            return "a field name longer than " + (limit == null ? "the limit" : limit + " characters");
+        }
+        return "the JSON is larger than the parser's limits";
     }
 }

@@ -63,7 +63,7 @@ final class RequestParams {
             try {
                 node = Json.MAPPER.readTree(parser);
             } catch (StreamConstraintsException e) {
-                throw badJson(parser.currentLocation(), tooLarge(e.getOriginalMessage()), hint);
+                throw badJson(parser.currentLocation(), JsonErrors.tooLarge(e.getOriginalMessage()), hint);
             } catch (JsonProcessingException e) {
                 throw badJson(e.getLocation(), JsonErrors.describe(e), hint);
             }
@@ -84,27 +84,6 @@ final class RequestParams {
     private static ApiException badJson(JsonLocation loc, String what, String hint) {
         return ApiException.badRequest("bad_json", "malformed JSON" + (loc == null || loc.getLineNr() < 1 ? ""
                 : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + what + "; " + hint);
-    }
-
-    /** A StreamReadConstraints refusal in words, without Jackson's names for the limits. */
-    private static String tooLarge(String jackson) {
-        String m = jackson == null ? "" : jackson;
-        java.util.regex.Matcher max = java.util.regex.Pattern.compile("maximum allowed \\((\\d+)").matcher(m);
-        String limit = max.find() ? max.group(1) : null;
-        if (m.startsWith("Document nesting depth")) {
-            return "nested deeper than " + (limit == null ? "the limit" : limit + " levels");
-        }
-        if (m.startsWith("Number value length")) {
-            return "a number longer than " + (limit == null ? "the limit" : limit + " digits")
-                    + " (send it as a string)";
-        }
-        if (m.startsWith("String value length")) {
-            return "a string longer than " + (limit == null ? "the limit" : limit + " characters");
-        }
-        if (m.startsWith("Name length")) {
-            return "a field name longer than " + (limit == null ? "the limit" : limit + " characters");
-        }
-        return "the JSON is larger than the parser's limits";
     }
 
     static ObjectNode form(String encoded) {

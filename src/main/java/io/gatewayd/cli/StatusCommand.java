@@ -185,8 +185,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         String state = st.path("state").asText("?");
         JsonNode draining = st.path("draining");
         if ("draining".equals(state) && draining.isObject()) {
-            state = "draining, " + draining.path("connections_left").asInt() + " connection"
-                    + (draining.path("connections_left").asInt() == 1 ? "" : "s") + " left"
+            int left = draining.path("connections_left").asInt();
+            state = "draining, " + left + " connection" + (left == 1 ? "" : "s") + " left"
                     + (draining.hasNonNull("deadline") ? " (stops at " + draining.path("deadline").asText() + " at the latest)"
                     : "");
         }
