@@ -33,11 +33,13 @@ class Gateway
     public static $timeout = 5.0;
 
     // ---- pushes (GatewayClient returns nothing useful; we return how many connections got it)
+    // As in GatewayClient, an empty array of client ids sends to nobody, while null, '' or false
+    // send to everyone; an empty exclude argument ('' included) excludes nobody.
     public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null)
     {
         $p = ['message' => $message];
-        if ($client_id_array !== null) $p['client_ids'] = array_values((array)$client_id_array);
-        if ($exclude_client_id !== null) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
+        if (is_array($client_id_array) || $client_id_array) $p['client_ids'] = array_values((array)$client_id_array);
+        if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToAll', $p);
     }
     public static function sendToClient($client_id, $message)
@@ -51,8 +53,8 @@ class Gateway
     }
     public static function sendToGroup($group, $message, $exclude_client_id = null)
     {
-        $p = [is_array($group) ? 'groups' : 'group' => is_array($group) ? array_values($group) : $group, 'message' => $message];
-        if ($exclude_client_id !== null) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
+        $p = self::groupParam($group) + ['message' => $message];
+        if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToGroup', $p);
     }
 
@@ -92,7 +94,7 @@ class Gateway
     public static function batchGetClientIdCountByGroup(array $groups) { return self::call('batchGetClientIdCountByGroup', ['groups' => array_values($groups)]); }
     public static function getClientIdListByGroup($group)
     {
-        return self::keyed(self::call('getClientIdListByGroup', [is_array($group) ? 'groups' : 'group' => $group]));
+        return self::keyed(self::call('getClientIdListByGroup', self::groupParam($group)));
     }
     public static function getAllClientSessions($group = '')
     {
@@ -100,9 +102,10 @@ class Gateway
     }
     public static function getAllClientInfo($group = '') { return self::getAllClientSessions($group); }
     public static function getClientSessionsByGroup($group) { return self::call('getClientSessionsByGroup', ['group' => $group]); }
+    public static function getClientInfoByGroup($group) { return self::getClientSessionsByGroup($group); }
     public static function getUidListByGroup($group)
     {
-        return self::keyed(self::call('getUidListByGroup', [is_array($group) ? 'groups' : 'group' => $group]));
+        return self::keyed(self::call('getUidListByGroup', self::groupParam($group)));
     }
     public static function getUidCountByGroup($group) { return self::call('getUidCountByGroup', ['group' => $group]); }
     public static function getAllUidList() { return self::keyed(self::call('getAllUidList', [])); }
@@ -119,6 +122,15 @@ class Gateway
         $body = [];
         foreach ($calls as $c) $body[] = ['method' => $c[0], 'params' => (object)$c[1]];
         return self::call('batch', $body);
+    }
+
+    /**
+     * One group or several. Several may come as GatewayClient's own {group: group} maps (what
+     * getAllGroupIdList returns): only the values are groups, so the keys are dropped.
+     */
+    private static function groupParam($group)
+    {
+        return is_array($group) ? ['groups' => array_values($group)] : ['group' => $group];
     }
 
     /** GatewayClient returns lists as {value: value} maps. */

@@ -102,6 +102,56 @@ class ClientLibrariesTest {
     }
 
     /**
+     * Code written for GatewayClient feeds its own answers back in: group lists come as {group: group}
+     * maps, an empty exclude argument is '' as often as null, and the deprecated getClientInfoByGroup
+     * is still called. Each line the script prints is one call's result as JSON.
+     */
+    @Test
+    void phpClientTakesGatewayClientsOwnShapesAsArguments() throws Exception {
+        String php = onPath("php");
+        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+        String script = """
+                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                [, Gateway::$apiUrl, $a, $b] = $argv;
+                function show($label, $f) {
+                    try { echo $label, ' ', json_encode($f(), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\\n"; }
+                    catch (\\Gatewayd\\GatewayException $e) { echo $label, ' GatewayException: ', $e->getMessage(), "\\n"; }
+                }
+                Gateway::bindUid($a, 7);
+                Gateway::joinGroup($a, 'room/1 #ü');
+                Gateway::joinGroup($b, 'room/1 #ü');
+                Gateway::joinGroup($b, 'b');
+                $groups = Gateway::getAllGroupIdList();
+                show('groups', fn() => $groups);
+                show('clientIdsOfGroups', fn() => Gateway::getClientIdListByGroup($groups));
+                show('uidsOfGroups', fn() => Gateway::getUidListByGroup($groups));
+                show('infoOfB', fn() => Gateway::getClientInfoByGroup('b'));
+                show('toAllExcludingEmpty', fn() => Gateway::sendToAll('to all', null, ''));
+                show('toNoIds', fn() => Gateway::sendToAll('to nobody', []));
+                show('toGroupsExcludingEmpty', fn() => Gateway::sendToGroup($groups, 'to groups', ''));
+                """;
+        // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
+        try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
+            String out = run(List.of(php, "-r", script, "http://127.0.0.1:" + own.gateway().controlPort(),
+                    a.clientId(), b.clientId()));
+            String both = a.clientId().compareTo(b.clientId()) < 0
+                    ? "{\"" + a.clientId() + "\":\"" + a.clientId() + "\",\"" + b.clientId() + "\":\"" + b.clientId() + "\"}"
+                    : "{\"" + b.clientId() + "\":\"" + b.clientId() + "\",\"" + a.clientId() + "\":\"" + a.clientId() + "\"}";
+            assertThat(out).contains("groups {\"b\":\"b\",\"room/1 #ü\":\"room/1 #ü\"}\n");
+            assertThat(out).contains("clientIdsOfGroups " + both + "\n");
+            assertThat(out).contains("uidsOfGroups {\"7\":\"7\"}\n");
+            assertThat(out).contains("infoOfB {\"" + b.clientId() + "\":[]}\n");
+            assertThat(out).contains("toAllExcludingEmpty 2\n", "toNoIds 0\n", "toGroupsExcludingEmpty 2\n");
+            for (WsClient c : List.of(a, b)) {
+                assertThat(c.next()).isEqualTo("to all");
+                assertThat(c.next()).isEqualTo("to groups");
+            }
+        }
+    }
+
+    /**
      * A 200 answer that is not JSON, or JSON that is no gatewayd answer, is a GatewayException naming the
      * URL and the body (not a warning and null); parameters that are not UTF-8 are one before any request.
      * An error handler turns every PHP warning into an uncaught ErrorException, which fails the script.
