@@ -12,9 +12,11 @@
  *   \Gatewayd\Gateway::bindUid($clientId, $uid);
  *   \Gatewayd\Gateway::sendToUid($uid, ['type' => 'PORTAL_BIND']);
  *
- * Errors (gateway down, bad arguments, parameters that are not UTF-8, an answer that is not the
- * gateway's, e.g. from a wrong URL or a proxy) throw \Gatewayd\GatewayException with the gateway's
- * message or one naming the problem; never a warning and a null result.
+ * A pushed message that is not UTF-8 is sent as the bytes it is (a binary frame on WebSocket), as
+ * GatewayClient does. Errors (gateway down, bad arguments, other parameters that are not UTF-8, an
+ * answer that is not the gateway's, e.g. from a wrong URL or a proxy) throw
+ * \Gatewayd\GatewayException with the gateway's message or one naming the problem; never a warning
+ * and a null result.
  */
 
 namespace Gatewayd;
@@ -37,23 +39,23 @@ class Gateway
     // send to everyone; an empty exclude argument ('' included) excludes nobody.
     public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null)
     {
-        $p = ['message' => $message];
+        $p = self::messageParam($message);
         if (is_array($client_id_array) || $client_id_array) $p['client_ids'] = array_values((array)$client_id_array);
         if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToAll', $p);
     }
     public static function sendToClient($client_id, $message)
     {
-        return self::delivered('sendToClient', ['client_id' => $client_id, 'message' => $message]) > 0;
+        return self::delivered('sendToClient', ['client_id' => $client_id] + self::messageParam($message)) > 0;
     }
     public static function sendToUid($uid, $message)
     {
         $key = is_array($uid) ? 'uids' : 'uid';
-        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid, 'message' => $message]);
+        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid] + self::messageParam($message));
     }
     public static function sendToGroup($group, $message, $exclude_client_id = null)
     {
-        $p = self::groupParam($group) + ['message' => $message];
+        $p = self::groupParam($group) + self::messageParam($message);
         if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToGroup', $p);
     }
@@ -67,7 +69,7 @@ class Gateway
     public static function closeClient($client_id, $message = null)
     {
         $p = ['client_id' => $client_id];
-        if ($message !== null) $p['message'] = $message;
+        if ($message !== null) $p += self::messageParam($message);
         return self::call('closeClient', $p);
     }
     public static function destoryClient($client_id) { return self::call('destroyClient', ['client_id' => $client_id]); }
@@ -122,6 +124,18 @@ class Gateway
         $body = [];
         foreach ($calls as $c) $body[] = ['method' => $c[0], 'params' => (object)$c[1]];
         return self::call('batch', $body);
+    }
+
+    /**
+     * GatewayClient delivers a string's bytes as they are, which is how binary protocols reach
+     * frame:// and text:// devices. JSON carries only UTF-8, so other bytes travel base64-encoded
+     * and arrive unchanged (on WebSocket as a binary frame, where GatewayWorker's text frame of
+     * invalid UTF-8 would make the browser drop the connection).
+     */
+    private static function messageParam($message)
+    {
+        return is_string($message) && !preg_match('//u', $message)
+            ? ['message_base64' => base64_encode($message)] : ['message' => $message];
     }
 
     /**
@@ -189,8 +203,10 @@ class Gateway
             return "$method: the parameters cannot be sent as JSON ($why)";
         }
         $where = self::notUtf8($params, '', 0);
+        // the push methods send such a message as bytes by themselves; in a batch it is the caller's to do
+        $binary = $where !== null && preg_match('/(^|\.)message$/', $where) ? ', or send binary data base64-encoded as message_base64' : '';
         return "$method: " . ($where === null ? 'a parameter' : $where) . " is not valid UTF-8 ($why); convert it"
-            . " with mb_convert_encoding() or iconv(), or send binary data base64-encoded as message_base64";
+            . " with mb_convert_encoding() or iconv()$binary";
     }
 
     /** Where the first string that is not UTF-8 sits: "message", "session.name", "[1].params.uid", "a key in session". */

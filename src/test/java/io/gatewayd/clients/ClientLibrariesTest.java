@@ -152,6 +152,50 @@ class ClientLibrariesTest {
     }
 
     /**
+     * GatewayClient pushes a string's bytes as they are: a device protocol on frame:// gets exactly
+     * them, a WebSocket client a binary frame of them; UTF-8 text stays a text frame.
+     */
+    @Test
+    void phpClientPushesBytesThatAreNotUtf8AsTheyAre() throws Exception {
+        String php = onPath("php");
+        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+        String script = """
+                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                [, Gateway::$apiUrl, $device, $browser] = $argv;
+                var_dump(Gateway::sendToClient($device, "\\x00\\x01\\xfe\\xff"));
+                var_dump(Gateway::sendToUid('browser', "\\xc3"));
+                var_dump(Gateway::sendToUid('browser', 'héllo'));
+                """;
+        try (TestGateway own = TestGateway.start("""
+                listeners:
+                  - url: websocket://127.0.0.1:0
+                  - url: frame://127.0.0.1:0
+                """);
+             java.net.Socket device = new java.net.Socket("127.0.0.1", own.gateway().port("frame"));
+             WsClient browser = own.client()) {
+            device.setSoTimeout(20_000);
+            java.io.DataInputStream in = new java.io.DataInputStream(device.getInputStream());
+            String deviceId = WsClient.json(new String(readFrame(in), StandardCharsets.UTF_8)).get("client_id").asText();
+            own.call("bindUid", java.util.Map.of("client_id", browser.clientId(), "uid", "browser"));
+            String out = run(List.of(php, "-r", script, "http://127.0.0.1:" + own.gateway().controlPort(),
+                    deviceId, browser.clientId()));
+            assertThat(out).isEqualTo("bool(true)\nint(1)\nint(1)\n");
+            assertThat(readFrame(in)).containsExactly(0x00, 0x01, 0xfe, 0xff);
+            assertThat(browser.next()).isEqualTo("binary:ww==");
+            assertThat(browser.next()).isEqualTo("héllo");
+        }
+    }
+
+    /** One frame:// payload; Workerman's length counts its own 4 bytes. */
+    static byte[] readFrame(java.io.DataInputStream in) throws IOException {
+        byte[] payload = new byte[in.readInt() - 4];
+        in.readFully(payload);
+        return payload;
+    }
+
+    /**
      * A 200 answer that is not JSON, or JSON that is no gatewayd answer, is a GatewayException naming the
      * URL and the body (not a warning and null); parameters that are not UTF-8 are one before any request.
      * An error handler turns every PHP warning into an uncaught ErrorException, which fails the script.
@@ -172,7 +216,12 @@ class ClientLibrariesTest {
                     }
                 }
                 try {
-                    \\Gatewayd\\Gateway::sendToAll("\\xff\\xfe");
+                    \\Gatewayd\\Gateway::setSession('7f0000011f9300000001', ['name' => "\\xff\\xfe"]);
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo 'GatewayException: ', $e->getMessage(), "\\n";
+                }
+                try {
+                    \\Gatewayd\\Gateway::batch([['sendToAll', ['message' => "\\xff\\xfe"]]]);
                 } catch (\\Gatewayd\\GatewayException $e) {
                     echo 'GatewayException: ', $e->getMessage(), "\\n";
                 }
@@ -183,10 +232,14 @@ class ClientLibrariesTest {
                 + "/api/getAllClientIdCount answered 200 but not with JSON (\"<html>\"); is this the gateway's control URL?");
         assertThat(out).contains("GatewayException: " + notGatewayUrl("json")
                 + "/api/getAllClientIdCount answered 200 with JSON that is no gatewayd answer");
-        assertThat(out).contains("GatewayException: sendToAll: message is not valid UTF-8 (Malformed UTF-8 characters");
-        assertThat(out).contains("mb_convert_encoding").contains("message_base64");
+        assertThat(out).contains("GatewayException: setSession: session.name is not valid UTF-8 (Malformed UTF-8"
+                + " characters, possibly incorrectly encoded); convert it with mb_convert_encoding() or iconv()\n");
+        assertThat(out).contains("GatewayException: batch: [0].params.message is not valid UTF-8 (Malformed UTF-8"
+                + " characters, possibly incorrectly encoded); convert it with mb_convert_encoding() or iconv(), or send"
+                + " binary data base64-encoded as message_base64\n");
         assertThat(out).doesNotContain("NULL", "Warning");
-        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; sendToAll sends nothing").isEqualTo(2);
+        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; setSession and batch send nothing")
+                .isEqualTo(2);
     }
 
     /** The same for Python: GatewayError, never JSONDecodeError or KeyError; bytes are one before any request. */
