@@ -1,6 +1,8 @@
 package io.gatewayd.clients;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.gatewayd.testing.Await;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -148,6 +151,52 @@ class ClientLibrariesTest {
                 assertThat(c.next()).isEqualTo("to all");
                 assertThat(c.next()).isEqualTo("to groups");
             }
+        }
+    }
+
+    /**
+     * The flow of a GatewayWorker admin panel (shared/reference/frontend-example.html) with a PhalApi-style
+     * PHP backend: the page reads its client_id from SERVER_INIT, announces itself, posts the id to the
+     * backend, which binds it to an integer uid, puts it in a group and pushes json_encode()d messages;
+     * the page's *_HEARTBEAT is answered; after a reconnect the old id is gone and the new one is bound.
+     */
+    @Test
+    void frontendExampleFlowWithAPhpBackend() throws Exception {
+        String php = onPath("php");
+        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+        String bindEndpoint = """
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                [, Gateway::$apiUrl, $clientId] = $argv;
+                $uid = 1001;
+                Gateway::bindUid($clientId, $uid);
+                Gateway::joinGroup($clientId, 'admin');
+                Gateway::sendToUid($uid, json_encode(['type' => 'PORTAL_BIND', 'uid' => $uid]));
+                Gateway::sendToGroup('admin', json_encode(['type' => 'MANAGE_NOTICE', 'text' => 'hi']));
+                echo json_encode(Gateway::getClientIdByUid($uid)), ' ', Gateway::isOnline($clientId), "\\n";
+                """;
+        String api = "http://127.0.0.1:" + gw.gateway().controlPort();
+        String firstId;
+        try (WsClient page = gw.client()) {
+            firstId = page.clientId();
+            page.send("{\"type\":\"MANAGE_CONNECT\",\"token\":\"example\"}");
+            assertThat(page.nextJson().get("type").asText()).isEqualTo("MANAGE_CONNECT");
+            assertThat(run(List.of(php, "-r", bindEndpoint, api, firstId))).isEqualTo("[\"" + firstId + "\"] 1\n");
+            assertThat(page.next()).isEqualTo("{\"type\":\"PORTAL_BIND\",\"uid\":1001}");
+            assertThat(page.next()).isEqualTo("{\"type\":\"MANAGE_NOTICE\",\"text\":\"hi\"}");
+            page.send("{\"type\":\"MANAGE_HEARTBEAT\"}");
+            JsonNode beat = page.nextJson();
+            assertThat(beat.get("type").asText()).isEqualTo("MANAGE_HEARTBEAT");
+            assertThat(beat.get("client_id").asText()).isEqualTo(firstId);
+        }
+        Await.until("the closed page's uid binding is gone",
+                () -> gw.call("getClientIdByUid", Map.of("uid", 1001)).isEmpty());
+        try (WsClient page = gw.client()) {
+            assertThat(page.clientId()).isNotEqualTo(firstId);
+            assertThat(run(List.of(php, "-r", bindEndpoint, api, page.clientId())))
+                    .isEqualTo("[\"" + page.clientId() + "\"] 1\n");
+            assertThat(page.nextJson().get("type").asText()).isEqualTo("PORTAL_BIND");
+            assertThat(page.nextJson().get("type").asText()).isEqualTo("MANAGE_NOTICE");
         }
     }
 
