@@ -71,11 +71,20 @@ public final class ApiMethods {
     }
 
     private void write(String name, String params, String result, Function<Params, CompletableFuture<?>> h) {
-        methods.put(name, new Method(name, false, params, result, h));
+        methods.put(name, new Method(name, false, params, result, checked(name, params, h)));
     }
 
     private void read(String name, String params, String result, Function<Params, CompletableFuture<?>> h) {
-        methods.put(name, new Method(name, true, params, result, h));
+        methods.put(name, new Method(name, true, params, result, checked(name, params, h)));
+    }
+
+    private static Function<Params, CompletableFuture<?>> checked(String name, String params,
+                                                                  Function<Params, CompletableFuture<?>> h) {
+        ParamNames known = ParamNames.of(name, params);
+        return p -> {
+            known.requireKnown(p.node());
+            return h.apply(p);
+        };
     }
 
     private void alias(String alias, String target) {
@@ -123,21 +132,21 @@ public final class ApiMethods {
 
     private void define() {
         // ---- pushes
-        write("sendToAll", "message | message_base64, client_ids?, exclude_client_ids?", "{delivered}", p -> {
+        write("sendToAll", "message | message_base64, client_ids?, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> only = p.clientIdListOrNull("client_ids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
             return push(router.sendToAll(pushMessage(p), only, exclude));
         });
-        write("sendToClient", "client_id, message | message_base64", "{delivered}", p -> {
+        write("sendToClient", "client_id, message | message_base64, msg_id?", "{delivered}", p -> {
             String id = p.clientId("client_id");
             return push(router.sendToClient(id, pushMessage(p)));
         });
-        write("sendToUid", "uid | uids, message | message_base64, exclude_client_ids?", "{delivered}", p -> {
+        write("sendToUid", "uid | uids, message | message_base64, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> uids = p.keys("uid", "uids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
             return push(router.sendToUids(uids, pushMessage(p), exclude));
         });
-        write("sendToGroup", "group | groups, message | message_base64, exclude_client_ids?", "{delivered}", p -> {
+        write("sendToGroup", "group | groups, message | message_base64, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> groups = p.keys("group", "groups");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
             return push(router.sendToGroups(groups, pushMessage(p), exclude));
@@ -159,7 +168,7 @@ public final class ApiMethods {
             return router.leaveGroup(id, p.key("group"));
         });
         write("ungroup", "group", "number of members removed", p -> router.ungroup(p.key("group")));
-        write("closeClient", "client_id, message?", "true, or false if offline", p -> {
+        write("closeClient", "client_id, message? | message_base64?", "true, or false if offline", p -> {
             String id = p.clientId("client_id");
             OutboundMessage last = p.messageOrNull();
             return router.closeClient(id, last);

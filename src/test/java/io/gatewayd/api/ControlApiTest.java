@@ -187,6 +187,39 @@ class ControlApiTest {
         assertThat(a.poll()).isNull();
     }
 
+    /**
+     * A PHP user writing the call from GatewayWorker's signature sends client_id_array: ignored, it
+     * would make a message meant for one client a broadcast to all. Nobody may get it, and the error
+     * names our spelling.
+     */
+    @Test
+    void aParameterTheMethodDoesNotTakeIsRefusedNotIgnored() {
+        WsClient a = client();
+        WsClient b = client();
+        TestGateway.Response r = gw.post("sendToAll", Map.of("message", "for a only", "client_id_array",
+                List.of(a.clientId())));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("invalid_param");
+        assertThat(r.errorMessage()).isEqualTo("field \"client_id_array\" is not a parameter of sendToAll (it takes"
+                + " message | message_base64, client_ids?, exclude_client_ids?, msg_id?); GatewayWorker's"
+                + " $client_id_array is \"client_ids\" here");
+        assertThat(gw.post("sendToGroup", Map.of("group", "g", "message", "m", "exclude_client_id", a.clientId()))
+                .errorMessage()).endsWith("GatewayWorker's $exclude_client_id is \"exclude_client_ids\" here");
+        assertThat(gw.post("sendToUid", Map.of("uid", "u", "mesage", "m")).errorMessage())
+                .isEqualTo("field \"mesage\" is not a parameter of sendToUid (it takes uid | uids, message |"
+                        + " message_base64, exclude_client_ids?, msg_id?); did you mean \"message\"?");
+        assertThat(gw.post("getAllClientIdCount", Map.of("group", "g")).errorMessage())
+                .isEqualTo("field \"group\" is not a parameter of getAllClientIdCount, which takes none");
+        assertThat(gw.get("/api/getUidByClientId?client_id=" + a.clientId() + "&uid=1").errorCode())
+                .as("a GET's query is checked too").isEqualTo("invalid_param");
+
+        // what each method documents is still taken, an ignored uid and a msg_id included
+        gw.call("sendToAll", Map.of("message", "for b", "client_ids", List.of(b.clientId()), "msg_id", "m1"));
+        assertThat(gw.call("unbindUid", Map.of("client_id", a.clientId(), "uid", "ignored")).asBoolean()).isTrue();
+        assertThat(b.next()).isEqualTo("for b");
+        assertThat(a.poll()).as("the refused calls sent nothing").isNull();
+    }
+
     @Test
     void sessionsSetUpdateDeepMergeAndGet() {
         WsClient a = client();
