@@ -68,6 +68,12 @@ public final class GatewayCtl implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("gatewayctl: " + ex.getMessage());
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                String hint = WorkermanFlags.hint(c.getCommandName(), u.getUnmatched());
+                if (hint != null) {
+                    c.getErr().println(hint + ".");
+                }
+            }
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return EXIT_USAGE;
         });

@@ -48,6 +48,15 @@ class CliUsageErrorsTest {
         usageError(run("send", "--group", "", "x"), "--group must not be empty");
     }
 
+    /** README maps `php start.php status -d` to `status --watch`; typing the Workerman flag says so. */
+    @Test
+    void workermanFlagsNameTheGatewayctlSpelling() {
+        usageError(run("status", "-d"), "Unknown option: '-d'",
+                "Workerman's `status -d` is `gatewayctl status --watch` (or -w) here.");
+        usageError(run("reload", "-g"), "Unknown option: '-g'", "run `gatewayctl reload`");
+        assertThat(run("stop", "-x").err()).doesNotContain("Workerman");
+    }
+
     @Test
     void tokenRefusesAnEmptyUidAndALifetimeUnderASecond() {
         usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
