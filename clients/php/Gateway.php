@@ -37,25 +37,25 @@ class Gateway
     // ---- pushes (GatewayClient returns nothing useful; we return how many connections got it)
     // As in GatewayClient, an empty array of client ids sends to nobody, while null, '' or false
     // send to everyone; an empty exclude argument ('' included) excludes nobody.
-    public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null)
+    public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null, $raw = false)
     {
-        $p = self::messageParam($message);
+        $p = self::messageParam('sendToAll', $message, $raw);
         if (is_array($client_id_array) || $client_id_array) $p['client_ids'] = array_values((array)$client_id_array);
         if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToAll', $p);
     }
-    public static function sendToClient($client_id, $message)
+    public static function sendToClient($client_id, $message, $raw = false)
     {
-        return self::delivered('sendToClient', ['client_id' => $client_id] + self::messageParam($message)) > 0;
+        return self::delivered('sendToClient', ['client_id' => $client_id] + self::messageParam('sendToClient', $message, $raw)) > 0;
     }
-    public static function sendToUid($uid, $message)
+    public static function sendToUid($uid, $message, $raw = false)
     {
         $key = is_array($uid) ? 'uids' : 'uid';
-        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid] + self::messageParam($message));
+        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid] + self::messageParam('sendToUid', $message, $raw));
     }
-    public static function sendToGroup($group, $message, $exclude_client_id = null)
+    public static function sendToGroup($group, $message, $exclude_client_id = null, $raw = false)
     {
-        $p = self::groupParam($group) + self::messageParam($message);
+        $p = self::groupParam($group) + self::messageParam('sendToGroup', $message, $raw);
         if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
         return self::delivered('sendToGroup', $p);
     }
@@ -69,7 +69,7 @@ class Gateway
     public static function closeClient($client_id, $message = null)
     {
         $p = ['client_id' => $client_id];
-        if ($message !== null) $p += self::messageParam($message);
+        if ($message !== null) $p += self::messageParam('closeClient', $message, false);
         return self::call('closeClient', $p);
     }
     public static function destoryClient($client_id) { return self::call('destroyClient', ['client_id' => $client_id]); }
@@ -131,9 +131,17 @@ class Gateway
      * frame:// and text:// devices. JSON carries only UTF-8, so other bytes travel base64-encoded
      * and arrive unchanged (on WebSocket as a binary frame, where GatewayWorker's text frame of
      * invalid UTF-8 would make the browser drop the connection).
+     *
+     * GatewayWorker's $raw = true means "this is already a whole frame of the client's protocol".
+     * gatewayd frames every message itself, so such a message would arrive wrapped twice: refused,
+     * not silently dropped as an extra argument would be.
      */
-    private static function messageParam($message)
+    private static function messageParam($method, $message, $raw)
     {
+        if ($raw) {
+            throw new GatewayException("$method: \$raw = true is not supported: gatewayd frames every message for the"
+                . " client's protocol itself, so pass the payload, not a frame, and leave \$raw out");
+        }
         return is_string($message) && !preg_match('//u', $message)
             ? ['message_base64' => base64_encode($message)] : ['message' => $message];
     }

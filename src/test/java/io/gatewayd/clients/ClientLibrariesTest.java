@@ -107,7 +107,8 @@ class ClientLibrariesTest {
     /**
      * Code written for GatewayClient feeds its own answers back in: group lists come as {group: group}
      * maps, an empty exclude argument is '' as often as null, and the deprecated getClientInfoByGroup
-     * is still called. Each line the script prints is one call's result as JSON.
+     * is still called. $raw = true (a ready frame) cannot be honoured and is refused rather than sent
+     * framed twice. Each line the script prints is one call's result as JSON.
      */
     @Test
     void phpClientTakesGatewayClientsOwnShapesAsArguments() throws Exception {
@@ -134,6 +135,8 @@ class ClientLibrariesTest {
                 show('toAllExcludingEmpty', fn() => Gateway::sendToAll('to all', null, ''));
                 show('toNoIds', fn() => Gateway::sendToAll('to nobody', []));
                 show('toGroupsExcludingEmpty', fn() => Gateway::sendToGroup($groups, 'to groups', ''));
+                show('raw', fn() => Gateway::sendToAll('a whole frame', null, null, true));
+                show('rawFalse', fn() => Gateway::sendToUid(7, 'not raw', false));
                 """;
         // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
@@ -147,10 +150,14 @@ class ClientLibrariesTest {
             assertThat(out).contains("uidsOfGroups {\"7\":\"7\"}\n");
             assertThat(out).contains("infoOfB {\"" + b.clientId() + "\":[]}\n");
             assertThat(out).contains("toAllExcludingEmpty 2\n", "toNoIds 0\n", "toGroupsExcludingEmpty 2\n");
+            assertThat(out).contains("raw GatewayException: sendToAll: $raw = true is not supported: gatewayd frames"
+                    + " every message for the client's protocol itself, so pass the payload, not a frame, and leave"
+                    + " $raw out\n", "rawFalse 1\n");
             for (WsClient c : List.of(a, b)) {
                 assertThat(c.next()).isEqualTo("to all");
                 assertThat(c.next()).isEqualTo("to groups");
             }
+            assertThat(a.next()).as("the raw send sent nothing").isEqualTo("not raw");
         }
     }
 
