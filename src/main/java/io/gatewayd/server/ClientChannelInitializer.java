@@ -72,7 +72,9 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                 .maxFramePayloadLength(max)
                                 .allowExtensions(listener.permessageDeflate())
-                                .closeOnProtocolViolation(true)
+                                // ClientHandler sends the close frame: the decoder would send
+                                // none for a bad close frame (see WebSocketFailures)
+                                .closeOnProtocolViolation(false)
                                 .withUTF8Validator(true)
                                 .build())
                         .build()));

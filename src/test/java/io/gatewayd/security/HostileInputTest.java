@@ -121,6 +121,44 @@ class HostileInputTest {
         assertThat(closeCodeAfter(huge)).as("a 2^62 length").isIn(1009, 1002);
     }
 
+    /** The client's close frame after the upgrade: what the gateway answers, then the end of the stream. */
+    int answerToClose(byte[] payload) throws IOException {
+        try (RawClient c = new RawClient(ws())) {
+            assertThat(RawClient.status(c.upgrade())).isEqualTo(101);
+            c.readFrame(); // welcome
+            c.write(RawClient.frame(true, 0, 8, true, payload));
+            RawClient.Frame answer;
+            try {
+                answer = c.readFrame();
+            } catch (IOException e) {
+                throw new AssertionError("the gateway hung up without a close frame", e);
+            }
+            assertThat(answer.opcode()).as("a close frame answers it").isEqualTo(8);
+            assertThat(c.closedByServer()).as("then the gateway hangs up").isTrue();
+            return answer.closeCode();
+        }
+    }
+
+    static byte[] close(int code, byte... reason) {
+        byte[] b = new byte[2 + reason.length];
+        b[0] = (byte) (code >> 8);
+        b[1] = (byte) code;
+        System.arraycopy(reason, 0, b, 2, reason.length);
+        return b;
+    }
+
+    @Test
+    void anInvalidCloseFrameIsAnsweredWithProtocolErrorOrInvalidData() throws IOException {
+        // Netty's decoder sends nothing for these once it has read a close frame: the client only saw the TCP close
+        for (int reserved : new int[] {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+            assertThat(answerToClose(close(reserved))).as("close code " + reserved).isEqualTo(1002);
+        }
+        assertThat(answerToClose(new byte[] {3})).as("a 1-byte close payload").isEqualTo(1002);
+        assertThat(answerToClose(close(1000, (byte) 0xce, (byte) 0xba, (byte) 0xed, (byte) 0xa0, (byte) 0x80)))
+                .as("a reason that is not UTF-8").isEqualTo(1007);
+        assertThat(answerToClose(close(4999))).as("a code for applications is echoed").isEqualTo(4999);
+    }
+
     @Test
     void aPingFloodFromAClientThatNeverReadsStaysBounded() throws IOException {
         long dropped = gw.gateway().guard().pingsDropped.sum();
