@@ -25,8 +25,6 @@ import java.util.function.Supplier;
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** The handshake request is small; anything bigger is not a browser opening a WebSocket. */
     private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
-    /** Offered by token clients: new WebSocket(url, ["gatewayd", token]); the server selects it. */
-    static final String SUBPROTOCOL = "gatewayd";
 
     private final ListenerConfig listener;
     private final Supplier<String> listenerUrl;
@@ -67,7 +65,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                         .websocketPath("/")
                         .checkStartsWith(true) // any path is accepted, as GatewayWorker does
                         .allowExtensions(listener.permessageDeflate())
-                        .subprotocols(SUBPROTOCOL)
+                        .subprotocols(Subprotocols.GATEWAYD)
                         .handshakeTimeoutMillis(security.guard().limits().handshakeTimeout().toMillis())
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                 .maxFramePayloadLength(max)

@@ -170,6 +170,6 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         if (req.content().isReadable()) {
             return "a handshake request has no body";
         }
-        return null;
+        return Subprotocols.tokenWithoutGatewayd(h);
     }
 }
