@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 
 import java.util.function.Supplier;
 
@@ -58,7 +59,9 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                 p.addLast("handshake", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
                 p.addLast("guard", new HandshakeGuard(sessions, security, url));
                 if (listener.permessageDeflate()) {
-                    p.addLast("deflate", new WebSocketServerCompressionHandler(max));
+                    // permessage-deflate only: Netty's compression handler also accepts the
+                    // pre-standard deflate-frame, which sets RSV1 on continuation frames too
+                    p.addLast("deflate", new WebSocketServerExtensionHandler(new PerMessageDeflateServerExtensionHandshaker(max)));
                 }
                 p.addLast("ws-activity", WebSocketActivityHandler.INSTANCE);
                 p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()

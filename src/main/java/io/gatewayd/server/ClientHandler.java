@@ -180,6 +180,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     /** Loop thread: one decoded WebSocket frame of an open, slimmed connection. */
     private void frame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame.rsv() != 0) {
+            // the decoder of a permessage-deflate listener lets reserved bits through, whether or
+            // not this client negotiated the extension; the inflater clears RSV1 on what it
+            // inflated, so a bit still set is one no extension of this connection defines
+            protocolError(ctx, "reserved bits " + frame.rsv() + " set on a " + frame.getClass().getSimpleName());
+            return;
+        }
         if (frame instanceof PingWebSocketFrame) {
             if (ping(ctx) && !connection.isClosing()) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), ctx.voidPromise());
