@@ -88,11 +88,28 @@ class HostileInputTest {
         assertThat(RawClient.status(v8)).isEqualTo(426);
         assertThat(v8).containsIgnoringCase("Sec-WebSocket-Version: 13");
         assertThat(RawClient.status(answerTo(RawClient.handshake("/").replace("GET", "POST")))).isEqualTo(400);
+        assertThat(answerTo(RawClient.handshake("/").replace("HTTP/1.1", "HTTP/1.0"))).startsWith("HTTP/1.1 400");
+        assertThat(answerTo(RawClient.handshake("/").replace("GET /", "GET *"))).as("not a path: answered at once, not with 408")
+                .startsWith("HTTP/1.1 400");
         assertThat(RawClient.status(answerTo("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n")))
                 .isIn(400, 413, 431);
         try (RawClient c = new RawClient(ws())) {
             c.write("\u0000\u0001garbage that is not HTTP\r\n\r\n");
             assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void handshakesThatHttpAllowsButNettyDidNotTakeAreUpgraded() throws IOException {
+        // the absolute-form target waited for the 408; the Upgrade list got Netty's garbled 400
+        for (String handshake : new String[] {
+                RawClient.handshake("/").replace("GET / ", "GET http://127.0.0.1:" + ws() + "/chat?room=1 "),
+                RawClient.handshake("/").replace("Upgrade: websocket", "Upgrade: h2c, websocket")}) {
+            try (RawClient c = new RawClient(ws())) {
+                c.write(handshake);
+                assertThat(c.readHead()).as(handshake.lines().findFirst().orElseThrow()).startsWith("HTTP/1.1 101");
+                assertThat(c.readFrame().text()).contains("client_id");
+            }
         }
     }
 
