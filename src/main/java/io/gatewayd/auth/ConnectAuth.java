@@ -6,6 +6,7 @@ import io.gatewayd.config.LimitsConfig;
 import io.gatewayd.server.ClientActions;
 import io.gatewayd.server.ConnectAuthenticator;
 import io.gatewayd.server.Rejection;
+import io.gatewayd.server.Subprotocols;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -31,8 +32,6 @@ import java.util.function.Supplier;
  */
 public final class ConnectAuth implements ConnectAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectAuth.class);
-    /** The subprotocol token clients offer beside the token itself. */
-    public static final String SUBPROTOCOL = "gatewayd";
 
     private record State(AuthConfig config, TokenVerifier verifier) {
     }
@@ -124,7 +123,7 @@ public final class ConnectAuth implements ConnectAuthenticator {
         if (protocols != null) {
             for (String p : protocols.split(",")) {
                 String t = p.trim();
-                if (!t.equalsIgnoreCase(SUBPROTOCOL) && t.chars().filter(ch -> ch == '.').count() == 2) {
+                if (Subprotocols.isToken(t)) {
                     return t;
                 }
             }

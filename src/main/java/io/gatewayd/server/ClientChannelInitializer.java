@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 
 import java.util.function.Supplier;
 
@@ -25,8 +26,6 @@ import java.util.function.Supplier;
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** The handshake request is small; anything bigger is not a browser opening a WebSocket. */
     private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
-    /** Offered by token clients: new WebSocket(url, ["gatewayd", token]); the server selects it. */
-    static final String SUBPROTOCOL = "gatewayd";
 
     private final ListenerConfig listener;
     private final Supplier<String> listenerUrl;
@@ -60,19 +59,23 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                 p.addLast("handshake", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
                 p.addLast("guard", new HandshakeGuard(sessions, security, url));
                 if (listener.permessageDeflate()) {
-                    p.addLast("deflate", new WebSocketServerCompressionHandler(max));
+                    // permessage-deflate only: Netty's compression handler also accepts the
+                    // pre-standard deflate-frame, which sets RSV1 on continuation frames too
+                    p.addLast("deflate", new WebSocketServerExtensionHandler(new PerMessageDeflateServerExtensionHandshaker(max)));
                 }
                 p.addLast("ws-activity", WebSocketActivityHandler.INSTANCE);
                 p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                         .websocketPath("/")
                         .checkStartsWith(true) // any path is accepted, as GatewayWorker does
                         .allowExtensions(listener.permessageDeflate())
-                        .subprotocols(SUBPROTOCOL)
+                        .subprotocols(Subprotocols.GATEWAYD)
                         .handshakeTimeoutMillis(security.guard().limits().handshakeTimeout().toMillis())
                         .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                 .maxFramePayloadLength(max)
                                 .allowExtensions(listener.permessageDeflate())
-                                .closeOnProtocolViolation(true)
+                                // ClientHandler sends the close frame: the decoder would send
+                                // none for a bad close frame (see WebSocketFailures)
+                                .closeOnProtocolViolation(false)
                                 .withUTF8Validator(true)
                                 .build())
                         .build()));

@@ -25,7 +25,6 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -181,6 +180,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     /** Loop thread: one decoded WebSocket frame of an open, slimmed connection. */
     private void frame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame.rsv() != 0) {
+            // the decoder of a permessage-deflate listener lets reserved bits through, whether or
+            // not this client negotiated the extension; the inflater clears RSV1 on what it
+            // inflated, so a bit still set is one no extension of this connection defines
+            protocolError(ctx, "reserved bits " + frame.rsv() + " set on a " + frame.getClass().getSimpleName());
+            return;
+        }
         if (frame instanceof PingWebSocketFrame) {
             if (ping(ctx) && !connection.isClosing()) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), ctx.voidPromise());
@@ -188,6 +194,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else if (frame instanceof PongWebSocketFrame) {
             activity();
         } else if (frame instanceof CloseWebSocketFrame close) {
+            if (close.statusCode() >= 0 && !WebSocketFailures.validCloseCode(close.statusCode())) {
+                failWebSocket(ctx, CloseCodes.PROTOCOL_ERROR, "close code " + close.statusCode() + " is not one a client may send");
+                return;
+            }
             closeFrameReceived(close);
             if (!connection.isClosing()) { // answer the close handshake, then hang up
                 connection.markClosing(closeCode, closeReason);
@@ -304,16 +314,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (t instanceof TooLongFrameException) {
+        CloseCodes failure = protocol == Protocol.WEBSOCKET ? WebSocketFailures.closeCodeFor(cause) : null;
+        if (failure != null) {
+            failWebSocket(ctx, failure, t.getMessage());
+        } else if (t instanceof TooLongFrameException) {
             sessions.stats().oversizeClosed.increment();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG);
-        } else if (t instanceof CorruptedWebSocketFrameException cw) {
-            closeCode = cw.closeStatus().code();
-            closeReason = cw.closeStatus().reasonText();
-            if (cw.closeStatus().code() == CloseCodes.MESSAGE_TOO_BIG.code()) {
-                sessions.stats().oversizeClosed.increment();
-            }
-            ctx.close(); // the decoder already sent its close frame
         } else if (t instanceof CorruptedFrameException) {
             closeWith(ctx, CloseCodes.PROTOCOL_ERROR);
         } else {
@@ -322,6 +328,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.close();
         }
+    }
+
+    /**
+     * A WebSocket client broke the protocol: it gets the close frame with the matching code, the
+     * same way as every other close the gateway starts, so the close webhook reports that code.
+     */
+    private void failWebSocket(ChannelHandlerContext ctx, CloseCodes code, String why) {
+        ClientSessions.EVENTS.debug("closing {} with {}: {}", connection, code.code(), why);
+        releasePartial();
+        if (connection != null && connection.isClosing()) {
+            ctx.close(); // our close frame is already out: nothing more to say
+            return;
+        }
+        if (code == CloseCodes.MESSAGE_TOO_BIG) {
+            sessions.stats().oversizeClosed.increment();
+        }
+        closeWith(ctx, code);
     }
 
     private void closeWith(ChannelHandlerContext ctx, CloseCodes code) {

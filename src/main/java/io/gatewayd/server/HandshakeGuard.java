@@ -9,10 +9,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,6 +53,9 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         String bad = malformed(req);
+        if (bad == null) {
+            bad = normalize(req);
+        }
         if (bad != null) {
             guard.count(Rejection.BAD_HANDSHAKE);
             int status = bad.startsWith("unsupported WebSocket version") ? 426
@@ -136,6 +142,36 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(req);
     }
 
+    /**
+     * Puts a valid handshake in the form Netty's handshaker expects, or says why it cannot: Netty
+     * only upgrades a request whose target is a path, and reads Upgrade as a single value.
+     */
+    static String normalize(FullHttpRequest req) {
+        String target = req.uri();
+        if (!target.startsWith("/")) {
+            // absolute-form (GET http://host/path), which HTTP/1.1 servers must accept: Netty
+            // passed it by as not a WebSocket path, and the client waited for the 408
+            URI uri;
+            try {
+                uri = new URI(target);
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getScheme() == null || uri.getRawAuthority() == null) {
+                return "the request target must be a path such as / (got \"" + abbreviate(target) + "\")";
+            }
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            req.setUri(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+        }
+        // "Upgrade: h2c, websocket" is a valid list, which Netty refused with a garbled message
+        req.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        return null;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
     /** Why this is not a WebSocket handshake we accept, or null if it is one. */
     static String malformed(FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
@@ -145,6 +181,9 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         HttpHeaders h = req.headers();
         if (!HttpMethod.GET.equals(req.method())) {
             return "method must be GET";
+        }
+        if (req.protocolVersion().compareTo(HttpVersion.HTTP_1_1) < 0) {
+            return "HTTP/1.1 or later is required, not " + req.protocolVersion(); // RFC 6455 §4.1
         }
         if (!h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
             return "not a WebSocket upgrade (no Upgrade: websocket header)";
@@ -170,6 +209,6 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         if (req.content().isReadable()) {
             return "a handshake request has no body";
         }
-        return null;
+        return Subprotocols.tokenWithoutGatewayd(h);
     }
 }

@@ -88,11 +88,28 @@ class HostileInputTest {
         assertThat(RawClient.status(v8)).isEqualTo(426);
         assertThat(v8).containsIgnoringCase("Sec-WebSocket-Version: 13");
         assertThat(RawClient.status(answerTo(RawClient.handshake("/").replace("GET", "POST")))).isEqualTo(400);
+        assertThat(answerTo(RawClient.handshake("/").replace("HTTP/1.1", "HTTP/1.0"))).startsWith("HTTP/1.1 400");
+        assertThat(answerTo(RawClient.handshake("/").replace("GET /", "GET *"))).as("not a path: answered at once, not with 408")
+                .startsWith("HTTP/1.1 400");
         assertThat(RawClient.status(answerTo("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n")))
                 .isIn(400, 413, 431);
         try (RawClient c = new RawClient(ws())) {
             c.write("\u0000\u0001garbage that is not HTTP\r\n\r\n");
             assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void handshakesThatHttpAllowsButNettyDidNotTakeAreUpgraded() throws IOException {
+        // the absolute-form target waited for the 408; the Upgrade list got Netty's garbled 400
+        for (String handshake : new String[] {
+                RawClient.handshake("/").replace("GET / ", "GET http://127.0.0.1:" + ws() + "/chat?room=1 "),
+                RawClient.handshake("/").replace("Upgrade: websocket", "Upgrade: h2c, websocket")}) {
+            try (RawClient c = new RawClient(ws())) {
+                c.write(handshake);
+                assertThat(c.readHead()).as(handshake.lines().findFirst().orElseThrow()).startsWith("HTTP/1.1 101");
+                assertThat(c.readFrame().text()).contains("client_id");
+            }
         }
     }
 
@@ -119,6 +136,44 @@ class HostileInputTest {
         assertThat(closeCodeAfter(RawClient.frame(true, 0, 2, true, new byte[5000]))).as("oversize frame").isEqualTo(1009);
         byte[] huge = {(byte) 0x82, (byte) 0xff, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4};
         assertThat(closeCodeAfter(huge)).as("a 2^62 length").isIn(1009, 1002);
+    }
+
+    /** The client's close frame after the upgrade: what the gateway answers, then the end of the stream. */
+    int answerToClose(byte[] payload) throws IOException {
+        try (RawClient c = new RawClient(ws())) {
+            assertThat(RawClient.status(c.upgrade())).isEqualTo(101);
+            c.readFrame(); // welcome
+            c.write(RawClient.frame(true, 0, 8, true, payload));
+            RawClient.Frame answer;
+            try {
+                answer = c.readFrame();
+            } catch (IOException e) {
+                throw new AssertionError("the gateway hung up without a close frame", e);
+            }
+            assertThat(answer.opcode()).as("a close frame answers it").isEqualTo(8);
+            assertThat(c.closedByServer()).as("then the gateway hangs up").isTrue();
+            return answer.closeCode();
+        }
+    }
+
+    static byte[] close(int code, byte... reason) {
+        byte[] b = new byte[2 + reason.length];
+        b[0] = (byte) (code >> 8);
+        b[1] = (byte) code;
+        System.arraycopy(reason, 0, b, 2, reason.length);
+        return b;
+    }
+
+    @Test
+    void anInvalidCloseFrameIsAnsweredWithProtocolErrorOrInvalidData() throws IOException {
+        // Netty's decoder sends nothing for these once it has read a close frame: the client only saw the TCP close
+        for (int reserved : new int[] {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+            assertThat(answerToClose(close(reserved))).as("close code " + reserved).isEqualTo(1002);
+        }
+        assertThat(answerToClose(new byte[] {3})).as("a 1-byte close payload").isEqualTo(1002);
+        assertThat(answerToClose(close(1000, (byte) 0xce, (byte) 0xba, (byte) 0xed, (byte) 0xa0, (byte) 0x80)))
+                .as("a reason that is not UTF-8").isEqualTo(1007);
+        assertThat(answerToClose(close(4999))).as("a code for applications is echoed").isEqualTo(4999);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.gatewayd.security;
 import io.gatewayd.auth.TokenMinter;
 import io.gatewayd.cli.GatewayCtl;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RawClient;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -68,6 +69,20 @@ class TokenAuthTest {
             c.init();
             assertThat(c.socket().getSubprotocol()).isEqualTo("gatewayd");
             assertThat(gw.call("getUidByClientId", Map.of("client_id", c.clientId())).asText()).isEqualTo("7");
+        }
+    }
+
+    @Test
+    void aTokenOfferedWithoutGatewaydIsRefusedWith400NamingTheFix() throws java.io.IOException {
+        // new WebSocket(url, [token]) was accepted with no subprotocol in the answer, which
+        // browsers treat as a failed handshake and report without a reason
+        String t = token("7", List.of(), Duration.ofMinutes(5));
+        try (RawClient c = new RawClient(gw.gateway().port("websocket"))) {
+            c.write(RawClient.handshake("/", "Sec-WebSocket-Protocol: " + t));
+            String head = c.readHead();
+            assertThat(RawClient.status(head)).isEqualTo(400);
+            assertThat(head).doesNotContain(t);
+            assertThat(c.readBody(head)).contains("offers a token without \"gatewayd\"", "['gatewayd', token]");
         }
     }
 

@@ -2,6 +2,7 @@ package io.gatewayd.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RawClient;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WebhookReceiver;
 import io.gatewayd.testing.WebhookReceiver.Reply;
@@ -294,6 +295,45 @@ class WebhookTest {
         Await.until("the silent client's close webhook arrives", () -> backend.calls("close").size() == 3);
         assertThat(closeOf(silent).get("code").asInt()).isEqualTo(1001);
         assertThat(closeOf(silent).get("reason").asText()).isEqualTo("heartbeat timeout");
+    }
+
+    @Test
+    void aProtocolViolationIsReportedWithTheCloseCodeTheClientGot() throws Exception {
+        // a bad close frame was reported as 1002 with no close frame sent, a deflate bomb as 1006
+        TestGateway gw = gateway("listeners:\n  - url: websocket://127.0.0.1:0\n    permessage-deflate: true\n"
+                + "    max-frame-size: 4KiB\n");
+        String badClose = violate(gw, RawClient.frame(true, 0, 8, true, new byte[] {0x03, (byte) 0xed})); // 1005
+        String bomb = violate(gw, RawClient.frame(true, 4, 2, true, RawClient.deflated(new byte[1 << 20])));
+        Await.until("both close webhooks arrive", () -> backend.calls("close").size() == 2);
+        assertThat(closeOf(badClose).get("code").asInt()).isEqualTo(1002);
+        assertThat(closeOf(badClose).get("reason").asText()).isEqualTo("protocol error");
+        assertThat(closeOf(bomb).get("code").asInt()).isEqualTo(1009);
+        assertThat(closeOf(bomb).get("reason").asText()).isEqualTo("message too big");
+    }
+
+    /** Sends {@code frame} from a client that negotiated permessage-deflate; its client_id once it got its close frame. */
+    private static String violate(TestGateway gw, byte[] frame) throws Exception {
+        try (RawClient c = new RawClient(gw.gateway().port("websocket"))) {
+            c.write(RawClient.handshake("/", "Sec-WebSocket-Extensions: permessage-deflate"));
+            assertThat(c.readHead()).startsWith("HTTP/1.1 101");
+            RawClient.Frame welcome = c.readFrame();
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+            byte[] withTail = java.util.Arrays.copyOf(welcome.payload(), welcome.payload().length + 4);
+            withTail[withTail.length - 2] = (byte) 0xff; // the 00 00 ff ff that RFC 7692 strips
+            withTail[withTail.length - 1] = (byte) 0xff;
+            inflater.setInput(withTail);
+            byte[] json = new byte[4096];
+            String id = WsClient.json(new String(json, 0, inflater.inflate(json), StandardCharsets.UTF_8))
+                    .get("client_id").asText();
+            c.write(frame);
+            assertThat(c.readFrame().opcode()).isEqualTo(8);
+            return id;
+        }
+    }
+
+    private JsonNode closeOf(String clientId) {
+        return backend.calls("close").stream().map(WebhookReceiver.Call::body)
+                .filter(b -> b.get("client_id").asText().equals(clientId)).findFirst().orElseThrow();
     }
 
     private JsonNode closeOf(WsClient c) {

@@ -57,6 +57,58 @@ class PermessageDeflateTest {
         }
     }
 
+    static final String DEFLATING_LISTENER = """
+            listeners:
+              - url: websocket://127.0.0.1:0
+                max-frame-size: 4KiB
+                permessage-deflate: true
+            """;
+
+    /** A client with these handshake headers sends {@code frame}: the close code it gets, then EOF. */
+    static int closeCodeAfter(TestGateway gw, byte[] frame, String... headerLines) throws Exception {
+        try (RawClient c = new RawClient(gw.gateway().port("websocket"))) {
+            c.write(RawClient.handshake("/", headerLines));
+            assertThat(c.readHead()).startsWith("HTTP/1.1 101");
+            c.readFrame(); // welcome
+            c.write(frame);
+            int code = c.awaitClose();
+            assertThat(c.closedByServer()).isTrue();
+            return code;
+        }
+    }
+
+    @Test
+    void aCompressedFrameThatInflatesPastTheLimitIsClosedWith1009AndBadDeflateDataWith1007() throws Exception {
+        try (TestGateway gw = TestGateway.start(DEFLATING_LISTENER)) {
+            long oversize = gw.gateway().stats().oversizeClosed.sum();
+            byte[] bomb = RawClient.deflated(new byte[4 * 1024 * 1024]); // 4 MiB of zeros in about 4 KiB
+            assertThat(bomb.length).isLessThan(4096);
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 4, 2, true, bomb), OFFER)).as("deflate bomb").isEqualTo(1009);
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 4, 1, true, RawClient.deflated("x".repeat(5000)
+                    .getBytes(StandardCharsets.UTF_8))), OFFER)).as("inflates to 5000 bytes").isEqualTo(1009);
+            assertThat(gw.gateway().stats().oversizeClosed.sum() - oversize).isEqualTo(2);
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 4, 1, true, new byte[] {-1, -1, -1, -1}), OFFER))
+                    .as("bytes that do not inflate").isEqualTo(1007);
+        }
+    }
+
+    @Test
+    void reservedBitsThatNoNegotiatedExtensionDefinesAreClosedWith1002() throws Exception {
+        try (TestGateway gw = TestGateway.start(DEFLATING_LISTENER)) {
+            byte[] hello = RawClient.deflated("{\"type\":\"hello\"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 4, 1, true, hello)))
+                    .as("RSV1 from a client that did not negotiate permessage-deflate").isEqualTo(1002);
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 2, 1, true, hello), OFFER)).as("RSV2").isEqualTo(1002);
+            assertThat(closeCodeAfter(gw, RawClient.frame(true, 4, 9, true, new byte[] {1}), OFFER)).as("RSV1 on a ping")
+                    .isEqualTo(1002);
+            try (RawClient c = new RawClient(gw.gateway().port("websocket"))) {
+                c.write(RawClient.handshake("/", "Sec-WebSocket-Extensions: x-webkit-deflate-frame"));
+                assertThat(c.readHead()).as("pre-standard deflate-frame is not offered back")
+                        .startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("deflate");
+            }
+        }
+    }
+
     /** One message, compressed with context takeover allowed: inflate with the RFC 7692 tail. */
     private final Inflater inflater = new Inflater(true);
 

@@ -120,6 +120,21 @@ public final class RawClient implements AutoCloseable {
         return b.toByteArray();
     }
 
+    /** A permessage-deflate payload (RFC 7692): raw deflate, flushed, without the 00 00 ff ff tail. */
+    public static byte[] deflated(byte[] data) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+        d.setInput(data);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = d.deflate(buf, 0, buf.length, java.util.zip.Deflater.SYNC_FLUSH)) > 0) {
+            b.write(buf, 0, n);
+        }
+        d.end();
+        byte[] out = b.toByteArray();
+        return java.util.Arrays.copyOf(out, out.length - 4);
+    }
+
     public static byte[] text(String s) {
         return frame(true, 0, 1, true, s.getBytes(StandardCharsets.UTF_8));
     }
