@@ -55,6 +55,8 @@ public final class Gateway implements AutoCloseable {
     public enum State { STARTING, RUNNING, DRAINING, STOPPING, STOPPED }
 
     private final LiveConfig live;
+    /** What settings that only a restart applies were started with: a reload's notes compare to it. */
+    private final GatewayConfig startedWith;
     private final Transport transport;
     private final Registry registry = new Registry();
     private final GatewayStats stats = new GatewayStats();
@@ -132,6 +134,7 @@ public final class Gateway implements AutoCloseable {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
+        this.startedWith = config;
         this.transport = Transport.create(config.node().transport(),
                 config.node().eventLoops(Runtime.getRuntime().availableProcessors()), "gatewayd-io");
         this.outbound = new Outbound(transport.group(), registry, stats, () -> live.config().outbound());
@@ -390,8 +393,8 @@ public final class Gateway implements AutoCloseable {
     /**
      * Applies a new config without dropping clients: heartbeat, welcome message, client message
      * policy, outbound limits, control tokens and body limit, and listeners (new ones open,
-     * removed ones close; their existing connections stay). Settings fixed at start (node, control
-     * address) are reported back as needing a restart.
+     * removed ones close; their existing connections stay). Settings fixed at start (node, cluster,
+     * control address, paths) are reported back as needing a restart.
      *
      * @return human-readable notes on what could not be applied live (empty when all was)
      */
@@ -407,7 +410,8 @@ public final class Gateway implements AutoCloseable {
                 ? io.gatewayd.server.ServerTls.load(next.tls()) : null;
         Runnable nextAuth = connectAuth.prepare(next.auth());
         List<String> notes = new ArrayList<>();
-        GatewayConfig prev = live.config();
+        // against the start, not the last reload: a change noted once still waits for the restart
+        GatewayConfig prev = startedWith;
         if (!prev.node().equals(next.node())) {
             notes.add("node settings changed; they apply after a restart");
         }
@@ -416,6 +420,10 @@ public final class Gateway implements AutoCloseable {
         }
         if (!prev.control().listen().equals(next.control().listen())) {
             notes.add("control.listen changed; it applies after a restart");
+        }
+        if (!prev.paths().equals(next.paths())) {
+            // the pid file, the log directory and the cron locks were opened where the start put them
+            notes.add("paths settings changed; they apply after a restart");
         }
         // bind new listeners before closing old ones, so a failure leaves the old set in place
         List<ClientListener> opened = new ArrayList<>();

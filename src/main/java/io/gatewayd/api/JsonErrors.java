@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * description ("[Source: REDACTED ...]") or the names of its features and limits. Only runs
  * when a request is refused.
  */
-final class JsonErrors {
+public final class JsonErrors {
     /** "(for Object starting at [Source: ...; line: 1, column: 1])", "(start marker at [Source: ...])". */
     private static final Pattern START_MARKER = Pattern.compile("\\s*\\((?:for \\w+ starting|start marker) at \\[Source:[^\\]]*\\]\\)");
     private static final Pattern ENABLE_FEATURE = Pattern.compile(":?\\s*enable `[^`]*` to allow");
@@ -39,7 +39,8 @@ final class JsonErrors {
         return m.isEmpty() ? "not valid JSON" : m;
     }
 
-    static String clean(String message) {
+    /** Jackson's message without its source description and setting names; also for gatewayctl's JSON options. */
+    public static String clean(String message) {
         if (message == null) {
             return "";
         }

@@ -34,6 +34,23 @@ final class CallCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * One JSON value and nothing after it, as the control API reads a body: "a:=1 2" is refused
+     * rather than sent as 1 with the rest dropped.
+     */
+    private static JsonNode oneValue(String text) throws java.io.IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(text)) {
+            JsonNode v = JSON.readTree(p);
+            if (v == null) {
+                throw new com.fasterxml.jackson.core.JsonParseException(p, "there is no JSON value");
+            }
+            if (p.nextToken() != null) {
+                throw new com.fasterxml.jackson.core.JsonParseException(p, "more data after the JSON value");
+            }
+            return v;
+        }
+    }
+
     @Mixin
     ControlOptions control;
 
@@ -56,9 +73,10 @@ final class CallCommand implements java.util.concurrent.Callable<Integer> {
         if (data != null) {
             JsonNode d;
             try {
-                d = JSON.readTree(data);
+                d = oneValue(data);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new CliException(GatewayCtl.EXIT_USAGE, "--data is not valid JSON: " + e.getOriginalMessage());
+                throw new CliException(GatewayCtl.EXIT_USAGE, "--data is not valid JSON: "
+                        + io.gatewayd.api.JsonErrors.clean(e.getOriginalMessage()));
             }
             if (!(d instanceof ObjectNode o)) {
                 throw new CliException(GatewayCtl.EXIT_USAGE, "--data must be a JSON object such as {\"uid\":\"42\"}");
@@ -72,10 +90,11 @@ final class CallCommand implements java.util.concurrent.Callable<Integer> {
                 if (json > 0 && json < eq) {
                     String value = kv.substring(json + 2);
                     try {
-                        p.set(kv.substring(0, json), JSON.readTree(value));
+                        p.set(kv.substring(0, json), oneValue(value));
                     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                         throw new CliException(GatewayCtl.EXIT_USAGE, "\"" + kv + "\": the value after := is not "
-                                + "valid JSON (" + e.getOriginalMessage() + ")");
+                                + "valid JSON (" + io.gatewayd.api.JsonErrors.clean(e.getOriginalMessage())
+                                + "); quote it for the shell: " + kv.substring(0, json) + ":='[\"a\",\"b\"]'");
                     }
                 } else if (eq > 0) {
                     p.put(kv.substring(0, eq), kv.substring(eq + 1));

@@ -23,6 +23,18 @@ public final class ManPage {
     }
 
     /**
+     * Writes the committed copy, man/gatewayctl.1 (or the file given), from the source tree. Not
+     * a copy of target/man/gatewayctl.1: the build's page names the release version, the
+     * committed one says "dev" so that it changes only with the CLI and the template.
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        java.nio.file.Path out = java.nio.file.Path.of(args.length > 0 ? args[0] : "man/gatewayctl.1");
+        String template = java.nio.file.Files.readString(java.nio.file.Path.of("man/gatewayctl.1.in"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.file.Files.writeString(out, render(template), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * The page for this build: version {@link Version#get()} ("dev" when run from classes, as by
      * the tests), no date. man/gatewayctl.1 is this, so it changes only with the CLI and the template.
      */

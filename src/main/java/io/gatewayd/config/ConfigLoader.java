@@ -219,8 +219,10 @@ public final class ConfigLoader {
         Throwable cause = e.getCause();
         if (cause instanceof ConfigProblem p) {
             String key = path.isEmpty() ? p.key : path + "." + p.key;
-            Integer keyLine = keyLines.get(key);
-            String where = keyLine != null ? source + ":" + keyLine : at;
+            // a check across sections runs after the whole document was read, when the mapper's
+            // location is the end of the file: no line is better than that one
+            Integer keyLine = lineOf(key, keyLines);
+            String where = keyLine != null ? source + ":" + keyLine : source;
             return new ConfigException(key, where + ": " + key + " " + p.getMessage());
         }
         if (cause instanceof IllegalArgumentException iae) {
@@ -235,6 +237,37 @@ public final class ConfigLoader {
                     + " (" + firstLine(m.getOriginalMessage()) + ")");
         }
         return new ConfigException(path, at + ": " + (path.isEmpty() ? "" : path + ": ") + firstLine(e.getOriginalMessage()));
+    }
+
+    /**
+     * The line of {@code key}, else of its closest enclosing key that the file has: a required key
+     * is refused where its section (or list item) starts. Null when the file has none of them.
+     */
+    static Integer lineOf(String key, Map<String, Integer> keyLines) {
+        for (String k = key; !k.isEmpty(); k = parentPath(k)) {
+            Integer line = keyLines.get(k);
+            if (line != null) {
+                return line;
+            }
+            // a list item ("listeners[1]") has no key of its own: the first key written inside it
+            for (Map.Entry<String, Integer> e : keyLines.entrySet()) {
+                String inner = e.getKey();
+                if (inner.startsWith(k) && inner.length() > k.length()
+                        && (inner.charAt(k.length()) == '.' || inner.charAt(k.length()) == '[')
+                        && (line == null || e.getValue() < line)) {
+                    line = e.getValue();
+                }
+            }
+            if (line != null) {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    private static String parentPath(String path) {
+        int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+        return cut < 0 ? "" : path.substring(0, cut);
     }
 
     private static String firstLine(String s) {

@@ -93,7 +93,8 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
         ObjectNode body = base(WebhookEvent.CLOSE, c.clientId());
         body.put("uid", last.uid());
         body.set("groups", JSON.valueToTree(last.groups()));
-        body.set("session", last.session());
+        // {} for a session never set, as getSession answers: the backend reads one shape
+        body.set("session", last.session() != null ? last.session() : JSON.createObjectNode());
         body.put("code", closeCode);
         body.put("reason", reason == null ? "" : reason);
         body.put("duration_ms", System.currentTimeMillis() - c.connectedAtMillis());

@@ -58,6 +58,20 @@ class CliUsageErrorsTest {
     }
 
     @Test
+    void callNamesBadJsonWithoutTheParsersInternals() {
+        Run params = run("call", "sendToUid", "uids:=[1", "message=x");
+        usageError(params, "\"uids:=[1\": the value after := is not valid JSON", "end-of-input", "uids:='[");
+        assertThat(params.err()).doesNotContain("Source").doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
+        usageError(run("call", "sendToUid", "uids:=[1] [2]", "message=x"), "\"uids:=[1] [2]\"",
+                "not valid JSON (more data after the JSON value)");
+        usageError(run("call", "sendToUid", "uids:=", "message=x"), "\"uids:=\"", "no JSON value");
+        usageError(run("call", "sendToUid", "--data", "{\"uid\":1} x"), "--data is not valid JSON");
+        Run data = run("call", "sendToUid", "--data", "{\"uid\":");
+        usageError(data, "--data is not valid JSON");
+        assertThat(data.err()).doesNotContain("Source").doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
+    }
+
+    @Test
     void tokenRefusesAnEmptyUidAndALifetimeUnderASecond() {
         usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
         usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");

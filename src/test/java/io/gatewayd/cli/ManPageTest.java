@@ -23,8 +23,17 @@ class ManPageTest {
     @Test
     void theCommittedManPageIsTheGeneratedOne() throws Exception {
         assertThat(Files.readString(Path.of("man/gatewayctl.1"), StandardCharsets.UTF_8))
-                .as("man/gatewayctl.1 is out of date: run `mvn -q -DskipTests package && "
-                        + "cp target/man/gatewayctl.1 man/gatewayctl.1`")
+                .as("man/gatewayctl.1 is out of date: run `mvn -q -DskipTests compile && "
+                        + "java -cp target/classes:'target/lib/*' io.gatewayd.cli.ManPage`")
+                .isEqualTo(generated());
+    }
+
+    @Test
+    void theRegenerationCommandWritesTheCommittedPage(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path out = dir.resolve("gatewayctl.1");
+        ManPage.main(new String[] {out.toString()});
+        assertThat(Files.readString(out, StandardCharsets.UTF_8))
+                .as("what ManPage.main writes passes theCommittedManPageIsTheGeneratedOne")
                 .isEqualTo(generated());
     }
 

@@ -58,6 +58,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aCheckAcrossSectionsNamesTheLineWhereTheFixGoesNotTheEndOfTheFile() {
+        String tcpUnderConnectAuth = """
+                listeners:
+                  - url: websocket://127.0.0.1:8282
+                  - url: text://127.0.0.1:8284
+                auth:
+                  connect: token
+                  token:
+                    secret: 0123456789abcdef0123456789abcdef
+                """;
+        assertThatThrownBy(() -> parse(tcpUnderConnectAuth))
+                .as("the key is not in the file: the line of the listener that needs it")
+                .hasMessageStartingWith("gw.yaml:3: listeners[1].unauthenticated is not set");
+        assertThatThrownBy(() -> parse("listeners:\n  - url: wss://0.0.0.0:8443\n\n\n"))
+                .as("no tls section at all: the file, without a made-up line")
+                .hasMessageStartingWith("gw.yaml: tls has no cert-file/key-file");
+        assertThatThrownBy(() -> parse("control:\n  listen: http://127.0.0.1:8283\nwebhooks:\n  url: http://127.0.0.1:9/hook\n\n"))
+                .hasMessageStartingWith("gw.yaml:3: webhooks.secret is required");
+    }
+
+    @Test
     void aWrongTypeNamesTheKeyAndTheExpectedForm() {
         assertThatThrownBy(() -> parse("heartbeat:\n  ping-not-response-limit: lots\n"))
                 .isInstanceOf(ConfigException.class)

@@ -101,6 +101,8 @@ class WebhookTest {
         assertThat(xb.get("uid").asText()).isEqualTo("42");
         assertThat(xb.get("groups").get(0).asText()).isEqualTo("room7");
         assertThat(xb.get("code").asInt()).isEqualTo(1000);
+        assertThat(xb.get("session").isObject() && xb.get("session").isEmpty())
+                .as("a session never set is {}, as getSession answers: " + xb).isTrue();
         assertThat(xb.get("duration_ms").asLong()).isGreaterThanOrEqualTo(0);
         assertThat(connect.receivedAtNanos()).isLessThan(close.receivedAtNanos());
     }

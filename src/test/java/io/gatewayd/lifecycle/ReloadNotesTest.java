@@ -1,0 +1,31 @@
+package io.gatewayd.lifecycle;
+
+import io.gatewayd.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A reload says which of its changes wait for a restart, instead of dropping them silently. */
+class ReloadNotesTest {
+    @Test
+    void changesFixedAtStartAreNamedAndTheRestApplies(@TempDir Path dir) {
+        String base = "paths:\n  run-dir: " + dir.resolve("a") + "\n";
+        try (TestGateway gw = TestGateway.start(base)) {
+            assertThat(gw.gateway().reload(TestGateway.config(base))).as("nothing changed").isEmpty();
+            assertThat(gw.gateway().reload(TestGateway.config("paths:\n  run-dir: " + dir.resolve("b") + "\n")))
+                    .containsExactly("paths settings changed; they apply after a restart");
+            assertThat(gw.gateway().reload(TestGateway.config("paths:\n  run-dir: " + dir.resolve("b") + "\n"
+                    + "heartbeat:\n  ping-interval: 30\n")))
+                    .as("reloaded again: the change still waits for the restart")
+                    .containsExactly("paths settings changed; they apply after a restart");
+            assertThat(gw.gateway().reload(TestGateway.config("node:\n  io-threads: 3\n" + base)))
+                    .as("back to the started paths: nothing left to note for them")
+                    .containsExactly("node settings changed; they apply after a restart");
+            assertThat(gw.gateway().reload(TestGateway.config(base + "heartbeat:\n  ping-interval: 30\n")))
+                    .as("a live setting needs no note").isEmpty();
+        }
+    }
+}
