@@ -425,12 +425,32 @@ public final class Gateway implements AutoCloseable {
             // the pid file, the log directory and the cron locks were opened where the start put them
             notes.add("paths settings changed; they apply after a restart");
         }
-        // bind new listeners before closing old ones, so a failure leaves the old set in place
+        // A listener on the socket of a running one takes its new settings in place (binding
+        // again would find the port taken by that very listener); one that must be bound anew
+        // there (TLS or reuse-port changed) waits for a restart. New listeners are bound before
+        // anything changes, so a failure leaves the old set in place.
         List<ClientListener> opened = new ArrayList<>();
+        Map<ClientListener, ListenerConfig> updated = new java.util.IdentityHashMap<>();
+        java.util.Set<ClientListener> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try {
             for (ListenerConfig l : next.listeners()) {
-                if (listeners.stream().noneMatch(r -> r.config().equals(l))) {
+                ClientListener same = listeners.stream().filter(r -> r.config().equals(l)).findFirst()
+                        .orElseGet(() -> listeners.stream().filter(r -> !kept.contains(r)
+                                && r.config().sameAddress(l))
+                                .findFirst().orElse(null));
+                if (same == null) {
                     opened.add(ClientListener.bind(l, transport, sessions, next.outbound(), state != State.STARTING));
+                    continue;
+                }
+                kept.add(same);
+                if (same.config().equals(l)) {
+                    continue;
+                }
+                if (same.config().sameSocket(l)) {
+                    updated.put(same, l);
+                } else {
+                    notes.add("listener " + same.url() + ": tls or reuse-port changed; that applies after a restart"
+                            + " (its other settings stay as they were too)");
                 }
             }
         } catch (RuntimeException e) {
@@ -443,8 +463,12 @@ public final class Gateway implements AutoCloseable {
         control.update(next.control());
         heartbeat.apply(next.heartbeat());
         cron.apply(next.cron());
+        updated.forEach((running, settings) -> {
+            running.update(settings);
+            LOG.info("listener {}: new settings apply to new connections", running.url());
+        });
         for (ClientListener running : listeners) {
-            if (!next.listeners().contains(running.config())) {
+            if (!kept.contains(running)) {
                 running.close();
                 listeners.remove(running);
                 LOG.info("listener {} closed by reload; its connections stay", running.url());

@@ -18,7 +18,7 @@ import java.net.URISyntaxException;
  */
 public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessageDeflate, Boolean reusePort,
                              Boolean lengthIncludesHeader, Boolean tls, ByteSize maxMessageSize,
-                             Boolean unauthenticated) {
+                             Boolean unauthenticated, Boolean welcome) {
 
     public static final ByteSize DEFAULT_MAX_FRAME = ByteSize.ofKiB(64);
 
@@ -52,6 +52,9 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
         if (unauthenticated == null) {
             unauthenticated = false;
         }
+        if (welcome == null) {
+            welcome = true;
+        }
         ConfigProblem.require(!unauthenticated || address(url).protocol() != Protocol.WEBSOCKET, "unauthenticated",
                 "applies to text:// and frame:// listeners only; WebSocket clients always go through auth.connect");
         ConfigProblem.require(maxMessageSize.bytes() >= maxFrameSize.bytes() && maxMessageSize.bytes() <= 256L * 1024 * 1024,
@@ -60,11 +63,25 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
     }
 
     public static ListenerConfig of(String url) {
-        return new ListenerConfig(url, null, null, null, null, null, null, null);
+        return new ListenerConfig(url, null, null, null, null, null, null, null, null);
     }
 
     public Protocol protocol() {
         return address(url).protocol();
+    }
+
+    /**
+     * True when {@code other} listens on the same socket the same way (protocol, address, port,
+     * TLS, reuse-port): the rest only shapes new connections' pipelines, so a reload can apply it
+     * to this listener without binding again.
+     */
+    public boolean sameSocket(ListenerConfig other) {
+        return sameAddress(other) && tls.equals(other.tls) && reusePort.equals(other.reusePort);
+    }
+
+    /** True when {@code other} names the same protocol, host and port. */
+    public boolean sameAddress(ListenerConfig other) {
+        return address(url).equals(address(other.url));
     }
 
     public String host() {
@@ -78,7 +95,8 @@ public record ListenerConfig(String url, ByteSize maxFrameSize, Boolean permessa
     public ListenerConfig withPort(int port) {
         Address a = address(url);
         return new ListenerConfig(scheme(a) + "://" + hostForUrl(a.host()) + ":" + port,
-                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader, tls, maxMessageSize, unauthenticated);
+                maxFrameSize, permessageDeflate, reusePort, lengthIncludesHeader, tls, maxMessageSize, unauthenticated,
+                welcome);
     }
 
     /** The URL as it is actually bound (real port in place of 0). */

@@ -27,13 +27,16 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** The handshake request is small; anything bigger is not a browser opening a WebSocket. */
     private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
 
-    private final ListenerConfig listener;
+    private final Supplier<ListenerConfig> config;
     private final Supplier<String> listenerUrl;
     private final ClientSessions sessions;
 
-    /** @param listenerUrl the listener's URL with its bound port, known only once it is bound */
-    ClientChannelInitializer(ListenerConfig listener, Supplier<String> listenerUrl, ClientSessions sessions) {
-        this.listener = listener;
+    /**
+     * @param config      the listener's settings as they are now (a reload may change them)
+     * @param listenerUrl the listener's URL with its bound port, known only once it is bound
+     */
+    ClientChannelInitializer(Supplier<ListenerConfig> config, Supplier<String> listenerUrl, ClientSessions sessions) {
+        this.config = config;
         this.listenerUrl = listenerUrl;
         this.sessions = sessions;
     }
@@ -41,6 +44,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
+        ListenerConfig listener = config.get();
         int max = listener.maxFrameSize().intBytes();
         String url = listenerUrl.get();
         ClientSecurity security = sessions.security();
@@ -81,17 +85,18 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                         .build()));
                 p.addLast("ws-message", new WebSocketFrameAggregator(listener.maxMessageSize().intBytes()));
                 p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.WEBSOCKET, url,
-                        listener.maxMessageSize().intBytes()));
+                        listener.welcome(), listener.maxMessageSize().intBytes()));
             }
             case TEXT -> {
                 p.addLast("lines", new LineBasedFrameDecoder(max, true, true));
-                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.TEXT_LINE, url));
+                p.addLast("client", new ClientHandler(sessions, listener.protocol(), WireFormat.TEXT_LINE, url,
+                        listener.welcome()));
             }
             case FRAME -> {
                 boolean inclusive = listener.lengthIncludesHeader();
                 p.addLast("frames", new LengthFieldBasedFrameDecoder(max + 4, 0, 4, inclusive ? -4 : 0, 4, true));
                 p.addLast("client", new ClientHandler(sessions, listener.protocol(),
-                        inclusive ? WireFormat.FRAME_INCLUSIVE : WireFormat.FRAME_EXCLUSIVE, url));
+                        inclusive ? WireFormat.FRAME_INCLUSIVE : WireFormat.FRAME_EXCLUSIVE, url, listener.welcome()));
             }
             default -> throw new IllegalStateException(listener.protocol().toString());
         }

@@ -42,6 +42,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final Protocol protocol;
     private final WireFormat tcpFormat;
     private final String listener;
+    /** The listener's {@code welcome}: false for devices that must not get the welcome message. */
+    private final boolean welcome;
     private Connection connection;
     private boolean opened;
     /** WebSocket: the handshake handlers are gone and this handler reads frames itself. */
@@ -53,13 +55,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private int closeCode = 1006; // abnormal closure unless we learn better
     private String closeReason = "";
 
-    ClientHandler(ClientSessions sessions, Protocol protocol, WireFormat tcpFormat, String listener) {
-        this(sessions, protocol, tcpFormat, listener, Integer.MAX_VALUE);
+    ClientHandler(ClientSessions sessions, Protocol protocol, WireFormat tcpFormat, String listener, boolean welcome) {
+        this(sessions, protocol, tcpFormat, listener, welcome, Integer.MAX_VALUE);
     }
 
     /** @param maxMessageSize WebSocket: the largest message, fragments put together */
     ClientHandler(ClientSessions sessions, Protocol protocol, WireFormat tcpFormat, String listener,
-                  int maxMessageSize) {
+                  boolean welcome, int maxMessageSize) {
+        this.welcome = welcome;
         this.maxMessageSize = maxMessageSize;
         this.sessions = sessions;
         this.protocol = protocol;
@@ -125,7 +128,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (protocol != Protocol.WEBSOCKET) {
             opened = true;
-            connection = sessions.open(ctx.channel(), protocol, tcpFormat, listener, null);
+            connection = sessions.open(ctx.channel(), protocol, tcpFormat, listener, welcome, null);
         }
         super.channelActive(ctx);
     }
@@ -147,7 +150,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
             slimPipeline(ctx);
             connection = sessions.open(ctx.channel(), protocol,
-                    deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener,
+                    deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener, welcome,
                     new ClientEvents.HandshakeInfo(hs.requestUri(), hs.requestHeaders()));
             return;
         }

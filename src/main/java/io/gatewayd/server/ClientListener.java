@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /** One bound client listener (websocket://, text:// or frame://). */
 public final class ClientListener {
-    private final ListenerConfig config;
+    private volatile ListenerConfig config;
     private volatile Channel serverChannel;
     private volatile String boundUrl;
 
@@ -52,7 +52,7 @@ public final class ClientListener {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         outbound.writeBufferLow().intBytes(), outbound.writeBufferHigh().intBytes()))
-                .childHandler(new ClientChannelInitializer(config, listener::url, sessions));
+                .childHandler(new ClientChannelInitializer(listener::config, listener::url, sessions));
         if (config.reusePort()) {
             b.option(transport.reusePortOption(), true);
         }
@@ -77,6 +77,17 @@ public final class ClientListener {
 
     public ListenerConfig config() {
         return config;
+    }
+
+    /**
+     * Takes new settings for the connections it accepts from now on; the socket stays bound.
+     * Only for settings on the same socket ({@link ListenerConfig#sameSocket}).
+     */
+    public void update(ListenerConfig next) {
+        if (!config.sameSocket(next)) {
+            throw new IllegalArgumentException(next.url() + " does not listen on the socket of " + config.url());
+        }
+        config = next;
     }
 
     /** The URL with the port actually bound. */

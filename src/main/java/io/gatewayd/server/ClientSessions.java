@@ -87,7 +87,7 @@ public final class ClientSessions {
     }
 
     /** A client is connected (TCP accepted, or WebSocket handshake done). Event loop only. */
-    public Connection open(Channel ch, Protocol protocol, WireFormat format, String listener,
+    public Connection open(Channel ch, Protocol protocol, WireFormat format, String listener, boolean welcome,
                            ClientEvents.HandshakeInfo handshake) {
         // taken and removed: an attribute left behind (even holding null) costs memory per connection
         InetSocketAddress forwarded = take(ch, ChannelAttrs.REMOTE);
@@ -105,7 +105,7 @@ public final class ClientSessions {
             applyBindings(c, actions);
         }
         LiveConfig.Snapshot snap = config.get();
-        if (snap.welcome() != null) {
+        if (welcome && snap.welcome() != null) {
             String text = snap.welcome().render(Map.of(
                     "client_id", c.clientId(),
                     "timestamp", Long.toString(System.currentTimeMillis() / 1000),
