@@ -33,9 +33,10 @@ import java.util.concurrent.locks.LockSupport;
                 "during the drain stops at once.",
                 "",
                 "The command asks the gateway through its control port; if that does not answer",
-                "it sends SIGTERM to the pid in the pid file, and says so. With --control-url",
-                "it stops the gateway there and waits for its process to exit (or, if that runs",
-                "elsewhere, for its control port to close).",
+                "it sends SIGTERM to the pid in the pid file, and says so. With --control-url,",
+                "or with no pid file the config's control.listen, it stops the gateway there and",
+                "waits for its process to exit (or, if that runs elsewhere, for its control port",
+                "to close).",
                 "Exit status: 0 stopped, 1 failed, 3 was not running."})
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
@@ -68,7 +69,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Target t = target.target(Installation.current(), err);
-        if (!t.probe.running() && !t.urlGiven) {
+        if (!t.probe.running() && !t.hasUrl()) {
             throw t.notRunning();
         }
         stop(t, graceful, timeoutSeconds, force, out, err);
