@@ -1,5 +1,6 @@
 package io.gatewayd.cli;
 
+import io.gatewayd.lifecycle.PidFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +61,9 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
             requireThisMachine(t);
             StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
         } else {
-            out.println(t.notRunningMessage() + "; starting it");
+            // a stale pid file is reported once, by the start that replaces it
+            out.println((t.probe.state() == PidFile.State.STALE ? "gatewayd is not running"
+                    : t.notRunningMessage()) + "; starting it");
             out.flush();
         }
         return start.run(out, err);
