@@ -94,6 +94,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         } catch (GatewayStartException e) {
             lock.close();
             throw PortHolder.explain(e);
+        } catch (ConfigException e) { // a file the config names (tls.cert-file, ...) cannot be used
+            lock.close();
+            throw e.in(options.configFile());
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -252,7 +255,8 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
             next = load(options);
             notes = gateway.reload(next);
         } catch (ConfigException e) {
-            throw new ApiException(400, "config_invalid", e.getMessage() + " (the running config stays)");
+            throw new ApiException(400, "config_invalid", e.in(options.configFile()).getMessage()
+                    + " (the running config stays)");
         } catch (GatewayStartException e) {
             throw new ApiException(409, "reload_failed", e.getMessage() + " (the running config stays)");
         } catch (IllegalStateException e) {
