@@ -52,6 +52,7 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
         start.configOptions = target.configOptions;
         start.options = startOptions;
         // before the stop: a bad option or a broken config must not leave the gateway stopped
+        StopCommand.checkTimeout(timeoutSeconds);
         start.checkedConfig(inst);
         Target t = target.target(inst, err);
         if (t.probe.running()) {
