@@ -99,8 +99,12 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     int m;
 
     @Option(names = "--s", paramLabel = "BYTES", defaultValue = "200",
-            description = "Message size in bytes (default: ${DEFAULT-VALUE}; at least the BENCH:... header, ~30).")
+            description = "Message size in bytes (default: ${DEFAULT-VALUE}; at least " + MIN_MESSAGE_SIZE
+                    + ", room for the BENCH:... header).")
     int s;
+
+    /** Room for BENCH:<seq>:<send-us>:<client>: at its longest (10 + 20 + 10 digits): every message is --s bytes. */
+    static final int MIN_MESSAGE_SIZE = 64;
 
     @Option(names = "--k", paramLabel = "K", defaultValue = "10000",
             description = "unicast, batch: pushes, each to a uniformly random client's uid (default: ${DEFAULT-VALUE}).")
@@ -113,19 +117,19 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = {"--c", "--concurrency"}, paramLabel = "C",
             description = "API calls in flight (default: 1 for broadcast, so the next push waits for the answer; 64 "
                     + "for unicast; 8 for batch).")
-    int c;
+    Integer c;
 
     @Option(names = "--api-conns", paramLabel = "P",
             description = "Keep-alive HTTP connections that carry the --c calls, pipelined (default: --c, at most 8). "
                     + "--api-conns equal to --c is one call per connection, as the Node load client does.")
-    int apiConns;
+    Integer apiConns;
 
-    @Option(names = "--warmup", paramLabel = "W", defaultValue = "-1",
+    @Option(names = "--warmup", paramLabel = "W",
             description = "Push W messages (unicast, batch: pushes) before the measured run, and wait for them, so "
                     + "that the JIT compilers of this JVM and of a cold gateway are done; not counted. Default: "
                     + "enough for about 50,000 receipts (at most 50 messages) for broadcast, 2000 pushes for unicast "
                     + "and batch; 0 = none, as the Node load client.")
-    int warmup;
+    Integer warmup;
 
     @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
             description = "Pace pushes (calls, for batch) to R per second; 0 = as fast as the API answers "
@@ -165,12 +169,12 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "T",
             description = "Event loops of the load client (default: one per CPU). Native epoll when available.")
-    int threads;
+    Integer threads;
 
     @Option(names = "--addrs", paramLabel = "A",
             description = "Loopback targets: spread clients over source addresses 127.0.0.<base>..<base+A-1> "
                     + "(default: one per 5000 clients).")
-    int addrs;
+    Integer addrs;
 
     @Option(names = "--addr-base", paramLabel = "B", defaultValue = "1",
             description = "First source address is 127.0.0.B; give concurrent bench processes different ones "
@@ -184,7 +188,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--server-pid", paramLabel = "PID",
             description = "The gateway's pid, for its CPU and PSS from /proc (default: the pid /api/status reports, "
                     + "when the gateway runs on this machine).")
-    long serverPid;
+    Long serverPid;
 
     @Option(names = "--ping-interval", paramLabel = "SECONDS", defaultValue = "25",
             description = "Every client sends a WebSocket ping this often, so that a gateway heartbeat "
@@ -235,6 +239,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         if (!bcastVia.equals("all") && !bcastVia.equals("group")) {
             throw new CliException(GatewayCtl.EXIT_USAGE, "--bcast-via must be all or group, got " + bcastVia);
         }
+        checkRanges();
         Target t = control.target(Installation.current(), err);
         if (!t.hasUrl()) {
             throw t.notRunning();
@@ -252,10 +257,10 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         st.s = s;
         st.k = k;
         st.b = b;
-        st.c = c;
-        st.apiConns = apiConns;
+        st.c = c == null ? 0 : c;
+        st.apiConns = apiConns == null ? 0 : apiConns;
         st.rate = rate;
-        st.warmup = warmup;
+        st.warmup = warmup == null ? -1 : warmup;
         st.ramp = ramp;
         st.holdSeconds = hold;
         st.graceSeconds = grace;
@@ -264,11 +269,11 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         st.uidPrefix = uidPrefix;
         st.connectTimeoutSeconds = connectTimeout;
         st.requestTimeoutSeconds = control.timeout().toSeconds();
-        st.threads = threads;
-        st.addrs = addrs;
+        st.threads = threads == null ? 0 : threads;
+        st.addrs = addrs == null ? 0 : addrs;
         st.addrBase = addrBase;
         st.seed = seed;
-        st.serverPid = serverPid;
+        st.serverPid = serverPid == null ? 0 : serverPid;
         st.pingIntervalSeconds = pingInterval;
         st.progress = quiet ? null : err;
         ObjectNode r;
@@ -284,6 +289,34 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         }
         out.flush();
         return r.path("ok").asBoolean() ? GatewayCtl.EXIT_OK : GatewayCtl.EXIT_FAILURE;
+    }
+
+    /**
+     * Every number against its range before anything is contacted: a negative count or duration
+     * would otherwise run as something else (--hold -1 as no hold, --s 5 as messages of ~40 bytes
+     * reported as 5 B).
+     */
+    private void checkRanges() {
+        OptionRange.between("--n", n, 1, 10_000_000);
+        OptionRange.between("--m", m, 1, 100_000_000);
+        OptionRange.between("--s", s, MIN_MESSAGE_SIZE, 16 << 20);
+        OptionRange.between("--k", k, 1, 1_000_000_000);
+        OptionRange.between("--b", b, 1, 100_000);
+        OptionRange.between("--c", c, 1, 100_000);
+        OptionRange.between("--api-conns", apiConns, 1, 10_000);
+        OptionRange.between("--warmup", warmup, 0, 100_000_000);
+        OptionRange.between("--ramp", ramp, 1, 1_000_000);
+        OptionRange.between("--threads", threads, 1, 1024);
+        OptionRange.between("--addrs", addrs, 1, 254);
+        OptionRange.between("--addr-base", addrBase, 1, 254);
+        if (serverPid != null) {
+            OptionRange.between("--server-pid", serverPid, 1, Long.MAX_VALUE);
+        }
+        OptionRange.finiteBetween("--rate", rate, 0, 100_000_000, "per second");
+        OptionRange.finiteBetween("--hold", hold, 0, 86_400, "seconds");
+        OptionRange.finiteBetween("--grace", grace, 0, 86_400, "seconds");
+        OptionRange.finiteBetween("--connect-timeout", connectTimeout, 0.001, 86_400, "seconds");
+        OptionRange.finiteBetween("--ping-interval", pingInterval, 0, 86_400, "seconds");
     }
 
     /** The report as a table (the JSON has everything, with wsload's field names). */

@@ -70,11 +70,15 @@ final class ConfigCommand implements Runnable {
             Path file = configOptions.file(inst);
             GatewayConfig config = configOptions.load(inst);
             // the files start reads besides the YAML: a missing or unreadable one is a config error too
-            if (config.tls().configured()) {
-                io.gatewayd.server.ServerTls.load(config.tls());
-            }
-            if (config.auth().token().configured()) {
-                io.gatewayd.auth.TokenVerifier.create(config.auth().token(), java.time.Clock.systemUTC());
+            try {
+                if (config.tls().configured()) {
+                    io.gatewayd.server.ServerTls.load(config.tls());
+                }
+                if (config.auth().token().configured()) {
+                    io.gatewayd.auth.TokenVerifier.create(config.auth().token(), java.time.Clock.systemUTC());
+                }
+            } catch (io.gatewayd.config.ConfigException e) {
+                throw e.in(file);
             }
             if (quiet) {
                 return GatewayCtl.EXIT_OK;

@@ -25,6 +25,7 @@ import java.time.Duration;
 public final class ControlClient {
     public static final int EXIT_NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SCHEME_HINT = " (in --control-url, or in control.listen of the config)";
 
     private final URI base;
     private final String token;
@@ -99,6 +100,10 @@ public final class ControlClient {
             if (tls != null) {
                 throw tls;
             }
+            tls = tlsPortFailure(e);
+            if (tls != null) {
+                throw tls;
+            }
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -116,12 +121,27 @@ public final class ControlClient {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof SSLException ssl) {
                 String m = String.valueOf(ssl.getMessage());
-                return new TlsException("TLS with the control port at " + base + " failed: " + m
-                        + (m.contains("nrecognized SSL message") ? " (does it listen on http:// rather than https://?)"
-                        : ""));
+                if (m.contains("nrecognized SSL message") && SchemeProbe.speaksPlainHttp(base)) {
+                    return new TlsException("the control port at " + base + " speaks plain HTTP, not TLS: use "
+                            + SchemeProbe.withScheme(base, "http") + SCHEME_HINT);
+                }
+                return new TlsException("TLS with the control port at " + base + " failed: " + m);
             }
         }
         return null;
+    }
+
+    /**
+     * An http:// exchange the other end cut short (it took the connection, then closed it
+     * without an answer) because it expects TLS: said so, or null if it does not speak TLS.
+     */
+    private TlsException tlsPortFailure(IOException e) {
+        if (!"http".equalsIgnoreCase(base.getScheme()) || e instanceof ConnectException
+                || e instanceof HttpTimeoutException || !SchemeProbe.speaksTls(base)) {
+            return null;
+        }
+        return new TlsException("the control port at " + base + " speaks TLS, not plain HTTP: use "
+                + SchemeProbe.withScheme(base, "https") + SCHEME_HINT);
     }
 
     private JsonNode send(HttpRequest.Builder req) {
@@ -146,6 +166,9 @@ public final class ControlClient {
                     + " s; it may be hung or overloaded (gatewayctl status shows it; gatewayctl stop --force ends it)");
         } catch (IOException e) {
             TlsException tls = tlsFailure(e);
+            if (tls == null) {
+                tls = tlsPortFailure(e);
+            }
             if (tls != null) {
                 throw tls;
             }

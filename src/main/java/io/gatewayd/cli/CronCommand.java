@@ -40,6 +40,9 @@ final class CronCommand implements Runnable {
 
     private static ObjectNode params(String name) {
         ObjectNode p = JSON.createObjectNode();
+        if (name != null && name.isBlank()) { // else the API's own field name would be the message
+            throw new CliException(GatewayCtl.EXIT_USAGE, "NAME must not be empty; `gatewayctl cron list` shows the jobs");
+        }
         if (name != null) {
             p.put("name", name);
         }

@@ -65,6 +65,15 @@ public final class GatewayCtl implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new GatewayCtl());
         cl.setExecutionExceptionHandler(new Errors());
+        // picocli's own URI conversion error quotes java.net.URISyntaxException at the user
+        cl.registerConverter(java.net.URI.class, s -> {
+            try {
+                return new java.net.URI(s);
+            } catch (java.net.URISyntaxException e) {
+                throw new CommandLine.TypeConversionException("\"" + s + "\" is not a URL (" + e.getReason()
+                        + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "") + ")");
+            }
+        });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("gatewayctl: " + ex.getMessage());

@@ -7,32 +7,40 @@ import java.nio.file.Path;
 
 /**
  * Build step: writes the man page and the bash completion script from the picocli model.
- * Arguments: TEMPLATE MAN_OUTPUT COMPLETION_OUTPUT [VERSION [TIMESTAMP]]. The man page is also
- * written gzipped next to MAN_OUTPUT (MAN_OUTPUT.gz, no timestamp in the header: the same bytes
- * on every build), as Debian installs man pages.
+ * Arguments: TEMPLATE MAN_DIR COMPLETION_OUTPUT VERSION [TIMESTAMP]. Two pages come out:
  *
- * <p>VERSION (the pom's) goes into the page's header; without it the page says what
- * {@link ManPage#render(String)} says ("dev" from classes), like the committed man/gatewayctl.1.
+ * <ul>
+ * <li>MAN_DIR/gatewayctl.1, the page as committed in man/gatewayctl.1 ("dev", no date, what
+ *     {@link ManPage#render(String)} renders from classes): it changes only with the CLI and the
+ *     template, so `cp target/man/gatewayctl.1 man/` refreshes the committed copy and the diff
+ *     shows only what changed in the CLI;</li>
+ * <li>MAN_DIR/man1/gatewayctl.1, the page the tarball and the .deb ship, with VERSION in its
+ *     header, and gzipped next to it (.gz, no timestamp in the gzip header: the same bytes on every
+ *     build), as Debian installs man pages.</li>
+ * </ul>
+ *
  * TIMESTAMP is the build's reproducible timestamp (project.build.outputTimestamp: ISO 8601, or
- * seconds since the epoch); its day in UTC is the page's date. Empty, or a property Maven left
- * unresolved (null, or "${...}"), means no date: never the time of the build, which would make every
- * build's page differ.
+ * seconds since the epoch); its day in UTC is the shipped page's date. Empty, or a property Maven
+ * left unresolved (null, or "${...}"), means no date: never the time of the build, which would
+ * make every build's page differ.
  */
 public final class GeneratedDocs {
     private GeneratedDocs() {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 3 || args.length > 5) {
+        if (args.length < 4 || args.length > 5) {
             throw new IllegalArgumentException(
-                    "usage: GeneratedDocs TEMPLATE MAN_OUTPUT COMPLETION_OUTPUT [VERSION [TIMESTAMP]]");
+                    "usage: GeneratedDocs TEMPLATE MAN_DIR COMPLETION_OUTPUT VERSION [TIMESTAMP]");
         }
         String template = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
-        String man = args.length == 3 ? ManPage.render(template)
-                : ManPage.render(template, args[3], args.length == 5 ? date(args[4]) : "");
-        write(Path.of(args[1]), man);
-        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(args[1] + ".gz")))) {
-            gz.write(man.getBytes(StandardCharsets.UTF_8)); // GZIPOutputStream writes mtime 0
+        Path manDir = Path.of(args[1]);
+        write(manDir.resolve("gatewayctl.1"), ManPage.render(template));
+        String shipped = ManPage.render(template, args[3], args.length == 5 ? date(args[4]) : "");
+        Path page = manDir.resolve("man1/gatewayctl.1");
+        write(page, shipped);
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(page + ".gz")))) {
+            gz.write(shipped.getBytes(StandardCharsets.UTF_8)); // GZIPOutputStream writes mtime 0
         }
         write(Path.of(args[2]), CompletionCommand.script("bash"));
     }

@@ -1,5 +1,6 @@
 package io.gatewayd.cli;
 
+import io.gatewayd.lifecycle.PidFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,9 @@ import java.io.PrintWriter;
                 "the start is as `gatewayctl start` (with -d: in the background, returning",
                 "once it is ready; without: in the foreground, in this terminal). Clients",
                 "are disconnected: use `gatewayctl reload` to apply a config change",
-                "without dropping them."})
+                "without dropping them. The gateway to stop is found as `gatewayctl stop`",
+                "finds it (pid file, --control-url, control.listen); it must run on this",
+                "machine, where the new one starts."})
 final class RestartCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;
@@ -49,14 +52,34 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
         start.configOptions = target.configOptions;
         start.options = startOptions;
         // before the stop: a bad option or a broken config must not leave the gateway stopped
+        StopCommand.checkTimeout(timeoutSeconds);
         start.checkedConfig(inst);
         Target t = target.target(inst, err);
         if (t.probe.running()) {
             StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
+        } else if (t.hasUrl() && answers(t)) {
+            // found as stop finds it without a pid file: --control-url, else control.listen
+            requireThisMachine(t);
+            StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
         } else {
-            out.println(t.notRunningMessage() + "; starting it");
+            // a stale pid file is reported once, by the start that replaces it
+            out.println((t.probe.state() == PidFile.State.STALE ? "gatewayd is not running"
+                    : t.notRunningMessage()) + "; starting it");
             out.flush();
         }
         return start.run(out, err);
+    }
+
+    private static boolean answers(Target t) {
+        return t.client(java.time.Duration.ofSeconds(10)).answers();
+    }
+
+    /** The new gateway starts here: stopping one on another machine would not restart it. */
+    private static void requireThisMachine(Target t) {
+        if (!Hosts.isThisMachine(t.url.getHost())) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "restart starts the gateway on this machine, but the one at "
+                    + t.url + " runs elsewhere; run `gatewayctl restart` where it runs, or `gatewayctl stop "
+                    + "--control-url " + t.url + "` to stop it from here");
+        }
     }
 }

@@ -91,11 +91,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         GatewayProcess process;
         try {
             process = GatewayProcess.start(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
-                    mode, Duration.ofSeconds(options.stopTimeoutSeconds), false, logFile, logOverrides),
-                    msg -> {
-                        err.println("gatewayctl: warning: " + msg);
-                        err.flush();
-                    });
+                    mode, Duration.ofSeconds(options.stopTimeoutSeconds), false, logFile, logOverrides));
         } catch (PidFile.AlreadyRunningException | PidFile.PidFileException e) {
             throw new CliException(GatewayCtl.EXIT_FAILURE, e.getMessage());
         } catch (GatewayStartException e) {

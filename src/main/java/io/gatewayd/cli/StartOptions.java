@@ -34,9 +34,8 @@ final class StartOptions {
     void validate() {
         port("--ws-port", wsPort);
         port("--control-port", controlPort);
-        if (stopTimeoutSeconds < 0 || waitSeconds < 1) {
-            throw new CliException(GatewayCtl.EXIT_USAGE, "--stop-timeout must be 0 or more and --wait at least 1");
-        }
+        OptionRange.between("--stop-timeout", stopTimeoutSeconds, 0, 365 * 86400);
+        OptionRange.between("--wait", waitSeconds, 1, 86400);
     }
 
     private static void port(String option, Integer port) {

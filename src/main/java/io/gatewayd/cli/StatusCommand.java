@@ -88,6 +88,10 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 out.println();
             }
             out.flush();
+            // the reader has gone (`status --watch | head`): System.out swallows EPIPE, and keeps a flag
+            if (out.checkError() || System.out.checkError()) {
+                return GatewayCtl.EXIT_OK;
+            }
             prev = st;
             prevAt = now;
             LockSupportSleep.sleepMillis(1000); // the refresh period of the display

@@ -33,9 +33,10 @@ import java.util.concurrent.locks.LockSupport;
                 "during the drain stops at once.",
                 "",
                 "The command asks the gateway through its control port; if that does not answer",
-                "it sends SIGTERM to the pid in the pid file, and says so. With --control-url",
-                "it stops the gateway there and waits for its process to exit (or, if that runs",
-                "elsewhere, for its control port to close).",
+                "it sends SIGTERM to the pid in the pid file, and says so. With --control-url,",
+                "or with no pid file the config's control.listen, it stops the gateway there and",
+                "waits for its process to exit (or, if that runs elsewhere, for its control port",
+                "to close).",
                 "Exit status: 0 stopped, 1 failed, 3 was not running."})
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
@@ -67,8 +68,9 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        checkTimeout(timeoutSeconds);
         Target t = target.target(Installation.current(), err);
-        if (!t.probe.running() && !t.urlGiven) {
+        if (!t.probe.running() && !t.hasUrl()) {
             throw t.notRunning();
         }
         stop(t, graceful, timeoutSeconds, force, out, err);
@@ -78,9 +80,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     /** Stops the gateway {@code t} points at and waits until its process has exited. */
     static void stop(Target t, boolean graceful, Double timeoutSeconds, boolean force, PrintWriter out,
                      PrintWriter err) {
-        if (timeoutSeconds != null && (timeoutSeconds < 0 || timeoutSeconds > 365 * 86400)) {
-            throw new CliException(GatewayCtl.EXIT_USAGE, "--timeout must be between 0 and 31536000 seconds");
-        }
+        checkTimeout(timeoutSeconds);
         long pid = t.pid();
         Optional<ProcessHandle> handle = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         long started = System.nanoTime();
@@ -169,6 +169,13 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         removeStale(t, out);
         out.println("gatewayd stopped (pid " + pid + ") in " + Format.seconds((System.nanoTime() - started) / 1e9));
         out.flush();
+    }
+
+    /** Before anything is looked up: a bad option is a usage error even when nothing runs. */
+    static void checkTimeout(Double timeoutSeconds) {
+        if (timeoutSeconds != null) {
+            OptionRange.finiteBetween("--timeout", timeoutSeconds, 0, 365 * 86400, "seconds");
+        }
     }
 
     private static boolean drain(boolean graceful, boolean viaSignal) {

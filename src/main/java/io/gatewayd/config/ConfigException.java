@@ -16,6 +16,16 @@ public final class ConfigException extends RuntimeException {
         this.key = key;
     }
 
+    /**
+     * This problem, found after loading (a file the config names cannot be read), with the config
+     * file in front as the loader puts it, so that every config error names its file.
+     */
+    public ConfigException in(java.nio.file.Path file) {
+        String name = file.toString();
+        return getMessage() != null && getMessage().startsWith(name) ? this
+                : new ConfigException(key, name + ": " + getMessage());
+    }
+
     /** The dotted key path the problem is about, or null when it is about the file as a whole. */
     public String key() {
         return key;

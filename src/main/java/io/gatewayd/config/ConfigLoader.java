@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -75,8 +76,7 @@ public final class ConfigLoader {
             try {
                 keyLines = keyLines(yaml);
             } catch (JsonProcessingException e) {
-                throw new ConfigException(sourceName + where(e.getLocation()) + ": not valid YAML: "
-                        + firstLine(e.getOriginalMessage()));
+                throw new ConfigException(sourceName + where(e.getLocation()) + ": " + notYaml(e));
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
             }
@@ -87,10 +87,9 @@ public final class ConfigLoader {
                     config = GatewayConfig.defaults();
                 }
             } catch (JsonMappingException e) {
-                throw translate(e, sourceName, keyLines);
+                throw translate(e, sourceName, keyLines, yaml);
             } catch (JsonProcessingException e) {
-                throw new ConfigException(sourceName + where(e.getLocation()) + ": not valid YAML: "
-                        + e.getOriginalMessage());
+                throw new ConfigException(sourceName + where(e.getLocation()) + ": " + notYaml(e));
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
             } catch (ConfigProblem p) {
@@ -102,9 +101,31 @@ public final class ConfigLoader {
         try {
             config.control().requireTokenUnlessLoopback();
         } catch (ConfigException e) {
-            throw new ConfigException(e.key(), sourceName + ": " + e.getMessage());
+            Integer line = yaml.isBlank() ? null : lineOf(yaml, e.key());
+            throw new ConfigException(e.key(), sourceName + (line != null ? ":" + line : "") + ": " + e.getMessage());
         }
         return config;
+    }
+
+    private static Integer lineOf(String yaml, String key) {
+        try {
+            return keyLines(yaml).get(key);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What the YAML parser says, as one line: a key given twice is named by its full path (the
+     * parser says only "Duplicate field 'x'").
+     */
+    private static String notYaml(JsonProcessingException e) {
+        String m = firstLine(e.getOriginalMessage());
+        if (m.startsWith("Duplicate field") && e.getProcessor() instanceof JsonParser p) {
+            String path = contextPath(p.getParsingContext());
+            return (path.isEmpty() ? m : path + " is set twice") + "; keep one of them";
+        }
+        return "not valid YAML: " + m;
     }
 
     /**
@@ -206,19 +227,25 @@ public final class ConfigLoader {
         return sb.length() > 0 && sb.charAt(0) == '.' ? sb.substring(1) : sb.toString();
     }
 
-    private ConfigException translate(JsonMappingException e, String source, Map<String, Integer> keyLines) {
+    private ConfigException translate(JsonMappingException e, String source, Map<String, Integer> keyLines,
+                                      String yaml) {
         String path = path(e.getPath());
         Integer line = keyLines.get(path);
         String at = source + (line != null ? ":" + line : where(e.getLocation()));
         if (e instanceof UnrecognizedPropertyException u) {
-            String known = sortedNames(u.getKnownPropertyIds());
-            String hint = closest(u.getPropertyName(), u.getKnownPropertyIds());
-            return new ConfigException(path, at + ": unknown key \"" + path + "\""
-                    + (hint != null ? "; did you mean \"" + hint + "\"?" : "") + " Known keys here: " + known);
+            return unknownKey(path, at, u.getPropertyName(), u.getKnownPropertyIds());
         }
         Throwable cause = e.getCause();
+        if (cause instanceof ConfigProblem && e instanceof ValueInstantiationException vi) {
+            // Jackson reports unknown keys only after the constructor ran: a typo of a required key
+            // ("evry") would show as that key missing. The typo is the problem to name.
+            ConfigException typo = unknownKeyIn(path, vi.getType(), yaml, source, keyLines);
+            if (typo != null) {
+                return typo;
+            }
+        }
         if (cause instanceof ConfigProblem p) {
-            String key = path.isEmpty() ? p.key : path + "." + p.key;
+            String key = path.isEmpty() ? p.key : p.key.startsWith("[") ? path + p.key : path + "." + p.key;
             // a check across sections runs after the whole document was read, when the mapper's
             // location is the end of the file: no line is better than that one
             Integer keyLine = lineOf(key, keyLines);
@@ -232,9 +259,15 @@ public final class ConfigLoader {
             return new ConfigException(path, at + ": " + path + ": expected " + describe(f.getTargetType())
                     + ", got \"" + f.getValue() + "\"");
         }
+        if (e instanceof MismatchedInputException m && path.isEmpty()) {
+            return new ConfigException(null, at + ": expected a mapping of sections such as listeners: and control:");
+        }
         if (e instanceof MismatchedInputException m) {
+            // Jackson's own text names Java classes; the value it could not take is all the user needs
+            java.util.regex.Matcher v = java.util.regex.Pattern.compile("value \\((\"[^\n]*\")\\)")
+                    .matcher(String.valueOf(m.getOriginalMessage()));
             return new ConfigException(path, at + ": " + path + ": expected " + describe(m.getTargetType())
-                    + " (" + firstLine(m.getOriginalMessage()) + ")");
+                    + (v.find() ? ", got " + v.group(1) : ""));
         }
         return new ConfigException(path, at + ": " + (path.isEmpty() ? "" : path + ": ") + firstLine(e.getOriginalMessage()));
     }
@@ -260,6 +293,44 @@ public final class ConfigLoader {
             }
             if (line != null) {
                 return line;
+            }
+        }
+        return null;
+    }
+
+    private static ConfigException unknownKey(String path, String at, String name, Collection<Object> known) {
+        String hint = closest(name, known);
+        return new ConfigException(path, at + ": unknown key \"" + path + "\""
+                + (hint != null ? "; did you mean \"" + hint + "\"?" : "") + " Known keys here: " + sortedNames(known));
+    }
+
+    /** The first key of the mapping at {@code path} that {@code type} does not have, as an error; or null. */
+    private static ConfigException unknownKeyIn(String path, com.fasterxml.jackson.databind.JavaType type, String yaml,
+                                                String source, Map<String, Integer> keyLines) {
+        if (type == null) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(yaml);
+        } catch (IOException e) {
+            return null;
+        }
+        for (String part : path.isEmpty() ? new String[0] : path.replace("[", ".[").split("\\.")) {
+            node = part.startsWith("[") ? node.path(Integer.parseInt(part.substring(1, part.length() - 1)))
+                    : node.path(part);
+        }
+        if (!node.isObject()) {
+            return null;
+        }
+        Collection<Object> known = MAPPER.getDeserializationConfig().introspect(type).findProperties().stream()
+                .map(p -> (Object) p.getName()).toList();
+        for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!known.contains(name)) {
+                String key = path.isEmpty() ? name : path + "." + name;
+                Integer line = keyLines.get(key);
+                return unknownKey(key, source + (line != null ? ":" + line : ""), name, known);
             }
         }
         return null;

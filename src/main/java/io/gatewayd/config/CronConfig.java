@@ -35,17 +35,24 @@ public record CronConfig(Integer workers, Integer history, List<CronJobConfig> j
         }
         ConfigProblem.require(history >= 1 && history <= 1000, "history", "must be between 1 and 1000, got " + history);
         jobs = jobs == null ? List.of() : List.copyOf(jobs);
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < jobs.size(); i++) {
-            ConfigProblem.require(names.add(jobs.get(i).name()), "jobs[" + i + "].name",
-                    "\"" + jobs.get(i).name() + "\" is used by an earlier job; job names must be unique");
-        }
+        requireUniqueNames(jobs, "jobs");
     }
 
     /** The list form: {@code cron: [ {name: ...}, ... ]}. */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static CronConfig ofJobs(List<CronJobConfig> jobs) {
+        // checked here first so that a duplicate is named cron[1].name, as written, not cron.jobs[1].name
+        requireUniqueNames(jobs == null ? List.of() : jobs, "");
         return new CronConfig(null, null, jobs);
+    }
+
+    /** @param list the key of the job list under cron: "jobs", or "" for the list form */
+    private static void requireUniqueNames(List<CronJobConfig> jobs, String list) {
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            ConfigProblem.require(names.add(jobs.get(i).name()), list + "[" + i + "].name",
+                    "\"" + jobs.get(i).name() + "\" is used by an earlier job; job names must be unique");
+        }
     }
 
     public static CronConfig defaults() {

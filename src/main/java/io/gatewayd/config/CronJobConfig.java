@@ -65,8 +65,8 @@ public record CronJobConfig(String name, String schedule, Duration every, String
             try {
                 ZoneId.of(timezone);
             } catch (DateTimeException e) {
-                throw new ConfigProblem("timezone", job + "unknown time zone \"" + timezone
-                        + "\"; use a region such as Europe/Berlin or UTC");
+                throw new ConfigProblem("timezone", "\"" + timezone + "\" is not a time zone; use a region such as "
+                        + "Europe/Berlin or UTC");
             }
         }
         runOn = runOn == null ? RunOn.ONE : runOn;
@@ -151,11 +151,14 @@ public record CronJobConfig(String name, String schedule, Duration every, String
             } catch (IllegalArgumentException e) {
                 throw new ConfigProblem("url", "\"" + url + "\" is not a URL: " + e.getMessage());
             }
+            // checked before Map.copyOf, which refuses a null value with a bare NullPointerException
+            if (headers != null) {
+                headers.forEach((k, v) -> {
+                    ConfigProblem.require(v != null, "headers." + k, "has no value");
+                    template(v, "headers." + k);
+                });
+            }
             headers = headers == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(headers));
-            headers.forEach((k, v) -> {
-                ConfigProblem.require(v != null, "headers." + k, "has no value");
-                template(v, "headers." + k);
-            });
             if (body != null) {
                 template(body, "body");
             }

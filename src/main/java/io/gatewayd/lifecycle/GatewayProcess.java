@@ -23,7 +23,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -77,18 +76,14 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
     /**
      * Loads the config, takes the pid-file lock, binds everything, publishes the pid file.
      *
-     * @param warn receives warnings the operator should see (e.g. a stale pid file was replaced)
      * @throws ConfigException                 the config is invalid
      * @throws PidFile.AlreadyRunningException another gatewayd holds the lock
      * @throws GatewayStartException           a port cannot be bound (the message names it and its holder)
      */
-    public static GatewayProcess start(Options options, Consumer<String> warn) {
+    public static GatewayProcess start(Options options) {
         GatewayConfig config = load(options);
         PidFile pidFile = PidFile.of(config, options.home());
-        PidFile.Lock lock = pidFile.acquire(msg -> {
-            LOG.warn(msg);
-            warn.accept(msg);
-        });
+        PidFile.Lock lock = pidFile.acquire(LOG::warn);
         Gateway gateway;
         try {
             Gateway.Builder b = Gateway.builder(config).mode(options.mode());
@@ -99,6 +94,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         } catch (GatewayStartException e) {
             lock.close();
             throw PortHolder.explain(e);
+        } catch (ConfigException e) { // a file the config names (tls.cert-file, ...) cannot be used
+            lock.close();
+            throw e.in(options.configFile());
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -180,15 +178,10 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         stop(false, null);
     }
 
-    private void onHangup() {
+    /** The reload has logged its outcome, refusals included: nothing is left to log here. */
+    void onHangup() {
         LOG.info("SIGHUP received: reloading {}", options.configFile());
-        reload().whenComplete((r, err) -> {
-            if (err != null) {
-                Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                        ? err.getCause() : err;
-                LOG.error("reload (SIGHUP) refused: {}", t.getMessage());
-            }
-        });
+        reload();
     }
 
     @Override
@@ -231,6 +224,10 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         return r;
     }
 
+    /**
+     * Every refusal is logged here, once, whoever asked: a signal has no one else to tell, and
+     * the control API's caller gets the same message in its answer.
+     */
     @Override
     public CompletableFuture<Map<String, Object>> reload() {
         CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
@@ -239,11 +236,14 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
                 try {
                     f.complete(reloadNow());
                 } catch (Throwable t) {
+                    LOG.warn("reload refused: {}", t.getMessage());
                     f.completeExceptionally(t);
                 }
             });
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new ApiException(503, "busy", "reloads are queued already; try again shortly"));
+            ApiException busy = new ApiException(503, "busy", "reloads are queued already; try again shortly");
+            LOG.warn("reload refused: {}", busy.getMessage());
+            f.completeExceptionally(busy);
         }
         return f;
     }
@@ -255,10 +255,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
             next = load(options);
             notes = gateway.reload(next);
         } catch (ConfigException e) {
-            LOG.warn("reload refused, the running config stays: {}", e.getMessage());
-            throw new ApiException(400, "config_invalid", e.getMessage() + " (the running config stays)");
+            throw new ApiException(400, "config_invalid", e.in(options.configFile()).getMessage()
+                    + " (the running config stays)");
         } catch (GatewayStartException e) {
-            LOG.warn("reload refused, the running config stays: {}", e.getMessage());
             throw new ApiException(409, "reload_failed", e.getMessage() + " (the running config stays)");
         } catch (IllegalStateException e) {
             throw new ApiException(409, "not_running", e.getMessage());

@@ -63,7 +63,7 @@ public final class JsvcDaemon implements Daemon, DaemonUserSignal {
         String logDir = System.getProperty("gatewayd.log.dir");
         try {
             process = GatewayProcess.start(new GatewayProcess.Options(home, env, config, null, "jsvc", stopTimeout,
-                    true, logDir == null ? null : Path.of(logDir, "gatewayd.log"), null), LOG::warn);
+                    true, logDir == null ? null : Path.of(logDir, "gatewayd.log"), null));
         } catch (ConfigException e) {
             throw new DaemonInitException("configuration error: " + e.getMessage());
         } catch (GatewayStartException | PidFile.AlreadyRunningException | PidFile.PidFileException e) {
@@ -117,10 +117,6 @@ public final class JsvcDaemon implements Daemon, DaemonUserSignal {
             return;
         }
         LOG.info("SIGUSR2 from jsvc: reloading");
-        p.reload().whenComplete((r, err) -> {
-            if (err != null) {
-                LOG.error("reload refused: {}", err.getCause() != null ? err.getCause().getMessage() : err.getMessage());
-            }
-        });
+        p.reload(); // logs a refusal itself
     }
 }

@@ -212,6 +212,31 @@ class BenchTest {
     }
 
     @Test
+    void numbersOutOfTheirRangeAreUsageErrorsNamingTheOptionAndTheRange() {
+        String[][] cases = {
+                {"--s", "5", "--s must be between 64 and 16777216, got 5"},
+                {"--hold", "-1", "--hold must be between 0 and 86400 seconds, got -1"},
+                {"--n", "0", "--n must be between 1 and 10000000, got 0"},
+                {"--m", "-3", "--m must be between 1 and 100000000, got -3"},
+                {"--k", "0", "--k must be between 1"},
+                {"--c", "0", "--c must be between 1 and 100000, got 0"},
+                {"--api-conns", "-1", "--api-conns must be between 1"},
+                {"--warmup", "-2", "--warmup must be between 0"},
+                {"--threads", "0", "--threads must be between 1"},
+                {"--rate", "NaN", "--rate must be between 0 and 100000000 per second, got NaN"},
+                {"--grace", "-0.5", "--grace must be between 0 and 86400 seconds, got -0.5"},
+                {"--connect-timeout", "0", "--connect-timeout must be between"},
+                {"--ping-interval", "-1", "--ping-interval must be between 0"},
+        };
+        for (String[] c : cases) {
+            Run run = bench("connect", c[0], c[1]);
+            assertThat(run.exit()).as(String.join(" ", c) + ": " + run.err()).isEqualTo(GatewayCtl.EXIT_USAGE);
+            assertThat(run.err()).as(c[0]).contains(c[2]).doesNotContain("Exception");
+        }
+        assertThat(gw.gateway().registry().size()).as("refused before any client connected").isZero();
+    }
+
+    @Test
     void unknownScenarioIsAUsageError() {
         Run run = bench("storm");
         assertThat(run.exit()).isEqualTo(GatewayCtl.EXIT_USAGE);

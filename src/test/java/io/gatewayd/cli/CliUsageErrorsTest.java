@@ -72,6 +72,16 @@ class CliUsageErrorsTest {
     }
 
     @Test
+    void numbersThatAreNotNumbersAndEmptyNamesAreRefusedByTheCliNotTheApi() {
+        usageError(run("stop", "--timeout", "NaN"), "--timeout must be between 0 and 31536000 seconds, got NaN");
+        usageError(run("restart", "--timeout", "-1"), "--timeout must be between 0 and 31536000 seconds, got -1");
+        usageError(run("cron", "resume", ""), "NAME must not be empty");
+        usageError(run("start", "--stop-timeout", "-1"), "--stop-timeout must be between 0", "got -1");
+        usageError(run("start", "--wait", "0"), "--wait must be between 1", "got 0");
+        usageError(run("status", "--control-url", "http://"), "--control-url", "\"http://\" is not a URL");
+    }
+
+    @Test
     void tokenRefusesAnEmptyUidAndALifetimeUnderASecond() {
         usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
         usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");

@@ -47,4 +47,40 @@ class ConfigCheckTest {
         assertThat(r.err()).contains("tls.cert-file").contains("nope.pem").contains("does not exist")
                 .doesNotContain("Exception");
     }
+
+    /**
+     * Every config error names the file, the line and the key by its full path as written in the
+     * YAML, and nothing of Java (class names, exceptions).
+     */
+    @Test
+    void everyErrorNamesTheFileTheLineAndTheFullKeyPath(@TempDir Path dir) throws Exception {
+        String job = "      every: 30s\n      push: {to: all, message: hi}\n";
+        String listJob = "    every: 30s\n    push: {to: all, message: hi}\n";
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("cron:\n  jobs:\n    - name: a\n" + job + "    - name: a\n" + job, ":6: cron.jobs[1].name \"a\" is used");
+        cases.put("cron:\n  - name: a\n" + listJob + "  - name: a\n" + listJob, ":5: cron[1].name \"a\" is used");
+        cases.put("cron:\n  - name: a\n", ":2: cron[0].schedule is missing"); // the line of its list item
+        cases.put("cron:\n  jobs:\n    - name: a\n      timezone: Mars/Base\n" + job,
+                ":4: cron.jobs[0].timezone \"Mars/Base\" is not a time zone");
+        cases.put("cron:\n  jobs:\n    - name: a\n      evry: 30s\n      push: {to: all, message: hi}\n",
+                ":4: unknown key \"cron.jobs[0].evry\"; did you mean \"every\"?");
+        cases.put("cron:\n  jobs:\n    - name: a\n      every: 30s\n      http: {url: \"http://x/\", headers: {X-A: null}}\n",
+                ":5: cron.jobs[0].http.headers.X-A has no value");
+        cases.put("listeners:\n  - url: websocket://127.0.0.1:0\n  - url: bogus://x:1\n", ":3: listeners[1].url unknown protocol");
+        cases.put("limits:\n  max-connections: abc\n", ":2: limits.max-connections: expected an integer, got \"abc\"");
+        cases.put("limits:\n  max-connections: 1\n  max-connections: 2\n", ":3: limits.max-connections is set twice");
+        cases.put("control:\n  listen: http://0.0.0.0:8283\n", ":2: control.listen binds 0.0.0.0");
+        cases.put("- a\n", ":1: expected a mapping of sections");
+        cases.put("tls:\n  cert-file: /nonexistent/c.pem\n  key-file: /nonexistent/k.pem\ncontrol:\n"
+                + "  listen: https://127.0.0.1:0\n", ": tls.cert-file: /nonexistent/c.pem does not exist");
+        int n = 0;
+        for (var c : cases.entrySet()) {
+            Path f = dir.resolve("bad" + n++ + ".yaml");
+            Files.writeString(f, c.getKey());
+            StartCommandTest.Run r = StartCommandTest.run("config", "check", "-q", "--config", f.toString());
+            assertThat(r.exit()).as(c.getKey() + r).isEqualTo(GatewayCtl.EXIT_USAGE);
+            assertThat(r.err()).as(c.getKey()).startsWith("gatewayctl: configuration error: " + f + c.getValue())
+                    .doesNotContain("Exception").doesNotContain("java.").doesNotContain("`");
+        }
+    }
 }

@@ -26,6 +26,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -187,6 +188,37 @@ class HttpsControlTest {
                     "--cacert", caPem.toString());
             assertThat(r.exit()).as(r.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
             assertThat(r.err()).contains("does not trust (CN=gw.example.com, it does not name 127.0.0.1)");
+        }
+    }
+
+    @Test
+    void anHttpUrlAtTheTlsPortAndAnHttpsUrlAtAPlainOneSayWhichSchemeToUse() throws Exception {
+        SelfSignedCertificate own = new SelfSignedCertificate("gw.example.com");
+        Path cert = copy(own, "own");
+        Path bare = dir.resolve("bare.yaml");
+        Files.writeString(bare, "paths:\n  run-dir: " + dir.resolve("run-bare") + "\n");
+        try (TestGateway tls = gateway(cert, dir.resolve("own-key.pem"))) {
+            String authority = "127.0.0.1:" + tls.gateway().controlPort();
+            for (String command : new String[] {"status", "send", "stop", "reload"}) {
+                List<String> args = new java.util.ArrayList<>(List.of(command, "--config", bare.toString(),
+                        "--control-url", "http://" + authority));
+                if (command.equals("send")) {
+                    args.addAll(List.of("--all", "x"));
+                }
+                StartCommandTest.Run r = StartCommandTest.run(args.toArray(String[]::new));
+                assertThat(r.exit()).as(command + ": " + r).isIn(ControlClient.EXIT_NOT_RUNNING, StatusCommand.EXIT_UNKNOWN);
+                assertThat(r.err()).as(command).contains("the control port at http://" + authority
+                        + " speaks TLS, not plain HTTP: use https://" + authority)
+                        .doesNotContain("does not answer").doesNotContain("SIGTERM").doesNotContain("SIGHUP");
+            }
+        }
+        try (TestGateway plain = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n")) {
+            String authority = "127.0.0.1:" + plain.gateway().controlPort();
+            StartCommandTest.Run r = StartCommandTest.run("status", "--config", bare.toString(),
+                    "--control-url", "https://" + authority);
+            assertThat(r.exit()).as(r.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
+            assertThat(r.err()).contains("the control port at https://" + authority
+                    + " speaks plain HTTP, not TLS: use http://" + authority);
         }
     }
 

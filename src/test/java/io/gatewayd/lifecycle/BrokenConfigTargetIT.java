@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * How the real bin/gatewayctl finds a running gateway that is not where the defaults say: a
  * config being edited (it does not load) with paths.run-dir or GATEWAYD_RUN_DIR elsewhere, and
- * `stop --control-url` with no pid file at hand.
+ * `stop` and `restart` with no pid file at hand, through --control-url or control.listen.
  */
 class BrokenConfigTargetIT extends InstallationTest {
     private static final Duration LONG = Duration.ofSeconds(60);
@@ -98,5 +98,45 @@ class BrokenConfigTargetIT extends InstallationTest {
         Result again = inst.run("stop", "--config", other.toString(), "--control-url", ready.control().toString());
         assertThat(again.exit()).as(again.toString()).isEqualTo(3);
         assertThat(again.err()).contains("not running").contains(ready.control().getAuthority());
+    }
+
+    @Test
+    void restartHonoursControlUrlWhenThePidFileIsNotAtHand() throws Exception {
+        Ready first = inst.startDaemon();
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, TempInstallation.CONFIG + "paths:\n  run-dir: " + dir.resolve("other-run") + "\n");
+
+        Result restart = inst.run("restart", "-d", "--config", other.toString(), "--control-url",
+                first.control().toString());
+        assertThat(restart.exit()).as(restart.toString()).isZero();
+        assertThat(restart.out()).contains("stopped (pid " + first.pid() + ")", "started in DAEMON mode")
+                .doesNotContain("not running");
+        assertThat(TempInstallation.alive(first.pid())).isFalse();
+        assertThat(dir.resolve("other-run/gatewayd.pid")).exists();
+        assertThat(inst.run("stop", "--config", other.toString()).exit()).isZero();
+    }
+
+    @Test
+    void stopAndRestartFindTheGatewayThroughControlListenAsStatusDoes() throws Exception {
+        Ready first = inst.startDaemon();
+        // no pid file where this config looks, but its control.listen is the gateway's port
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, TempInstallation.CONFIG.replace("http://127.0.0.1:0", first.control().toString())
+                + "paths:\n  run-dir: " + dir.resolve("other-run") + "\n");
+        assertThat(inst.run("status", "--config", other.toString()).exit()).isZero();
+
+        Result restart = inst.run("restart", "-d", "--config", other.toString());
+        assertThat(restart.exit()).as(restart.toString()).isZero();
+        assertThat(restart.out()).contains("stopped (pid " + first.pid() + ")", "started in DAEMON mode");
+        assertThat(TempInstallation.alive(first.pid())).isFalse();
+
+        // the new one has its pid file where the config says: move it away, and stop still finds it
+        long second = Long.parseLong(Files.readString(dir.resolve("other-run/gatewayd.pid")).trim());
+        Path elsewhere = dir.resolve("third.yaml");
+        Files.writeString(elsewhere, Files.readString(other).replace("other-run", "third-run"));
+        Result stop = inst.run("stop", "--config", elsewhere.toString());
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + second + ")");
+        assertThat(TempInstallation.alive(second)).isFalse();
     }
 }

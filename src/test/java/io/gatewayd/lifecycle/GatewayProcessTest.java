@@ -41,7 +41,7 @@ class GatewayProcessTest {
         config = home.resolve("conf/gatewayd.yaml");
         Files.writeString(config, CONFIG);
         process = GatewayProcess.start(new GatewayProcess.Options(home, Map.of(), config, null, "debug",
-                Duration.ofSeconds(5), false, null, null), w -> { });
+                Duration.ofSeconds(5), false, null, null));
     }
 
     @AfterEach
