@@ -1,24 +1,54 @@
 """gatewayd client for Python: GatewayWorker's GatewayClient API over gatewayd's HTTP control port.
 
-Standard library only. Method names are GatewayClient's, so code ported from PHP reads the same:
+Standard library only, Python 3.8+. Method names are GatewayClient's, so code ported from PHP reads
+the same:
 
     from gateway import Gateway
     gw = Gateway("http://127.0.0.1:8283", token=os.environ.get("GATEWAYD_CONTROL_TOKEN", ""))
-    gw.bindUid(client_id, "42")
-    gw.sendToUid("42", {"type": "PORTAL_BIND"})
+    gw.bindUid(client_id, 42)
+    gw.sendToUid(42, {"type": "PORTAL_BIND"})
 
-Errors (gateway down, bad arguments, parameters that cannot be sent as JSON, an answer that is not
-the gateway's, e.g. from a wrong URL or a proxy) raise GatewayError with the gateway's message or
+Arguments: uids and groups are str or int; where GatewayClient takes one or several, pass one, or
+a list, tuple, set or any other iterable of them. A message is a str (sent as is), bytes (sent as
+those bytes: a binary frame on WebSocket, the exact payload on frame:// and text://) or any other
+JSON value such as a dict (sent as compact JSON).
+
+Results are plain Python values: lists of ids where GatewayClient returns {id: id} maps, dicts
+keyed by uid or group (uids come back as str: 42 is "42", as in GatewayWorker), bool where
+GatewayClient returns 0/1 (True == 1, so ported comparisons still hold), and for pushes the number
+of connections the message was queued to.
+
+Each thread keeps one HTTP connection open to the gateway and reuses it (keep-alive); close() or
+a with block closes them. Every failure (the gateway's own errors, a gateway that does not answer
+within timeout, bad arguments, parameters that cannot be sent as JSON, an answer that is not the
+gateway's, e.g. from a wrong URL or a proxy) raises GatewayError with the gateway's message or
 one naming the problem.
 """
+import base64
 import http.client
 import json
-import urllib.error
-import urllib.request
+import math
+import os
+import select
+import threading
+import urllib.parse
+import weakref
+from collections.abc import Iterable, Mapping
+
+__all__ = ["Gateway", "GatewayError"]
 
 
 class GatewayError(RuntimeError):
-    pass
+    """Any failure of a call.
+
+    code: the gateway's error code ("invalid_param", "unauthorized", ...), None when the gateway
+    did not answer with one. status: the HTTP status of the answer, None when there was none.
+    """
+
+    def __init__(self, message, code=None, status=None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
 
 
 def _excerpt(raw, limit=80):
@@ -29,192 +59,400 @@ def _excerpt(raw, limit=80):
     return '"%s"' % (text[:limit] + "..." if len(text) > limit or len(raw) > limit * 4 else text)
 
 
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _is_one_key(value):
+    return isinstance(value, (str, int, float)) or value is None
+
+
+def _keys(method, name, value):
+    """Several uids, groups or client_ids as a JSON list; a lone str is one of them, not its letters."""
+    if _is_one_key(value):
+        return [value]
+    if isinstance(value, Mapping) or isinstance(value, _BYTES) or not isinstance(value, Iterable):
+        raise GatewayError("%s: %s must be one id or a list, tuple or set of them, got %s (for a dict,"
+                           " pass list(d) or list(d.values()))" % (method, name, type(value).__name__))
+    return list(value)
+
+
+def _one_or_many(method, single, plural, value):
+    """GatewayClient's "uid or uid[]": {single: value} for one, {plural: [...]} for several."""
+    return {single: value} if _is_one_key(value) else {plural: _keys(method, plural, value)}
+
+
+def _message(method, message, raw=False):
+    """The message fields of a push. bytes travel base64-encoded (JSON carries only text) and arrive as bytes."""
+    if raw:
+        # GatewayWorker's raw means "already a whole frame of the client's protocol"; gatewayd frames
+        # every message itself, so honouring it silently would send the frame wrapped twice
+        raise GatewayError("%s: raw=True is not supported: gatewayd frames every message for the client's"
+                           " protocol itself, so pass the payload, not a frame, and leave raw out" % method)
+    if isinstance(message, _BYTES):
+        return {"message_base64": base64.b64encode(bytes(message)).decode("ascii")}
+    return {"message": message}
+
+
+def _empty_means_all(group):
+    """GatewayClient's default group is '': all clients."""
+    return {} if group is None or group == "" else {"group": group}
+
+
 class Gateway:
-    def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0):
-        self.api_url = api_url.rstrip("/")
+    def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0, ssl_context=None):
+        """api_url: the control URL; token: the control token ('' when the gateway needs none);
+        timeout: seconds each connect and each read may take; ssl_context: for an https:// URL
+        whose certificate the system does not trust (ssl.create_default_context(cafile=...))."""
+        self.api_url = api_url.rstrip("/") if isinstance(api_url, str) else api_url
         self.token = token
         self.timeout = timeout
+        self.ssl_context = ssl_context
+        self._local = threading.local()
+        self._open = weakref.WeakSet()  # every thread's connection, for close()
+        self._open_lock = threading.Lock()
+        self._endpoint()  # a bad URL, token or timeout fails here, not at the first call
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Closes the connections to the gateway; the next call opens a new one."""
+        with self._open_lock:
+            conns = list(self._open)
+            self._open.clear()
+        for conn in conns:
+            conn.close()
+
+    def _endpoint(self):
+        """(scheme, host, port, path prefix) of api_url, with token and timeout checked."""
+        url = self.api_url
+        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+            raise GatewayError("%r is not a control URL; it looks like http://127.0.0.1:8283" % (url,))
+        try:
+            parts = urllib.parse.urlsplit(url)
+            port = parts.port
+        except ValueError as e:  # http://[::1, http://host:port
+            raise GatewayError("%r is not a control URL: %s" % (url, e)) from None
+        if not parts.hostname:
+            raise GatewayError("%r is not a control URL: it names no host" % url)
+        token = self.token
+        if not isinstance(token, str) or token != token.strip() or any(c < " " or c > "~" for c in token):
+            # never quote the token: error messages end up in logs
+            raise GatewayError("the control token must be a str of printable ASCII, without spaces or a newline"
+                               " at either end (from the file or variable it was read from?)")
+        t = self.timeout
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < math.inf):
+            raise GatewayError("timeout must be a number of seconds above 0 (or None to wait forever), got %r" % (t,))
+        scheme = parts.scheme.lower()
+        return scheme, parts.hostname, port or (443 if scheme == "https" else 80), parts.path.rstrip("/")
+
+    def _connection(self, endpoint):
+        """This thread's connection to endpoint and whether it served a request before."""
+        key = (endpoint[:3], self.timeout, self.ssl_context, os.getpid())
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and (self._local.key != key or conn.sock is None or self._dropped(conn.sock)):
+            # another URL, a forked child (the parent's socket is not ours to use), or a connection
+            # the gateway closed while idle (control.request-timeout)
+            if self._local.key[3] == os.getpid():
+                conn.close()
+            conn = None
+        if conn is not None:
+            return conn, True
+        scheme, host, port, _ = endpoint
+        if scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.ssl_context)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        self._local.conn, self._local.key = conn, key
+        with self._open_lock:
+            self._open.add(conn)
+        return conn, False
+
+    @staticmethod
+    def _dropped(sock):
+        """An idle connection that is readable has been closed by the other side (or is out of step)."""
+        try:
+            return bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def _forget(self, conn):
+        conn.close()
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
+
+    def _post(self, method, body):
+        """(status, body) of POST /api/<method>."""
+        endpoint = self._endpoint()
+        url = self.api_url + "/api/" + method
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        while True:
+            conn, reused = self._connection(endpoint)
+            sent = False
+            try:
+                conn.request("POST", endpoint[3] + "/api/" + urllib.parse.quote(method), body, headers)
+                sent = True
+                res = conn.getresponse()
+                raw = res.read()
+            except (BrokenPipeError, ConnectionResetError) as e:
+                self._forget(conn)
+                # a kept-alive connection the gateway closed just as it was reused: the request did not
+                # get there (nothing sent, or no byte of an answer), so sending it again cannot repeat it
+                if reused and (not sent or isinstance(e, http.client.RemoteDisconnected)):
+                    continue
+                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e)) from None
+            except (OSError, http.client.HTTPException) as e:
+                # refused, timed out, or an answer that is not HTTP (BadStatusLine, ...)
+                self._forget(conn)
+                why = "no answer within %s s" % self.timeout if "timed out" in str(e) else e
+                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, why)) from None
+            except ValueError as e:  # a host name that cannot be encoded (IDNA), ...
+                self._forget(conn)
+                raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e)) from None
+            if res.will_close:
+                self._forget(conn)
+            if 300 <= res.status < 400:
+                # not followed: a redirect would turn the POST into a GET without its parameters, and
+                # hand the token to wherever it points
+                raise GatewayError("%s answered %d, a redirect to %s; is this the gateway's control URL?"
+                                   % (url, res.status, res.getheader("Location", "nowhere")), status=res.status)
+            return res.status, raw
 
     def call(self, method, params=None):
         """POST one control API call; returns its "result". Anything else raises GatewayError."""
-        url = self.api_url + "/api/" + method
+        url = self.api_url + "/api/" + method if isinstance(self.api_url, str) else method
         try:
-            body = json.dumps({} if params is None else params, allow_nan=False).encode()
-        except (TypeError, ValueError) as e:  # bytes, sets, NaN, circular references, ...
-            hint = " (send binary data with sendBinaryToClient or as message_base64)" if "bytes" in str(e) else ""
+            body = json.dumps({} if params is None else params, allow_nan=False,
+                              separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as e:  # sets, NaN, bytes in a session, circular references
+            hint = " (decode bytes to str; only a pushed message may be bytes)" if "bytes" in str(e) else ""
             raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint)) from None
-        if not url.lower().startswith(("http://", "https://")):
-            raise GatewayError("%r is not a control URL; it looks like http://127.0.0.1:8283" % self.api_url)
-        try:
-            req = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        except ValueError as e:  # http://[::1
-            raise GatewayError("%r is not a control URL: %s" % (self.api_url, e)) from None
-        if self.token:
-            req.add_header("Authorization", "Bearer " + self.token)
-        try:
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as res:
-                    status, raw = res.status, res.read()
-            except urllib.error.HTTPError as e:
-                status, raw = e.code, e.read()
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-            # refused, timed out, reset, or an answer that is not HTTP (HTTPException: BadStatusLine, ...)
-            raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e)) from None
-        except ValueError as e:  # a port that is no number, a token that is not ASCII, ...
-            raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e)) from None
+        status, raw = self._post(method, body)
         try:
             answer = json.loads(raw.decode("utf-8"))
         except ValueError:  # not UTF-8 or not JSON
             raise GatewayError("%s answered %d but not with JSON (%s); is this the gateway's control URL?"
-                               % (url, status, _excerpt(raw))) from None
+                               % (url, status, _excerpt(raw)), status=status) from None
         error = answer.get("error") if isinstance(answer, dict) else None
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            raise GatewayError("%s: %s" % (method, error["message"]))
+            code = error.get("code") if isinstance(error.get("code"), str) else None
+            raise GatewayError("%s: %s" % (method, error["message"]), code=code, status=status)
         if not isinstance(answer, dict) or "result" not in answer:
             raise GatewayError('%s answered %d with JSON that is no gatewayd answer ({"result": ...} or'
                                ' {"error": {...}}) (%s); is this the gateway\'s control URL?'
-                               % (url, status, _excerpt(raw)))
+                               % (url, status, _excerpt(raw)), status=status)
         return answer["result"]
+
+    def _call(self, method, params, shape, what):
+        """call(), with a result of the documented shape (a type or a tuple of types)."""
+        result = self.call(method, params)
+        if not isinstance(result, shape) or (isinstance(result, bool) and bool not in
+                                             (shape if isinstance(shape, tuple) else (shape,))):
+            raise GatewayError("%s/api/%s answered %s where %s belongs; is this the gateway's control URL?"
+                               % (self.api_url, method, _excerpt(json.dumps(result).encode()), what))
+        return result
 
     def _delivered(self, method, params):
         """The "delivered" count of a push's result."""
         result = self.call(method, params)
-        if not isinstance(result, dict) or not isinstance(result.get("delivered"), int):
+        if not isinstance(result, dict) or type(result.get("delivered")) is not int:
             raise GatewayError('%s/api/%s answered a result without a "delivered" count (%s); is this the'
                                ' gateway\'s control URL?'
                                % (self.api_url, method, _excerpt(json.dumps(result).encode())))
         return result["delivered"]
 
-    # ---- pushes: each returns how many connections the message was queued to
-    def sendToAll(self, message, client_ids=None, exclude_client_ids=None):
-        p = {"message": message}
-        if client_ids is not None:
-            p["client_ids"] = list(client_ids)
-        if exclude_client_ids is not None:
-            p["exclude_client_ids"] = list(exclude_client_ids)
+    # ---- pushes: each returns how many connections the message was queued to (sendToClient: a bool)
+    def sendToAll(self, message, client_ids=None, exclude_client_ids=None, raw=False):
+        """To every client; with client_ids only to those ([] sends to nobody; None or '' to all)."""
+        p = _message("sendToAll", message, raw)
+        if client_ids is not None and client_ids != "":
+            p["client_ids"] = _keys("sendToAll", "client_ids", client_ids)
+        if exclude_client_ids is not None and exclude_client_ids != "":
+            p["exclude_client_ids"] = _keys("sendToAll", "exclude_client_ids", exclude_client_ids)
         return self._delivered("sendToAll", p)
 
-    def sendToClient(self, client_id, message):
-        return self._delivered("sendToClient", {"client_id": client_id, "message": message}) > 0
+    def sendToClient(self, client_id, message, raw=False):
+        """True if the client is online and the message was queued to it."""
+        p = {"client_id": client_id}
+        p.update(_message("sendToClient", message, raw))
+        return self._delivered("sendToClient", p) > 0
 
-    def sendToUid(self, uid, message):
-        key = "uids" if isinstance(uid, (list, tuple, set)) else "uid"
-        return self._delivered("sendToUid", {key: list(uid) if key == "uids" else uid, "message": message})
+    def sendToUid(self, uid, message, raw=False):
+        """To every connection bound to the uid (or to any of several uids)."""
+        p = _one_or_many("sendToUid", "uid", "uids", uid)
+        p.update(_message("sendToUid", message, raw))
+        return self._delivered("sendToUid", p)
 
-    def sendToGroup(self, group, message, exclude_client_ids=None):
-        key = "groups" if isinstance(group, (list, tuple, set)) else "group"
-        p = {key: list(group) if key == "groups" else group, "message": message}
-        if exclude_client_ids is not None:
-            p["exclude_client_ids"] = list(exclude_client_ids)
+    def sendToGroup(self, group, message, exclude_client_ids=None, raw=False):
+        """To every member of the group (or of any of several groups)."""
+        p = _one_or_many("sendToGroup", "group", "groups", group)
+        p.update(_message("sendToGroup", message, raw))
+        if exclude_client_ids is not None and exclude_client_ids != "":
+            p["exclude_client_ids"] = _keys("sendToGroup", "exclude_client_ids", exclude_client_ids)
         return self._delivered("sendToGroup", p)
 
     def sendBinaryToClient(self, client_id, data):
-        import base64
-        return self._delivered("sendToClient", {"client_id": client_id,
-                                          "message_base64": base64.b64encode(data).decode()}) > 0
+        """sendToClient with bytes; kept for code written before sendToClient took bytes."""
+        if not isinstance(data, _BYTES):
+            raise GatewayError("sendBinaryToClient: data must be bytes, got %s (send text with sendToClient)"
+                               % type(data).__name__)
+        return self.sendToClient(client_id, data)
 
-    # ---- one client (False when it is offline)
+    # ---- one client: True, or False when it is offline
     def bindUid(self, client_id, uid):
-        return self.call("bindUid", {"client_id": client_id, "uid": uid})
+        return self._call("bindUid", {"client_id": client_id, "uid": uid}, bool, "true or false")
 
     def unbindUid(self, client_id, uid=None):
-        return self.call("unbindUid", {"client_id": client_id})
+        """Removes whatever uid is bound: GatewayWorker ignores the uid argument too."""
+        return self._call("unbindUid", {"client_id": client_id}, bool, "true or false")
 
     def joinGroup(self, client_id, group):
-        return self.call("joinGroup", {"client_id": client_id, "group": group})
+        return self._call("joinGroup", {"client_id": client_id, "group": group}, bool, "true or false")
 
     def leaveGroup(self, client_id, group):
-        return self.call("leaveGroup", {"client_id": client_id, "group": group})
+        return self._call("leaveGroup", {"client_id": client_id, "group": group}, bool, "true or false")
 
     def ungroup(self, group):
-        return self.call("ungroup", {"group": group})
+        """Empties and deletes the group; returns how many members it had."""
+        return self._call("ungroup", {"group": group}, int, "a number")
 
     def closeClient(self, client_id, message=None):
+        """Sends message (str, bytes or JSON value) if given, then closes once it is out."""
         p = {"client_id": client_id}
         if message is not None:
-            p["message"] = message
-        return self.call("closeClient", p)
+            p.update(_message("closeClient", message))
+        return self._call("closeClient", p, bool, "true or false")
 
     def destroyClient(self, client_id):
-        return self.call("destroyClient", {"client_id": client_id})
+        """Closes at once, dropping what is still queued."""
+        return self._call("destroyClient", {"client_id": client_id}, bool, "true or false")
+
+    destoryClient = destroyClient  # GatewayClient's spelling
 
     def setSession(self, client_id, session):
-        return self.call("setSession", {"client_id": client_id, "session": session})
+        """Replaces the session with the dict session."""
+        return self._call("setSession", {"client_id": client_id, "session": session}, bool, "true or false")
 
     def updateSession(self, client_id, session):
-        return self.call("updateSession", {"client_id": client_id, "session": session})
-
-    def getSession(self, client_id):
-        return self.call("getSession", {"client_id": client_id})
+        """Merges the dict session into the session (nested dicts too)."""
+        return self._call("updateSession", {"client_id": client_id, "session": session}, bool, "true or false")
 
     # ---- queries
+    def getSession(self, client_id):
+        """The session dict ({} if never set), None if the client is offline."""
+        return self._call("getSession", {"client_id": client_id}, (dict, type(None)), "a session or null")
+
     def isOnline(self, client_id):
-        return self.call("isOnline", {"client_id": client_id})
+        return self._call("isOnline", {"client_id": client_id}, bool, "true or false")
 
     def isUidOnline(self, uid):
-        return self.call("isUidOnline", {"uid": uid})
+        return self._call("isUidOnline", {"uid": uid}, bool, "true or false")
 
     def isUidsOnline(self, uids):
-        return self.call("isUidsOnline", {"uids": list(uids)})
+        """{uid: bool} (uids as str)."""
+        return self._call("isUidsOnline", {"uids": _keys("isUidsOnline", "uids", uids)}, dict, "a map")
 
     def getClientIdByUid(self, uid):
-        return self.call("getClientIdByUid", {"uid": uid})
+        """[client_id] of the connections bound to uid."""
+        return self._call("getClientIdByUid", {"uid": uid}, list, "a list")
 
     def batchGetClientIdByUid(self, uids):
-        return self.call("batchGetClientIdByUid", {"uids": list(uids)})
+        """{uid: [client_id]} (uids as str)."""
+        return self._call("batchGetClientIdByUid", {"uids": _keys("batchGetClientIdByUid", "uids", uids)},
+                          dict, "a map")
 
     def getUidByClientId(self, client_id):
-        return self.call("getUidByClientId", {"client_id": client_id})
+        """The bound uid (a str), None if there is none or the client is offline."""
+        return self._call("getUidByClientId", {"client_id": client_id}, (str, type(None)), "a uid or null")
 
     def getAllClientIdCount(self):
-        return self.call("getAllClientIdCount")
+        return self._call("getAllClientIdCount", None, int, "a number")
+
+    getAllClientCount = getAllClientIdCount
 
     def getAllClientIdList(self):
-        return self.call("getAllClientIdList")
+        return self._call("getAllClientIdList", None, list, "a list")
 
     def getClientIdCountByGroup(self, group=None):
-        return self.call("getClientIdCountByGroup", {} if group is None else {"group": group})
+        """Members of the group; with no group (None or ''), all clients."""
+        return self._call("getClientIdCountByGroup", _empty_means_all(group), int, "a number")
+
+    getClientCountByGroup = getClientIdCountByGroup
 
     def batchGetClientIdCountByGroup(self, groups):
-        return self.call("batchGetClientIdCountByGroup", {"groups": list(groups)})
+        """{group: number of members}."""
+        return self._call("batchGetClientIdCountByGroup",
+                          {"groups": _keys("batchGetClientIdCountByGroup", "groups", groups)}, dict, "a map")
 
     def getClientIdListByGroup(self, group):
-        return self.call("getClientIdListByGroup", {"group": group})
+        """[client_id] of the members of the group (or of several groups)."""
+        return self._call("getClientIdListByGroup",
+                          _one_or_many("getClientIdListByGroup", "group", "groups", group), list, "a list")
 
     def getAllClientSessions(self, group=None):
-        return self.call("getAllClientSessions", {} if group is None else {"group": group})
+        """{client_id: session} of all clients, or of a group's members."""
+        return self._call("getAllClientSessions", _empty_means_all(group), dict, "a map")
+
+    getAllClientInfo = getAllClientSessions
 
     def getClientSessionsByGroup(self, group):
-        return self.call("getClientSessionsByGroup", {"group": group})
+        """{client_id: session} of the group's members."""
+        return self._call("getClientSessionsByGroup", {"group": group}, dict, "a map")
+
+    getClientInfoByGroup = getClientSessionsByGroup
 
     def getUidListByGroup(self, group):
-        return self.call("getUidListByGroup", {"group": group})
+        """[uid] bound in the group (or in several groups)."""
+        return self._call("getUidListByGroup", _one_or_many("getUidListByGroup", "group", "groups", group),
+                          list, "a list")
 
     def getUidCountByGroup(self, group):
-        return self.call("getUidCountByGroup", {"group": group})
+        """Distinct uids bound in the group."""
+        return self._call("getUidCountByGroup", {"group": group}, int, "a number")
 
     def getAllUidList(self):
-        return self.call("getAllUidList")
+        return self._call("getAllUidList", None, list, "a list")
 
     def getAllUidCount(self):
-        return self.call("getAllUidCount")
+        return self._call("getAllUidCount", None, int, "a number")
 
     def getAllGroupIdList(self):
-        return self.call("getAllGroupIdList")
+        return self._call("getAllGroupIdList", None, list, "a list")
 
     def getAllGroupUidList(self):
-        return self.call("getAllGroupUidList")
+        """{group: [uid]}."""
+        return self._call("getAllGroupUidList", None, dict, "a map")
 
     def getAllGroupUidCount(self):
-        return self.call("getAllGroupUidCount")
+        """{group: number of uids}."""
+        return self._call("getAllGroupUidCount", None, dict, "a map")
 
     def getAllGroupClientIdList(self):
-        return self.call("getAllGroupClientIdList")
+        """{group: [client_id]}."""
+        return self._call("getAllGroupClientIdList", None, dict, "a map")
 
     def getAllGroupClientIdCount(self):
-        return self.call("getAllGroupClientIdCount")
+        """{group: number of connections}."""
+        return self._call("getAllGroupClientIdCount", None, dict, "a map")
 
     def batch(self, calls):
-        """Several calls in one request: [("sendToUid", {"uid": 1, "message": "x"}), ...]."""
-        return self.call("batch", [{"method": m, "params": p} for m, p in calls])
+        """Several calls in one request: [("sendToUid", {"uid": 1, "message": "x"}), ("getAllUidCount",)].
+
+        Returns one {"result": ...} or {"error": {"code": ..., "message": ...}} per call, in order.
+        A bytes "message" is sent as message_base64, as the push methods do.
+        """
+        body = []
+        for i, c in enumerate(calls):
+            if isinstance(c, (str, bytes)) or not isinstance(c, (list, tuple)) or not 1 <= len(c) <= 2:
+                raise GatewayError("batch: call [%d] must be a (method, params) or (method,) tuple, got %r"
+                                   % (i, c))
+            params = dict(c[1]) if len(c) == 2 and c[1] is not None else {}
+            if isinstance(params.get("message"), _BYTES):
+                params.update(_message(c[0], params.pop("message")))
+            body.append({"method": c[0], "params": params})
+        return self._call("batch", body, list, "a list of answers")

@@ -36,6 +36,12 @@ class ClientLibrariesTest {
         notGateway.createContext("/", exchange -> {
             notGatewayRequests.incrementAndGet();
             exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestURI().getPath().startsWith("/redirect/")) {
+                exchange.getResponseHeaders().set("Location", notGatewayUrl("json") + "/api/x");
+                exchange.sendResponseHeaders(302, -1);
+                exchange.close();
+                return;
+            }
             // /html/api/...: a web page; /json/api/...: JSON, but neither {"result": ...} nor {"error": ...}
             byte[] body = (exchange.getRequestURI().getPath().startsWith("/json/") ? "{\"ok\": true}" : "<html>")
                     .getBytes(StandardCharsets.UTF_8);
@@ -101,6 +107,132 @@ class ClientLibrariesTest {
             assertThat(c.nextJson().get("type").asText()).isEqualTo("FROM_PYTHON");
             assertThat(c.next()).isEqualTo("group hello");
             assertThat(c.next()).isEqualTo("batched");
+        }
+    }
+
+    /**
+     * What a Python backend naturally passes: int uids, one id where a list may go (not its letters),
+     * sets, tuples and dict views of ids, bytes (pushed as those bytes) and dicts as messages; and
+     * GatewayClient's aliases, its '' defaults and its raw flag (refused). Results are Python's lists,
+     * dicts, bools and ints; a failure is a GatewayError carrying the gateway's code and HTTP status.
+     * Each line the script prints is one call's result as JSON.
+     */
+    @Test
+    void pythonClientTakesWhatPythonCodePasses() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+        String script = """
+                import json, sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                url, a, b = sys.argv[1:]
+                gw = Gateway(url)
+                def show(label, f):
+                    try:
+                        print(label, json.dumps(f(), ensure_ascii=False, sort_keys=True))
+                    except GatewayError as e:
+                        print(label, "GatewayError:", e, e.code, e.status)
+                show("bind", lambda: [gw.bindUid(a, 7), gw.bindUid(b, "ab")])
+                gw.joinGroup(a, "room/1 #ü"); gw.joinGroup(b, "room/1 #ü"); gw.joinGroup(b, "b")
+                groups = gw.getAllGroupIdList()
+                show("groups", lambda: groups)
+                show("clientIdsOfSet", lambda: gw.getClientIdListByGroup(set(groups)) == sorted([a, b]))
+                show("uidsOfTuple", lambda: gw.getUidListByGroup(tuple(groups)))
+                show("oneUidOnline", lambda: gw.isUidsOnline("ab"))
+                show("oneUidIds", lambda: gw.batchGetClientIdByUid("ab") == {"ab": [b]})
+                show("oneGroupCount", lambda: gw.batchGetClientIdCountByGroup("b"))
+                show("toDictKeys", lambda: gw.sendToUid(gw.isUidsOnline([7, "ab"]).keys(), "to uids"))
+                show("toOneId", lambda: gw.sendToAll("to a", a))
+                show("toAllExcludingEmpty", lambda: gw.sendToAll("to all", None, ""))
+                show("toNoIds", lambda: gw.sendToAll("to nobody", []))
+                show("bytesToGroups", lambda: gw.sendToGroup(groups, b"\\x00\\xff", exclude_client_ids={a}))
+                show("dictToIntUid", lambda: gw.sendToUid(7, {"type": "dict"}))
+                show("raw", lambda: gw.sendToAll("a whole frame", None, None, True))
+                show("aliases", lambda: [gw.getAllClientCount(), gw.getClientCountByGroup(""),
+                                         gw.getAllClientInfo("b") == {b: {}}, gw.getClientInfoByGroup("b") == {b: {}}])
+                show("allSessions", lambda: len(gw.getAllClientSessions("")))
+                show("batch", lambda: gw.batch([("getAllUidCount",), ("sendToClient", {"client_id": a, "message": b"\\x01"})]))
+                show("badId", lambda: gw.bindUid("not-a-client-id", 1))
+                show("dictAsUids", lambda: gw.sendToUid({"ab": True}, "x"))
+                show("timeout", lambda: Gateway(url, timeout="5"))
+                show("token", lambda: Gateway(url, token="s3cret\\n"))
+                show("destory", lambda: gw.destoryClient(b))
+                """;
+        try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
+            String out = run(List.of(python, "-c", script, "http://127.0.0.1:" + own.gateway().controlPort(),
+                    a.clientId(), b.clientId()));
+            assertThat(out).contains("bind [true, true]\n", "groups [\"b\", \"room/1 #ü\"]\n",
+                    "clientIdsOfSet true\n", "uidsOfTuple [\"7\", \"ab\"]\n", "oneUidOnline {\"ab\": true}\n",
+                    "oneUidIds true\n", "oneGroupCount {\"b\": 1}\n", "toDictKeys 2\n", "toOneId 1\n",
+                    "toAllExcludingEmpty 2\n", "toNoIds 0\n", "bytesToGroups 1\n", "dictToIntUid 1\n");
+            assertThat(out).contains("raw GatewayError: sendToAll: raw=True is not supported: gatewayd frames every"
+                    + " message for the client's protocol itself, so pass the payload, not a frame, and leave raw out"
+                    + " None None\n");
+            assertThat(out).contains("aliases [2, 2, true, true]\n", "allSessions 2\n",
+                    "batch [{\"result\": 2}, {\"result\": {\"delivered\": 1}}]\n");
+            assertThat(out).contains("badId GatewayError: bindUid: ").containsPattern("badId .*client_id.* invalid_param 400\n");
+            assertThat(out).contains("dictAsUids GatewayError: sendToUid: uids must be one id or a list, tuple or set"
+                    + " of them, got dict");
+            assertThat(out).contains("timeout GatewayError: timeout must be a number of seconds above 0");
+            assertThat(out).contains("token GatewayError: the control token must be").doesNotContain("s3cret");
+            assertThat(out).contains("destory true\n");
+            assertThat(a.next()).isEqualTo("to uids");
+            assertThat(b.next()).isEqualTo("to uids");
+            assertThat(a.next()).isEqualTo("to a");
+            for (WsClient c : List.of(a, b)) {
+                assertThat(c.next()).isEqualTo("to all");
+            }
+            assertThat(b.next()).as("bytes arrive as a binary frame of them").isEqualTo("binary:AP8=");
+            assertThat(a.nextJson().get("type").asText()).isEqualTo("dict");
+            assertThat(a.next()).as("the raw send sent nothing").isEqualTo("binary:AQ==");
+        }
+    }
+
+    /**
+     * One connection per thread, kept alive across calls; when the gateway has closed it while idle
+     * (control.request-timeout), the next call opens a new one instead of failing, whether the client
+     * notices before sending or only when the request fails on it.
+     */
+    @Test
+    void pythonClientKeepsItsConnectionAndReopensOneTheGatewayClosed() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+        String script = """
+                import sys, time
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway
+                gw = Gateway(sys.argv[1])
+                def local_port():
+                    return gw._local.conn.sock.getsockname()[1]
+                def closed_by_gateway():
+                    sock = gw._local.conn.sock
+                    deadline = time.monotonic() + 20
+                    while not Gateway._dropped(sock):
+                        if time.monotonic() > deadline:
+                            sys.exit("the gateway did not close the idle connection within 20 s")
+                        time.sleep(0.02)
+                counts = [gw.getAllClientIdCount()]
+                first = local_port()
+                counts += [gw.getAllClientIdCount(), gw.sendToAll("x")]
+                print("kept", local_port() == first)
+                closed_by_gateway()
+                counts.append(gw.getAllClientIdCount())
+                print("reopened", local_port() != first)
+                # as if the close had come after the check: the request itself fails on the old connection
+                second = local_port()
+                closed_by_gateway()
+                Gateway._dropped = staticmethod(lambda sock: False)
+                counts.append(gw.getAllClientIdCount())
+                print("retried", local_port() != second)
+                print("counts", counts)
+                """;
+        try (TestGateway own = TestGateway.start("""
+                control:
+                  listen: http://127.0.0.1:0
+                  request-timeout: 500ms
+                """)) {
+            String out = run(List.of(python, "-c", script, "http://127.0.0.1:" + own.gateway().controlPort()));
+            assertThat(out).isEqualTo("kept True\nreopened True\nretried True\ncounts [0, 0, 0, 0, 0]\n");
         }
     }
 
@@ -298,7 +430,10 @@ class ClientLibrariesTest {
                 .isEqualTo(2);
     }
 
-    /** The same for Python: GatewayError, never JSONDecodeError or KeyError; bytes are one before any request. */
+    /**
+     * The same for Python: GatewayError, never JSONDecodeError or KeyError; bytes in a session are one
+     * before any request; a redirect is one, not followed.
+     */
     @Test
     void pythonClientRefusesWhatIsNotTheGatewaysAnswer() throws Exception {
         String python = onPath("python3");
@@ -313,7 +448,11 @@ class ClientLibrariesTest {
                     except GatewayError as e:
                         print("GatewayError:", e)
                 try:
-                    Gateway(sys.argv[1]).sendToAll(b"\\xff")
+                    Gateway(sys.argv[1]).setSession("7f0000011f9300000001", {"name": b"\\xff"})
+                except GatewayError as e:
+                    print("GatewayError:", e)
+                try:
+                    Gateway(sys.argv[2].replace("/json", "/redirect"), token="s3cret").getAllClientIdCount()
                 except GatewayError as e:
                     print("GatewayError:", e)
                 """;
@@ -323,7 +462,13 @@ class ClientLibrariesTest {
                 + "/api/getAllClientIdCount answered 200 but not with JSON (\"<html>\"); is this the gateway's control URL?");
         assertThat(out).contains("GatewayError: " + notGatewayUrl("json")
                 + "/api/getAllClientIdCount answered 200 with JSON that is no gatewayd answer");
-        assertThat(out).contains("GatewayError: sendToAll: the parameters cannot be sent as JSON");
-        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; sendToAll sends nothing").isEqualTo(2);
+        assertThat(out).contains("GatewayError: setSession: the parameters cannot be sent as JSON: Object of type"
+                + " bytes is not JSON serializable (decode bytes to str; only a pushed message may be bytes)\n");
+        assertThat(out).as("a redirect is not followed: it would turn the POST into a GET without parameters and"
+                + " take the token elsewhere").contains("GatewayError: " + notGatewayUrl("redirect")
+                + "/api/getAllClientIdCount answered 302, a redirect to " + notGatewayUrl("json") + "/api/x;"
+                + " is this the gateway's control URL?\n");
+        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice, then the redirect; setSession sends"
+                + " nothing").isEqualTo(3);
     }
 }

@@ -52,6 +52,16 @@ class DebPackageIT {
         assertThat(deb).as("mvn package builds the .deb").isRegularFile();
     }
 
+    /** A project.build.outputTimestamp (ISO 8601 or epoch seconds) as debian/changelog writes dates, in UTC. */
+    static String debianDate(String outputTimestamp) {
+        assertThat(outputTimestamp).as("failsafe passes project.build.outputTimestamp").isNotBlank();
+        java.time.Instant t = outputTimestamp.chars().allMatch(Character::isDigit)
+                ? java.time.Instant.ofEpochSecond(Long.parseLong(outputTimestamp))
+                : java.time.Instant.parse(outputTimestamp);
+        return java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.ENGLISH)
+                .withZone(java.time.ZoneOffset.UTC).format(t);
+    }
+
     @AfterEach
     void killLeftovers() {
         if (inst != null) {
@@ -133,6 +143,9 @@ class DebPackageIT {
                 .startsWith("gatewayd (" + vm.group(1) + ") unstable; urgency=medium\n")
                 .containsPattern("\n -- " + Pattern.quote(vm.group(2))
                         + "  \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\n$");
+        assertThat(zcat.out()).as("the changelog's date is project.build.outputTimestamp (not the build's time:"
+                        + " two builds give the same .deb)")
+                .endsWith("  " + debianDate(System.getProperty("gatewayd.outputTimestamp")) + "\n");
         if (Files.isExecutable(Path.of("/usr/bin/dpkg-parsechangelog"))) {
             Path plain = dir.resolve("changelog");
             Files.writeString(plain, zcat.out());
