@@ -245,6 +245,7 @@ class Gateway
         $headers = ['Content-Type: application/json'];
         if (self::$token !== '') $headers[] = 'Authorization: Bearer ' . self::$token;
         $status = 0;
+        $location = '';
         if (function_exists('curl_init')) {
             $ch = curl_init($url);
             if ($ch === false) {
@@ -255,10 +256,13 @@ class Gateway
             $raw = curl_exec($ch);
             $err = $raw === false ? curl_error($ch) : null;
             $status = (int)curl_getinfo($ch, CURLINFO_HTTP_CODE);
+            $location = (string)curl_getinfo($ch, CURLINFO_REDIRECT_URL);
             if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
         } else {
             $ctx = stream_context_create(['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
-                'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true]]);
+                'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true,
+                // a redirect would turn the POST into a GET without parameters, to another server
+                'follow_location' => 0]]);
             error_clear_last();
             $raw = false;
             $fp = @fopen($url, 'rb', false, $ctx);
@@ -267,9 +271,10 @@ class Gateway
                 $meta = stream_get_meta_data($fp);
                 fclose($fp);
                 if (!empty($meta['timed_out'])) $raw = false;
-                // the last status line: redirects add one each
+                // the last status line (redirects are not followed, so there is one)
                 foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
                     if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
+                    if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
                 }
             }
             $last = error_get_last();
@@ -278,6 +283,10 @@ class Gateway
         }
         if ($raw === false) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err");
+        }
+        if ($status >= 300 && $status < 400) {
+            throw new GatewayException("$url answered $status, a redirect to "
+                . ($location !== '' ? $location : '(no Location)') . "; is this the gateway's control URL?");
         }
         $answer = json_decode($raw, true);
         if (json_last_error() !== JSON_ERROR_NONE) {

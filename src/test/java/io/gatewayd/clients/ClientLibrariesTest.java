@@ -415,7 +415,8 @@ class ClientLibrariesTest {
                 }
                 """;
         notGatewayRequests.set(0);
-        String out = run(List.of(php, "-r", script, notGatewayUrl("html"), notGatewayUrl("json")));
+        String out = run(List.of(php, "-r", script, notGatewayUrl("html"), notGatewayUrl("json"),
+                notGatewayUrl("redirect")));
         assertThat(out).contains("GatewayException: " + notGatewayUrl("html")
                 + "/api/getAllClientIdCount answered 200 but not with JSON (\"<html>\"); is this the gateway's control URL?");
         assertThat(out).contains("GatewayException: " + notGatewayUrl("json")
@@ -425,9 +426,13 @@ class ClientLibrariesTest {
         assertThat(out).contains("GatewayException: batch: [0].params.message is not valid UTF-8 (Malformed UTF-8"
                 + " characters, possibly incorrectly encoded); convert it with mb_convert_encoding() or iconv(), or send"
                 + " binary data base64-encoded as message_base64\n");
+        assertThat(out).as("a redirect is not followed: it would turn the POST into a GET without parameters,"
+                + " sent to another server").contains("GatewayException: " + notGatewayUrl("redirect")
+                + "/api/getAllClientIdCount answered 302, a redirect to " + notGatewayUrl("json") + "/api/x;"
+                + " is this the gateway's control URL?\n");
         assertThat(out).doesNotContain("NULL", "Warning");
-        assertThat(notGatewayRequests.get()).as("getAllClientIdCount twice; setSession and batch send nothing")
-                .isEqualTo(2);
+        assertThat(notGatewayRequests.get()).as("getAllClientIdCount three times, the redirect not followed;"
+                + " setSession and batch send nothing").isEqualTo(3);
     }
 
     /**
