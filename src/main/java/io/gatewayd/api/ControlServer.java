@@ -89,6 +89,8 @@ public final class ControlServer {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .handler(new io.gatewayd.server.AcceptFailures(() -> "control " + config.listen(),
+                        stats.acceptFailures))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

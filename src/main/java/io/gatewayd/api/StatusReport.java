@@ -53,6 +53,7 @@ public final class StatusReport {
         conns.put("current", registry.size());
         conns.put("peak", registry.peak());
         conns.put("total", stats.connectionsAccepted.sum());
+        conns.put("accept_failures", stats.acceptFailures.sum());
         o.put("uids", registry.uidCount());
         o.put("groups", registry.groupCount());
         ObjectNode msgs = o.putObject("messages");
@@ -103,6 +104,11 @@ public final class StatusReport {
         jvm.put("direct_used", io.netty.util.internal.PlatformDependent.usedDirectMemory());
         jvm.put("rss", residentSetBytes());
         jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            // every client is a descriptor: how close the process is to refusing connections
+            jvm.put("open_files", os.getOpenFileDescriptorCount());
+            jvm.put("max_open_files", os.getMaxFileDescriptorCount());
+        }
         for (Map.Entry<String, Supplier<Object>> e : extras.entrySet()) {
             o.set(e.getKey(), Json.MAPPER.valueToTree(e.getValue().get()));
         }

@@ -218,7 +218,11 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 {"", ""},
                 {"connections", conns.path("current").asLong() + " current, " + conns.path("peak").asLong() + " peak, "
                         + conns.path("total").asLong() + " accepted in total"
-                        + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "connections", "total")) + ")" : "")},
+                        + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "connections", "total")) + ")" : "")
+                        + (conns.path("accept_failures").asLong() > 0 ? ", " + conns.path("accept_failures").asLong()
+                        + " accepts failed (the log says why; mostly: out of file descriptors)" : "")},
+                {"open files", jvm.has("open_files") ? jvm.path("open_files").asLong() + " of "
+                        + jvm.path("max_open_files").asLong() + " allowed" : null},
                 {"uids", st.path("uids").asText()},
                 {"groups", st.path("groups").asText()},
                 {"messages", "in " + msgs.path("in").asLong() + (rates ? " (" + Format.rate(rate(st, prev, elapsed,

@@ -52,6 +52,7 @@ public final class ClientListener {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         outbound.writeBufferLow().intBytes(), outbound.writeBufferHigh().intBytes()))
+                .handler(new AcceptFailures(listener::url, sessions.stats().acceptFailures))
                 .childHandler(new ClientChannelInitializer(listener::config, listener::url, sessions));
         if (config.reusePort()) {
             b.option(transport.reusePortOption(), true);
