@@ -240,6 +240,11 @@ public final class Gateway implements AutoCloseable {
      * @return {@link #terminated()}
      */
     public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
+        if (stopTimeout == null) {
+            // refused here: found at the end of the drain, it would leave the gateway draining for good
+            throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close once the "
+                    + "drain ends, e.g. Duration.ofSeconds(10)");
+        }
         synchronized (this) {
             if (draining != null || state == State.STOPPING || state == State.STOPPED) {
                 return terminated;
@@ -483,8 +488,24 @@ public final class Gateway implements AutoCloseable {
     /**
      * Stops: no new connections, in-flight control requests finish, every client gets a
      * WebSocket close 1001 (TCP clients: closed after flushing), then the event loops end.
+     * Idempotent and safe from any thread: a second call waits for the first to finish. Called
+     * from one of this gateway's event loops (a {@link ClientEvents} callback), it cannot wait for
+     * the loop it runs on to end, so it starts the stop on a thread of its own and returns at once;
+     * {@link #terminated()} tells when the stop is done.
+     *
+     * @param timeout how long clients and running cron jobs get before they are cut off
+     * @throws IllegalArgumentException if {@code timeout} is null
      */
     public void stop(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close, "
+                    + "e.g. Duration.ofSeconds(10), or call close() for the default");
+        }
+        if (onEventLoop()) {
+            Thread stopper = new Thread(() -> stop(timeout), "gatewayd-stop");
+            stopper.start();
+            return;
+        }
         synchronized (this) {
             if (state == State.STOPPING || state == State.STOPPED) {
                 terminated.join();
@@ -492,26 +513,40 @@ public final class Gateway implements AutoCloseable {
             }
             state = State.STOPPING;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        listeners.forEach(ClientListener::close);
-        cron.stop(remaining(deadline)); // running jobs may still push to clients
-        control.stop(remaining(deadline));
-        heartbeat.stop();
-        if (cluster != null) {
-            cluster.stop(); // leave first: other nodes stop routing to this one's clients
+        // whatever fails on the way, the gateway ends STOPPED with its threads released: a gateway
+        // left STOPPING would make every later stop() wait forever
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            listeners.forEach(ClientListener::close);
+            cron.stop(remaining(deadline)); // running jobs may still push to clients
+            control.stop(remaining(deadline));
+            heartbeat.stop();
+            if (cluster != null) {
+                cluster.stop(); // leave first: other nodes stop routing to this one's clients
+            }
+            List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
+            for (Connection c : new ArrayList<>(registry.all())) {
+                closing.add(c.channel().closeFuture());
+                outbound.close(c, CloseCodes.GOING_AWAY);
+            }
+            for (io.netty.channel.ChannelFuture f : closing) {
+                f.awaitUninterruptibly(Math.max(1, remaining(deadline).toMillis()));
+            }
+        } finally {
+            shutdownQuietly();
+            state = State.STOPPED;
+            LOG.info("gatewayd stopped");
+            terminated.complete(null);
         }
-        List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
-        for (Connection c : new ArrayList<>(registry.all())) {
-            closing.add(c.channel().closeFuture());
-            outbound.close(c, CloseCodes.GOING_AWAY);
+    }
+
+    private boolean onEventLoop() {
+        for (io.netty.util.concurrent.EventExecutor loop : transport.group()) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
         }
-        for (io.netty.channel.ChannelFuture f : closing) {
-            f.awaitUninterruptibly(Math.max(1, remaining(deadline).toMillis()));
-        }
-        shutdownQuietly();
-        state = State.STOPPED;
-        LOG.info("gatewayd stopped");
-        terminated.complete(null);
+        return false;
     }
 
     /** Per event loop: the connections it owns and its write backlog (node.io-threads, outbound.max-loop-backlog). */
