@@ -102,7 +102,10 @@ public final class Gateway implements AutoCloseable {
             this.config = config;
         }
 
-        /** Receives connect/message/close events (on event loops; must not block). */
+        /**
+         * Receives connect/message/close events. They are called on the gateway's event loops and
+         * must not block; see {@link ClientEvents} for the threading rules.
+         */
         public Builder clientEvents(ClientEvents listener) {
             events.add(listener);
             return this;

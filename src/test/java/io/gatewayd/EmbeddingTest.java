@@ -1,14 +1,26 @@
 package io.gatewayd;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.gatewayd.config.GatewayConfig;
+import io.gatewayd.delivery.OutboundMessage;
+import io.gatewayd.registry.Registry;
+import io.gatewayd.testing.Await;
 import io.gatewayd.registry.Connection;
 import io.gatewayd.server.ClientEvents;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -59,5 +71,85 @@ class EmbeddingTest {
     /** close() on another thread, failing the test rather than hanging it if the stop never ends. */
     private static void closeWithin(Gateway gateway) {
         CompletableFuture.runAsync(gateway::close).orTimeout(LONG.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    @Test
+    void aListenerThatThrowsLeavesTheConnectionAndTheOtherListenersAlone() throws Exception {
+        ClientEvents broken = new ClientEvents() {
+            @Override
+            public void onConnect(Connection c, HandshakeInfo handshake) {
+                throw new IllegalStateException("listener bug on connect");
+            }
+
+            @Override
+            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+                content.skipBytes(content.readableBytes());
+                throw new IllegalStateException("listener bug on message");
+            }
+
+            @Override
+            public void onClose(Connection c, Registry.Snapshot snapshot, int closeCode, String reason) {
+                throw new IllegalStateException("listener bug on close");
+            }
+        };
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        ClientEvents recorder = new ClientEvents() {
+            @Override
+            public void onConnect(Connection c, HandshakeInfo handshake) {
+                seen.add("connect");
+            }
+
+            @Override
+            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+                seen.add("message " + content.toString(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void onClose(Connection c, Registry.Snapshot snapshot, int closeCode, String reason) {
+                seen.add("close " + closeCode);
+            }
+        };
+        try (TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral())
+                .clientEvents(broken).clientEvents(recorder))) {
+            WsClient client = gw.client();
+            assertThat(seen.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo("connect");
+            client.send("hello");
+            assertThat(seen.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo("message hello");
+
+            assertThat(gw.gateway().router().sendToClient(client.clientId(), OutboundMessage.text("still here"))
+                    .get(LONG.toSeconds(), TimeUnit.SECONDS).count()).isEqualTo(1);
+            assertThat(client.next()).isEqualTo("still here");
+
+            client.close();
+            assertThat(seen.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo("close 1000");
+        }
+    }
+
+    @Test
+    void aListenerThatBlocksItsEventLoopIsWarnedAbout() {
+        Logger log = (Logger) LoggerFactory.getLogger(ClientEvents.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        ClientEvents blocking = new ClientEvents() {
+            @Override
+            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+                try {
+                    Thread.sleep(300); // the mistake under test: blocking work on the event loop
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral()).clientEvents(blocking));
+             WsClient client = gw.client()) {
+            client.send("slow");
+            Await.until("a warning about the blocking listener", () -> List.copyOf(logged.list).stream()
+                    .anyMatch(e -> e.getLevel() == Level.WARN && e.getFormattedMessage().contains(
+                            blocking.getClass().getName() + ".onMessage took")
+                            && e.getFormattedMessage().contains("gatewayd-io")));
+        } finally {
+            log.detachAppender(logged);
+        }
     }
 }
