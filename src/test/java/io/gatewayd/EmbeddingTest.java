@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.gatewayd.config.ConfigException;
 import io.gatewayd.config.GatewayConfig;
+import io.gatewayd.config.ListenerConfig;
 import io.gatewayd.delivery.OutboundMessage;
 import io.gatewayd.registry.Registry;
 import io.gatewayd.testing.Await;
@@ -151,5 +153,16 @@ class EmbeddingTest {
         } finally {
             log.detachAppender(logged);
         }
+    }
+
+    @Test
+    void aConfigBuiltInCodeIsRefusedAsAConfigExceptionNamingTheKey() {
+        assertThatThrownBy(() -> ListenerConfig.of("websocket://127.0.0.1:99999"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("url port 99999 in \"websocket://127.0.0.1:99999\" is out of range 0-65535")
+                .extracting(e -> ((ConfigException) e).key()).isEqualTo("url");
+        assertThatThrownBy(() -> GatewayConfig.ephemeral().withListeners(List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("listeners is empty; configure at least one");
     }
 }
