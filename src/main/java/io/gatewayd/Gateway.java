@@ -87,8 +87,22 @@ public final class Gateway implements AutoCloseable {
         return builder(config).start();
     }
 
+    /**
+     * A gateway to configure further before {@link Builder#start()}.
+     *
+     * @param config e.g. {@code GatewayConfig.ephemeral()}, {@code GatewayConfig.defaults().withListeners(...)},
+     *               or {@code new ConfigLoader().load(path)}
+     */
     public static Builder builder(GatewayConfig config) {
-        return new Builder(config);
+        return new Builder(requireConfig(config));
+    }
+
+    private static GatewayConfig requireConfig(GatewayConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config is null; pass GatewayConfig.defaults() (or ephemeral()) with "
+                    + "the changes you need, or new ConfigLoader().load(path) for a YAML file");
+        }
+        return config;
     }
 
     /** Options beyond the config file, for embedding and for the CLI. */
@@ -107,6 +121,9 @@ public final class Gateway implements AutoCloseable {
          * must not block; see {@link ClientEvents} for the threading rules.
          */
         public Builder clientEvents(ClientEvents listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("clientEvents listener is null");
+            }
             events.add(listener);
             return this;
         }
@@ -412,7 +429,7 @@ public final class Gateway implements AutoCloseable {
                     && state != State.STOPPING ? "draining" : state.name().toLowerCase())
                     + "; a reload would reopen its listeners, so it is not applied");
         }
-        next.control().requireTokenUnlessLoopback();
+        requireConfig(next).control().requireTokenUnlessLoopback();
         // certificates and token keys are read first: a bad file fails the reload with nothing changed
         io.gatewayd.server.ServerTls nextTls = next.tls().configured()
                 ? io.gatewayd.server.ServerTls.load(next.tls()) : null;

@@ -165,4 +165,17 @@ class EmbeddingTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("listeners is empty; configure at least one");
     }
+
+    @Test
+    void nullArgumentsAreRefusedSayingWhatToPass() {
+        assertThatThrownBy(() -> Gateway.start(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("GatewayConfig.defaults()");
+        assertThatThrownBy(() -> Gateway.builder(GatewayConfig.ephemeral()).clientEvents(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listener is null");
+        try (TestGateway gw = TestGateway.start()) {
+            assertThatThrownBy(() -> gw.gateway().reload(null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("config is null");
+            assertThat(gw.gateway().state()).isEqualTo(Gateway.State.RUNNING);
+        }
+    }
 }
