@@ -5,6 +5,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.gatewayd.config.ConfigException;
+import io.gatewayd.config.CronConfig;
+import io.gatewayd.config.CronJobConfig;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.ListenerConfig;
 import io.gatewayd.delivery.OutboundMessage;
@@ -177,5 +179,25 @@ class EmbeddingTest {
                     .hasMessageContaining("config is null");
             assertThat(gw.gateway().state()).isEqualTo(Gateway.State.RUNNING);
         }
+    }
+
+    @Test
+    void timersAndCronJobsAddedFromCodePushAndATimerAfterStopIsRefused() throws Exception {
+        TestGateway gw = TestGateway.start();
+        Gateway gateway = gw.gateway();
+        try (WsClient client = gw.client()) {
+            gateway.timers().delay(Duration.ofMillis(10), () ->
+                    gateway.router().sendToClient(client.clientId(), OutboundMessage.text("from a timer")));
+            assertThat(client.next()).isEqualTo("from a timer");
+
+            CronJobConfig job = new CronJobConfig("tick", null, Duration.ofSeconds(1), null, null, null, null, null,
+                    null, null, null, null, null, new CronJobConfig.Push("all", "tick from ${job}"), null);
+            assertThat(gateway.reload(gateway.config().withCron(CronConfig.ofJobs(List.of(job))))).isEmpty();
+            assertThat(client.next()).isEqualTo("tick from tick");
+        } finally {
+            closeWithin(gateway);
+        }
+        assertThatThrownBy(() -> gateway.timers().add(Duration.ofSeconds(1), () -> { }, true))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
     }
 }
