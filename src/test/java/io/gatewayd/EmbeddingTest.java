@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -199,5 +201,26 @@ class EmbeddingTest {
         }
         assertThatThrownBy(() -> gateway.timers().add(Duration.ofSeconds(1), () -> { }, true))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+    }
+
+    @Test
+    void twentyGatewaysStartedAndStoppedInOneJvmLeaveNoThreadBehind() {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        for (int i = 0; i < 20; i++) {
+            Gateway gateway = Gateway.start(GatewayConfig.ephemeral());
+            gateway.timers().add(Duration.ofMinutes(1), () -> { }, true);
+            gateway.close();
+        }
+        // threads end a moment after they are told to: wait for that, but never for a garbage collection
+        try {
+            Await.until("every thread the gateways started has ended", () -> newThreads(before).isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; still running: " + newThreads(before), e);
+        }
+    }
+
+    private static String newThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive())
+                .map(Thread::getName).sorted().collect(Collectors.joining(", "));
     }
 }
