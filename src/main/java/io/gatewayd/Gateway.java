@@ -257,13 +257,23 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout     how long to wait for clients to leave; null waits indefinitely
      * @param stopTimeout passed to the final {@link #stop(Duration)}
+     * <p>Called from one of this gateway's event loops (a {@link ClientEvents} callback), it starts
+     * the drain on a thread of its own and returns at once.
+     *
      * @return {@link #terminated()}
+     * @throws IllegalArgumentException if {@code stopTimeout} is null
      */
     public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
         if (stopTimeout == null) {
             // refused here: found at the end of the drain, it would leave the gateway draining for good
             throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close once the "
                     + "drain ends, e.g. Duration.ofSeconds(10)");
+        }
+        if (onEventLoop()) {
+            // closing the listeners waits on their event loops, and this thread is one of them
+            Thread drainer = new Thread(() -> drain(timeout, stopTimeout), "gatewayd-drain");
+            drainer.start();
+            return terminated;
         }
         synchronized (this) {
             if (draining != null || state == State.STOPPING || state == State.STOPPED) {
@@ -421,9 +431,20 @@ public final class Gateway implements AutoCloseable {
      * removed ones close; their existing connections stay). Settings fixed at start (node, cluster,
      * control address, paths) are reported back as needing a restart.
      *
+     * <p>It waits for listeners to bind and close, so it cannot run on the gateway's own event
+     * loops: from a {@link ClientEvents} callback, hand it to a thread of your own.
+     *
      * @return human-readable notes on what could not be applied live (empty when all was)
+     * @throws GatewayStartException    if a new listener cannot bind (nothing is changed then)
+     * @throws IllegalStateException    if the gateway is draining or stopped, or this is one of its event loops
+     * @throws IllegalArgumentException if {@code next} is null
      */
     public synchronized List<String> reload(GatewayConfig next) {
+        if (onEventLoop()) {
+            throw new IllegalStateException("reload() was called on one of the gateway's event loops (from a "
+                    + "ClientEvents callback?); it waits for listeners to bind and close, which that loop would "
+                    + "have to do. Call it from a thread of your own, e.g. an executor");
+        }
         if (draining != null || state == State.STOPPING || state == State.STOPPED) {
             throw new IllegalStateException("the gateway is " + (draining != null && state != State.STOPPED
                     && state != State.STOPPING ? "draining" : state.name().toLowerCase())

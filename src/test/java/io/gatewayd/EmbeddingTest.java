@@ -223,4 +223,54 @@ class EmbeddingTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive())
                 .map(Thread::getName).sorted().collect(Collectors.joining(", "));
     }
+
+    @Test
+    void drainCalledFromAClientEventCallbackDrainsAndStops() {
+        Gateway[] self = new Gateway[1];
+        ClientEvents drainOnMessage = new ClientEvents() {
+            @Override
+            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+                self[0].drain(Duration.ofMillis(200), Duration.ofSeconds(5));
+            }
+        };
+        TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral()).clientEvents(drainOnMessage));
+        self[0] = gw.gateway();
+        try (WsClient client = gw.client()) {
+            client.send("drain please");
+
+            gw.gateway().terminated().orTimeout(LONG.toSeconds(), TimeUnit.SECONDS).join();
+            assertThat(client.awaitClose(LONG)).isEqualTo(1001);
+        } finally {
+            closeWithin(gw.gateway());
+        }
+    }
+
+    @Test
+    void reloadCalledFromAClientEventCallbackIsRefusedAndTheGatewayStillReloads() throws Exception {
+        Gateway[] self = new Gateway[1];
+        CompletableFuture<Throwable> refused = new CompletableFuture<>();
+        GatewayConfig withText = GatewayConfig.ephemeral().withListeners(List.of(
+                GatewayConfig.ephemeral().listeners().get(0), ListenerConfig.of("text://127.0.0.1:0")));
+        ClientEvents reloadOnMessage = new ClientEvents() {
+            @Override
+            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+                try {
+                    self[0].reload(withText);
+                    refused.complete(null);
+                } catch (RuntimeException e) {
+                    refused.complete(e);
+                }
+            }
+        };
+        try (TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral())
+                .clientEvents(reloadOnMessage)); WsClient client = gw.client()) {
+            self[0] = gw.gateway();
+            client.send("reload please");
+
+            assertThat(refused.get(LONG.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("thread of your own");
+            assertThat(gw.gateway().reload(withText)).isEmpty();
+            assertThat(gw.gateway().port("text")).isPositive();
+        }
+    }
 }
