@@ -51,7 +51,10 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
-    /** What the gateway is doing, as /health and status report it. */
+    /**
+     * What the gateway is doing, as /health and status report it. STARTING lasts until the
+     * constructor returns, or until {@link #serve()} with {@link Builder#serveLater()}.
+     */
     public enum State { STARTING, RUNNING, DRAINING, STOPPING, STOPPED }
 
     private final LiveConfig live;
@@ -326,16 +329,28 @@ public final class Gateway implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Pushes, bindings and queries from Java: what the control API offers over HTTP. Safe from
+     * any thread and never blocks; a push takes over the message (it releases it). In single-node
+     * mode the futures are complete when the call returns; in cluster mode they wait for Redis, so
+     * do not {@code join()} them on an event loop (in a {@link ClientEvents} callback).
+     */
     public Router router() {
         return router;
     }
 
-    /** The cron jobs of the config's {@code cron:} section. */
+    /**
+     * The cron jobs of the config's {@code cron:} section: list, run now, pause, resume, history.
+     * To add or change jobs from code, {@link #reload} a config with a new {@code cron} section.
+     */
     public CronScheduler cron() {
         return cron;
     }
 
-    /** Workerman-style timers for embedding code: {@code timers().add(interval, task, persistent)}. */
+    /**
+     * Workerman-style timers for embedding code: {@code timers().add(interval, task, persistent)}.
+     * Tasks run on the cron worker pool (never an event loop) and end with the gateway.
+     */
     public Timers timers() {
         return cron.timers();
     }
@@ -345,42 +360,47 @@ public final class Gateway implements AutoCloseable {
         return config.paths().runDir(Path.of(System.getProperty("gatewayd.home", ""))).resolve("cron");
     }
 
+    /** This process's connections, uids and groups. For the CLI, the control API and tests: not part of the embedding API, and it may change. Use {@link #router()}. */
     public Registry registry() {
         return registry;
     }
 
+    /** Counters of /api/status. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public GatewayStats stats() {
         return stats;
     }
 
+    /** The control API's methods. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public ApiMethods api() {
         return api;
     }
 
+    /** The config in force: the one started with, or the last one {@link #reload} applied. */
     public GatewayConfig config() {
         return live.config();
     }
 
+    /** Where the gateway is in its life; changes from any thread, so read it fresh each time. */
     public State state() {
         return state;
     }
 
-    /** Connection limits and their counters. */
+    /** Connection limits and their counters. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.server.ConnectionGuard guard() {
         return guard;
     }
 
-    /** Webhook delivery (its counters, and applying actions). */
+    /** Webhook delivery (its counters, and applying actions). For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.webhook.Webhooks webhooks() {
         return webhooks;
     }
 
-    /** The server certificate in use, or null without TLS. */
+    /** The server certificate in use, or null without TLS. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.server.ServerTls tls() {
         return tls.get();
     }
 
-    /** Open connections to the control port. */
+    /** Open connections to the control port. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public int controlConnections() {
         return control.openConnections();
     }
@@ -397,19 +417,22 @@ public final class Gateway implements AutoCloseable {
         return clientIds.nodePrefix();
     }
 
+    /** The control port's URL, with the port really bound (when the config asked for port 0). */
     public URI controlUrl() {
         return control.url();
     }
 
+    /** The control port really bound. */
     public int controlPort() {
         return control.port();
     }
 
-    /** Bound client listeners, with their real ports. */
+    /** Bound client listeners, with their real ports. For the CLI, the control API and tests: not part of the embedding API, and it may change. Use {@link #listenerUrls()} or {@link #port}. */
     public List<ClientListener> listeners() {
         return List.copyOf(listeners);
     }
 
+    /** The client listeners' URLs with the ports really bound, e.g. {@code websocket://127.0.0.1:43125}. */
     public List<String> listenerUrls() {
         return listeners.stream().map(ClientListener::url).toList();
     }
@@ -420,7 +443,10 @@ public final class Gateway implements AutoCloseable {
                 .mapToInt(ClientListener::port).findFirst().orElse(-1);
     }
 
-    /** Adds a top-level section to /api/status (e.g. cron), computed per request. */
+    /**
+     * Adds a top-level section to /api/status, computed per request on an event loop: it must be
+     * quick and must not block.
+     */
     public void addStatusSection(String name, Supplier<Object> section) {
         statusSections.put(name, section);
     }
@@ -621,6 +647,7 @@ public final class Gateway implements AutoCloseable {
         return terminated;
     }
 
+    /** {@link #stop(Duration) stop} with a 10 s timeout, for try-with-resources. */
     @Override
     public void close() {
         stop(DEFAULT_STOP_TIMEOUT);
