@@ -557,8 +557,8 @@ public final class Gateway implements AutoCloseable {
      * WebSocket close 1001 (TCP clients: closed after flushing), then the event loops end.
      * Idempotent and safe from any thread: a second call waits for the first to finish. Called
      * from one of this gateway's event loops (a {@link ClientEvents} callback), it cannot wait for
-     * the loop it runs on to end, so it starts the stop on a thread of its own and returns at once;
-     * {@link #terminated()} tells when the stop is done.
+     * the loop it runs on to end, so it starts the stop on a thread of its own and returns at once
+     * (state STOPPING); {@link #terminated()} tells when the stop is done.
      *
      * @param timeout how long clients and running cron jobs get before they are cut off
      * @throws IllegalArgumentException if {@code timeout} is null
@@ -568,18 +568,24 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close, "
                     + "e.g. Duration.ofSeconds(10), or call close() for the default");
         }
-        if (onEventLoop()) {
-            Thread stopper = new Thread(() -> stop(timeout), "gatewayd-stop");
-            stopper.start();
-            return;
-        }
+        boolean onLoop = onEventLoop();
         synchronized (this) {
             if (state == State.STOPPING || state == State.STOPPED) {
-                terminated.join();
+                if (!onLoop) { // the stop going on waits for this loop: it must not wait in turn
+                    terminated.join();
+                }
                 return;
             }
             state = State.STOPPING;
         }
+        if (onLoop) {
+            new Thread(() -> stopNow(timeout), "gatewayd-stop").start();
+        } else {
+            stopNow(timeout);
+        }
+    }
+
+    private void stopNow(Duration timeout) {
         // whatever fails on the way, the gateway ends STOPPED with its threads released: a gateway
         // left STOPPING would make every later stop() wait forever
         try {

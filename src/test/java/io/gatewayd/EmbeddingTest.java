@@ -40,10 +40,12 @@ class EmbeddingTest {
     @Test
     void stopCalledFromAClientEventCallbackStopsTheGateway() {
         Gateway[] self = new Gateway[1];
+        CompletableFuture<Gateway.State> stateAfterStop = new CompletableFuture<>();
         ClientEvents stopOnMessage = new ClientEvents() {
             @Override
             public void onMessage(Connection c, ByteBuf content, boolean binary) {
                 self[0].stop(Duration.ofSeconds(5)); // on the connection's event loop
+                stateAfterStop.complete(self[0].state());
             }
         };
         TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral()).clientEvents(stopOnMessage));
@@ -51,6 +53,8 @@ class EmbeddingTest {
         try (WsClient client = gw.client()) {
             client.send("stop please");
 
+            assertThat(stateAfterStop.orTimeout(LONG.toSeconds(), TimeUnit.SECONDS).join())
+                    .isIn(Gateway.State.STOPPING, Gateway.State.STOPPED);
             gw.gateway().terminated().orTimeout(LONG.toSeconds(), TimeUnit.SECONDS).join();
             assertThat(gw.gateway().state()).isEqualTo(Gateway.State.STOPPED);
             assertThat(client.awaitClose(LONG)).isEqualTo(1001);
@@ -271,6 +275,27 @@ class EmbeddingTest {
                     .hasMessageContaining("thread of your own");
             assertThat(gw.gateway().reload(withText)).isEmpty();
             assertThat(gw.gateway().port("text")).isPositive();
+        }
+    }
+
+    @Test
+    void stopCalledFromACloseCallbackDuringAStopDoesNotHoldUpItsEventLoop() {
+        Gateway[] self = new Gateway[1];
+        CompletableFuture<Boolean> returnedBeforeTheEnd = new CompletableFuture<>();
+        ClientEvents stopOnClose = new ClientEvents() {
+            @Override
+            public void onClose(Connection c, Registry.Snapshot snapshot, int closeCode, String reason) {
+                self[0].stop(Duration.ofSeconds(5)); // the stop going on waits for this very loop
+                returnedBeforeTheEnd.complete(!self[0].terminated().isDone());
+            }
+        };
+        TestGateway gw = TestGateway.start(Gateway.builder(GatewayConfig.ephemeral()).clientEvents(stopOnClose));
+        self[0] = gw.gateway();
+        try (WsClient client = gw.client()) {
+            closeWithin(gw.gateway());
+
+            assertThat(returnedBeforeTheEnd.orTimeout(LONG.toSeconds(), TimeUnit.SECONDS).join()).isTrue();
+            assertThat(client.awaitClose(LONG)).isEqualTo(1001);
         }
     }
 }
