@@ -51,7 +51,10 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
-    /** What the gateway is doing, as /health and status report it. */
+    /**
+     * What the gateway is doing, as /health and status report it. STARTING lasts until the
+     * constructor returns, or until {@link #serve()} with {@link Builder#serveLater()}.
+     */
     public enum State { STARTING, RUNNING, DRAINING, STOPPING, STOPPED }
 
     private final LiveConfig live;
@@ -87,8 +90,22 @@ public final class Gateway implements AutoCloseable {
         return builder(config).start();
     }
 
+    /**
+     * A gateway to configure further before {@link Builder#start()}.
+     *
+     * @param config e.g. {@code GatewayConfig.ephemeral()}, {@code GatewayConfig.defaults().withListeners(...)},
+     *               or {@code new ConfigLoader().load(path)}
+     */
     public static Builder builder(GatewayConfig config) {
-        return new Builder(config);
+        return new Builder(requireConfig(config));
+    }
+
+    private static GatewayConfig requireConfig(GatewayConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config is null; pass GatewayConfig.defaults() (or ephemeral()) with "
+                    + "the changes you need, or new ConfigLoader().load(path) for a YAML file");
+        }
+        return config;
     }
 
     /** Options beyond the config file, for embedding and for the CLI. */
@@ -102,8 +119,14 @@ public final class Gateway implements AutoCloseable {
             this.config = config;
         }
 
-        /** Receives connect/message/close events (on event loops; must not block). */
+        /**
+         * Receives connect/message/close events. They are called on the gateway's event loops and
+         * must not block; see {@link ClientEvents} for the threading rules.
+         */
         public Builder clientEvents(ClientEvents listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("clientEvents listener is null");
+            }
             events.add(listener);
             return this;
         }
@@ -237,9 +260,24 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout     how long to wait for clients to leave; null waits indefinitely
      * @param stopTimeout passed to the final {@link #stop(Duration)}
+     * <p>Called from one of this gateway's event loops (a {@link ClientEvents} callback), it starts
+     * the drain on a thread of its own and returns at once.
+     *
      * @return {@link #terminated()}
+     * @throws IllegalArgumentException if {@code stopTimeout} is null
      */
     public CompletableFuture<Void> drain(Duration timeout, Duration stopTimeout) {
+        if (stopTimeout == null) {
+            // refused here: found at the end of the drain, it would leave the gateway draining for good
+            throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close once the "
+                    + "drain ends, e.g. Duration.ofSeconds(10)");
+        }
+        if (onEventLoop()) {
+            // closing the listeners waits on their event loops, and this thread is one of them
+            Thread drainer = new Thread(() -> drain(timeout, stopTimeout), "gatewayd-drain");
+            drainer.start();
+            return terminated;
+        }
         synchronized (this) {
             if (draining != null || state == State.STOPPING || state == State.STOPPED) {
                 return terminated;
@@ -291,16 +329,28 @@ public final class Gateway implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Pushes, bindings and queries from Java: what the control API offers over HTTP. Safe from
+     * any thread and never blocks; a push takes over the message (it releases it). In single-node
+     * mode the futures are complete when the call returns; in cluster mode they wait for Redis, so
+     * do not {@code join()} them on an event loop (in a {@link ClientEvents} callback).
+     */
     public Router router() {
         return router;
     }
 
-    /** The cron jobs of the config's {@code cron:} section. */
+    /**
+     * The cron jobs of the config's {@code cron:} section: list, run now, pause, resume, history.
+     * To add or change jobs from code, {@link #reload} a config with a new {@code cron} section.
+     */
     public CronScheduler cron() {
         return cron;
     }
 
-    /** Workerman-style timers for embedding code: {@code timers().add(interval, task, persistent)}. */
+    /**
+     * Workerman-style timers for embedding code: {@code timers().add(interval, task, persistent)}.
+     * Tasks run on the cron worker pool (never an event loop) and end with the gateway.
+     */
     public Timers timers() {
         return cron.timers();
     }
@@ -310,42 +360,47 @@ public final class Gateway implements AutoCloseable {
         return config.paths().runDir(Path.of(System.getProperty("gatewayd.home", ""))).resolve("cron");
     }
 
+    /** This process's connections, uids and groups. For the CLI, the control API and tests: not part of the embedding API, and it may change. Use {@link #router()}. */
     public Registry registry() {
         return registry;
     }
 
+    /** Counters of /api/status. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public GatewayStats stats() {
         return stats;
     }
 
+    /** The control API's methods. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public ApiMethods api() {
         return api;
     }
 
+    /** The config in force: the one started with, or the last one {@link #reload} applied. */
     public GatewayConfig config() {
         return live.config();
     }
 
+    /** Where the gateway is in its life; changes from any thread, so read it fresh each time. */
     public State state() {
         return state;
     }
 
-    /** Connection limits and their counters. */
+    /** Connection limits and their counters. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.server.ConnectionGuard guard() {
         return guard;
     }
 
-    /** Webhook delivery (its counters, and applying actions). */
+    /** Webhook delivery (its counters, and applying actions). For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.webhook.Webhooks webhooks() {
         return webhooks;
     }
 
-    /** The server certificate in use, or null without TLS. */
+    /** The server certificate in use, or null without TLS. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public io.gatewayd.server.ServerTls tls() {
         return tls.get();
     }
 
-    /** Open connections to the control port. */
+    /** Open connections to the control port. For the CLI, the control API and tests: not part of the embedding API, and it may change. */
     public int controlConnections() {
         return control.openConnections();
     }
@@ -362,19 +417,22 @@ public final class Gateway implements AutoCloseable {
         return clientIds.nodePrefix();
     }
 
+    /** The control port's URL, with the port really bound (when the config asked for port 0). */
     public URI controlUrl() {
         return control.url();
     }
 
+    /** The control port really bound. */
     public int controlPort() {
         return control.port();
     }
 
-    /** Bound client listeners, with their real ports. */
+    /** Bound client listeners, with their real ports. For the CLI, the control API and tests: not part of the embedding API, and it may change. Use {@link #listenerUrls()} or {@link #port}. */
     public List<ClientListener> listeners() {
         return List.copyOf(listeners);
     }
 
+    /** The client listeners' URLs with the ports really bound, e.g. {@code websocket://127.0.0.1:43125}. */
     public List<String> listenerUrls() {
         return listeners.stream().map(ClientListener::url).toList();
     }
@@ -385,7 +443,10 @@ public final class Gateway implements AutoCloseable {
                 .mapToInt(ClientListener::port).findFirst().orElse(-1);
     }
 
-    /** Adds a top-level section to /api/status (e.g. cron), computed per request. */
+    /**
+     * Adds a top-level section to /api/status, computed per request on an event loop: it must be
+     * quick and must not block.
+     */
     public void addStatusSection(String name, Supplier<Object> section) {
         statusSections.put(name, section);
     }
@@ -396,15 +457,26 @@ public final class Gateway implements AutoCloseable {
      * removed ones close; their existing connections stay). Settings fixed at start (node, cluster,
      * control address, paths) are reported back as needing a restart.
      *
+     * <p>It waits for listeners to bind and close, so it cannot run on the gateway's own event
+     * loops: from a {@link ClientEvents} callback, hand it to a thread of your own.
+     *
      * @return human-readable notes on what could not be applied live (empty when all was)
+     * @throws GatewayStartException    if a new listener cannot bind (nothing is changed then)
+     * @throws IllegalStateException    if the gateway is draining or stopped, or this is one of its event loops
+     * @throws IllegalArgumentException if {@code next} is null
      */
     public synchronized List<String> reload(GatewayConfig next) {
+        if (onEventLoop()) {
+            throw new IllegalStateException("reload() was called on one of the gateway's event loops (from a "
+                    + "ClientEvents callback?); it waits for listeners to bind and close, which that loop would "
+                    + "have to do. Call it from a thread of your own, e.g. an executor");
+        }
         if (draining != null || state == State.STOPPING || state == State.STOPPED) {
             throw new IllegalStateException("the gateway is " + (draining != null && state != State.STOPPED
                     && state != State.STOPPING ? "draining" : state.name().toLowerCase())
                     + "; a reload would reopen its listeners, so it is not applied");
         }
-        next.control().requireTokenUnlessLoopback();
+        requireConfig(next).control().requireTokenUnlessLoopback();
         // certificates and token keys are read first: a bad file fails the reload with nothing changed
         io.gatewayd.server.ServerTls nextTls = next.tls().configured()
                 ? io.gatewayd.server.ServerTls.load(next.tls()) : null;
@@ -483,35 +555,71 @@ public final class Gateway implements AutoCloseable {
     /**
      * Stops: no new connections, in-flight control requests finish, every client gets a
      * WebSocket close 1001 (TCP clients: closed after flushing), then the event loops end.
+     * Idempotent and safe from any thread: a second call waits for the first to finish. Called
+     * from one of this gateway's event loops (a {@link ClientEvents} callback), it cannot wait for
+     * the loop it runs on to end, so it starts the stop on a thread of its own and returns at once
+     * (state STOPPING); {@link #terminated()} tells when the stop is done.
+     *
+     * @param timeout how long clients and running cron jobs get before they are cut off
+     * @throws IllegalArgumentException if {@code timeout} is null
      */
     public void stop(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("stop timeout is null; pass how long clients get to close, "
+                    + "e.g. Duration.ofSeconds(10), or call close() for the default");
+        }
+        boolean onLoop = onEventLoop();
         synchronized (this) {
             if (state == State.STOPPING || state == State.STOPPED) {
-                terminated.join();
+                if (!onLoop) { // the stop going on waits for this loop: it must not wait in turn
+                    terminated.join();
+                }
                 return;
             }
             state = State.STOPPING;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        listeners.forEach(ClientListener::close);
-        cron.stop(remaining(deadline)); // running jobs may still push to clients
-        control.stop(remaining(deadline));
-        heartbeat.stop();
-        if (cluster != null) {
-            cluster.stop(); // leave first: other nodes stop routing to this one's clients
+        if (onLoop) {
+            new Thread(() -> stopNow(timeout), "gatewayd-stop").start();
+        } else {
+            stopNow(timeout);
         }
-        List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
-        for (Connection c : new ArrayList<>(registry.all())) {
-            closing.add(c.channel().closeFuture());
-            outbound.close(c, CloseCodes.GOING_AWAY);
+    }
+
+    private void stopNow(Duration timeout) {
+        // whatever fails on the way, the gateway ends STOPPED with its threads released: a gateway
+        // left STOPPING would make every later stop() wait forever
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            listeners.forEach(ClientListener::close);
+            cron.stop(remaining(deadline)); // running jobs may still push to clients
+            control.stop(remaining(deadline));
+            heartbeat.stop();
+            if (cluster != null) {
+                cluster.stop(); // leave first: other nodes stop routing to this one's clients
+            }
+            List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
+            for (Connection c : new ArrayList<>(registry.all())) {
+                closing.add(c.channel().closeFuture());
+                outbound.close(c, CloseCodes.GOING_AWAY);
+            }
+            for (io.netty.channel.ChannelFuture f : closing) {
+                f.awaitUninterruptibly(Math.max(1, remaining(deadline).toMillis()));
+            }
+        } finally {
+            shutdownQuietly();
+            state = State.STOPPED;
+            LOG.info("gatewayd stopped");
+            terminated.complete(null);
         }
-        for (io.netty.channel.ChannelFuture f : closing) {
-            f.awaitUninterruptibly(Math.max(1, remaining(deadline).toMillis()));
+    }
+
+    private boolean onEventLoop() {
+        for (io.netty.util.concurrent.EventExecutor loop : transport.group()) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
         }
-        shutdownQuietly();
-        state = State.STOPPED;
-        LOG.info("gatewayd stopped");
-        terminated.complete(null);
+        return false;
     }
 
     /** Per event loop: the connections it owns and its write backlog (node.io-threads, outbound.max-loop-backlog). */
@@ -545,6 +653,7 @@ public final class Gateway implements AutoCloseable {
         return terminated;
     }
 
+    /** {@link #stop(Duration) stop} with a 10 s timeout, for try-with-resources. */
     @Override
     public void close() {
         stop(DEFAULT_STOP_TIMEOUT);

@@ -3,8 +3,9 @@ package io.gatewayd.config;
 /**
  * A configuration problem a user must fix. The message is meant for humans: it names the file,
  * the key (and line when known) and the expected form, and is printed without a stack trace.
+ * Config records built in code throw it too, naming the key of the record they refuse.
  */
-public final class ConfigException extends RuntimeException {
+public sealed class ConfigException extends RuntimeException permits ConfigProblem {
     private final String key;
 
     public ConfigException(String message) {
@@ -13,6 +14,12 @@ public final class ConfigException extends RuntimeException {
 
     public ConfigException(String key, String message) {
         super(message);
+        this.key = key;
+    }
+
+    /** @param stackTrace false for problems that are only ever reported by their message */
+    ConfigException(String key, String message, boolean stackTrace) {
+        super(message, null, false, stackTrace);
         this.key = key;
     }
 

@@ -93,7 +93,7 @@ public final class ConfigLoader {
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
             } catch (ConfigProblem p) {
-                throw new ConfigException(p.key, sourceName + ": " + p.key + ": " + p.getMessage());
+                throw new ConfigException(p.key, sourceName + ": " + p.key + ": " + p.detail);
             }
         }
         config = config.withControl(config.control().withEnvironmentToken(env));
@@ -250,7 +250,7 @@ public final class ConfigLoader {
             // location is the end of the file: no line is better than that one
             Integer keyLine = lineOf(key, keyLines);
             String where = keyLine != null ? source + ":" + keyLine : source;
-            return new ConfigException(key, where + ": " + key + " " + p.getMessage());
+            return new ConfigException(key, where + ": " + key + " " + p.detail);
         }
         if (cause instanceof IllegalArgumentException iae) {
             return new ConfigException(path, at + ": " + path + ": " + iae.getMessage());

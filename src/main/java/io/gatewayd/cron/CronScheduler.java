@@ -101,11 +101,18 @@ public final class CronScheduler implements AutoCloseable {
      * cluster-wide lock in Redis).
      */
     public static CronScheduler start(CronConfig config, JobLock sharedLock, Router router) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        // built with the first http job: a JDK HttpClient holds a selector thread until it is
+        // garbage collected (Java 17 has no close()), which a stopped gateway should not leave behind
+        HttpClient[] http = new HttpClient[1];
         Function<CronJobConfig, JobAction> actions = c -> {
             if (c.http() != null) {
-                return new HttpJobAction(http, router, c.http());
+                synchronized (http) {
+                    if (http[0] == null) {
+                        http[0] = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                    }
+                }
+                return new HttpJobAction(http[0], router, c.http());
             }
             if (c.push() != null) {
                 return new PushJobAction(router, c.push());

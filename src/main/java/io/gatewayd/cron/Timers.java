@@ -53,6 +53,7 @@ public final class Timers {
      *
      * @return the timer's id, for {@link #delete}
      * @throws IllegalArgumentException if the interval is not positive
+     * @throws IllegalStateException     if the gateway is stopping or stopped
      */
     public int add(Duration interval, Runnable task, boolean persistent) {
         if (interval == null || interval.isNegative() || interval.isZero()) {
@@ -83,9 +84,15 @@ public final class Timers {
                 running.set(false); // stopping
             }
         };
-        ScheduledFuture<?> f = persistent
-                ? ticker.scheduleAtFixedRate(fire, nanos, nanos, TimeUnit.NANOSECONDS)
-                : ticker.schedule(fire, nanos, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> f;
+        try {
+            f = persistent
+                    ? ticker.scheduleAtFixedRate(fire, nanos, nanos, TimeUnit.NANOSECONDS)
+                    : ticker.schedule(fire, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("the gateway is stopping or stopped, and its timers with it; "
+                    + "add timers while it runs");
+        }
         timers.put(id, f);
         return id;
     }

@@ -46,7 +46,7 @@ public final class ClientSessions {
     private final LiveConfig config;
     private final GatewayStats stats;
     private final ClientIds ids;
-    private final List<ClientEvents> listeners;
+    private final ClientEventFanout listeners;
     private final ClientSecurity security;
 
     public ClientSessions(Registry registry, Outbound outbound, LiveConfig config, GatewayStats stats, ClientIds ids,
@@ -61,7 +61,7 @@ public final class ClientSessions {
         this.config = config;
         this.stats = stats;
         this.ids = ids;
-        this.listeners = listeners;
+        this.listeners = new ClientEventFanout(listeners);
         this.security = security;
     }
 
@@ -124,9 +124,7 @@ public final class ClientSessions {
         if (actions != null) {
             applyReplyAndClose(c, actions);
         }
-        for (ClientEvents l : listeners) {
-            l.onConnect(c, handshake);
-        }
+        listeners.connect(c, handshake);
         return c;
     }
 
@@ -139,9 +137,7 @@ public final class ClientSessions {
             EVENTS.debug("close {} uid={} code={} after {} ms", c.clientId(), last.uid(), closeCode,
                     System.currentTimeMillis() - c.connectedAtMillis());
         }
-        for (ClientEvents l : listeners) {
-            l.onClose(c, last, closeCode, reason);
-        }
+        listeners.close(c, last, closeCode, reason);
     }
 
     /** A complete message from the client. Event loop only. */
@@ -173,9 +169,7 @@ public final class ClientSessions {
                 security.forwarder().forward(c, content, binary);
             }
         }
-        for (ClientEvents l : listeners) {
-            l.onMessage(c, content, binary);
-        }
+        listeners.message(c, content, binary);
     }
 
     /** A heartbeat under the webhook policy: a "type" string ending in HEARTBEAT (e.g. MANAGE_HEARTBEAT). */

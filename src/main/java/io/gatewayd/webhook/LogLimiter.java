@@ -5,18 +5,19 @@ import org.slf4j.Logger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Logs a recurring warning at most once per interval, saying how many were not logged. Thread-safe. */
-final class LogLimiter {
+public final class LogLimiter {
     private final Logger log;
     private final long intervalNanos;
     private final AtomicLong nextNanos = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
 
-    LogLimiter(Logger log, long intervalMillis) {
+    public LogLimiter(Logger log, long intervalMillis) {
         this.log = log;
         this.intervalNanos = intervalMillis * 1_000_000L;
     }
 
-    void warn(String format, Object... args) {
+    /** Like {@code log.warn(format, args)}; a Throwable as the last argument is logged with its stack trace. */
+    public void warn(String format, Object... args) {
         long now = System.nanoTime();
         long next = nextNanos.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && nextNanos.compareAndSet(next, now + intervalNanos)) {
