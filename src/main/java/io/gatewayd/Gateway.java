@@ -258,11 +258,11 @@ public final class Gateway implements AutoCloseable {
      * once the last client has gone or {@code timeout} has passed. A {@link #stop(Duration)} during
      * the drain stops at once.
      *
-     * @param timeout     how long to wait for clients to leave; null waits indefinitely
-     * @param stopTimeout passed to the final {@link #stop(Duration)}
      * <p>Called from one of this gateway's event loops (a {@link ClientEvents} callback), it starts
      * the drain on a thread of its own and returns at once.
      *
+     * @param timeout     how long to wait for clients to leave; null waits indefinitely
+     * @param stopTimeout passed to the final {@link #stop(Duration)}
      * @return {@link #terminated()}
      * @throws IllegalArgumentException if {@code stopTimeout} is null
      */
