@@ -214,8 +214,11 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // poll interval, bounded by the deadline
         }
-        out.println(who + " stopped: its control port no longer answers (" + Format.seconds((System.nanoTime()
-                - started) / 1e9) + ")");
+        // worded as the wait on the process is: on loopback this is also the path of a gateway
+        // that exited before its pid could be looked up
+        out.println("gatewayd stopped" + (pid > 0 ? " (pid " + pid + ")" : "") + " in "
+                + Format.seconds((System.nanoTime() - started) / 1e9) + ": its control port at " + t.url
+                + " no longer answers");
         out.flush();
     }
 
