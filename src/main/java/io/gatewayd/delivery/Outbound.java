@@ -6,7 +6,6 @@ import io.gatewayd.registry.Connection;
 import io.gatewayd.registry.Registry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -228,7 +227,13 @@ public final class Outbound {
                 case WEBSOCKET, WEBSOCKET_DEFLATE -> new CloseWebSocketFrame(code.code(), code.reason());
                 default -> Unpooled.EMPTY_BUFFER;
             };
-            ch.writeAndFlush(closeFrame).addListener(ChannelFutureListener.CLOSE);
+            ch.writeAndFlush(closeFrame).addListener(f -> {
+                if (f.isSuccess()) {
+                    HalfClose.afterFlush(ch);
+                } else {
+                    ch.close();
+                }
+            });
             var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             ch.closeFuture().addListener(f -> cut.cancel(false));
         } finally {
