@@ -62,11 +62,7 @@ final class ParamNames {
         if (known != null) {
             return takes + "; " + known;
         }
-        String lower = field.toLowerCase(java.util.Locale.ROOT);
-        return names.stream()
-                .filter(n -> io.gatewayd.config.ConfigLoader.editDistance(lower, n) <= Math.max(2, n.length() / 3))
-                .min(java.util.Comparator.comparingInt(n -> io.gatewayd.config.ConfigLoader.editDistance(lower, n)))
-                .map(n -> takes + "; did you mean \"" + n + "\"?")
-                .orElse(takes);
+        String hint = io.gatewayd.config.ConfigLoader.closest(field.toLowerCase(java.util.Locale.ROOT), names);
+        return hint == null ? takes : takes + "; did you mean \"" + hint + "\"?";
     }
 }

@@ -405,7 +405,7 @@ public final class ConfigLoader {
     }
 
     /** The known key closest to a typo, if it is close enough to be a plausible typo. */
-    static String closest(String name, Collection<Object> known) {
+    public static String closest(String name, Collection<?> known) {
         return known.stream().map(String::valueOf)
                 .min(Comparator.comparingInt(k -> editDistance(name, k)))
                 .filter(k -> editDistance(name, k) <= Math.max(2, k.length() / 3))
