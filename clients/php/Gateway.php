@@ -23,6 +23,34 @@ namespace Gatewayd;
 
 class GatewayException extends \RuntimeException
 {
+    /** @var string|null */
+    private $errorCode;
+    /** @var int|null */
+    private $status;
+    /** @var array */
+    private $details;
+
+    public function __construct($message, $errorCode = null, $status = null, array $details = [])
+    {
+        // getCode() is the HTTP status (0 without an answer), as HTTP clients such as Guzzle do
+        parent::__construct($message, (int)$status);
+        $this->errorCode = $errorCode;
+        $this->status = $status;
+        $this->details = $details;
+    }
+
+    /**
+     * The gateway's error code ('invalid_param', 'rate_limited', 'cluster_unavailable', ...), or the
+     * client's own: 'unreachable' (nothing was sent), 'timeout' (the call may have been carried out),
+     * 'not_gatewayd' (an answer that is not the gateway's), 'invalid_param' (refused before sending).
+     */
+    public function getErrorCode() { return $this->errorCode; }
+
+    /** The HTTP status of the answer, null when there was none. */
+    public function getStatus() { return $this->status; }
+
+    /** The error's other fields: 'delivered_local' of a 503 cluster_unavailable push, 'removed_local' of an ungroup. */
+    public function getDetails() { return $this->details; }
 }
 
 class Gateway
@@ -33,31 +61,48 @@ class Gateway
     public static $token = '';
     /** @var float seconds */
     public static $timeout = 5.0;
+    /** @var array|null */
+    private static $lastAnswer = null;
 
     // ---- pushes (GatewayClient returns nothing useful; we return how many connections got it)
     // As in GatewayClient, an empty array of client ids sends to nobody, while null, '' or false
     // send to everyone; an empty exclude argument ('' included) excludes nobody.
-    public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null, $raw = false)
+    // The arguments after GatewayClient's own are gatewayd's: pass them by name on PHP 8
+    // (Gateway::sendToUid($uid, $msg, msg_id: 'order-7')). $msg_id makes a retry idempotent in
+    // cluster mode: each node delivers a push with a given id once.
+    public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null, $raw = false, $msg_id = null)
     {
         $p = self::messageParam('sendToAll', $message, $raw);
         if (is_array($client_id_array) || $client_id_array) $p['client_ids'] = array_values((array)$client_id_array);
-        if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
-        return self::delivered('sendToAll', $p);
+        return self::delivered('sendToAll', self::pushOptions($p, $exclude_client_id, $msg_id));
     }
-    public static function sendToClient($client_id, $message, $raw = false)
+    public static function sendToClient($client_id, $message, $raw = false, $msg_id = null)
     {
-        return self::delivered('sendToClient', ['client_id' => $client_id] + self::messageParam('sendToClient', $message, $raw)) > 0;
+        $p = ['client_id' => $client_id] + self::messageParam('sendToClient', $message, $raw);
+        return self::delivered('sendToClient', self::pushOptions($p, null, $msg_id)) > 0;
     }
-    public static function sendToUid($uid, $message, $raw = false)
+    public static function sendToUid($uid, $message, $raw = false, $exclude_client_id = null, $msg_id = null)
     {
         $key = is_array($uid) ? 'uids' : 'uid';
-        return self::delivered('sendToUid', [$key => is_array($uid) ? array_values($uid) : $uid] + self::messageParam('sendToUid', $message, $raw));
+        $p = [$key => is_array($uid) ? array_values($uid) : $uid] + self::messageParam('sendToUid', $message, $raw);
+        return self::delivered('sendToUid', self::pushOptions($p, $exclude_client_id, $msg_id));
     }
-    public static function sendToGroup($group, $message, $exclude_client_id = null, $raw = false)
+    public static function sendToGroup($group, $message, $exclude_client_id = null, $raw = false, $msg_id = null)
     {
         $p = self::groupParam($group) + self::messageParam('sendToGroup', $message, $raw);
-        if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
-        return self::delivered('sendToGroup', $p);
+        return self::delivered('sendToGroup', self::pushOptions($p, $exclude_client_id, $msg_id));
+    }
+
+    /**
+     * The whole answer of this process's last call, decoded: ['result' => ...], and in cluster mode
+     * what the return value leaves out: a push's ['result' => ['delivered' => 3, 'delivered_local' => 1,
+     * 'remote_nodes' => 2]] (with 'partial' => true and 'missing_reports' when a node did not report
+     * in time), a query's 'partial' => true and 'missing_nodes' when a node did not answer in time.
+     * null after a call that failed (the GatewayException has the details) and before any call.
+     */
+    public static function lastAnswer()
+    {
+        return self::$lastAnswer;
     }
 
     // ---- one client
@@ -140,7 +185,7 @@ class Gateway
     {
         if ($raw) {
             throw new GatewayException("$method: \$raw = true is not supported: gatewayd frames every message for the"
-                . " client's protocol itself, so pass the payload, not a frame, and leave \$raw out");
+                . " client's protocol itself, so pass the payload, not a frame, and leave \$raw out", 'invalid_param');
         }
         return is_string($message) && !preg_match('//u', $message)
             ? ['message_base64' => base64_encode($message)] : ['message' => $message];
@@ -155,12 +200,20 @@ class Gateway
         return is_array($group) ? ['groups' => array_values($group)] : ['group' => $group];
     }
 
+    /** exclude_client_ids and msg_id of a push, when given. */
+    private static function pushOptions(array $p, $exclude_client_id, $msg_id)
+    {
+        if ($exclude_client_id) $p['exclude_client_ids'] = array_values((array)$exclude_client_id);
+        if ($msg_id !== null) $p['msg_id'] = $msg_id;
+        return $p;
+    }
+
     /** GatewayClient returns lists as {value: value} maps. */
     private static function keyed($list)
     {
         if (!is_array($list) || count(array_filter($list, function ($v) { return is_string($v) || is_int($v); })) !== count($list)) {
             throw new GatewayException('gatewayd at ' . self::$apiUrl . ' answered ' . self::excerpt(json_encode($list))
-                . " where a list of ids belongs; is this the gateway's control URL?");
+                . " where a list of ids belongs; is this the gateway's control URL?", 'not_gatewayd', 200);
         }
         return $list ? array_combine($list, $list) : [];
     }
@@ -171,7 +224,7 @@ class Gateway
         $result = self::call($method, $params);
         if (!is_array($result) || !isset($result['delivered']) || !is_int($result['delivered'])) {
             throw new GatewayException(self::url($method) . ' answered a result without a "delivered" count ('
-                . self::excerpt(json_encode($result)) . "); is this the gateway's control URL?");
+                . self::excerpt(json_encode($result)) . "); is this the gateway's control URL?", 'not_gatewayd', 200);
         }
         return $result['delivered'];
     }
@@ -182,7 +235,7 @@ class Gateway
         $result = self::call($method, $params);
         if (!is_array($result)) {
             throw new GatewayException(self::url($method) . ' answered ' . self::excerpt(json_encode($result))
-                . " where a list or map belongs; is this the gateway's control URL?");
+                . " where a list or map belongs; is this the gateway's control URL?", 'not_gatewayd', 200);
         }
         return $result;
     }
@@ -233,28 +286,36 @@ class Gateway
     /** One control API call: its "result", or a GatewayException for anything else. */
     private static function call($method, $params)
     {
+        self::$lastAnswer = null;
         $url = self::url($method);
         if (!preg_match('#^https?://#i', $url)) {
-            throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283");
+            throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283",
+                'invalid_config');
+        }
+        if (!is_int(self::$timeout) && !is_float(self::$timeout) || self::$timeout <= 0) {
+            throw new GatewayException('Gateway::$timeout must be a number of seconds above 0, got '
+                . var_export(self::$timeout, true), 'invalid_config');
         }
         // (object): an empty PHP array must travel as {} (a batch is a list and stays one)
         $body = json_encode($method === 'batch' ? $params : (object)$params, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         if ($body === false) {
-            throw new GatewayException(self::encodingProblem($method, $params));
+            throw new GatewayException(self::encodingProblem($method, $params), 'invalid_param');
         }
         $headers = ['Content-Type: application/json'];
         if (self::$token !== '') $headers[] = 'Authorization: Bearer ' . self::$token;
         $status = 0;
         $location = '';
+        $timedOut = false;
         if (function_exists('curl_init')) {
             $ch = curl_init($url);
             if ($ch === false) {
-                throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: curl_init failed");
+                throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: curl_init failed", 'unreachable');
             }
             curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => (int)(self::$timeout * 1000)]);
             $raw = curl_exec($ch);
             $err = $raw === false ? curl_error($ch) : null;
+            $timedOut = $raw === false && curl_errno($ch) === 28; // CURLE_OPERATION_TIMEDOUT
             $status = (int)curl_getinfo($ch, CURLINFO_HTTP_CODE);
             $location = (string)curl_getinfo($ch, CURLINFO_REDIRECT_URL);
             if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
@@ -263,43 +324,72 @@ class Gateway
                 'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true,
                 // a redirect would turn the POST into a GET without parameters, to another server
                 'follow_location' => 0]]);
-            error_clear_last();
-            $raw = false;
-            $fp = @fopen($url, 'rb', false, $ctx);
-            if ($fp !== false) {
-                $raw = stream_get_contents($fp);
-                $meta = stream_get_meta_data($fp);
-                fclose($fp);
-                if (!empty($meta['timed_out'])) $raw = false;
-                // the last status line (redirects are not followed, so there is one)
-                foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
-                    if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
-                    if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
+            // The stream functions report a refused or timed-out request as a warning. The
+            // application's error handler would get it despite @ (and frameworks turn warnings into
+            // exceptions of their own), so it is caught here and becomes the GatewayException's text.
+            $warning = null;
+            set_error_handler(function ($no, $str) use (&$warning) {
+                $warning = preg_replace('/^\w+\([^)]*\): /', '', $str);
+                return true;
+            });
+            $started = microtime(true);
+            try {
+                $raw = false;
+                $fp = fopen($url, 'rb', false, $ctx);
+                if ($fp !== false) {
+                    $raw = stream_get_contents($fp);
+                    $meta = stream_get_meta_data($fp);
+                    fclose($fp);
+                    if (!empty($meta['timed_out'])) $raw = false;
+                    // the last status line (redirects are not followed, so there is one)
+                    foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
+                        if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
+                        if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
+                    }
                 }
+            } finally {
+                restore_error_handler();
             }
-            $last = error_get_last();
-            $err = $raw !== false ? null : (!empty($meta['timed_out']) ? 'timed out after ' . self::$timeout . ' s'
-                : ($last ? $last['message'] : 'request failed'));
+            // fopen says only "HTTP request failed!" when no answer came within the timeout
+            $timedOut = $raw === false && (!empty($meta['timed_out']) || microtime(true) - $started >= self::$timeout);
+            $err = $raw !== false ? null : ($warning !== null ? $warning : 'request failed');
+        }
+        if ($timedOut) {
+            throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer within " . self::$timeout
+                . " s; the call may still have been carried out (retry a push with the same msg_id)", 'timeout');
         }
         if ($raw === false) {
-            throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err");
+            throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err", 'unreachable');
         }
         if ($status >= 300 && $status < 400) {
             throw new GatewayException("$url answered $status, a redirect to "
-                . ($location !== '' ? $location : '(no Location)') . "; is this the gateway's control URL?");
+                . ($location !== '' ? $location : '(no Location)') . "; is this the gateway's control URL?",
+                'not_gatewayd', $status);
         }
         $answer = json_decode($raw, true);
         if (json_last_error() !== JSON_ERROR_NONE) {
             throw new GatewayException("$url answered $status but not with JSON (" . self::excerpt($raw)
-                . "); is this the gateway's control URL?");
+                . "); " . self::notGatewaydHint($status), 'not_gatewayd', $status);
         }
         if (isset($answer['error']['message']) && is_string($answer['error']['message'])) {
-            throw new GatewayException($method . ': ' . $answer['error']['message']);
+            $error = $answer['error'];
+            $code = isset($error['code']) && is_string($error['code']) ? $error['code'] : null;
+            unset($error['code'], $error['message']);
+            throw new GatewayException($method . ': ' . $answer['error']['message'], $code, $status, $error);
         }
         if (!is_array($answer) || !array_key_exists('result', $answer)) {
             throw new GatewayException("$url answered $status with JSON that is no gatewayd answer ({\"result\": ...} or"
-                . " {\"error\": {...}}) (" . self::excerpt($raw) . "); is this the gateway's control URL?");
+                . " {\"error\": {...}}) (" . self::excerpt($raw) . "); " . self::notGatewaydHint($status),
+                'not_gatewayd', $status);
         }
+        self::$lastAnswer = $answer;
         return $answer['result'];
+    }
+
+    /** What an answer that is not the gateway's suggests: a proxy's error page or the wrong URL. */
+    private static function notGatewaydHint($status)
+    {
+        return $status >= 500 ? 'a proxy in front of the gateway that cannot reach it, or not the control URL?'
+            : "is this the gateway's control URL?";
     }
 }

@@ -41,14 +41,19 @@ __all__ = ["Gateway", "GatewayError"]
 class GatewayError(RuntimeError):
     """Any failure of a call.
 
-    code: the gateway's error code ("invalid_param", "unauthorized", ...), None when the gateway
-    did not answer with one. status: the HTTP status of the answer, None when there was none.
+    code: the gateway's error code ("invalid_param", "rate_limited", "cluster_unavailable", ...) or
+    the client's own: "unreachable" (no connection, or it broke before an answer), "timeout" (the call may have been carried
+    out), "not_gatewayd" (an answer that is not the gateway's), "invalid_param" (an argument refused
+    before sending), "invalid_config" (the URL, token or timeout). status: the HTTP status of the
+    answer, None when there was none. details: the error's other fields, such as delivered_local of
+    a 503 cluster_unavailable push ({} when there are none).
     """
 
-    def __init__(self, message, code=None, status=None):
+    def __init__(self, message, code=None, status=None, details=None):
         super().__init__(message)
         self.code = code
         self.status = status
+        self.details = details if details is not None else {}
 
 
 def _excerpt(raw, limit=80):
@@ -62,6 +67,12 @@ def _excerpt(raw, limit=80):
 _BYTES = (bytes, bytearray, memoryview)
 
 
+def _not_gatewayd_hint(status):
+    """What an answer that is not the gateway's suggests: a proxy's error page or the wrong URL."""
+    return ("a proxy in front of the gateway that cannot reach it, or not the control URL?" if status >= 500
+            else "is this the gateway's control URL?")
+
+
 def _is_one_key(value):
     return isinstance(value, (str, int, float)) or value is None
 
@@ -72,7 +83,8 @@ def _keys(method, name, value):
         return [value]
     if isinstance(value, Mapping) or isinstance(value, _BYTES) or not isinstance(value, Iterable):
         raise GatewayError("%s: %s must be one id or a list, tuple or set of them, got %s (for a dict,"
-                           " pass list(d) or list(d.values()))" % (method, name, type(value).__name__))
+                           " pass list(d) or list(d.values()))" % (method, name, type(value).__name__),
+                           code="invalid_param")
     return list(value)
 
 
@@ -87,10 +99,20 @@ def _message(method, message, raw=False):
         # GatewayWorker's raw means "already a whole frame of the client's protocol"; gatewayd frames
         # every message itself, so honouring it silently would send the frame wrapped twice
         raise GatewayError("%s: raw=True is not supported: gatewayd frames every message for the client's"
-                           " protocol itself, so pass the payload, not a frame, and leave raw out" % method)
+                           " protocol itself, so pass the payload, not a frame, and leave raw out" % method,
+                           code="invalid_param")
     if isinstance(message, _BYTES):
         return {"message_base64": base64.b64encode(bytes(message)).decode("ascii")}
     return {"message": message}
+
+
+def _push_options(method, params, exclude_client_ids, msg_id):
+    """exclude_client_ids (None or '' exclude nobody, as in GatewayClient) and msg_id of a push, when given."""
+    if exclude_client_ids is not None and exclude_client_ids != "":
+        params["exclude_client_ids"] = _keys(method, "exclude_client_ids", exclude_client_ids)
+    if msg_id is not None:
+        params["msg_id"] = msg_id
+    return params
 
 
 def _empty_means_all(group):
@@ -130,22 +152,25 @@ class Gateway:
         """(scheme, host, port, path prefix) of api_url, with token and timeout checked."""
         url = self.api_url
         if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-            raise GatewayError("%r is not a control URL; it looks like http://127.0.0.1:8283" % (url,))
+            raise GatewayError("%r is not a control URL; it looks like http://127.0.0.1:8283" % (url,),
+                               code="invalid_config")
         try:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
         except ValueError as e:  # http://[::1, http://host:port
-            raise GatewayError("%r is not a control URL: %s" % (url, e)) from None
+            raise GatewayError("%r is not a control URL: %s" % (url, e), code="invalid_config") from None
         if not parts.hostname:
-            raise GatewayError("%r is not a control URL: it names no host" % url)
+            raise GatewayError("%r is not a control URL: it names no host" % url, code="invalid_config")
         token = self.token
         if not isinstance(token, str) or token != token.strip() or any(c < " " or c > "~" for c in token):
             # never quote the token: error messages end up in logs
             raise GatewayError("the control token must be a str of printable ASCII, without spaces or a newline"
-                               " at either end (from the file or variable it was read from?)")
+                               " at either end (from the file or variable it was read from?)",
+                               code="invalid_config")
         t = self.timeout
         if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < math.inf):
-            raise GatewayError("timeout must be a number of seconds above 0 (or None to wait forever), got %r" % (t,))
+            raise GatewayError("timeout must be a number of seconds above 0 (or None to wait forever), got %r" % (t,),
+                               code="invalid_config")
         scheme = parts.scheme.lower()
         return scheme, parts.hostname, port or (443 if scheme == "https" else 80), parts.path.rstrip("/")
 
@@ -205,47 +230,68 @@ class Gateway:
                 # get there (nothing sent, or no byte of an answer), so sending it again cannot repeat it
                 if reused and (not sent or isinstance(e, http.client.RemoteDisconnected)):
                     continue
-                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e)) from None
+                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e),
+                                   code="unreachable") from None
             except (OSError, http.client.HTTPException) as e:
                 # refused, timed out, or an answer that is not HTTP (BadStatusLine, ...)
                 self._forget(conn)
-                why = "no answer within %s s" % self.timeout if "timed out" in str(e) else e
-                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, why)) from None
+                if isinstance(e, TimeoutError) or "timed out" in str(e):
+                    raise GatewayError("gatewayd at %s did not answer within %s s; the call may still have been"
+                                       " carried out (retry a push with the same msg_id)" % (self.api_url, self.timeout),
+                                       code="timeout") from None
+                code = "not_gatewayd" if isinstance(e, http.client.HTTPException) else "unreachable"
+                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e), code=code) from None
             except ValueError as e:  # a host name that cannot be encoded (IDNA), ...
                 self._forget(conn)
-                raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e)) from None
+                raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e),
+                                   code="invalid_config") from None
             if res.will_close:
                 self._forget(conn)
             if 300 <= res.status < 400:
                 # not followed: a redirect would turn the POST into a GET without its parameters, and
                 # hand the token to wherever it points
                 raise GatewayError("%s answered %d, a redirect to %s; is this the gateway's control URL?"
-                                   % (url, res.status, res.getheader("Location", "nowhere")), status=res.status)
+                                   % (url, res.status, res.getheader("Location", "nowhere")),
+                                   code="not_gatewayd", status=res.status)
             return res.status, raw
+
+    @property
+    def last_answer(self):
+        """The whole answer of this thread's last call, as a dict: {"result": ...}, and in cluster mode what
+        the return value leaves out: a push's {"result": {"delivered": 3, "delivered_local": 1,
+        "remote_nodes": 2}} (with "partial": True and "missing_reports" when a node did not report in
+        time), a query's "partial": True and "missing_nodes" when a node did not answer in time. None
+        after a call that failed (the GatewayError has the details) and before any call."""
+        return getattr(self._local, "answer", None)
 
     def call(self, method, params=None):
         """POST one control API call; returns its "result". Anything else raises GatewayError."""
+        self._local.answer = None
         url = self.api_url + "/api/" + method if isinstance(self.api_url, str) else method
         try:
             body = json.dumps({} if params is None else params, allow_nan=False,
                               separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError, RecursionError) as e:  # sets, NaN, bytes in a session, circular references
             hint = " (decode bytes to str; only a pushed message may be bytes)" if "bytes" in str(e) else ""
-            raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint)) from None
+            raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint),
+                               code="invalid_param") from None
         status, raw = self._post(method, body)
         try:
             answer = json.loads(raw.decode("utf-8"))
         except ValueError:  # not UTF-8 or not JSON
-            raise GatewayError("%s answered %d but not with JSON (%s); is this the gateway's control URL?"
-                               % (url, status, _excerpt(raw)), status=status) from None
+            raise GatewayError("%s answered %d but not with JSON (%s); %s" % (url, status, _excerpt(raw),
+                                                                            _not_gatewayd_hint(status)),
+                               code="not_gatewayd", status=status) from None
         error = answer.get("error") if isinstance(answer, dict) else None
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             code = error.get("code") if isinstance(error.get("code"), str) else None
-            raise GatewayError("%s: %s" % (method, error["message"]), code=code, status=status)
+            details = {k: v for k, v in error.items() if k not in ("code", "message")}
+            raise GatewayError("%s: %s" % (method, error["message"]), code=code, status=status, details=details)
         if not isinstance(answer, dict) or "result" not in answer:
             raise GatewayError('%s answered %d with JSON that is no gatewayd answer ({"result": ...} or'
-                               ' {"error": {...}}) (%s); is this the gateway\'s control URL?'
-                               % (url, status, _excerpt(raw)), status=status)
+                               ' {"error": {...}}) (%s); %s' % (url, status, _excerpt(raw), _not_gatewayd_hint(status)),
+                               code="not_gatewayd", status=status)
+        self._local.answer = answer
         return answer["result"]
 
     def _call(self, method, params, shape, what):
@@ -254,7 +300,8 @@ class Gateway:
         if not isinstance(result, shape) or (isinstance(result, bool) and bool not in
                                              (shape if isinstance(shape, tuple) else (shape,))):
             raise GatewayError("%s/api/%s answered %s where %s belongs; is this the gateway's control URL?"
-                               % (self.api_url, method, _excerpt(json.dumps(result).encode()), what))
+                               % (self.api_url, method, _excerpt(json.dumps(result).encode()), what),
+                               code="not_gatewayd", status=200)
         return result
 
     def _delivered(self, method, params):
@@ -263,44 +310,43 @@ class Gateway:
         if not isinstance(result, dict) or type(result.get("delivered")) is not int:
             raise GatewayError('%s/api/%s answered a result without a "delivered" count (%s); is this the'
                                ' gateway\'s control URL?'
-                               % (self.api_url, method, _excerpt(json.dumps(result).encode())))
+                               % (self.api_url, method, _excerpt(json.dumps(result).encode())),
+                               code="not_gatewayd", status=200)
         return result["delivered"]
 
-    # ---- pushes: each returns how many connections the message was queued to (sendToClient: a bool)
-    def sendToAll(self, message, client_ids=None, exclude_client_ids=None, raw=False):
+    # ---- pushes: each returns how many connections the message was queued to (sendToClient: a bool).
+    # msg_id (keyword only) makes a retry idempotent in cluster mode: each node delivers a push with a
+    # given id once. last_answer has the cluster's delivery report.
+    def sendToAll(self, message, client_ids=None, exclude_client_ids=None, raw=False, *, msg_id=None):
         """To every client; with client_ids only to those ([] sends to nobody; None or '' to all)."""
         p = _message("sendToAll", message, raw)
         if client_ids is not None and client_ids != "":
             p["client_ids"] = _keys("sendToAll", "client_ids", client_ids)
-        if exclude_client_ids is not None and exclude_client_ids != "":
-            p["exclude_client_ids"] = _keys("sendToAll", "exclude_client_ids", exclude_client_ids)
-        return self._delivered("sendToAll", p)
+        return self._delivered("sendToAll", _push_options("sendToAll", p, exclude_client_ids, msg_id))
 
-    def sendToClient(self, client_id, message, raw=False):
+    def sendToClient(self, client_id, message, raw=False, *, msg_id=None):
         """True if the client is online and the message was queued to it."""
         p = {"client_id": client_id}
         p.update(_message("sendToClient", message, raw))
-        return self._delivered("sendToClient", p) > 0
+        return self._delivered("sendToClient", _push_options("sendToClient", p, None, msg_id)) > 0
 
-    def sendToUid(self, uid, message, raw=False):
-        """To every connection bound to the uid (or to any of several uids)."""
+    def sendToUid(self, uid, message, raw=False, *, exclude_client_ids=None, msg_id=None):
+        """To every connection bound to the uid (or to any of several uids), but those excluded."""
         p = _one_or_many("sendToUid", "uid", "uids", uid)
         p.update(_message("sendToUid", message, raw))
-        return self._delivered("sendToUid", p)
+        return self._delivered("sendToUid", _push_options("sendToUid", p, exclude_client_ids, msg_id))
 
-    def sendToGroup(self, group, message, exclude_client_ids=None, raw=False):
-        """To every member of the group (or of any of several groups)."""
+    def sendToGroup(self, group, message, exclude_client_ids=None, raw=False, *, msg_id=None):
+        """To every member of the group (or of any of several groups), but those excluded."""
         p = _one_or_many("sendToGroup", "group", "groups", group)
         p.update(_message("sendToGroup", message, raw))
-        if exclude_client_ids is not None and exclude_client_ids != "":
-            p["exclude_client_ids"] = _keys("sendToGroup", "exclude_client_ids", exclude_client_ids)
-        return self._delivered("sendToGroup", p)
+        return self._delivered("sendToGroup", _push_options("sendToGroup", p, exclude_client_ids, msg_id))
 
     def sendBinaryToClient(self, client_id, data):
         """sendToClient with bytes; kept for code written before sendToClient took bytes."""
         if not isinstance(data, _BYTES):
             raise GatewayError("sendBinaryToClient: data must be bytes, got %s (send text with sendToClient)"
-                               % type(data).__name__)
+                               % type(data).__name__, code="invalid_param")
         return self.sendToClient(client_id, data)
 
     # ---- one client: True, or False when it is offline
@@ -450,7 +496,7 @@ class Gateway:
         for i, c in enumerate(calls):
             if isinstance(c, (str, bytes)) or not isinstance(c, (list, tuple)) or not 1 <= len(c) <= 2:
                 raise GatewayError("batch: call [%d] must be a (method, params) or (method,) tuple, got %r"
-                                   % (i, c))
+                                   % (i, c), code="invalid_param")
             params = dict(c[1]) if len(c) == 2 and c[1] is not None else {}
             if isinstance(params.get("message"), _BYTES):
                 params.update(_message(c[0], params.pop("message")))

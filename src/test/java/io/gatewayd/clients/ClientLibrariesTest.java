@@ -42,6 +42,13 @@ class ClientLibrariesTest {
                 exchange.close();
                 return;
             }
+            if (exchange.getRequestURI().getPath().startsWith("/proxy/")) { // a proxy whose upstream is down
+                byte[] page = "<html><h1>502 Bad Gateway</h1></html>".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(502, page.length);
+                exchange.getResponseBody().write(page);
+                exchange.close();
+                return;
+            }
             // /html/api/...: a web page; /json/api/...: JSON, but neither {"result": ...} nor {"error": ...}
             byte[] body = (exchange.getRequestURI().getPath().startsWith("/json/") ? "{\"ok\": true}" : "<html>")
                     .getBytes(StandardCharsets.UTF_8);
@@ -110,6 +117,259 @@ class ClientLibrariesTest {
         }
     }
 
+    /** A client parameter's name -> the API parameters it fills (by default its own name). */
+    static final Map<String, List<String>> FILLS = Map.of(
+            "client_id_array", List.of("client_ids"),
+            "exclude_client_id", List.of("exclude_client_ids"),
+            "uid", List.of("uid", "uids"),
+            "group", List.of("group", "groups"),
+            "message", List.of("message", "message_base64"));
+
+    /** API paths that are not GatewayClient's push and query methods (administration, cron, introspection). */
+    static boolean isPushOrQuery(String name) {
+        return !name.contains("/") && !List.of("status", "methods", "batch").contains(name);
+    }
+
+    /**
+     * Every push and query method of the API, read from /api/methods, has a method of the same name
+     * in each client, and every parameter of the API method is one the client method takes (under
+     * GatewayClient's name where it has one): a parameter the API gains and a client lacks fails here.
+     */
+    @Test
+    void clientsTakeEveryParameterOfEveryPushAndQuery() throws Exception {
+        String php = onPath("php");
+        String python = onPath("python3");
+        Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
+        String phpScript = """
+                require 'clients/php/Gateway.php';
+                $out = [];
+                foreach ((new ReflectionClass('Gatewayd\\Gateway'))->getMethods(ReflectionMethod::IS_PUBLIC) as $m) {
+                    $out[$m->getName()] = array_map(function ($p) { return $p->getName(); }, $m->getParameters());
+                }
+                echo json_encode($out);
+                """;
+        String pythonScript = """
+                import inspect, json, sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway
+                print(json.dumps({name: [p for p in inspect.signature(f).parameters if p != "self"]
+                                  for name, f in inspect.getmembers(Gateway, inspect.isfunction)
+                                  if not name.startswith("_")}))
+                """;
+        Map<String, JsonNode> clients = Map.of("PHP", WsClient.json(run(List.of(php, "-r", phpScript))),
+                "Python", WsClient.json(run(List.of(python, "-c", pythonScript))));
+        JsonNode methods = gw.get("/api/methods").json().path("result");
+        java.util.Set<String> checked = new java.util.TreeSet<>();
+        clients.forEach((client, signatures) -> {
+            Map<String, List<String>> lacking = new java.util.TreeMap<>();
+            for (JsonNode m : methods) {
+                String name = m.path("name").asText();
+                if (!isPushOrQuery(name)) {
+                    continue;
+                }
+                checked.add(name);
+                JsonNode params = signatures.get(name);
+                if (params == null) {
+                    lacking.put(name, List.of("(no such method)"));
+                    continue;
+                }
+                java.util.Set<String> filled = new java.util.HashSet<>();
+                params.forEach(p -> filled.addAll(FILLS.getOrDefault(p.asText(), List.of(p.asText()))));
+                List<String> missing = new java.util.ArrayList<>();
+                for (String part : m.path("params").asText().replaceAll("\\([^)]*\\)", "").split("[,|]")) {
+                    String param = part.trim().replace("?", "");
+                    if (!param.isEmpty() && !filled.contains(param)) {
+                        missing.add(param);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    lacking.put(name, missing);
+                }
+            }
+            assertThat(lacking).as(client + " client methods lacking API parameters").isEmpty();
+        });
+        assertThat(checked).contains("sendToAll", "sendToUid", "getAllGroupClientIdCount", "destoryClient").hasSizeGreaterThan(40);
+    }
+
+    /**
+     * The push options beyond GatewayClient's arguments: exclusions on sendToUid, msg_id on every push
+     * (passed by name: PHP 8 named arguments, Python keywords), and the whole answer of the last call.
+     * A single node ignores msg_id but still checks it, so an empty one shows it was sent.
+     */
+    @Test
+    void clientsSendMsgIdAndExclusionsOnEveryPush() throws Exception {
+        String php = onPath("php");
+        String python = onPath("python3");
+        Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
+        String phpScript = """
+                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                [, Gateway::$apiUrl, $a, $b] = $argv;
+                function show($label, $f) {
+                    try { $r = $f(); echo $label, ' ', json_encode($r), "\\n"; }
+                    catch (\\Gatewayd\\GatewayException $e) {
+                        echo $label, ' ', $e->getErrorCode(), ' ', $e->getStatus(), ' ', $e->getMessage(), "\\n";
+                    }
+                }
+                Gateway::bindUid($a, 'u'); Gateway::bindUid($b, 'u'); Gateway::joinGroup($a, 'g');
+                show('uidExcluding', fn() => Gateway::sendToUid('u', 'php to u', exclude_client_id: [$a], msg_id: 'p1'));
+                show('answer', fn() => Gateway::lastAnswer());
+                show('allMsgId', fn() => Gateway::sendToAll('php to all', null, $b, false, 'p2'));
+                show('clientMsgId', fn() => Gateway::sendToClient($b, 'php to b', msg_id: 42));
+                show('groupMsgId', fn() => Gateway::sendToGroup('g', 'php to g', msg_id: 'p3'));
+                show('emptyMsgId', fn() => Gateway::sendToClient($b, 'never', msg_id: ''));
+                show('answerAfterError', fn() => Gateway::lastAnswer());
+                """;
+        String pythonScript = """
+                import json, sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                url, a, b = sys.argv[1:]
+                gw = Gateway(url)
+                def show(label, f):
+                    try:
+                        print(label, json.dumps(f()))
+                    except GatewayError as e:
+                        print(label, e.code, e.status, e)
+                show("uidExcluding", lambda: gw.sendToUid("u", "py to u", exclude_client_ids=a, msg_id="y1"))
+                show("answer", lambda: gw.last_answer)
+                show("allMsgId", lambda: gw.sendToAll("py to all", None, [b], msg_id="y2"))
+                show("clientMsgId", lambda: gw.sendToClient(b, "py to b", msg_id=43))
+                show("groupMsgId", lambda: gw.sendToGroup("g", "py to g", msg_id="y3"))
+                show("emptyMsgId", lambda: gw.sendToClient(b, "never", msg_id=""))
+                show("answerAfterError", lambda: gw.last_answer)
+                """;
+        try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
+            String url = "http://127.0.0.1:" + own.gateway().controlPort();
+            String phpOut = run(List.of(php, "-r", phpScript, url, a.clientId(), b.clientId()));
+            assertThat(phpOut).isEqualTo("uidExcluding 1\nanswer {\"result\":{\"delivered\":1}}\nallMsgId 1\n"
+                    + "clientMsgId true\ngroupMsgId 1\nemptyMsgId invalid_param 400 sendToClient: field \"msg_id\""
+                    + " must be 1 to 200 characters\nanswerAfterError null\n");
+            assertThat(b.next()).isEqualTo("php to u");
+            assertThat(a.next()).isEqualTo("php to all");
+            assertThat(b.next()).isEqualTo("php to b");
+            assertThat(a.next()).isEqualTo("php to g");
+            String pyOut = run(List.of(python, "-c", pythonScript, url, a.clientId(), b.clientId()));
+            assertThat(pyOut).isEqualTo("uidExcluding 1\nanswer {\"result\": {\"delivered\": 1}}\nallMsgId 1\n"
+                    + "clientMsgId true\ngroupMsgId 1\nemptyMsgId invalid_param 400 sendToClient: field \"msg_id\""
+                    + " must be 1 to 200 characters\nanswerAfterError null\n");
+            assertThat(b.next()).isEqualTo("py to u");
+            assertThat(a.next()).isEqualTo("py to all");
+            assertThat(b.next()).isEqualTo("py to b");
+            assertThat(a.next()).isEqualTo("py to g");
+        }
+    }
+
+    static int closedPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Every way a call can fail is the client's exception with a message, a code and a status, and
+     * the gateway's extra fields (delivered_local of a 503 push): the gateway's 413, 429 and 503,
+     * a proxy's 502 page, no answer within the timeout (a port that takes connections and never
+     * answers) and no gateway at all. The PHP script turns every warning into an uncaught
+     * ErrorException, as frameworks do, so a warning escaping the client fails it.
+     */
+    @Test
+    void clientsRaiseTheirErrorWithCodeAndStatusForEveryFailure() throws Exception {
+        String php = onPath("php");
+        String python = onPath("python3");
+        Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
+        String phpScript = """
+                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                [, $limited, $cluster, $proxy, $silent, $down] = $argv;
+                Gateway::$timeout = 1;
+                function show($label, $url, $f) {
+                    Gateway::$apiUrl = $url;
+                    try { $r = $f(); echo $label, ' ', json_encode($r), "\\n"; return false; }
+                    catch (\\Gatewayd\\GatewayException $e) {
+                        echo $label, ' ', $e->getErrorCode(), ' ', json_encode($e->getStatus()), ' ', $e->getCode(), ' ',
+                            json_encode($e->getDetails()), ' ', $e->getMessage(), "\\n";
+                        return true;
+                    }
+                }
+                show('413', $limited, fn() => Gateway::sendToAll(str_repeat('x', 2000)));
+                for ($i = 0; $i < 20 && !show('429', $limited, fn() => Gateway::getAllClientIdCount()); $i++);
+                show('503', $cluster, fn() => Gateway::sendToAll('during the outage'));
+                show('502', $proxy, fn() => Gateway::getAllClientIdCount());
+                show('timeout', $silent, fn() => Gateway::sendToAll('maybe'));
+                show('down', $down, fn() => Gateway::getAllClientIdCount());
+                """;
+        String pythonScript = """
+                import json, sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                limited, cluster, proxy, silent, down = sys.argv[1:]
+                def show(label, url, f):
+                    try:
+                        print(label, json.dumps(f(Gateway(url, timeout=1))))
+                        return False
+                    except GatewayError as e:
+                        print(label, e.code, json.dumps(e.status), json.dumps(e.details), e)
+                        return True
+                show("413", limited, lambda gw: gw.sendToAll("x" * 2000))
+                for i in range(20):
+                    if show("429", limited, lambda gw: gw.getAllClientIdCount()):
+                        break
+                show("503", cluster, lambda gw: gw.sendToAll("during the outage"))
+                show("502", proxy, lambda gw: gw.getAllClientIdCount())
+                show("timeout", silent, lambda gw: gw.sendToAll("maybe"))
+                show("down", down, lambda gw: gw.getAllClientIdCount())
+                """;
+        String noRedis = "redis://127.0.0.1:" + closedPort() + "/0";
+        try (TestGateway limited = TestGateway.start("""
+                control:
+                  listen: http://127.0.0.1:0
+                  max-body-size: 1KiB
+                  max-requests-per-second: 1
+                """);
+             TestGateway cluster = TestGateway.start("cluster:\n  redis: \"" + noRedis + "\"\n");
+             WsClient local = cluster.client();
+             java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Await.until("the cluster node says it is degraded",
+                    () -> "degraded".equals(cluster.get("/health").json().path("status").asText()));
+            List<String> urls = List.of("http://127.0.0.1:" + limited.gateway().controlPort(),
+                    "http://127.0.0.1:" + cluster.gateway().controlPort(), notGatewayUrl("proxy"),
+                    "http://127.0.0.1:" + silent.getLocalPort(), "http://127.0.0.1:" + closedPort());
+            List<String> phpCommand = new java.util.ArrayList<>(List.of(php, "-r", phpScript));
+            phpCommand.addAll(urls);
+            String phpOut = run(phpCommand);
+            assertThat(phpOut).contains("413 body_too_large 413 413 [] sendToAll: request body is larger than the limit"
+                    + " of 1024 bytes (control.max-body-size)");
+            assertThat(phpOut).contains("429 rate_limited 429 429 [] getAllClientIdCount: more than 1 requests per second");
+            assertThat(phpOut).contains("503 cluster_unavailable 503 503 {\"delivered_local\":1} sendToAll: the cluster"
+                    + " is unavailable");
+            assertThat(phpOut).contains("502 not_gatewayd 502 502 [] " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
+                    + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
+                    + " the gateway that cannot reach it, or not the control URL?\n");
+            assertThat(phpOut).contains("timeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer within"
+                    + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+            assertThat(phpOut).contains("down unreachable null 0 [] gatewayd at " + urls.get(4) + " did not answer: Failed"
+                    + " to open stream: Connection refused\n");
+            List<String> pyCommand = new java.util.ArrayList<>(List.of(python, "-c", pythonScript));
+            pyCommand.addAll(urls);
+            String pyOut = run(pyCommand);
+            assertThat(pyOut).contains("413 body_too_large 413 {} sendToAll: request body is larger than the limit");
+            assertThat(pyOut).contains("429 rate_limited 429 {} getAllClientIdCount: more than 1 requests per second");
+            assertThat(pyOut).contains("503 cluster_unavailable 503 {\"delivered_local\": 1} sendToAll: the cluster"
+                    + " is unavailable");
+            assertThat(pyOut).contains("502 not_gatewayd 502 {} " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
+                    + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
+                    + " the gateway that cannot reach it, or not the control URL?\n");
+            assertThat(pyOut).contains("timeout timeout null {} gatewayd at " + urls.get(3) + " did not answer within"
+                    + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+            assertThat(pyOut).contains("down unreachable null {} gatewayd at " + urls.get(4) + " did not answer:");
+            assertThat(local.next()).as("the push of each client reached the node's own client").isEqualTo("during the outage");
+            assertThat(local.next()).isEqualTo("during the outage");
+        }
+    }
+
     /**
      * What a Python backend naturally passes: int uids, one id where a list may go (not its letters),
      * sets, tuples and dict views of ids, bytes (pushed as those bytes) and dicts as messages; and
@@ -167,7 +427,7 @@ class ClientLibrariesTest {
                     "toAllExcludingEmpty 2\n", "toNoIds 0\n", "bytesToGroups 1\n", "dictToIntUid 1\n");
             assertThat(out).contains("raw GatewayError: sendToAll: raw=True is not supported: gatewayd frames every"
                     + " message for the client's protocol itself, so pass the payload, not a frame, and leave raw out"
-                    + " None None\n");
+                    + " invalid_param None\n");
             assertThat(out).contains("aliases [2, 2, true, true]\n", "allSessions 2\n",
                     "batch [{\"result\": 2}, {\"result\": {\"delivered\": 1}}]\n");
             assertThat(out).contains("badId GatewayError: bindUid: ").containsPattern("badId .*client_id.* invalid_param 400\n");
