@@ -128,7 +128,13 @@ class Gateway
     public static function isUidOnline($uid) { return (int)self::call('isUidOnline', ['uid' => $uid]); }
     public static function isUidsOnline(array $uids) { return array_map('intval', self::callArray('isUidsOnline', ['uids' => array_values($uids)])); }
     public static function getClientIdByUid($uid) { return self::call('getClientIdByUid', ['uid' => $uid]); }
-    public static function batchGetClientIdByUid(array $uids) { return self::call('batchGetClientIdByUid', ['uids' => array_values($uids)]); }
+    /** As in GatewayClient, a uid with no connection is left out (the HTTP API answers it with []). */
+    public static function batchGetClientIdByUid(array $uids)
+    {
+        return array_filter(self::callArray('batchGetClientIdByUid', ['uids' => array_values($uids)]), function ($ids) {
+            return $ids !== [];
+        });
+    }
     public static function getUidByClientId($client_id) { return self::call('getUidByClientId', ['client_id' => $client_id]); }
     public static function getAllClientIdCount() { return self::call('getAllClientIdCount', []); }
     public static function getAllClientCount() { return self::getAllClientIdCount(); }

@@ -408,7 +408,8 @@ class Gateway:
         return self._call("getClientIdByUid", {"uid": uid}, list, "a list")
 
     def batchGetClientIdByUid(self, uids):
-        """{uid: [client_id]} (uids as str)."""
+        """{uid: [client_id]} (uids as str), every uid asked for a key: [] when it has no connection
+        (GatewayClient and the PHP client leave such a uid out)."""
         return self._call("batchGetClientIdByUid", {"uids": _keys("batchGetClientIdByUid", "uids", uids)},
                           dict, "a map")
 

@@ -529,6 +529,7 @@ class ClientLibrariesTest {
                 show('toGroupsExcludingEmpty', fn() => Gateway::sendToGroup($groups, 'to groups', ''));
                 show('raw', fn() => Gateway::sendToAll('a whole frame', null, null, true));
                 show('rawFalse', fn() => Gateway::sendToUid(7, 'not raw', false));
+                show('idsOfOnlineAndOfflineUids', fn() => Gateway::batchGetClientIdByUid([7, 'nobody']));
                 """;
         // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
@@ -550,6 +551,8 @@ class ClientLibrariesTest {
                 assertThat(c.next()).isEqualTo("to groups");
             }
             assertThat(a.next()).as("the raw send sent nothing").isEqualTo("not raw");
+            assertThat(out).as("as in GatewayClient, a uid without a connection is left out")
+                    .contains("idsOfOnlineAndOfflineUids {\"7\":[\"" + a.clientId() + "\"]}\n");
         }
     }
 
