@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +45,7 @@ public final class Lane implements Runnable {
     private final AtomicLong pendingWrites = new AtomicLong();
     private final Queue<CompletableFuture<Void>> admissionWaiters = PlatformDependent.newMpscQueue();
     private final Runnable nextSlice = this::sweepTurn;
+    private final Runnable admitWaiters = this::admitWaiters;
     private volatile int liveConnections;
 
     // loop-confined
@@ -254,7 +256,7 @@ public final class Lane implements Runnable {
             pendingWrites.addAndGet(-finishedWrites);
             finishedWrites = 0;
         }
-        admitWaitersIfBelowBound();
+        admitWaiters();
         if (cursor >= 0 && !sliceScheduled) {
             // a scheduled task, not execute(): it runs after the loop's next round of I/O
             sliceScheduled = true;
@@ -344,23 +346,37 @@ public final class Lane implements Runnable {
      * message spends queued — stays bounded instead of growing with the push rate.
      */
     CompletableFuture<Void> admission() {
-        if (pendingWrites.get() <= outbound.maxLoopBacklog()) {
+        long bound = outbound.maxLoopBacklog();
+        if (pendingWrites.get() <= bound) {
             return ADMITTED;
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
         admissionWaiters.offer(f);
-        // Written down meanwhile? The turn that did it may have looked before f was queued. If
-        // not, the turn that brings the backlog below the bound is still to come and admits f.
-        admitWaitersIfBelowBound();
+        // Written down meanwhile? The turn that did it may have looked before f was queued; then
+        // this read sees its decrement. Only the loop takes waiters: the queue has one consumer.
+        if (pendingWrites.get() <= bound) {
+            if (loop.inEventLoop()) {
+                admitWaiters();
+            } else {
+                try {
+                    loop.execute(admitWaiters);
+                } catch (RejectedExecutionException stopped) {
+                    f.complete(null); // the loop writes nothing more: nothing left to wait for
+                }
+            }
+        }
         return f;
     }
 
-    private void admitWaitersIfBelowBound() {
-        if (admissionWaiters.isEmpty() || pendingWrites.get() > outbound.maxLoopBacklog()) {
-            return;
-        }
+    /** Loop thread only. */
+    private void admitWaiters() {
+        long bound = outbound.maxLoopBacklog();
         CompletableFuture<Void> f;
-        while ((f = admissionWaiters.poll()) != null) {
+        // The backlog is read again for each waiter, after it was queued: completing one runs its
+        // caller's continuation here, and a push from there (a backend chaining its pushes on the
+        // answers) queues a waiter that an earlier read knew nothing of.
+        while ((f = admissionWaiters.peek()) != null && pendingWrites.get() <= bound) {
+            admissionWaiters.poll();
             f.complete(null);
         }
     }
