@@ -331,9 +331,10 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Pushes, bindings and queries from Java: what the control API offers over HTTP. Safe from
-     * any thread and never blocks; a push takes over the message (it releases it). In single-node
-     * mode the futures are complete when the call returns; in cluster mode they wait for Redis, so
-     * do not {@code join()} them on an event loop (in a {@link ClientEvents} callback).
+     * any thread and never blocks; a push takes over the message (it releases it). A push's future
+     * completes once the event loops' write backlog is at most {@code outbound.max-loop-backlog}
+     * (at once when it already is), and in cluster mode also waits for Redis: never {@code join()}
+     * one on an event loop (in a {@link ClientEvents} callback), which would wait on its own writes.
      */
     public Router router() {
         return router;
