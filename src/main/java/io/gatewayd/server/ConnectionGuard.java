@@ -34,6 +34,7 @@ public final class ConnectionGuard {
     public final LongAdder uidLimitClosed = new LongAdder();
     /** joinGroup calls refused by limits.max-groups-per-connection. */
     public final LongAdder groupLimitRefused = new LongAdder();
+    private volatile DescriptorBudget descriptors = DescriptorBudget.none();
     private volatile List<Cidr> trusted;
     private volatile List<String> trustedSource;
 
@@ -48,10 +49,19 @@ public final class ConnectionGuard {
         return limits.get();
     }
 
+    /** Caps the open sockets below what the open-file limit allows, besides limits.max-connections. */
+    public void descriptors(DescriptorBudget budget) {
+        this.descriptors = budget;
+    }
+
+    public DescriptorBudget descriptors() {
+        return descriptors;
+    }
+
     /** A socket was accepted; counts it and says whether the total is over the limit. */
     Rejection socketOpened() {
         int n = open.incrementAndGet();
-        int max = limits.get().maxConnections();
+        int max = descriptors.effectiveMax(limits.get().maxConnections());
         return max > 0 && n > max ? Rejection.TOO_MANY_CONNECTIONS : null;
     }
 
@@ -175,6 +185,7 @@ public final class ConnectionGuard {
         config.put("max_connections_per_uid", l.maxConnectionsPerUid());
         config.put("trusted_proxies", l.trustedProxies());
         o.put("config", config);
+        o.put("connection_cap", descriptors.status(l.maxConnections()));
         Map<String, Object> refused = new LinkedHashMap<>();
         for (Rejection r : Rejection.values()) {
             refused.put(r.key(), rejected.get(r).sum());

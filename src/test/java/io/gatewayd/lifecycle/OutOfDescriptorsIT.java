@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,14 +21,69 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A gateway started by the real bin/gatewayctl with a low open-file limit (ulimit -n 256): a
- * listener that runs out of descriptors waits between accepts instead of spinning, with status
- * still answering on a connection opened before.
+ * A gateway started by the real bin/gatewayctl with a low open-file limit (ulimit -n 256):
+ * clients beyond what the limit leaves room for are refused while the control port still
+ * serves, and a listener that runs out of descriptors anyway (taken by control connections,
+ * which the cap does not count) waits between accepts instead of spinning, with status still
+ * answering on a connection opened before.
  */
 class OutOfDescriptorsIT extends InstallationTest {
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LIMIT = 256;
+    private static final int REFUSED = 5;
+
+    @Test
+    void clientsBeyondWhatTheOpenFileLimitLeavesAreRefusedAndTheControlPortStillServes() throws Exception {
+        Ready ready = inst.startDaemonUnder(openFileLimit());
+        List<RawClient> admitted = new ArrayList<>();
+        try {
+            int refused = 0;
+            while (refused < REFUSED) {
+                assertThat(admitted.size()).as("clients admitted under a limit of " + LIMIT + " descriptors")
+                        .isLessThan(LIMIT);
+                RawClient c = new RawClient(ready.ws().getPort(), 10_000);
+                String head;
+                try {
+                    head = c.upgrade();
+                } catch (SocketTimeoutException e) {
+                    c.close();
+                    throw new AssertionError("client " + (admitted.size() + refused + 1) + " was neither admitted "
+                            + "nor refused: the gateway could not accept it\n" + inst.read("logs/gatewayd.log"));
+                }
+                if (RawClient.status(head) == 101) {
+                    admitted.add(c);
+                } else {
+                    c.close();
+                    assertThat(RawClient.status(head)).as(head).isEqualTo(503);
+                    refused++;
+                }
+            }
+
+            Result json = inst.run("status", "--json");
+            assertThat(json.exit()).as(json.toString()).isZero();
+            JsonNode st = JSON.readTree(json.out());
+            JsonNode cap = st.path("limits").path("connection_cap");
+            assertThat(cap.path("source").asText()).as(cap.toString()).isEqualTo("open-file limit");
+            assertThat(cap.path("open_file_limit").asLong()).isEqualTo(LIMIT);
+            assertThat(admitted).hasSize(cap.path("effective").asInt());
+            assertThat(st.path("limits").path("refused").path("too_many_connections").asLong()).isEqualTo(REFUSED);
+            assertThat(st.path("connections").path("accept_failures").asLong()).isZero();
+
+            Result status = inst.run("status");
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("connection_cap", "effective: " + admitted.size(),
+                    "source: open-file limit");
+            Result send = inst.run("send", "--all", "still served", "--json");
+            assertThat(send.exit()).as(send.toString()).isZero();
+            assertThat(JSON.readTree(send.out()).path("delivered").asInt()).isEqualTo(admitted.size());
+            assertThat(inst.read("logs/gatewayd.log")).contains("the open-file limit (" + LIMIT + ") is low");
+        } finally {
+            for (RawClient c : admitted) {
+                c.close();
+            }
+        }
+    }
 
     @Test
     void aListenerOutOfDescriptorsPausesInsteadOfSpinningAndStatusStillAnswers() throws Exception {
@@ -35,8 +91,9 @@ class OutOfDescriptorsIT extends InstallationTest {
         List<Socket> others = new ArrayList<>();
         try (RawClient control = new RawClient(ready.control().getPort())) {
             assertThat(failures(control)).isZero();
-            // more than the limit, so some wait in the backlog and the control listener keeps
-            // trying to accept them
+            // The cap only counts clients: descriptors taken by something else (here connections
+            // to the control port, which it does not limit) still run out. More than the limit, so
+            // some wait in the backlog and the control listener keeps trying to accept them.
             for (int i = 0; i < LIMIT; i++) {
                 others.add(new Socket("127.0.0.1", ready.control().getPort()));
             }
