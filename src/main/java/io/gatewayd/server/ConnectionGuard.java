@@ -58,11 +58,25 @@ public final class ConnectionGuard {
         return descriptors;
     }
 
+    /**
+     * WebSocket sockets over the connection cap kept open until their request comes, to be
+     * answered 503; past this many, more are closed at once. Waiting for a request (up to
+     * limits.handshake-timeout) held a descriptor per refused socket, so a flood of idle connects
+     * ran the process out of descriptors in spite of the cap.
+     */
+    public static final int ANSWERED_OVER_CAP = 32;
+
     /** A socket was accepted; counts it and says whether the total is over the limit. */
     Rejection socketOpened() {
         int n = open.incrementAndGet();
         int max = descriptors.effectiveMax(limits.get().maxConnections());
         return max > 0 && n > max ? Rejection.TOO_MANY_CONNECTIONS : null;
+    }
+
+    /** So many sockets over the cap already wait for their 503 that another is closed unanswered. */
+    boolean tooManyToAnswer() {
+        int max = descriptors.effectiveMax(limits.get().maxConnections());
+        return max > 0 && open.get() > max + ANSWERED_OVER_CAP;
     }
 
     void socketClosed() {
