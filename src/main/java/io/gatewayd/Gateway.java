@@ -210,6 +210,9 @@ public final class Gateway implements AutoCloseable {
             all.add(webhooks);
             sessions = new ClientSessions(registry, outbound, live, stats, clientIds, all,
                     new io.gatewayd.server.ClientSecurity(guard, connectAuth, tls::get, webhooks));
+            guard.descriptors(io.gatewayd.server.DescriptorBudget.measure(config.listeners().size()
+                    + config.webhooks().maxConcurrency()));
+            guard.descriptors().logAtStart(config.limits().maxConnections());
             for (ListenerConfig l : config.listeners()) {
                 listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
@@ -493,6 +496,11 @@ public final class Gateway implements AutoCloseable {
         }
         if (!prev.control().listen().equals(next.control().listen())) {
             notes.add("control.listen changed; it applies after a restart");
+        }
+        int maxConnections = next.limits().maxConnections();
+        String overFileLimit = maxConnections > 0 ? guard.descriptors().warning(maxConnections) : null;
+        if (overFileLimit != null && maxConnections != live.config().limits().maxConnections()) {
+            notes.add(overFileLimit);
         }
         if (!prev.paths().equals(next.paths())) {
             // the pid file, the log directory and the cron locks were opened where the start put them

@@ -106,13 +106,26 @@ public final class StatusReport {
         jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
             // every client is a descriptor: how close the process is to refusing connections
-            jvm.put("open_files", os.getOpenFileDescriptorCount());
+            jvm.put("open_files", openFiles(os));
             jvm.put("max_open_files", os.getMaxFileDescriptorCount());
         }
         for (Map.Entry<String, Supplier<Object>> e : extras.entrySet()) {
             o.set(e.getKey(), Json.MAPPER.valueToTree(e.getValue().get()));
         }
         return o;
+    }
+
+    /**
+     * Descriptors in use, or null when they cannot be counted: counting opens /proc/self/fd, which
+     * fails when none is left, and the JDK reports that as an InternalError. Uncaught, it closed
+     * the control connection, so status went dark exactly when it mattered.
+     */
+    static Long openFiles(com.sun.management.UnixOperatingSystemMXBean os) {
+        try {
+            return os.getOpenFileDescriptorCount();
+        } catch (InternalError e) {
+            return null;
+        }
     }
 
     /** VmRSS from /proc on Linux; -1 elsewhere. */

@@ -221,8 +221,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                         + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "connections", "total")) + ")" : "")
                         + (conns.path("accept_failures").asLong() > 0 ? ", " + conns.path("accept_failures").asLong()
                         + " accepts failed (the log says why; mostly: out of file descriptors)" : "")},
-                {"open files", jvm.has("open_files") ? jvm.path("open_files").asLong() + " of "
-                        + jvm.path("max_open_files").asLong() + " allowed" : null},
+                {"open files", openFiles(jvm)},
                 {"uids", st.path("uids").asText()},
                 {"groups", st.path("groups").asText()},
                 {"messages", "in " + msgs.path("in").asLong() + (rates ? " (" + Format.rate(rate(st, prev, elapsed,
@@ -333,6 +332,16 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             return pairs(v);
         }
         return v.asText();
+    }
+
+    /** "75 of 1024 allowed"; null when the gateway does not say (not Linux/Unix). */
+    static String openFiles(JsonNode jvm) {
+        if (!jvm.has("open_files")) {
+            return null;
+        }
+        String allowed = jvm.path("max_open_files").asLong() + " allowed";
+        return jvm.path("open_files").isNull() ? "? of " + allowed + " (none left even to count them)"
+                : jvm.path("open_files").asLong() + " of " + allowed;
     }
 
     /** Cluster mode: Redis' state and every live node with its connections. */

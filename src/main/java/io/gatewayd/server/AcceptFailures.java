@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * minutes under `ulimit -n 256`). Here each failure is counted for status, the log gets one line
  * when failures start and at most one summary per {@link #LOG_EVERY_MILLIS}, and the listener
  * stops accepting for {@link #PAUSE_MILLIS} (the waiting connections stay in the kernel's backlog
- * and are taken once descriptors are free again). epoll and NIO honour the pause; io_uring keeps
- * resubmitting its accept regardless (Netty 4.2.18), so there the loop still spins, only quietly.
+ * and are taken once descriptors are free again). On io_uring the pause holds only with
+ * single-shot accepts, which {@link Transport} selects.
  */
 public final class AcceptFailures extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptFailures.class);

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * First handler of every client socket: counts it against limits.max-connections and, unless
  * the peer is a trusted proxy (then the handshake guard counts the forwarded address), against
  * the per-address count and connect rate. A WebSocket socket over a limit is answered with the
- * HTTP status when its request arrives; a TCP one is closed at once. WebSocket sockets also get
+ * HTTP status when its request arrives (unless too many already wait for theirs, see
+ * {@link ConnectionGuard#ANSWERED_OVER_CAP}); a TCP one is closed at once. WebSocket sockets also get
  * the handshake deadline (slowloris): not open by then, they are answered 408 and closed.
  */
 final class AdmissionHandler extends ChannelInboundHandlerAdapter {
@@ -40,7 +41,7 @@ final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         }
         if (r != null) {
             guard.count(r);
-            if (!websocket) {
+            if (!websocket || guard.tooManyToAnswer()) {
                 ClientSessions.EVENTS.debug("refused {}: {}", peer, r.message());
                 ctx.close();
                 return; // the session never opens

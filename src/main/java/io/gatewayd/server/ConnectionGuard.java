@@ -34,6 +34,7 @@ public final class ConnectionGuard {
     public final LongAdder uidLimitClosed = new LongAdder();
     /** joinGroup calls refused by limits.max-groups-per-connection. */
     public final LongAdder groupLimitRefused = new LongAdder();
+    private volatile DescriptorBudget descriptors = DescriptorBudget.none();
     private volatile List<Cidr> trusted;
     private volatile List<String> trustedSource;
 
@@ -48,11 +49,34 @@ public final class ConnectionGuard {
         return limits.get();
     }
 
+    /** Caps the open sockets below what the open-file limit allows, besides limits.max-connections. */
+    public void descriptors(DescriptorBudget budget) {
+        this.descriptors = budget;
+    }
+
+    public DescriptorBudget descriptors() {
+        return descriptors;
+    }
+
+    /**
+     * WebSocket sockets over the connection cap kept open until their request comes, to be
+     * answered 503; past this many, more are closed at once. Waiting for a request (up to
+     * limits.handshake-timeout) held a descriptor per refused socket, so a flood of idle connects
+     * ran the process out of descriptors in spite of the cap.
+     */
+    public static final int ANSWERED_OVER_CAP = 32;
+
     /** A socket was accepted; counts it and says whether the total is over the limit. */
     Rejection socketOpened() {
         int n = open.incrementAndGet();
-        int max = limits.get().maxConnections();
+        int max = descriptors.effectiveMax(limits.get().maxConnections());
         return max > 0 && n > max ? Rejection.TOO_MANY_CONNECTIONS : null;
+    }
+
+    /** So many sockets over the cap already wait for their 503 that another is closed unanswered. */
+    boolean tooManyToAnswer() {
+        int max = descriptors.effectiveMax(limits.get().maxConnections());
+        return max > 0 && open.get() > max + ANSWERED_OVER_CAP;
     }
 
     void socketClosed() {
@@ -175,6 +199,7 @@ public final class ConnectionGuard {
         config.put("max_connections_per_uid", l.maxConnectionsPerUid());
         config.put("trusted_proxies", l.trustedProxies());
         o.put("config", config);
+        o.put("connection_cap", descriptors.status(l.maxConnections()));
         Map<String, Object> refused = new LinkedHashMap<>();
         for (Rejection r : Rejection.values()) {
             refused.put(r.key(), rejected.get(r).sum());

@@ -36,6 +36,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * takes epoll, and Java NIO where neither native library loads.
  */
 public final class Transport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Transport.class);
     private final IoTransport kind;
     private final EventLoopGroup group;
     private final String fallbackReason;
@@ -51,6 +52,7 @@ public final class Transport {
      * @param threads how many event loops
      */
     public static Transport create(IoTransport wanted, int threads, String threadPrefix) {
+        singleShotAccept();
         String fallback = null;
         IoTransport kind = wanted;
         if (wanted == IoTransport.AUTO) {
@@ -69,6 +71,11 @@ public final class Transport {
         } else if (wanted == IoTransport.EPOLL && !Epoll.isAvailable()) {
             throw unavailable(wanted, Epoll.unavailabilityCause());
         }
+        if (kind == IoTransport.IO_URING && IoUring.isAcceptMultishotEnabled()) {
+            LOG.warn("io_uring accepts with multishot ({}=true, or Netty's io_uring was loaded before the gateway): "
+                    + "a listener out of file descriptors will spin an event loop at full CPU until one frees; "
+                    + "leave {} unset", ACCEPT_MULTISHOT, ACCEPT_MULTISHOT);
+        }
         IoHandlerFactory factory = switch (kind) {
             case IO_URING -> IoUringIoHandler.newFactory();
             case EPOLL -> EpollIoHandler.newFactory();
@@ -83,6 +90,24 @@ public final class Transport {
         // broadcast is being written.
         return new Transport(kind, group, fallback);
     }
+
+    /**
+     * Before Netty's io_uring classes load: accept one connection per submission. A multishot
+     * accept that ends in error (EMFILE: out of file descriptors) is re-armed by Netty 4.2 at once,
+     * whatever autoRead says, so {@link AcceptFailures} could not pause it and a listener out of
+     * descriptors spun an event loop at 100 % CPU (~285,000 failed accepts a second under
+     * {@code ulimit -n 256}). A single-shot accept is re-armed only while the channel reads, like
+     * epoll's and NIO's. It costs one submission per accepted connection, which a push gateway,
+     * whose clients stay connected, does not notice. An explicit
+     * {@code -Dio.netty.iouring.acceptMultiShotEnabled} wins.
+     */
+    static void singleShotAccept() {
+        if (System.getProperty(ACCEPT_MULTISHOT) == null) {
+            System.setProperty(ACCEPT_MULTISHOT, "false");
+        }
+    }
+
+    private static final String ACCEPT_MULTISHOT = "io.netty.iouring.acceptMultiShotEnabled";
 
     private static GatewayStartException unavailable(IoTransport wanted, Throwable cause) {
         return new GatewayStartException("node.transport: " + wanted.configName() + " is not available on this "

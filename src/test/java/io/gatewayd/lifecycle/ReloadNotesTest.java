@@ -28,4 +28,20 @@ class ReloadNotesTest {
                     .as("a live setting needs no note").isEmpty();
         }
     }
+
+    @Test
+    void aMaxConnectionsAboveWhatTheOpenFileLimitAllowsIsNotedAndCappedAtIt() {
+        try (TestGateway gw = TestGateway.start("")) {
+            int cap = gw.gateway().guard().descriptors().effectiveMax(0);
+            assertThat(cap).as("capped by the test JVM's open-file limit").isPositive();
+            String over = "limits:\n  max-connections: " + (cap + 1) + "\n";
+            assertThat(gw.gateway().reload(TestGateway.config(over))).singleElement().asString()
+                    .contains("limits.max-connections is " + (cap + 1), "clients beyond " + cap + " are refused");
+            assertThat(gw.get("/api/status").json().path("result").path("limits").path("connection_cap")
+                    .path("effective").asInt()).isEqualTo(cap);
+            assertThat(gw.gateway().reload(TestGateway.config(over))).as("said once, when set").isEmpty();
+            assertThat(gw.gateway().reload(TestGateway.config("limits:\n  max-connections: " + cap + "\n")))
+                    .as("within the cap").isEmpty();
+        }
+    }
 }

@@ -50,6 +50,31 @@ class LimitsTest {
     }
 
     @Test
+    void pastTheCapOnlyAFewIdleSocketsAreKeptToBeAnswered503() throws Exception {
+        try (TestGateway gw = TestGateway.start("limits:\n  max-connections: 1\n"); WsClient admitted = gw.client()) {
+            List<RawClient> waiting = new ArrayList<>();
+            try {
+                // connected, no request yet: each holds a descriptor until it sends one
+                for (int i = 0; i < io.gatewayd.server.ConnectionGuard.ANSWERED_OVER_CAP; i++) {
+                    waiting.add(new RawClient(portOf(gw)));
+                }
+                Await.until("the gateway has accepted them all", () -> gw.gateway().guard().openSockets()
+                        == 1 + io.gatewayd.server.ConnectionGuard.ANSWERED_OVER_CAP);
+                try (RawClient idle = new RawClient(portOf(gw), 5_000)) {
+                    assertThat(idle.socket().getInputStream().read())
+                            .as("closed at once, long before limits.handshake-timeout (10 s)").isEqualTo(-1);
+                }
+                RawClient first = waiting.get(0);
+                assertThat(RawClient.status(first.write(RawClient.handshake("/")).readHead())).isEqualTo(503);
+            } finally {
+                for (RawClient c : waiting) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void maxConnectionsPerIpAnswers429() {
         try (TestGateway gw = TestGateway.start("limits:\n  max-connections-per-ip: 1\n");
              WsClient a = gw.client()) {

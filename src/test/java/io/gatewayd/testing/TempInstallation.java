@@ -286,9 +286,18 @@ public final class TempInstallation implements AutoCloseable {
 
     /** `start -d`, asserting it worked, with the pid and real ports from its one line. */
     public Ready startDaemon(String... extra) {
-        List<String> args = new ArrayList<>(List.of("start", "-d"));
-        args.addAll(List.of(extra));
-        Result r = run(args.toArray(String[]::new));
+        return startDaemonUnder(List.of(), extra);
+    }
+
+    /**
+     * `start -d` run by {@code wrapper}, which ends by exec'ing the command after it, e.g.
+     * {@code bash -c 'ulimit -n 256; exec "$0" "$@"'} for a gateway with a lower open-file limit.
+     */
+    public Ready startDaemonUnder(List<String> wrapper, String... extra) {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(home.resolve("bin/gatewayctl").toString(), "start", "-d"));
+        command.addAll(List.of(extra));
+        Result r = exec(builder().command(command), null, command.toArray(String[]::new));
         if (r.exit() != 0) {
             throw new AssertionError("start -d failed: " + r + "\n--- gatewayd.out\n" + read("logs/gatewayd.out")
                     + "\n--- gatewayd.log\n" + read("logs/gatewayd.log"));
