@@ -82,6 +82,25 @@ class ManPageTest {
     }
 
     @Test
+    void manBreaksLinesOnlyBetweenWords() throws Exception {
+        // groff hyphenated --pri-vate-key, GATE-WAYD_DEBUG and /etc/gatewayd/gate-wayd.yaml
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "man is not installed");
+        for (String width : List.of("80", "60")) {
+            ProcessBuilder pb = new ProcessBuilder("man", "-l", "man/gatewayctl.1").redirectErrorStream(true);
+            // UTF-8, where groff marks a hyphenation with U+2010 and an option's own '-' stays U+002D
+            pb.environment().putAll(java.util.Map.of("MANWIDTH", width, "MANPAGER", "cat", "PAGER", "cat",
+                    "LC_ALL", "C.UTF-8", "MAN_KEEP_FORMATTING", ""));
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out.lines().filter(l -> l.endsWith("\u2010")).toList()).as("hyphenated at " + width + " columns")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void manRendersItWithoutWarnings() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "man is not installed");
         Process p = new ProcessBuilder("man", "--warnings", "-l", "man/gatewayctl.1")
