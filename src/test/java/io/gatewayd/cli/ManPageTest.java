@@ -49,6 +49,14 @@ class ManPageTest {
         assertThat(GeneratedDocs.date("${project.build.outputTimestamp}")).as("unset in the pom: no date").isEmpty();
         assertThat(GeneratedDocs.date("")).isEmpty();
         assertThat(GeneratedDocs.date(null)).as("exec-maven-plugin's argument for an unset property").isEmpty();
+        // SOURCE_DATE_EPOCH, when set, wins (as for the .deb's changelog)
+        assertThat(GeneratedDocs.shippedDate(null, "2024-05-01T00:00:00Z")).isEqualTo("2024-05-01");
+        assertThat(GeneratedDocs.shippedDate(" ", "2024-05-01T00:00:00Z")).isEqualTo("2024-05-01");
+        assertThat(GeneratedDocs.shippedDate("1700000000", "2024-05-01T00:00:00Z")).isEqualTo("2023-11-14");
+        assertThat(GeneratedDocs.shippedDate("1700000000", null)).isEqualTo("2023-11-14");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GeneratedDocs.shippedDate("yesterday", null))
+                .hasMessageContaining("SOURCE_DATE_EPOCH must be seconds since 1970-01-01 UTC")
+                .hasMessageContaining("\"yesterday\"");
     }
 
     @Test
