@@ -87,10 +87,18 @@ public final class Pem {
     }
 
     private static String read(String file, String configKey) {
+        Path path = Path.of(file);
+        if (Files.isDirectory(path)) {
+            throw new ConfigException(configKey, configKey + ": " + path.toAbsolutePath() + " is a directory; "
+                    + "give the PEM file in it");
+        }
         try {
-            return Files.readString(Path.of(file), StandardCharsets.US_ASCII);
+            return Files.readString(path, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
-            throw new ConfigException(configKey, configKey + ": " + Path.of(file).toAbsolutePath() + " does not exist");
+            throw new ConfigException(configKey, configKey + ": " + path.toAbsolutePath() + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException(configKey, configKey + ": cannot read " + path.toAbsolutePath()
+                    + ": permission denied");
         } catch (IOException e) {
             throw new ConfigException(configKey, configKey + ": cannot read " + file + ": " + e.getMessage());
         }

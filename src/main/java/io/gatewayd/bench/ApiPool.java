@@ -19,9 +19,15 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * gateway guarantees it). Everything about a connection happens on its event loop; callers on
  * other threads are handed over to it. A connection whose oldest request has waited longer than
  * the request timeout is closed, which fails every request on it; the next request opens a new one.
+ * An https:// control port is spoken to over TLS, with the host name checked as gatewayctl's
+ * other commands check it (java.net.http does; an SSLEngine only when told to).
  */
 final class ApiPool implements AutoCloseable {
     /** The answer to one request, called on the connection's event loop. status 0 = no answer. */
@@ -45,16 +53,28 @@ final class ApiPool implements AutoCloseable {
     private final InetSocketAddress address;
     private final String hostHeader;
     private final String token;
+    private final SSLContext tls;
     private final long timeoutNanos;
     private final List<Conn> conns = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
 
     ApiPool(BenchTransport transport, URI base, String token, int connections, long timeoutMillis) {
+        this(transport, base, null, token, connections, timeoutMillis);
+    }
+
+    /** @param tls whom an https:// {@code base} may be; null for the JDK's default CAs */
+    ApiPool(BenchTransport transport, URI base, SSLContext tls, String token, int connections, long timeoutMillis) {
         String host = base.getHost();
-        int port = base.getPort() > 0 ? base.getPort() : 80;
+        boolean https = "https".equalsIgnoreCase(base.getScheme());
+        int port = base.getPort() > 0 ? base.getPort() : https ? 443 : 80;
         this.address = new InetSocketAddress(host, port);
         this.hostHeader = host + ":" + port;
         this.token = token;
+        try {
+            this.tls = !https ? null : tls != null ? tls : SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no default TLS context", e);
+        }
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         this.bootstrap = new Bootstrap()
                 .group(transport.apiGroup())
@@ -68,6 +88,15 @@ final class ApiPool implements AutoCloseable {
 
     int size() {
         return conns.size();
+    }
+
+    private SSLEngine engine() {
+        SSLEngine e = tls.createSSLEngine(address.getHostString(), address.getPort());
+        e.setUseClientMode(true);
+        SSLParameters p = e.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        e.setSSLParameters(p);
+        return e;
     }
 
     /** Whether connection {@code i} is open (tests). */
@@ -152,6 +181,9 @@ final class ApiPool implements AutoCloseable {
             ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    if (tls != null) {
+                        ch.pipeline().addLast(new SslHandler(engine()));
+                    }
                     ch.pipeline().addLast(new FlushConsolidationHandler(256, false),
                             new HttpClientCodec(), new HttpObjectAggregator(64 << 20), new Handler(Conn.this));
                 }

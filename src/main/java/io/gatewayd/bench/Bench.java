@@ -53,11 +53,16 @@ public final class Bench {
 
     private final BenchSettings s;
     private final Progress progress;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     private Bench(BenchSettings settings) {
         this.s = settings;
         this.progress = new Progress(settings.progress);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (settings.controlTls != null) {
+            b.sslContext(settings.controlTls);
+        }
+        this.http = b.build();
     }
 
     /** Runs the scenario and returns its report; throws {@link BenchException} if it cannot run. */
@@ -116,7 +121,7 @@ public final class Bench {
                     if (s.scenario == BenchSettings.Scenario.CONNECT) {
                         hold(clients, r, pid, rss0, pss0);
                     } else {
-                        try (ApiPool api = new ApiPool(transport, s.controlUrl, s.token, apiConns,
+                        try (ApiPool api = new ApiPool(transport, s.controlUrl, s.controlTls, s.token, apiConns,
                                 (long) (s.requestTimeoutSeconds * 1000))) {
                             r.put("api_conns", apiConns);
                             push(clients, api, r, pid);

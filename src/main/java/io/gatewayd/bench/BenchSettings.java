@@ -11,6 +11,8 @@ public final class BenchSettings {
     /** ws:// URL of the gateway; null = its first WebSocket listener from /api/status. */
     public URI wsUrl;
     public URI controlUrl;
+    /** Whom an https:// control URL may be (gatewayctl's trust: the config's certificate, --cacert, the JDK's CAs). */
+    public javax.net.ssl.SSLContext controlTls;
     public String token;
     public int n = 1000;
     public int m = 100;

@@ -48,7 +48,8 @@ import java.util.Locale;
                 "received twice; misrouted = a unicast message that reached another client.",
                 "",
                 "The gateway is found as other commands find it (--config, pid and runtime",
-                "file) or by --control-url; the clients connect to its first ws:// listener",
+                "file) or by --control-url, and an https:// control port is trusted as they",
+                "trust it (--cacert); the clients connect to its first ws:// listener",
                 "unless --ws-url says otherwise. On a loopback target they bind source",
                 "addresses 127.0.0.<base>.. (one per 5000 clients unless --addrs says",
                 "otherwise; Linux routes all of 127/8 to lo), so that no address runs out of",
@@ -244,11 +245,14 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         if (!t.hasUrl()) {
             throw t.notRunning();
         }
-        if ("https".equalsIgnoreCase(t.url.getScheme())) {
-            // its API connections are plain HTTP: --cacert and the config's certificate do not apply
-            throw new CliException(GatewayCtl.EXIT_USAGE, "bench drives the control API over http:// only, and "
-                    + t.url + " is https://; benchmark a gateway whose control.listen is http://");
+        ControlTrust trust = t.trust();
+        try {
+            // an untrusted certificate, or a scheme the port does not speak, said as the other commands say it
+            new ControlClient(t.url, t.token, control.timeout(), trust).answers();
+        } catch (ControlClient.TlsException e) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, e.getMessage());
         }
+        st.controlTls = trust == null ? null : trust.sslContext();
         st.controlUrl = t.url;
         st.token = t.token;
         st.wsUrl = wsUrl;

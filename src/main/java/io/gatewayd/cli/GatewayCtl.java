@@ -65,6 +65,7 @@ public final class GatewayCtl implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new GatewayCtl());
         cl.setExecutionExceptionHandler(new Errors());
+        cl.setHelpFactory(SpaceWrappingHelp::new);
         // picocli's own URI conversion error quotes java.net.URISyntaxException at the user
         cl.registerConverter(java.net.URI.class, s -> {
             try {

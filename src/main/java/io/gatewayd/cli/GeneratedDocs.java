@@ -22,7 +22,8 @@ import java.nio.file.Path;
  * TIMESTAMP is the build's reproducible timestamp (project.build.outputTimestamp: ISO 8601, or
  * seconds since the epoch); its day in UTC is the shipped page's date. Empty, or a property Maven
  * left unresolved (null, or "${...}"), means no date: never the time of the build, which would
- * make every build's page differ.
+ * make every build's page differ. SOURCE_DATE_EPOCH, when set, wins, as it does for the .deb's
+ * changelog (reproducible-builds.org: a distribution's rebuild sets it, not the pom).
  */
 public final class GeneratedDocs {
     private GeneratedDocs() {
@@ -36,13 +37,32 @@ public final class GeneratedDocs {
         String template = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
         Path manDir = Path.of(args[1]);
         write(manDir.resolve("gatewayctl.1"), ManPage.render(template));
-        String shipped = ManPage.render(template, args[3], args.length == 5 ? date(args[4]) : "");
+        String shipped = ManPage.render(template, args[3],
+                shippedDate(System.getenv("SOURCE_DATE_EPOCH"), args.length == 5 ? args[4] : null));
         Path page = manDir.resolve("man1/gatewayctl.1");
         write(page, shipped);
         try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(page + ".gz")))) {
             gz.write(shipped.getBytes(StandardCharsets.UTF_8)); // GZIPOutputStream writes mtime 0
         }
         write(Path.of(args[2]), CompletionCommand.script("bash"));
+    }
+
+    /**
+     * The shipped page's date: SOURCE_DATE_EPOCH's day if it is set, else {@link #date} of the
+     * project's timestamp. A malformed SOURCE_DATE_EPOCH fails the build, as the specification
+     * asks, rather than quietly dating the page otherwise.
+     */
+    static String shippedDate(String sourceDateEpoch, String outputTimestamp) {
+        if (sourceDateEpoch == null || sourceDateEpoch.isBlank()) {
+            return date(outputTimestamp);
+        }
+        String t = sourceDateEpoch.trim();
+        if (!t.matches("\\d{1,18}")) {
+            throw new IllegalArgumentException("SOURCE_DATE_EPOCH must be seconds since 1970-01-01 UTC (digits "
+                    + "only), got \"" + sourceDateEpoch + "\"; unset it to date the man page by "
+                    + "project.build.outputTimestamp");
+        }
+        return date(t);
     }
 
     /** YYYY-MM-DD (UTC) of a project.build.outputTimestamp value; "" when there is none. */

@@ -26,7 +26,8 @@ import java.util.List;
                 "Choose the recipients with exactly one of --all, --uid, --group or --client",
                 "(the last three can be repeated); --exclude leaves out client ids. MESSAGE",
                 "is sent as one text message, as is; \"-\" reads it from standard input (one",
-                "trailing newline is removed).",
+                "trailing newline is removed). Empty standard input is refused, as a failed",
+                "command before the pipe leaves it; to push an empty message, pass ''.",
                 "",
                 "Examples:",
                 "  gatewayctl send --uid 42 '{\"type\":\"notice\",\"text\":\"hello\"}'",
@@ -153,9 +154,16 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
             }
             String s = new String(all, StandardCharsets.UTF_8);
             if (s.endsWith("\r\n")) {
-                return s.substring(0, s.length() - 2);
+                s = s.substring(0, s.length() - 2);
+            } else if (s.endsWith("\n")) {
+                s = s.substring(0, s.length() - 1);
             }
-            return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+            // `failing-command | gatewayctl send --all -` must not push an empty message to every client
+            if (s.isEmpty()) {
+                throw new CliException(GatewayCtl.EXIT_USAGE, "standard input held no message (nothing, or an empty "
+                        + "line): nothing sent; to push an empty message, give it as MESSAGE: ''");
+            }
+            return s;
         } catch (IOException e) {
             throw new CliException(GatewayCtl.EXIT_FAILURE, "cannot read standard input: " + e.getMessage());
         }

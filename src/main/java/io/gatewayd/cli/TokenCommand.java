@@ -3,6 +3,7 @@ package io.gatewayd.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.auth.Pem;
 import io.gatewayd.auth.TokenMinter;
+import io.gatewayd.config.ConfigException;
 import io.gatewayd.config.Durations;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.TokenConfig;
@@ -82,7 +83,12 @@ final class TokenCommand implements Runnable {
         TokenMinter minter;
         TokenConfig tc = TokenConfig.defaults();
         if (privateKey != null) {
-            minter = TokenMinter.forPrivateKey(Pem.privateKey(privateKey, "--private-key"));
+            try {
+                minter = TokenMinter.forPrivateKey(Pem.privateKey(privateKey, "--private-key"));
+            } catch (ConfigException e) {
+                // Pem speaks of config keys; here the problem is the option, not the configuration
+                throw new CliException(GatewayCtl.EXIT_USAGE, e.getMessage());
+            }
         } else {
             GatewayConfig config = configOptions.load(Installation.current());
             tc = config.auth().token();

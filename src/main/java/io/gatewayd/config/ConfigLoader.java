@@ -76,7 +76,7 @@ public final class ConfigLoader {
             try {
                 keyLines = keyLines(yaml);
             } catch (JsonProcessingException e) {
-                throw new ConfigException(sourceName + where(e.getLocation()) + ": " + notYaml(e));
+                throw notYaml(sourceName, e);
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
             }
@@ -89,7 +89,7 @@ public final class ConfigLoader {
             } catch (JsonMappingException e) {
                 throw translate(e, sourceName, keyLines, yaml);
             } catch (JsonProcessingException e) {
-                throw new ConfigException(sourceName + where(e.getLocation()) + ": " + notYaml(e));
+                throw notYaml(sourceName, e);
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + sourceName + ": " + e.getMessage());
             } catch (ConfigProblem p) {
@@ -113,6 +113,11 @@ public final class ConfigLoader {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static ConfigException notYaml(String sourceName, JsonProcessingException e) {
+        String syntax = YamlSyntaxError.describe(sourceName, e);
+        return new ConfigException(syntax != null ? syntax : sourceName + where(e.getLocation()) + ": " + notYaml(e));
     }
 
     /**

@@ -74,6 +74,37 @@ class CliHelpTest {
     }
 
     @Test
+    void noWordOfAnOptionDescriptionIsSplitAcrossLines() {
+        // picocli broke after the '.' of control.listen and the ':' of -XX:TieredStopAtLevel=1
+        List<String> problems = new ArrayList<>();
+        for (CommandLine command : all(GatewayCtl.commandLine())) {
+            List<String> words = new ArrayList<>();
+            for (CommandLine.Model.ArgSpec arg : command.getCommandSpec().args()) {
+                String def = arg.defaultValueString();
+                for (String line : arg.description()) {
+                    words.addAll(List.of(line.replace("${DEFAULT-VALUE}", def == null ? "" : def).split("\\s+")));
+                }
+            }
+            String name = command.getCommandSpec().qualifiedName();
+            List<String> lines = command.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).length() > 80) {
+                    problems.add(name + " --help, wider than 80 columns: " + lines.get(i));
+                }
+                if (i + 1 == lines.size() || lines.get(i).isBlank() || lines.get(i + 1).isBlank()) {
+                    continue;
+                }
+                String[] here = lines.get(i).trim().split("\\s+");
+                String joined = here[here.length - 1] + lines.get(i + 1).trim().split("\\s+")[0];
+                String where = ":\n" + lines.get(i) + "\n" + lines.get(i + 1);
+                words.stream().filter(w -> w.startsWith(joined)).findFirst()
+                        .ifPresent(w -> problems.add(name + " --help splits " + w + where));
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
     void sendNeedsExactlyOneKindOfRecipient() {
         StringWriter err = new StringWriter();
         CommandLine cl = GatewayCtl.commandLine();

@@ -3,8 +3,11 @@ package io.gatewayd.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.cli.StartCommandTest.Run;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,6 +89,18 @@ class CliUsageErrorsTest {
         usageError(run("token", "--uid", "", "--private-key", "/nonexistent"), "--uid must not be empty");
         usageError(run("token", "--ttl", "0", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
         usageError(run("token", "--ttl", "500ms", "--private-key", "/nonexistent"), "--ttl must be at least 1s");
+    }
+
+    @Test
+    void aPrivateKeyThatIsNotAKeyFileIsAnOptionErrorNotAConfigurationError(@TempDir Path dir) throws Exception {
+        Run directory = run("token", "--uid", "1", "--private-key", dir.toString());
+        usageError(directory, "--private-key: " + dir.toAbsolutePath() + " is a directory; give the PEM file in it");
+        assertThat(directory.err()).doesNotContain("configuration error");
+
+        Path notPem = Files.writeString(dir.resolve("key.txt"), "not a key\n");
+        Run text = run("token", "--uid", "1", "--private-key", notPem.toString());
+        usageError(text, "--private-key: " + notPem + " holds no \"-----BEGIN PRIVATE KEY-----\" block");
+        assertThat(text.err()).doesNotContain("configuration error");
     }
 
     @Test

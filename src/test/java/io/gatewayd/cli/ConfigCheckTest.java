@@ -53,6 +53,28 @@ class ConfigCheckTest {
      * YAML, and nothing of Java (class names, exceptions).
      */
     @Test
+    void aYamlSyntaxErrorSaysWhereAndWhatInOneLine(@TempDir Path dir) throws Exception {
+        // the parser's first line alone was "while scanning a quoted scalar": where it was, not what is wrong
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("control:\n  listen: \"http://127.0.0.1:8283\nheartbeat:\n  ping-interval: 5\n",
+                ":5:1: not valid YAML: found unexpected end of stream (while scanning a quoted scalar that starts at "
+                        + "line 2, column 11)");
+        cases.put("control:\n\tlisten: http://127.0.0.1:8283\n",
+                ":2:1: not valid YAML: found character TAB that cannot start any token. (Do not use TAB for indentation)");
+        cases.put("control:\n  listen: http://127.0.0.1:8283\n   tokens: [a]\n",
+                ":3:10: not valid YAML: mapping values are not allowed here");
+        cases.put("listeners: [{url: websocket://127.0.0.1:8282}\nnode: {}\n",
+                ":2:1: not valid YAML: expected ',' or ']', but got <scalar> (while parsing a flow sequence that starts at "
+                        + "line 1, column 12)");
+        for (var c : cases.entrySet()) {
+            Path f = Files.writeString(dir.resolve("gw.yaml"), c.getKey());
+            StartCommandTest.Run r = StartCommandTest.run("config", "check", "--config", f.toString());
+            assertThat(r.exit()).as(r.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+            assertThat(r.err()).as(c.getKey()).isEqualTo("gatewayctl: configuration error: " + f + c.getValue() + "\n");
+        }
+    }
+
+    @Test
     void everyErrorNamesTheFileTheLineAndTheFullKeyPath(@TempDir Path dir) throws Exception {
         String job = "      every: 30s\n      push: {to: all, message: hi}\n";
         String listJob = "    every: 30s\n    push: {to: all, message: hi}\n";

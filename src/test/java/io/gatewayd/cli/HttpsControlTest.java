@@ -1,5 +1,7 @@
 package io.gatewayd.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.lifecycle.DaemonLauncher;
 import io.gatewayd.testing.TestGateway;
@@ -154,6 +156,36 @@ class HttpsControlTest {
             assertThat(without.exit()).as(without.toString()).isEqualTo(StatusCommand.EXIT_UNKNOWN);
             assertThat(without.err()).contains("does not trust (CN=gw.example.com, self-signed)")
                     .contains("pass --cacert FILE");
+        }
+    }
+
+    @Test
+    void benchDrivesAnHttpsControlPortTrustedAsTheOtherCommandsTrustIt() throws Exception {
+        SelfSignedCertificate served = new SelfSignedCertificate("gw.example.com");
+        SelfSignedCertificate other = new SelfSignedCertificate("other.example.com");
+        Path cert = copy(served, "served");
+        Path key = dir.resolve("served-key.pem");
+        Path otherCert = copy(other, "other");
+        try (TestGateway gw = gateway(cert, key)) {
+            // the pushes go through bench's own pipelined API connections, the bindUid setup too
+            Path config = cliConfig("gw.yaml", gw, cert, key);
+            StartCommandTest.Run run = StartCommandTest.run("bench", "unicast", "--config", config.toString(),
+                    "--n", "5", "--k", "20", "--warmup", "0", "--api-conns", "2", "--json", "-q");
+            assertThat(run.exit()).as(run.toString()).isZero();
+            JsonNode r = new ObjectMapper().readTree(run.out());
+            assertThat(r.path("control_url").asText()).startsWith("https://");
+            assertThat(r.path("ready").asInt()).isEqualTo(5);
+            assertThat(r.path("pushes_ok").asInt()).isEqualTo(20);
+            assertThat(r.path("received").asInt()).isEqualTo(20);
+            assertThat(r.path("lost").asInt()).isZero();
+
+            // a certificate it has no reason to trust: the other commands' message, a run that cannot start
+            Path stale = cliConfig("stale.yaml", gw, otherCert, dir.resolve("other-key.pem"));
+            StartCommandTest.Run refused = StartCommandTest.run("bench", "unicast", "--config", stale.toString(),
+                    "--n", "5", "--k", "20", "-q");
+            assertThat(refused.exit()).as(refused.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+            assertThat(refused.err()).contains("answered with a certificate gatewayctl does not trust "
+                    + "(CN=gw.example.com, self-signed)").contains("--cacert FILE").doesNotContain("Exception");
         }
     }
 

@@ -49,6 +49,14 @@ class ManPageTest {
         assertThat(GeneratedDocs.date("${project.build.outputTimestamp}")).as("unset in the pom: no date").isEmpty();
         assertThat(GeneratedDocs.date("")).isEmpty();
         assertThat(GeneratedDocs.date(null)).as("exec-maven-plugin's argument for an unset property").isEmpty();
+        // SOURCE_DATE_EPOCH, when set, wins (as for the .deb's changelog)
+        assertThat(GeneratedDocs.shippedDate(null, "2024-05-01T00:00:00Z")).isEqualTo("2024-05-01");
+        assertThat(GeneratedDocs.shippedDate(" ", "2024-05-01T00:00:00Z")).isEqualTo("2024-05-01");
+        assertThat(GeneratedDocs.shippedDate("1700000000", "2024-05-01T00:00:00Z")).isEqualTo("2023-11-14");
+        assertThat(GeneratedDocs.shippedDate("1700000000", null)).isEqualTo("2023-11-14");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GeneratedDocs.shippedDate("yesterday", null))
+                .hasMessageContaining("SOURCE_DATE_EPOCH must be seconds since 1970-01-01 UTC")
+                .hasMessageContaining("\"yesterday\"");
     }
 
     @Test
@@ -78,6 +86,25 @@ class ManPageTest {
         for (CommandLine sub : cl.getSubcommands().values()) {
             out.add(sub.getCommandSpec());
             collect(sub, out);
+        }
+    }
+
+    @Test
+    void manBreaksLinesOnlyBetweenWords() throws Exception {
+        // groff hyphenated --pri-vate-key, GATE-WAYD_DEBUG and /etc/gatewayd/gate-wayd.yaml
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "man is not installed");
+        for (String width : List.of("80", "60")) {
+            ProcessBuilder pb = new ProcessBuilder("man", "-l", "man/gatewayctl.1").redirectErrorStream(true);
+            // UTF-8, where groff marks a hyphenation with U+2010 and an option's own '-' stays U+002D
+            pb.environment().putAll(java.util.Map.of("MANWIDTH", width, "MANPAGER", "cat", "PAGER", "cat",
+                    "LC_ALL", "C.UTF-8", "MAN_KEEP_FORMATTING", ""));
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out.lines().filter(l -> l.endsWith("\u2010")).toList()).as("hyphenated at " + width + " columns")
+                    .isEmpty();
         }
     }
 
