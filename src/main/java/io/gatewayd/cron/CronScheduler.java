@@ -258,20 +258,27 @@ public final class CronScheduler implements AutoCloseable {
             LOG.warn("cron job {}: {} tick{} missed (the process was paused or busy)", c.name(), missed,
                     missed == 1 ? "" : "s");
         }
+        scheduleNext(job, now.isAfter(latest) ? now : latest);
         if (onTime) {
             submit(job, latest, "schedule");
-        } else {
-            job.state.misfires.incrementAndGet();
-            if (c.misfire() == CronJobConfig.Misfire.RUN_ONCE) {
-                LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
-                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-                submit(job, latest, "misfire");
-            } else {
-                LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
-                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-            }
+            return;
         }
-        scheduleNext(job, now.isAfter(latest) ? now : latest);
+        job.state.misfires.incrementAndGet();
+        if (c.misfire() == CronJobConfig.Misfire.SKIP) {
+            LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
+                    c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
+        } else if (job.fireAt != null && !job.fireAt.isAfter(now.plus(c.misfireGrace()))) {
+            // A catch-up now would likely still run at the next time, which overlap: forbid would
+            // then skip: the missed work would cost an on-time run. The next run is as late for the
+            // missed time as the grace allows anyway, so it is the one run that makes up for it.
+            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); the run at {}, within the grace, "
+                            + "makes up for it (misfire: run-once)", c.name(), format(job, latest), lateMs,
+                    c.misfireGrace().toMillis(), format(job, job.fireAt));
+        } else {
+            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
+                    c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
+            submit(job, latest, "misfire");
+        }
     }
 
     private void submit(CronJob job, Instant tick, String trigger) {
@@ -327,9 +334,10 @@ public final class CronScheduler implements AutoCloseable {
                         }
                     }
                     st.skips.incrementAndGet();
-                    LOG.info("cron job {}: {} skipped: the run started {} is still going (overlap: forbid)",
-                            c.name(), tick == null ? "manual run" : format(job, tick), current.started);
-                    return Started.no("the run started " + current.started + " is still going (overlap: forbid)");
+                    String going = describe(job, current) + " is still going (overlap: forbid)";
+                    LOG.info("cron job {}: {} skipped: {}", c.name(), tick == null ? "manual run" : format(job, tick),
+                            going);
+                    return Started.no(going);
                 }
                 List<CronJob.Run> old = List.copyOf(st.running);
                 LOG.info("cron job {}: cancelling the run started {} (overlap: replace)", c.name(), current.started);
@@ -395,6 +403,17 @@ public final class CronScheduler implements AutoCloseable {
         WorkerThread(Runnable task, String name) {
             super(task, name);
         }
+    }
+
+    /**
+     * Names a run going on for an overlap skip. A catch-up is named as one: it is what a user
+     * looking at a skipped on-time run after a pause needs to know.
+     */
+    private static String describe(CronJob job, CronJob.Run run) {
+        String what = run.tick == null ? "the manual run"
+                : "misfire".equals(run.trigger) ? "the catch-up run for " + format(job, run.tick) + " (misfire: run-once)"
+                : "the run for " + format(job, run.tick);
+        return what + ", started " + format(job, run.started) + ",";
     }
 
     private JobLock.Claim claimOrNull(CronJob job, Instant tick, boolean exclusive) {

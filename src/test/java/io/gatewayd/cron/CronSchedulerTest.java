@@ -180,6 +180,66 @@ class CronSchedulerTest {
     }
 
     @Test
+    void aCatchUpDueWithinTheGraceOfTheNextTimeIsLeftToThatTimeInsteadOfCostingIt() {
+        // the stall ends 2 s before 00:06:00: a catch-up started now would still be running then
+        // (this job takes longer), and overlap: forbid would skip the on-time run for it
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  schedule: "0 * * * * *"
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        clock.set(Instant.parse("2024-01-01T00:05:58Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.started()).as("no catch-up 2 s before the next time").isZero();
+        assertThat(view(s, "report").misfires()).isEqualTo(5);
+        step(clock, Duration.ofSeconds(2), s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:06:00Z"));
+        assertThat(view(s, "report").skips()).isZero();
+        a.finish(0);
+        Await.until("recorded", () -> s.history("report").size() == 1);
+        assertThat(s.history("report").get(0).trigger()).isEqualTo("schedule");
+    }
+
+    @Test
+    void aCatchUpCostsTheNextTimeOnlyWhileItReallyStillRunsAndThenSaysSo() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  schedule: "0 * * * * *"
+                  timezone: UTC
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        clock.set(Instant.parse("2024-01-01T00:05:30Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:05:00Z"));
+        a.finish(0);
+        Await.until("the catch-up is recorded", () -> view(s, "report").running() == 0);
+        step(clock, Duration.ofSeconds(30), s);
+        assertThat(a.ticks).as("a catch-up that ended leaves the next time alone")
+                .containsExactly(Instant.parse("2024-01-01T00:05:00Z"), Instant.parse("2024-01-01T00:06:00Z"));
+        a.finish(1);
+        Await.until("the on-time run is recorded", () -> view(s, "report").running() == 0);
+
+        clock.set(Instant.parse("2024-01-01T00:08:30Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.started()).isEqualTo(3);
+        CronScheduler.Started manual = s.runNow("report").join();
+        assertThat(manual.reason()).as("what is still going is named")
+                .isEqualTo("the catch-up run for 2024-01-01T00:08:00Z (misfire: run-once), started "
+                        + "2024-01-01T00:08:30Z, is still going (overlap: forbid)");
+        step(clock, Duration.ofSeconds(30), s);
+        assertThat(a.started()).as("still running at 00:09:00: an honest overlap").isEqualTo(3);
+        assertThat(view(s, "report").skips()).isEqualTo(2);
+        assertThat(view(s, "report").misfires()).isEqualTo(7);
+        assertThat(s.history("report")).extracting(JobResult::trigger).containsExactly("schedule", "misfire");
+    }
+
+    @Test
     void aShortStallWithinTheGraceRunsOnlyTheLatestTick() {
         CronScheduler s = scheduler();
         actions.put("fast", new TestAction(true));
