@@ -51,7 +51,7 @@ public record CronJobConfig(String name, String schedule, Duration every, String
         ConfigProblem.require(schedule != null || every != null, "schedule",
                 "is missing; " + job + "set schedule (a cron expression, e.g. \"*/10 * * * * *\") or every (e.g. 30s)");
         ConfigProblem.require(schedule == null || every == null, "every",
-                job + "set either schedule or every, not both");
+                "conflicts with schedule; " + job + "set either schedule or every, not both");
         try {
             if (schedule != null) {
                 Schedules.parse(schedule);
@@ -65,8 +65,9 @@ public record CronJobConfig(String name, String schedule, Duration every, String
             try {
                 ZoneId.of(timezone);
             } catch (DateTimeException e) {
-                throw new ConfigProblem("timezone", "\"" + timezone + "\" is not a time zone; use a region such as "
-                        + "Europe/Berlin or UTC");
+                String meant = TimeZones.closest(timezone);
+                throw new ConfigProblem("timezone", "\"" + timezone + "\" is not a time zone; " + job
+                        + (meant != null ? "did you mean \"" + meant + "\"?" : "use a region such as Europe/Berlin, or UTC"));
             }
         }
         runOn = runOn == null ? RunOn.ONE : runOn;
