@@ -99,6 +99,11 @@ final class CronJob {
         final String trigger;
         final JobAction.RunContext ctx;
         final CompletableFuture<JobResult> done = new CompletableFuture<>();
+        /** The action's work once started, and the lease its end releases (null before). */
+        volatile CompletableFuture<JobAction.Outcome> work;
+        volatile JobLock.Lease lease;
+        /** Whoever ends the run first records it: its own completion, or an attempt that found it over. */
+        final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
         Run(Instant tick, Instant started, String trigger, JobAction.RunContext ctx) {
             this.tick = tick;

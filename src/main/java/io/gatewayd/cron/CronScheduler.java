@@ -250,8 +250,8 @@ public final class CronScheduler implements AutoCloseable {
             latest = n;
             missed++;
         }
-        long lateMs = latest.equals(tick) ? Duration.between(job.fireAt, now).toMillis()
-                : Duration.between(latest, now).toMillis();
+        Instant due = latest.equals(tick) ? job.fireAt : latest;
+        long lateMs = Duration.between(due, now).toMillis();
         boolean onTime = lateMs <= c.misfireGrace().toMillis() && missed < MAX_COALESCE;
         if (missed > 0) {
             job.state.misfires.addAndGet(missed);
@@ -260,33 +260,51 @@ public final class CronScheduler implements AutoCloseable {
         }
         scheduleNext(job, now.isAfter(latest) ? now : latest);
         if (onTime) {
-            submit(job, latest, "schedule");
-            return;
-        }
-        job.state.misfires.incrementAndGet();
-        if (c.misfire() == CronJobConfig.Misfire.SKIP) {
-            LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
-                    c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-        } else if (job.fireAt != null && !job.fireAt.isAfter(now.plus(c.misfireGrace()))) {
-            // A catch-up now would likely still run at the next time, which overlap: forbid would
-            // then skip: the missed work would cost an on-time run. The next run is as late for the
-            // missed time as the grace allows anyway, so it is the one run that makes up for it.
-            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); the run at {}, within the grace, "
-                            + "makes up for it (misfire: run-once)", c.name(), format(job, latest), lateMs,
-                    c.misfireGrace().toMillis(), format(job, job.fireAt));
-        } else {
-            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
-                    c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-            submit(job, latest, "misfire");
+            submit(job, latest, "schedule", due);
+        } else if (catchUp(job, latest, lateMs, job.fireAt, now)) {
+            submit(job, latest, "misfire", now);
         }
     }
 
-    private void submit(CronJob job, Instant tick, String trigger) {
+    /**
+     * Counts a time that could not start within the grace, and says whether to run it now: no for
+     * misfire: skip, and no when the job's next start ({@code nextStart}) is within the grace. A
+     * catch-up then would likely still run at that next time, which overlap: forbid would skip,
+     * so the missed work would cost an on-time run; and the next run is as late for the missed
+     * time as the grace allows anyway, so it is the one run that makes up for it.
+     */
+    private boolean catchUp(CronJob job, Instant tick, long lateMs, Instant nextStart, Instant now) {
+        CronJobConfig c = job.config;
+        job.state.misfires.incrementAndGet();
+        if (c.misfire() == CronJobConfig.Misfire.SKIP) {
+            LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
+                    c.name(), format(job, tick), lateMs, c.misfireGrace().toMillis());
+            return false;
+        }
+        if (nextStart != null && !nextStart.isAfter(now.plus(c.misfireGrace()))) {
+            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); the run at {}, within the grace, "
+                            + "makes up for it (misfire: run-once)", c.name(), format(job, tick), lateMs,
+                    c.misfireGrace().toMillis(), format(job, nextStart));
+            return false;
+        }
+        LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
+                c.name(), format(job, tick), lateMs, c.misfireGrace().toMillis());
+        return true;
+    }
+
+    /**
+     * @param due when the timer meant the attempt to start (the tick plus jitter, or now for a
+     *            catch-up): a worker may start it much later, when the process stood still between
+     */
+    private void submit(CronJob job, Instant tick, String trigger, Instant due) {
         attemptsSubmitted.incrementAndGet();
         try {
             workers.execute(() -> {
                 try {
-                    attempt(job, tick, trigger);
+                    String late = lateTrigger(job, tick, trigger, due);
+                    if (late != null) {
+                        attempt(job, tick, late);
+                    }
                 } catch (RuntimeException e) {
                     LOG.error("cron job {}: run failed to start", job.name(), e);
                 } finally {
@@ -297,6 +315,29 @@ public final class CronScheduler implements AutoCloseable {
             attemptsDone.incrementAndGet();
             LOG.debug("cron job {}: not started, stopping", job.name());
         }
+    }
+
+    /**
+     * The trigger an attempt the timer decided on starts with, judged again now that a worker has
+     * it: the process may have stood still (SIGSTOP, a long GC pause, a suspended machine) between
+     * the timer's decision and now, and the misfire policy is about when a run starts. Null: not
+     * run, because a later time of the job is due (the timer decides that one: a stale attempt
+     * would be a second catch-up), or because it is now a misfire that is not to run.
+     */
+    private String lateTrigger(CronJob job, Instant tick, String trigger, Instant due) {
+        Instant now = clock.instant();
+        Instant next = job.next(tick);
+        if (next != null && !next.isAfter(now)) {
+            job.state.misfires.incrementAndGet();
+            LOG.warn("cron job {}: {} not run: it could only start at {}, after the job's next time (the process "
+                    + "was paused or busy)", job.name(), format(job, tick), format(job, now));
+            return null;
+        }
+        long lateMs = Duration.between(due, now).toMillis();
+        if (!"schedule".equals(trigger) || lateMs <= job.config.misfireGrace().toMillis()) {
+            return trigger;
+        }
+        return catchUp(job, tick, lateMs, next, now) ? "misfire" : null;
     }
 
     // ---------------------------------------------------------------- runs
@@ -322,6 +363,7 @@ public final class CronScheduler implements AutoCloseable {
             if (stopping) {
                 return Started.no("the gateway is stopping");
             }
+            finishEnded(job, st);
             if (c.overlap() != Overlap.ALLOW && !st.running.isEmpty()) {
                 CronJob.Run current = st.running.iterator().next();
                 if (c.overlap() == Overlap.FORBID) {
@@ -376,9 +418,32 @@ public final class CronScheduler implements AutoCloseable {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        JobLock.Lease lease = claim.lease();
-        f.whenComplete((o, err) -> onWorker(() -> finish(job, run, lease, o, err)));
+        run.lease = claim.lease();
+        run.work = f;
+        f.whenComplete((o, err) -> onWorker(() -> finish(job, run, o, err)));
         return new Started(true, null, run.done);
+    }
+
+    /**
+     * Finishes the runs of a job whose work has ended but whose ending still waits for a worker.
+     * After the process stood still, the first time due is decided while the endings of runs that
+     * ended meanwhile are still queued: it would see them as going, and overlap: forbid would skip
+     * it for a run that is over.
+     */
+    private void finishEnded(CronJob job, CronJob.State st) {
+        for (CronJob.Run r : List.copyOf(st.running)) {
+            CompletableFuture<JobAction.Outcome> work = r.work;
+            if (work != null && work.isDone()) {
+                JobAction.Outcome o = null;
+                Throwable err = null;
+                try {
+                    o = work.join();
+                } catch (CompletionException | CancellationException e) {
+                    err = e;
+                }
+                finish(job, r, o, err);
+            }
+        }
     }
 
     /**
@@ -429,10 +494,13 @@ public final class CronScheduler implements AutoCloseable {
         }
     }
 
-    private void finish(CronJob job, CronJob.Run run, JobLock.Lease lease, JobAction.Outcome o, Throwable err) {
+    private void finish(CronJob job, CronJob.Run run, JobAction.Outcome o, Throwable err) {
+        if (!run.finished.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            if (lease != null) {
-                lease.release();
+            if (run.lease != null) {
+                run.lease.release();
             }
         } catch (RuntimeException e) {
             LOG.warn("cron job {}: releasing its lock: {}", job.name(), e.toString());

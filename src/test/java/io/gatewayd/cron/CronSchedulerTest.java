@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -237,6 +238,98 @@ class CronSchedulerTest {
         assertThat(view(s, "report").skips()).isEqualTo(2);
         assertThat(view(s, "report").misfires()).isEqualTo(7);
         assertThat(s.history("report")).extracting(JobResult::trigger).containsExactly("schedule", "misfire");
+    }
+
+    /**
+     * Occupies every worker until the returned latches open (the first one frees one worker), as
+     * a process that stood still leaves work queued: whatever is submitted meanwhile runs after.
+     */
+    private static CountDownLatch[] occupyWorkers(CronScheduler s) {
+        CountDownLatch one = new CountDownLatch(1);
+        CountDownLatch rest = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            CountDownLatch mine = i == 0 ? one : rest;
+            s.workers().execute(() -> {
+                busy.countDown();
+                try {
+                    mine.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        Await.until("every worker is busy", () -> busy.getCount() == 0);
+        return new CountDownLatch[] {one, rest};
+    }
+
+    @Test
+    void aTickWhoseStartIsHeldUpPastTheGraceFollowsTheMisfirePolicyAndAStaleOneIsDropped() {
+        // the timer fired the tick just before the process stopped; the worker started it after
+        CronScheduler s = scheduler();
+        actions.put("once", new TestAction(true));
+        actions.put("skip", new TestAction(true));
+        s.apply(cron("""
+                - name: once
+                  every: 1m
+                  misfire: run-once
+                  push: {message: x}
+                - name: skip
+                  every: 1m
+                  push: {message: x}
+                """));
+        CountDownLatch[] held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:01:00Z"));
+        s.runDue();
+        clock.set(Instant.parse("2024-01-01T00:01:20Z")); // 20 s late, the next time still ahead
+        s.runDue();
+        held[0].countDown();
+        held[1].countDown();
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(action("once").ticks).containsExactly(Instant.parse("2024-01-01T00:01:00Z"));
+        assertThat(action("skip").ticks).as("misfire: skip").isEmpty();
+
+        held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:02:00Z"));
+        s.runDue();
+        clock.set(Instant.parse("2024-01-01T00:03:30Z")); // 00:03:00 is due too: the timer decides it
+        s.runDue();
+        held[0].countDown();
+        held[1].countDown();
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(action("once").ticks).as("one catch-up, for the latest time; none for the stale 00:02:00")
+                .containsExactly(Instant.parse("2024-01-01T00:01:00Z"), Instant.parse("2024-01-01T00:03:00Z"));
+        assertThat(action("skip").ticks).isEmpty();
+        Await.until("recorded", () -> s.history("once").size() == 2);
+        assertThat(s.history("once")).extracting(JobResult::trigger).containsExactly("misfire", "misfire");
+        assertThat(view(s, "once").misfires()).isEqualTo(3);
+        assertThat(view(s, "skip").misfires()).isEqualTo(3);
+    }
+
+    @Test
+    void aRunThatEndedWhileTheProcessStoodStillDoesNotCostTheFirstTimeAfterIt() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  every: 10s
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        step(clock, Duration.ofSeconds(10), s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"));
+        CountDownLatch[] held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:00:21Z")); // 00:00:20 is 1 s late: on time
+        s.runDue();
+        a.finish(0); // ended during the stall: its ending is queued behind the tick's attempt
+        held[0].countDown(); // one worker: the attempt, then the ending, in that order
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"), Instant.parse("2024-01-01T00:00:20Z"));
+        assertThat(view(s, "report").skips()).isZero();
+        held[1].countDown();
+        Await.until("the first run is recorded once", () -> s.history("report").size() == 1);
+        a.finish(1);
+        Await.until("the second run is recorded", () -> s.history("report").size() == 2);
+        assertThat(view(s, "report").runs()).isEqualTo(2);
     }
 
     @Test
