@@ -51,7 +51,6 @@ public final class CronScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("gatewayd.cron");
     /** How long overlap: replace waits for the cancelled run to end. */
     static final Duration REPLACE_WAIT = Duration.ofSeconds(10);
-    private static final int MAX_COALESCE = 100_000;
 
     private final Clock clock;
     private final JobLock sharedLock;
@@ -244,15 +243,12 @@ public final class CronScheduler implements AutoCloseable {
         CronJobConfig c = job.config;
         Instant tick = job.nextTick;
         // Coalesce: after a pause only the latest due tick may run, never a burst of catch-ups.
-        Instant latest = tick;
-        int missed = 0;
-        for (Instant n = job.next(latest); n != null && !n.isAfter(now) && missed < MAX_COALESCE; n = job.next(latest)) {
-            latest = n;
-            missed++;
-        }
+        CronJob.Due coalesced = job.due(tick, now);
+        Instant latest = coalesced.latest();
+        long missed = coalesced.skipped();
         Instant due = latest.equals(tick) ? job.fireAt : latest;
         long lateMs = Duration.between(due, now).toMillis();
-        boolean onTime = lateMs <= c.misfireGrace().toMillis() && missed < MAX_COALESCE;
+        boolean onTime = lateMs <= c.misfireGrace().toMillis();
         if (missed > 0) {
             job.state.misfires.addAndGet(missed);
             LOG.warn("cron job {}: {} tick{} missed (the process was paused or busy)", c.name(), missed,

@@ -333,6 +333,32 @@ class CronSchedulerTest {
     }
 
     @Test
+    void afterTheMachineSleptForDaysTheRunIsForTheLatestTimeAndEveryMissedOneIsCounted() {
+        CronScheduler s = scheduler();
+        actions.put("every-second", new TestAction(true));
+        actions.put("every-10ms", new TestAction(true));
+        s.apply(cron("""
+                - name: every-second
+                  schedule: "* * * * * *"
+                  misfire: run-once
+                  push: {message: x}
+                - name: every-10ms
+                  every: 10ms
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        clock.set(Instant.parse("2024-01-03T00:00:00.400Z")); // asleep for two days
+        step(clock, Duration.ZERO, s); // took 15 s here, visiting each of the 17 million 10 ms ticks
+        assertThat(action("every-second").ticks).last().isEqualTo(Instant.parse("2024-01-03T00:00:00Z"));
+        assertThat(action("every-10ms").ticks).last().isEqualTo(Instant.parse("2024-01-03T00:00:00.400Z"));
+        assertThat(view(s, "every-second").misfires()).as("every missed second counted")
+                .isEqualTo(2 * 86_400 - 2); // 00:00:02 to the last second before 2024-01-03
+        assertThat(view(s, "every-10ms").misfires()).as("99 in the first step, then 00:00:01.510 on")
+                .isEqualTo(99 + (172_800_400 - 1_510) / 10);
+    }
+
+    @Test
     void aShortStallWithinTheGraceRunsOnlyTheLatestTick() {
         CronScheduler s = scheduler();
         actions.put("fast", new TestAction(true));
