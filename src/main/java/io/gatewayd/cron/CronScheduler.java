@@ -404,7 +404,10 @@ public final class CronScheduler implements AutoCloseable {
             }
             Instant started = clock.instant();
             run = new CronJob.Run(tick, started, trigger,
-                    new JobAction.RunContext(c.name(), tick != null ? tick : started, job.zone));
+                    // a manual run's ${time} in whole seconds like a scheduled one's: PHP's
+                    // DATE_RFC3339 refuses the nanoseconds the clock has
+                    new JobAction.RunContext(c.name(), tick != null ? tick
+                            : started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), job.zone));
             st.running.add(run);
             active.add(run);
         }

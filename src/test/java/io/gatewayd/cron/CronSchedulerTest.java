@@ -653,6 +653,9 @@ class CronSchedulerTest {
         assertThat(r.status()).isEqualTo(JobResult.Status.OK);
         assertThat(r.trigger()).isEqualTo("manual");
         assertThat(r.tick()).isNull();
+        JobAction.RunContext manualRun = new JobAction.RunContext("manual", action("manual").ticks.get(0), java.time.ZoneOffset.UTC);
+        assertThat(manualRun.placeholders().get("time")).as("whole seconds, as for a scheduled time: PHP's "
+                + "DATE_RFC3339 refuses a fraction").isEqualTo("2024-01-01T00:00:00Z");
     }
 
     @Test
