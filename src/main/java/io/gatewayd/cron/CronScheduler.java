@@ -167,7 +167,6 @@ public final class CronScheduler implements AutoCloseable {
             }
         }
         history = config.history();
-        Instant now = clock.instant();
         Map<String, CronJob> next = new LinkedHashMap<>();
         for (CronJobConfig c : config.jobs()) {
             CronJob old = jobs.get(c.name());
@@ -186,7 +185,9 @@ public final class CronScheduler implements AutoCloseable {
                 old.removed = true;
             }
             CronJob job = new CronJob(c, actions.apply(c), state);
-            scheduleNext(job, now);
+            // read after the action is built: the first http job builds the JDK HttpClient, over a
+            // second on a cold JVM, and jobs scheduled from before it would start out late
+            scheduleNext(job, clock.instant());
             next.put(c.name(), job);
             LOG.info("cron job {} {}: {}{}, next run {}", c.name(), old == null ? "added" : "changed",
                     c.scheduleText(), c.timezone() == null ? "" : " (" + c.timezone() + ")",

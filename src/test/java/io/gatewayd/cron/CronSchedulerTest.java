@@ -450,6 +450,28 @@ class CronSchedulerTest {
     }
 
     @Test
+    void aJobSlowToSetUpDoesNotLeaveTheNextJobsScheduledInThePast() {
+        // the first http job builds the JDK HttpClient: over a second on a cold JVM
+        CronScheduler s = scheduler(new FileJobLock(runDir, "test"), c -> {
+            if (c.name().equals("first")) {
+                clock.advance(Duration.ofSeconds(10));
+            }
+            return action(c.name());
+        });
+        s.apply(cron("""
+                - name: first
+                  every: 1m
+                  push: {message: x}
+                - name: second
+                  every: 1s
+                  push: {message: x}
+                """));
+        assertThat(view(s, "second").nextRun().toInstant()).isAfter(clock.instant());
+        step(clock, Duration.ZERO, s);
+        assertThat(view(s, "second").misfires()).isZero();
+    }
+
+    @Test
     void reloadAddsRemovesAndReschedulesJobsAndKeepsTheRest() {
         CronScheduler s = scheduler();
         actions.put("kept", new TestAction(true));
