@@ -105,6 +105,9 @@ class ConfigLoaderTest {
                         + "(a cron expression, e.g. \"*/10 * * * * *\") or every (e.g. 30s)"},
                 {"- name: first\n  every: 20s\n  push: {message: x}\n", "0", ".name",
                         " \"first\" is used by an earlier job; job names must be unique"},
+                {"- name: report\n  every: 10s\n  jitter: 10s\n  push: {message: x}\n", "2", ".jitter",
+                        " 10s is not shorter than the job's interval (10s); job \"report\": set jitter below 10s, "
+                        + "or a run starts after the job's next time"},
                 {"-\n", null, "", " is empty; give the job its keys: name, schedule or every, and one action "
                         + "(http, push or exec)"},
         };
