@@ -153,6 +153,11 @@ final class CronJob {
         /** The action's work once started, and the lease its end releases (null before). */
         volatile CompletableFuture<JobAction.Outcome> work;
         volatile JobLock.Lease lease;
+        /**
+         * Completes on the thread that ended the work, before its ending is handed to a worker:
+         * what overlap: replace waits for, on a worker that the ending might otherwise wait for.
+         */
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
         /** Whoever ends the run first records it: its own completion, or an attempt that found it over. */
         final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 

@@ -381,7 +381,9 @@ public final class CronScheduler implements AutoCloseable {
                 List<CronJob.Run> old = List.copyOf(st.running);
                 LOG.info("cron job {}: cancelling the run started {} (overlap: replace)", c.name(), current.started);
                 old.forEach(CronJob.Run::cancel);
-                if (!awaitAll(old, REPLACE_WAIT)) {
+                if (awaitEnded(old, REPLACE_WAIT)) {
+                    finishEnded(job, st);
+                } else {
                     st.skips.incrementAndGet();
                     LOG.warn("cron job {}: the cancelled run did not end within {} s; {} skipped", c.name(),
                             REPLACE_WAIT.toSeconds(), tick == null ? "manual run" : format(job, tick));
@@ -420,7 +422,10 @@ public final class CronScheduler implements AutoCloseable {
         }
         run.lease = claim.lease();
         run.work = f;
-        f.whenComplete((o, err) -> onWorker(() -> finish(job, run, o, err)));
+        f.whenComplete((o, err) -> {
+            run.ended.complete(null);
+            onWorker(() -> finish(job, run, o, err));
+        });
         return new Started(true, null, run.done);
     }
 
@@ -530,8 +535,16 @@ public final class CronScheduler implements AutoCloseable {
     }
 
     private static boolean awaitAll(Collection<CronJob.Run> runs, Duration timeout) {
+        return await(runs.stream().map(r -> r.done), timeout);
+    }
+
+    private static boolean awaitEnded(Collection<CronJob.Run> runs, Duration timeout) {
+        return await(runs.stream().map(r -> r.ended), timeout);
+    }
+
+    private static boolean await(java.util.stream.Stream<? extends CompletableFuture<?>> futures, Duration timeout) {
         try {
-            CompletableFuture.allOf(runs.stream().map(r -> r.done).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                     .get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {

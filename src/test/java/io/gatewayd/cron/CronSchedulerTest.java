@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -135,6 +136,34 @@ class CronSchedulerTest {
                 .containsOnly(JobResult.Status.CANCELLED);
         a.finish(2);
         Await.until("the last run ends ok", () -> s.history("latest-only").get(0).status() == JobResult.Status.OK);
+    }
+
+    @Test
+    void replaceDoesNotHoldTheOnlyWorkerWhileTheCancelledRunEnds() {
+        // like a killed process, a cancelled run ends on a thread of its own, and its ending then
+        // needs a worker: the one that waits for it, with cron.workers: 1
+        List<Instant> ticks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JobAction endsElsewhere = ctx -> {
+            ticks.add(ctx.tick);
+            CompletableFuture<JobAction.Outcome> f = new CompletableFuture<>();
+            ctx.cancelled.thenRunAsync(() -> f.complete(new JobAction.Outcome(JobResult.Status.CANCELLED, 143, "")));
+            return f;
+        };
+        CronScheduler s = new CronScheduler(clock, new FileJobLock(runDir, "test"), c -> endsElsewhere, 1, new Random(42));
+        started.add(s);
+        s.apply(cron("""
+                workers: 1
+                jobs:
+                  - name: latest-only
+                    every: 1s
+                    overlap: replace
+                    push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(ticks).containsExactly(Instant.parse("2024-01-01T00:00:01Z"), Instant.parse("2024-01-01T00:00:02Z"));
+        assertThat(view(s, "latest-only").skips()).isZero();
+        assertThat(s.history("latest-only")).extracting(JobResult::status).containsExactly(JobResult.Status.CANCELLED);
     }
 
     @Test
