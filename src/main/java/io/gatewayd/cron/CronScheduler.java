@@ -44,7 +44,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>Per tick: if the tick is more than {@code misfire-grace} late (the process was paused or
  * busy), it is a misfire and is skipped or run once ({@code misfire}); missed ticks are coalesced,
- * never run as a burst. Then the overlap policy applies to a run still going in this process;
+ * never run as a burst; a catch-up due within the grace of the job's next start is left to that
+ * run. A worker judges the lateness again when it starts the run, since the process may have
+ * stood still in between. Then the overlap policy applies to a run still going in this process;
  * then, for {@code run-on: one}, the {@link JobLock} decides whether this process runs the tick.
  */
 public final class CronScheduler implements AutoCloseable {
