@@ -34,8 +34,9 @@ public record CronConfig(Integer workers, Integer history, List<CronJobConfig> j
             history = 10;
         }
         ConfigProblem.require(history >= 1 && history <= 1000, "history", "must be between 1 and 1000, got " + history);
-        jobs = jobs == null ? List.of() : List.copyOf(jobs);
-        requireUniqueNames(jobs, "jobs");
+        jobs = jobs == null ? List.of() : jobs;
+        requireUniqueNames(jobs, "jobs"); // before List.copyOf, which refuses an empty item with a bare NullPointerException
+        jobs = List.copyOf(jobs);
     }
 
     /** The list form: {@code cron: [ {name: ...}, ... ]}. */
@@ -50,6 +51,9 @@ public record CronConfig(Integer workers, Integer history, List<CronJobConfig> j
     private static void requireUniqueNames(List<CronJobConfig> jobs, String list) {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < jobs.size(); i++) {
+            // "- " with nothing after it, or a job whose keys lost their indentation
+            ConfigProblem.require(jobs.get(i) != null, list + "[" + i + "]",
+                    "is empty; give the job its keys: name, schedule or every, and one action (http, push or exec)");
             ConfigProblem.require(names.add(jobs.get(i).name()), list + "[" + i + "].name",
                     "\"" + jobs.get(i).name() + "\" is used by an earlier job; job names must be unique");
         }

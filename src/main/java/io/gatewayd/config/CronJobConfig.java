@@ -51,13 +51,10 @@ public record CronJobConfig(String name, String schedule, Duration every, String
         ConfigProblem.require(schedule != null || every != null, "schedule",
                 "is missing; " + job + "set schedule (a cron expression, e.g. \"*/10 * * * * *\") or every (e.g. 30s)");
         ConfigProblem.require(schedule == null || every == null, "every",
-                job + "set either schedule or every, not both");
+                "conflicts with schedule; " + job + "set either schedule or every, not both");
+        Schedule parsed;
         try {
-            if (schedule != null) {
-                Schedules.parse(schedule);
-            } else {
-                Schedules.every(every);
-            }
+            parsed = schedule != null ? Schedules.parse(schedule) : Schedules.every(every);
         } catch (IllegalArgumentException e) {
             throw new ConfigProblem(schedule != null ? "schedule" : "every", "is invalid: " + job + e.getMessage());
         }
@@ -65,8 +62,9 @@ public record CronJobConfig(String name, String schedule, Duration every, String
             try {
                 ZoneId.of(timezone);
             } catch (DateTimeException e) {
-                throw new ConfigProblem("timezone", "\"" + timezone + "\" is not a time zone; use a region such as "
-                        + "Europe/Berlin or UTC");
+                String meant = TimeZones.closest(timezone);
+                throw new ConfigProblem("timezone", "\"" + timezone + "\" is not a time zone; " + job
+                        + (meant != null ? "did you mean \"" + meant + "\"?" : "use a region such as Europe/Berlin, or UTC"));
             }
         }
         runOn = runOn == null ? RunOn.ONE : runOn;
@@ -74,6 +72,13 @@ public record CronJobConfig(String name, String schedule, Duration every, String
         misfire = misfire == null ? Misfire.SKIP : misfire;
         misfireGrace = misfireGrace == null ? Duration.ofSeconds(5) : misfireGrace;
         jitter = jitter == null ? Duration.ZERO : jitter;
+        // a run delayed past the job's next time would make that time look missed, every time
+        Duration interval = Schedules.intervalOf(parsed);
+        if (interval != null && jitter.compareTo(interval) >= 0) {
+            throw new ConfigProblem("jitter", Durations.format(jitter) + " is not shorter than the job's interval ("
+                    + Durations.format(interval) + "); " + job + "set jitter below " + Durations.format(interval)
+                    + ", or a run starts after the job's next time");
+        }
         paused = paused != null && paused;
         lockAtMostFor = lockAtMostFor == null ? Duration.ofMinutes(15) : lockAtMostFor;
         lockAtLeastFor = lockAtLeastFor == null ? Duration.ZERO : lockAtLeastFor;

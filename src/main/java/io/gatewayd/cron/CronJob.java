@@ -44,6 +44,57 @@ final class CronJob {
         return z == null ? null : z.toInstant();
     }
 
+    /** A job's due ticks, coalesced: the last one due and how many came between. */
+    record Due(Instant latest, long skipped) {
+    }
+
+    /** Ticks walked one by one before a long stall is measured by looking back from now instead. */
+    private static final int WALK = 100;
+
+    /**
+     * The last tick at or before {@code now}, from {@code first} (a tick at or before now), and how
+     * many ticks lie after {@code first} up to it. After a long stall (a machine that slept for
+     * days) visiting every tick in between takes seconds for an every-second cron expression,
+     * which the timer cannot spend: beyond a hundred ticks the last one is found by looking back
+     * from now, and the ticks between are counted by the schedule's period (exact for intervals,
+     * the average over the walked ticks for cron expressions).
+     */
+    Due due(Instant first, Instant now) {
+        Instant latest = first;
+        long n = 0;
+        for (Instant t = next(latest); t != null && !t.isAfter(now); t = next(latest)) {
+            latest = t;
+            if (++n == WALK) {
+                Instant last = lastAtOrBefore(now, latest);
+                long periodMs = schedule instanceof IntervalSchedule i ? i.interval().toMillis()
+                        : Math.max(1, java.time.Duration.between(first, latest).toMillis() / WALK);
+                return new Due(last, n + java.time.Duration.between(latest, last).toMillis() / periodMs);
+            }
+        }
+        return new Due(latest, n);
+    }
+
+    /** The last tick at or before {@code now}, looking back 1 s, 2 s, 4 s... but not past {@code after}, a tick. */
+    private Instant lastAtOrBefore(Instant now, Instant after) {
+        for (long backMs = 1000; ; backMs *= 2) {
+            Instant from = now.minusMillis(backMs);
+            if (!from.isAfter(after)) {
+                from = after;
+            }
+            Instant t = next(from);
+            if (t != null && !t.isAfter(now)) {
+                // the first window back from now that holds a tick: few of them lie ahead
+                for (Instant u = next(t); u != null && !u.isAfter(now); u = next(t)) {
+                    t = u;
+                }
+                return t;
+            }
+            if (from.equals(after)) {
+                return after;
+            }
+        }
+    }
+
     /**
      * What survives a reload that changes the job: counters, results, pause, and the runs still
      * going (so overlap rules see them).
@@ -99,6 +150,16 @@ final class CronJob {
         final String trigger;
         final JobAction.RunContext ctx;
         final CompletableFuture<JobResult> done = new CompletableFuture<>();
+        /** The action's work once started, and the lease its end releases (null before). */
+        volatile CompletableFuture<JobAction.Outcome> work;
+        volatile JobLock.Lease lease;
+        /**
+         * Completes on the thread that ended the work, before its ending is handed to a worker:
+         * what overlap: replace waits for, on a worker that the ending might otherwise wait for.
+         */
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+        /** Whoever ends the run first records it: its own completion, or an attempt that found it over. */
+        final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
         Run(Instant tick, Instant started, String trigger, JobAction.RunContext ctx) {
             this.tick = tick;

@@ -44,14 +44,15 @@ import java.util.random.RandomGenerator;
  *
  * <p>Per tick: if the tick is more than {@code misfire-grace} late (the process was paused or
  * busy), it is a misfire and is skipped or run once ({@code misfire}); missed ticks are coalesced,
- * never run as a burst. Then the overlap policy applies to a run still going in this process;
+ * never run as a burst; a catch-up due within the grace of the job's next start is left to that
+ * run. A worker judges the lateness again when it starts the run, since the process may have
+ * stood still in between. Then the overlap policy applies to a run still going in this process;
  * then, for {@code run-on: one}, the {@link JobLock} decides whether this process runs the tick.
  */
 public final class CronScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("gatewayd.cron");
     /** How long overlap: replace waits for the cancelled run to end. */
     static final Duration REPLACE_WAIT = Duration.ofSeconds(10);
-    private static final int MAX_COALESCE = 100_000;
 
     private final Clock clock;
     private final JobLock sharedLock;
@@ -168,7 +169,6 @@ public final class CronScheduler implements AutoCloseable {
             }
         }
         history = config.history();
-        Instant now = clock.instant();
         Map<String, CronJob> next = new LinkedHashMap<>();
         for (CronJobConfig c : config.jobs()) {
             CronJob old = jobs.get(c.name());
@@ -187,7 +187,9 @@ public final class CronScheduler implements AutoCloseable {
                 old.removed = true;
             }
             CronJob job = new CronJob(c, actions.apply(c), state);
-            scheduleNext(job, now);
+            // read after the action is built: the first http job builds the JDK HttpClient, over a
+            // second on a cold JVM, and jobs scheduled from before it would start out late
+            scheduleNext(job, clock.instant());
             next.put(c.name(), job);
             LOG.info("cron job {} {}: {}{}, next run {}", c.name(), old == null ? "added" : "changed",
                     c.scheduleText(), c.timezone() == null ? "" : " (" + c.timezone() + ")",
@@ -244,42 +246,64 @@ public final class CronScheduler implements AutoCloseable {
         CronJobConfig c = job.config;
         Instant tick = job.nextTick;
         // Coalesce: after a pause only the latest due tick may run, never a burst of catch-ups.
-        Instant latest = tick;
-        int missed = 0;
-        for (Instant n = job.next(latest); n != null && !n.isAfter(now) && missed < MAX_COALESCE; n = job.next(latest)) {
-            latest = n;
-            missed++;
-        }
-        long lateMs = latest.equals(tick) ? Duration.between(job.fireAt, now).toMillis()
-                : Duration.between(latest, now).toMillis();
-        boolean onTime = lateMs <= c.misfireGrace().toMillis() && missed < MAX_COALESCE;
+        CronJob.Due coalesced = job.due(tick, now);
+        Instant latest = coalesced.latest();
+        long missed = coalesced.skipped();
+        Instant due = latest.equals(tick) ? job.fireAt : latest;
+        long lateMs = Duration.between(due, now).toMillis();
+        boolean onTime = lateMs <= c.misfireGrace().toMillis();
         if (missed > 0) {
             job.state.misfires.addAndGet(missed);
             LOG.warn("cron job {}: {} tick{} missed (the process was paused or busy)", c.name(), missed,
                     missed == 1 ? "" : "s");
         }
-        if (onTime) {
-            submit(job, latest, "schedule");
-        } else {
-            job.state.misfires.incrementAndGet();
-            if (c.misfire() == CronJobConfig.Misfire.RUN_ONCE) {
-                LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
-                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-                submit(job, latest, "misfire");
-            } else {
-                LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
-                        c.name(), format(job, latest), lateMs, c.misfireGrace().toMillis());
-            }
-        }
         scheduleNext(job, now.isAfter(latest) ? now : latest);
+        if (onTime) {
+            submit(job, latest, "schedule", due);
+        } else if (catchUp(job, latest, lateMs, job.fireAt, now)) {
+            submit(job, latest, "misfire", now);
+        }
     }
 
-    private void submit(CronJob job, Instant tick, String trigger) {
+    /**
+     * Counts a time that could not start within the grace, and says whether to run it now: no for
+     * misfire: skip, and no when the job's next start ({@code nextStart}) is within the grace. A
+     * catch-up then would likely still run at that next time, which overlap: forbid would skip,
+     * so the missed work would cost an on-time run; and the next run is as late for the missed
+     * time as the grace allows anyway, so it is the one run that makes up for it.
+     */
+    private boolean catchUp(CronJob job, Instant tick, long lateMs, Instant nextStart, Instant now) {
+        CronJobConfig c = job.config;
+        job.state.misfires.incrementAndGet();
+        if (c.misfire() == CronJobConfig.Misfire.SKIP) {
+            LOG.warn("cron job {}: {} skipped: {} ms late (misfire-grace {} ms, misfire: skip)",
+                    c.name(), format(job, tick), lateMs, c.misfireGrace().toMillis());
+            return false;
+        }
+        if (nextStart != null && !nextStart.isAfter(now.plus(c.misfireGrace()))) {
+            LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); the run at {}, within the grace, "
+                            + "makes up for it (misfire: run-once)", c.name(), format(job, tick), lateMs,
+                    c.misfireGrace().toMillis(), format(job, nextStart));
+            return false;
+        }
+        LOG.warn("cron job {}: {} is {} ms late (misfire-grace {} ms); running it once now (misfire: run-once)",
+                c.name(), format(job, tick), lateMs, c.misfireGrace().toMillis());
+        return true;
+    }
+
+    /**
+     * @param due when the timer meant the attempt to start (the tick plus jitter, or now for a
+     *            catch-up): a worker may start it much later, when the process stood still between
+     */
+    private void submit(CronJob job, Instant tick, String trigger, Instant due) {
         attemptsSubmitted.incrementAndGet();
         try {
             workers.execute(() -> {
                 try {
-                    attempt(job, tick, trigger);
+                    String late = lateTrigger(job, tick, trigger, due);
+                    if (late != null) {
+                        attempt(job, tick, late);
+                    }
                 } catch (RuntimeException e) {
                     LOG.error("cron job {}: run failed to start", job.name(), e);
                 } finally {
@@ -290,6 +314,29 @@ public final class CronScheduler implements AutoCloseable {
             attemptsDone.incrementAndGet();
             LOG.debug("cron job {}: not started, stopping", job.name());
         }
+    }
+
+    /**
+     * The trigger an attempt the timer decided on starts with, judged again now that a worker has
+     * it: the process may have stood still (SIGSTOP, a long GC pause, a suspended machine) between
+     * the timer's decision and now, and the misfire policy is about when a run starts. Null: not
+     * run, because a later time of the job is due (the timer decides that one: a stale attempt
+     * would be a second catch-up), or because it is now a misfire that is not to run.
+     */
+    private String lateTrigger(CronJob job, Instant tick, String trigger, Instant due) {
+        Instant now = clock.instant();
+        Instant next = job.next(tick);
+        if (next != null && !next.isAfter(now)) {
+            job.state.misfires.incrementAndGet();
+            LOG.warn("cron job {}: {} not run: it could only start at {}, after the job's next time (the process "
+                    + "was paused or busy)", job.name(), format(job, tick), format(job, now));
+            return null;
+        }
+        long lateMs = Duration.between(due, now).toMillis();
+        if (!"schedule".equals(trigger) || lateMs <= job.config.misfireGrace().toMillis()) {
+            return trigger;
+        }
+        return catchUp(job, tick, lateMs, next, now) ? "misfire" : null;
     }
 
     // ---------------------------------------------------------------- runs
@@ -315,6 +362,7 @@ public final class CronScheduler implements AutoCloseable {
             if (stopping) {
                 return Started.no("the gateway is stopping");
             }
+            finishEnded(job, st);
             if (c.overlap() != Overlap.ALLOW && !st.running.isEmpty()) {
                 CronJob.Run current = st.running.iterator().next();
                 if (c.overlap() == Overlap.FORBID) {
@@ -327,14 +375,17 @@ public final class CronScheduler implements AutoCloseable {
                         }
                     }
                     st.skips.incrementAndGet();
-                    LOG.info("cron job {}: {} skipped: the run started {} is still going (overlap: forbid)",
-                            c.name(), tick == null ? "manual run" : format(job, tick), current.started);
-                    return Started.no("the run started " + current.started + " is still going (overlap: forbid)");
+                    String going = describe(job, current) + " is still going (overlap: forbid)";
+                    LOG.info("cron job {}: {} skipped: {}", c.name(), tick == null ? "manual run" : format(job, tick),
+                            going);
+                    return Started.no(going);
                 }
                 List<CronJob.Run> old = List.copyOf(st.running);
                 LOG.info("cron job {}: cancelling the run started {} (overlap: replace)", c.name(), current.started);
                 old.forEach(CronJob.Run::cancel);
-                if (!awaitAll(old, REPLACE_WAIT)) {
+                if (awaitEnded(old, REPLACE_WAIT)) {
+                    finishEnded(job, st);
+                } else {
                     st.skips.incrementAndGet();
                     LOG.warn("cron job {}: the cancelled run did not end within {} s; {} skipped", c.name(),
                             REPLACE_WAIT.toSeconds(), tick == null ? "manual run" : format(job, tick));
@@ -358,7 +409,10 @@ public final class CronScheduler implements AutoCloseable {
             }
             Instant started = clock.instant();
             run = new CronJob.Run(tick, started, trigger,
-                    new JobAction.RunContext(c.name(), tick != null ? tick : started, job.zone));
+                    // a manual run's ${time} in whole seconds like a scheduled one's: PHP's
+                    // DATE_RFC3339 refuses the nanoseconds the clock has
+                    new JobAction.RunContext(c.name(), tick != null ? tick
+                            : started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), job.zone));
             st.running.add(run);
             active.add(run);
         }
@@ -368,9 +422,35 @@ public final class CronScheduler implements AutoCloseable {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        JobLock.Lease lease = claim.lease();
-        f.whenComplete((o, err) -> onWorker(() -> finish(job, run, lease, o, err)));
+        run.lease = claim.lease();
+        run.work = f;
+        f.whenComplete((o, err) -> {
+            run.ended.complete(null);
+            onWorker(() -> finish(job, run, o, err));
+        });
         return new Started(true, null, run.done);
+    }
+
+    /**
+     * Finishes the runs of a job whose work has ended but whose ending still waits for a worker.
+     * After the process stood still, the first time due is decided while the endings of runs that
+     * ended meanwhile are still queued: it would see them as going, and overlap: forbid would skip
+     * it for a run that is over.
+     */
+    private void finishEnded(CronJob job, CronJob.State st) {
+        for (CronJob.Run r : List.copyOf(st.running)) {
+            CompletableFuture<JobAction.Outcome> work = r.work;
+            if (work != null && work.isDone()) {
+                JobAction.Outcome o = null;
+                Throwable err = null;
+                try {
+                    o = work.join();
+                } catch (CompletionException | CancellationException e) {
+                    err = e;
+                }
+                finish(job, r, o, err);
+            }
+        }
     }
 
     /**
@@ -397,6 +477,17 @@ public final class CronScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Names a run going on for an overlap skip. A catch-up is named as one: it is what a user
+     * looking at a skipped on-time run after a pause needs to know.
+     */
+    private static String describe(CronJob job, CronJob.Run run) {
+        String what = run.tick == null ? "the manual run"
+                : "misfire".equals(run.trigger) ? "the catch-up run for " + format(job, run.tick) + " (misfire: run-once)"
+                : "the run for " + format(job, run.tick);
+        return what + ", started " + format(job, run.started) + ",";
+    }
+
     private JobLock.Claim claimOrNull(CronJob job, Instant tick, boolean exclusive) {
         CronJobConfig c = job.config;
         JobLock lock = c.runOn() == RunOn.ONE ? sharedLock : JobLock.none();
@@ -410,10 +501,13 @@ public final class CronScheduler implements AutoCloseable {
         }
     }
 
-    private void finish(CronJob job, CronJob.Run run, JobLock.Lease lease, JobAction.Outcome o, Throwable err) {
+    private void finish(CronJob job, CronJob.Run run, JobAction.Outcome o, Throwable err) {
+        if (!run.finished.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            if (lease != null) {
-                lease.release();
+            if (run.lease != null) {
+                run.lease.release();
             }
         } catch (RuntimeException e) {
             LOG.warn("cron job {}: releasing its lock: {}", job.name(), e.toString());
@@ -443,8 +537,16 @@ public final class CronScheduler implements AutoCloseable {
     }
 
     private static boolean awaitAll(Collection<CronJob.Run> runs, Duration timeout) {
+        return await(runs.stream().map(r -> r.done), timeout);
+    }
+
+    private static boolean awaitEnded(Collection<CronJob.Run> runs, Duration timeout) {
+        return await(runs.stream().map(r -> r.ended), timeout);
+    }
+
+    private static boolean await(java.util.stream.Stream<? extends CompletableFuture<?>> futures, Duration timeout) {
         try {
-            CompletableFuture.allOf(runs.stream().map(r -> r.done).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                     .get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {

@@ -129,6 +129,11 @@ public final class Schedules {
         return every(interval, "@every " + Durations.format(interval));
     }
 
+    /** The interval of an {@code every}/{@code @every} schedule; null for a cron expression. */
+    public static Duration intervalOf(Schedule schedule) {
+        return schedule instanceof IntervalSchedule i ? i.interval() : null;
+    }
+
     private static Schedule every(Duration interval, String expression) {
         if (interval.compareTo(MIN_INTERVAL) < 0) {
             throw new IllegalArgumentException("interval " + Durations.format(interval) + " is too short; the minimum is "

@@ -78,6 +78,62 @@ class ConfigLoaderTest {
                 .hasMessageStartingWith("gw.yaml:3: webhooks.secret is required");
     }
 
+    /**
+     * A cron job's errors read the same in both forms of the section: FILE:LINE: the key's path as
+     * written (cron[i] for the list form, cron.jobs[i] for the mapping form), what is wrong, and
+     * the fix. Each row: the job's lines (indented for the list form), the job's line offset of
+     * the expected line, and the message after the path.
+     */
+    @Test
+    void cronJobErrorsNameFileLineAndPathInOneFormWithTheFix() {
+        String ok = "- name: first\n  every: 10s\n  push: {message: x}\n";
+        String[][] rows = {
+                {"- name: report\n  schedule: \"0 0 25 * * *\"\n  push: {message: x}\n", "1", ".schedule",
+                        " is invalid: job \"report\": field 3 (hour) value 25 out of range 0-23"},
+                {"- name: report\n  schedule: \"0 0 2 * * *\"\n  timezone: Europe/Berln\n  push: {message: x}\n", "2",
+                        ".timezone", " \"Europe/Berln\" is not a time zone; job \"report\": did you mean \"Europe/Berlin\"?"},
+                {"- name: report\n  schedule: \"0 0 2 * * *\"\n  timezone: europe/berlin\n  push: {message: x}\n", "2",
+                        ".timezone", " \"europe/berlin\" is not a time zone; job \"report\": did you mean \"Europe/Berlin\"?"},
+                {"- name: report\n  schedule: \"0 0 2 * * *\"\n  timezone: PST\n  push: {message: x}\n", "2",
+                        ".timezone", " \"PST\" is not a time zone; job \"report\": did you mean \"America/Los_Angeles\"?"},
+                {"- name: report\n  schedule: \"0 0 2 * * *\"\n  timezone: Mars/Base\n  push: {message: x}\n", "2",
+                        ".timezone", " \"Mars/Base\" is not a time zone; job \"report\": use a region such as "
+                        + "Europe/Berlin, or UTC"},
+                {"- name: report\n  schedule: \"0 0 2 * * *\"\n  every: 10s\n  push: {message: x}\n", "2", ".every",
+                        " conflicts with schedule; job \"report\": set either schedule or every, not both"},
+                {"- name: report\n  push: {message: x}\n", "0", ".schedule", " is missing; job \"report\": set schedule "
+                        + "(a cron expression, e.g. \"*/10 * * * * *\") or every (e.g. 30s)"},
+                {"- name: first\n  every: 20s\n  push: {message: x}\n", "0", ".name",
+                        " \"first\" is used by an earlier job; job names must be unique"},
+                {"- name: report\n  every: 10s\n  jitter: 10s\n  push: {message: x}\n", "2", ".jitter",
+                        " 10s is not shorter than the job's interval (10s); job \"report\": set jitter below 10s, "
+                        + "or a run starts after the job's next time"},
+                {"-\n", null, "", " is empty; give the job its keys: name, schedule or every, and one action "
+                        + "(http, push or exec)"},
+        };
+        for (String[] row : rows) {
+            for (boolean listForm : new boolean[] {true, false}) {
+                String indent = listForm ? "  " : "    ";
+                String yaml = (listForm ? "cron:\n" : "cron:\n  workers: 2\n  jobs:\n")
+                        + (ok + row[0]).indent(indent.length());
+                int firstJobLine = listForm ? 2 : 4;
+                String path = (listForm ? "cron[1]" : "cron.jobs[1]") + row[2];
+                // an empty item has no line of its own: its list's
+                String line = row[1] == null ? (listForm ? "1" : "3")
+                        : Integer.toString(firstJobLine + 3 + Integer.parseInt(row[1]));
+                assertThatThrownBy(() -> parse(yaml)).as(yaml)
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessage("gw.yaml:" + line + ": " + path + row[3]);
+            }
+        }
+        assertThatThrownBy(() -> parse("cron:\n  - name: report\n    schedule: \"0 0 2 * * *\"\n    overlp: allow\n"
+                + "    push: {message: x}\n"))
+                .hasMessageStartingWith("gw.yaml:4: unknown key \"cron[0].overlp\"; did you mean \"overlap\"?");
+        assertThatThrownBy(() -> parse("cron:\n  jobs:\n    - name: report\n      schedule: \"0 0 2 * * *\"\n"
+                + "      overlp: allow\n      push: {message: x}\n"))
+                .hasMessageStartingWith("gw.yaml:5: unknown key \"cron.jobs[0].overlp\"; did you mean \"overlap\"?");
+    }
+
     @Test
     void aWrongTypeNamesTheKeyAndTheExpectedForm() {
         assertThatThrownBy(() -> parse("heartbeat:\n  ping-not-response-limit: lots\n"))

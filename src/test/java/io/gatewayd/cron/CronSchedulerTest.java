@@ -16,7 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -137,6 +139,34 @@ class CronSchedulerTest {
     }
 
     @Test
+    void replaceDoesNotHoldTheOnlyWorkerWhileTheCancelledRunEnds() {
+        // like a killed process, a cancelled run ends on a thread of its own, and its ending then
+        // needs a worker: the one that waits for it, with cron.workers: 1
+        List<Instant> ticks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JobAction endsElsewhere = ctx -> {
+            ticks.add(ctx.tick);
+            CompletableFuture<JobAction.Outcome> f = new CompletableFuture<>();
+            ctx.cancelled.thenRunAsync(() -> f.complete(new JobAction.Outcome(JobResult.Status.CANCELLED, 143, "")));
+            return f;
+        };
+        CronScheduler s = new CronScheduler(clock, new FileJobLock(runDir, "test"), c -> endsElsewhere, 1, new Random(42));
+        started.add(s);
+        s.apply(cron("""
+                workers: 1
+                jobs:
+                  - name: latest-only
+                    every: 1s
+                    overlap: replace
+                    push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        assertThat(ticks).containsExactly(Instant.parse("2024-01-01T00:00:01Z"), Instant.parse("2024-01-01T00:00:02Z"));
+        assertThat(view(s, "latest-only").skips()).isZero();
+        assertThat(s.history("latest-only")).extracting(JobResult::status).containsExactly(JobResult.Status.CANCELLED);
+    }
+
+    @Test
     void aTickLaterThanTheGraceIsSkippedAndMissedTicksNeverBurst() {
         CronScheduler s = scheduler();
         actions.put("minutely", new TestAction(true));
@@ -177,6 +207,184 @@ class CronSchedulerTest {
         Await.until("recorded", () -> s.history("catch-up").size() == 1);
         assertThat(s.history("catch-up").get(0).trigger()).isEqualTo("misfire");
         assertThat(view(s, "catch-up").nextRun().toInstant()).isEqualTo(Instant.parse("2024-01-01T00:06:00Z"));
+    }
+
+    @Test
+    void aCatchUpDueWithinTheGraceOfTheNextTimeIsLeftToThatTimeInsteadOfCostingIt() {
+        // the stall ends 2 s before 00:06:00: a catch-up started now would still be running then
+        // (this job takes longer), and overlap: forbid would skip the on-time run for it
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  schedule: "0 * * * * *"
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        clock.set(Instant.parse("2024-01-01T00:05:58Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.started()).as("no catch-up 2 s before the next time").isZero();
+        assertThat(view(s, "report").misfires()).isEqualTo(5);
+        step(clock, Duration.ofSeconds(2), s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:06:00Z"));
+        assertThat(view(s, "report").skips()).isZero();
+        a.finish(0);
+        Await.until("recorded", () -> s.history("report").size() == 1);
+        assertThat(s.history("report").get(0).trigger()).isEqualTo("schedule");
+    }
+
+    @Test
+    void aCatchUpCostsTheNextTimeOnlyWhileItReallyStillRunsAndThenSaysSo() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  schedule: "0 * * * * *"
+                  timezone: UTC
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        clock.set(Instant.parse("2024-01-01T00:05:30Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:05:00Z"));
+        a.finish(0);
+        Await.until("the catch-up is recorded", () -> view(s, "report").running() == 0);
+        step(clock, Duration.ofSeconds(30), s);
+        assertThat(a.ticks).as("a catch-up that ended leaves the next time alone")
+                .containsExactly(Instant.parse("2024-01-01T00:05:00Z"), Instant.parse("2024-01-01T00:06:00Z"));
+        a.finish(1);
+        Await.until("the on-time run is recorded", () -> view(s, "report").running() == 0);
+
+        clock.set(Instant.parse("2024-01-01T00:08:30Z"));
+        step(clock, Duration.ZERO, s);
+        assertThat(a.started()).isEqualTo(3);
+        CronScheduler.Started manual = s.runNow("report").join();
+        assertThat(manual.reason()).as("what is still going is named")
+                .isEqualTo("the catch-up run for 2024-01-01T00:08:00Z (misfire: run-once), started "
+                        + "2024-01-01T00:08:30Z, is still going (overlap: forbid)");
+        step(clock, Duration.ofSeconds(30), s);
+        assertThat(a.started()).as("still running at 00:09:00: an honest overlap").isEqualTo(3);
+        assertThat(view(s, "report").skips()).isEqualTo(2);
+        assertThat(view(s, "report").misfires()).isEqualTo(7);
+        assertThat(s.history("report")).extracting(JobResult::trigger).containsExactly("schedule", "misfire");
+    }
+
+    /**
+     * Occupies every worker until the returned latches open (the first one frees one worker), as
+     * a process that stood still leaves work queued: whatever is submitted meanwhile runs after.
+     */
+    private static CountDownLatch[] occupyWorkers(CronScheduler s) {
+        CountDownLatch one = new CountDownLatch(1);
+        CountDownLatch rest = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            CountDownLatch mine = i == 0 ? one : rest;
+            s.workers().execute(() -> {
+                busy.countDown();
+                try {
+                    mine.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        Await.until("every worker is busy", () -> busy.getCount() == 0);
+        return new CountDownLatch[] {one, rest};
+    }
+
+    @Test
+    void aTickWhoseStartIsHeldUpPastTheGraceFollowsTheMisfirePolicyAndAStaleOneIsDropped() {
+        // the timer fired the tick just before the process stopped; the worker started it after
+        CronScheduler s = scheduler();
+        actions.put("once", new TestAction(true));
+        actions.put("skip", new TestAction(true));
+        s.apply(cron("""
+                - name: once
+                  every: 1m
+                  misfire: run-once
+                  push: {message: x}
+                - name: skip
+                  every: 1m
+                  push: {message: x}
+                """));
+        CountDownLatch[] held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:01:00Z"));
+        s.runDue();
+        clock.set(Instant.parse("2024-01-01T00:01:20Z")); // 20 s late, the next time still ahead
+        s.runDue();
+        held[0].countDown();
+        held[1].countDown();
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(action("once").ticks).containsExactly(Instant.parse("2024-01-01T00:01:00Z"));
+        assertThat(action("skip").ticks).as("misfire: skip").isEmpty();
+
+        held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:02:00Z"));
+        s.runDue();
+        clock.set(Instant.parse("2024-01-01T00:03:30Z")); // 00:03:00 is due too: the timer decides it
+        s.runDue();
+        held[0].countDown();
+        held[1].countDown();
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(action("once").ticks).as("one catch-up, for the latest time; none for the stale 00:02:00")
+                .containsExactly(Instant.parse("2024-01-01T00:01:00Z"), Instant.parse("2024-01-01T00:03:00Z"));
+        assertThat(action("skip").ticks).isEmpty();
+        Await.until("recorded", () -> s.history("once").size() == 2);
+        assertThat(s.history("once")).extracting(JobResult::trigger).containsExactly("misfire", "misfire");
+        assertThat(view(s, "once").misfires()).isEqualTo(3);
+        assertThat(view(s, "skip").misfires()).isEqualTo(3);
+    }
+
+    @Test
+    void aRunThatEndedWhileTheProcessStoodStillDoesNotCostTheFirstTimeAfterIt() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: report
+                  every: 10s
+                  push: {message: x}
+                """));
+        TestAction a = action("report");
+        step(clock, Duration.ofSeconds(10), s);
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"));
+        CountDownLatch[] held = occupyWorkers(s);
+        clock.set(Instant.parse("2024-01-01T00:00:21Z")); // 00:00:20 is 1 s late: on time
+        s.runDue();
+        a.finish(0); // ended during the stall: its ending is queued behind the tick's attempt
+        held[0].countDown(); // one worker: the attempt, then the ending, in that order
+        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"), Instant.parse("2024-01-01T00:00:20Z"));
+        assertThat(view(s, "report").skips()).isZero();
+        held[1].countDown();
+        Await.until("the first run is recorded once", () -> s.history("report").size() == 1);
+        a.finish(1);
+        Await.until("the second run is recorded", () -> s.history("report").size() == 2);
+        assertThat(view(s, "report").runs()).isEqualTo(2);
+    }
+
+    @Test
+    void afterTheMachineSleptForDaysTheRunIsForTheLatestTimeAndEveryMissedOneIsCounted() {
+        CronScheduler s = scheduler();
+        actions.put("every-second", new TestAction(true));
+        actions.put("every-10ms", new TestAction(true));
+        s.apply(cron("""
+                - name: every-second
+                  schedule: "* * * * * *"
+                  misfire: run-once
+                  push: {message: x}
+                - name: every-10ms
+                  every: 10ms
+                  misfire: run-once
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        clock.set(Instant.parse("2024-01-03T00:00:00.400Z")); // asleep for two days
+        step(clock, Duration.ZERO, s); // took 15 s here, visiting each of the 17 million 10 ms ticks
+        assertThat(action("every-second").ticks).last().isEqualTo(Instant.parse("2024-01-03T00:00:00Z"));
+        assertThat(action("every-10ms").ticks).last().isEqualTo(Instant.parse("2024-01-03T00:00:00.400Z"));
+        assertThat(view(s, "every-second").misfires()).as("every missed second counted")
+                .isEqualTo(2 * 86_400 - 2); // 00:00:02 to the last second before 2024-01-03
+        assertThat(view(s, "every-10ms").misfires()).as("99 in the first step, then 00:00:01.510 on")
+                .isEqualTo(99 + (172_800_400 - 1_510) / 10);
     }
 
     @Test
@@ -268,6 +476,28 @@ class CronSchedulerTest {
             assertThat(action("spread").ticks.get(tick - 1)).isEqualTo(due);
         }
         assertThat(new HashSet<>(delays)).as("delays " + delays).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aJobSlowToSetUpDoesNotLeaveTheNextJobsScheduledInThePast() {
+        // the first http job builds the JDK HttpClient: over a second on a cold JVM
+        CronScheduler s = scheduler(new FileJobLock(runDir, "test"), c -> {
+            if (c.name().equals("first")) {
+                clock.advance(Duration.ofSeconds(10));
+            }
+            return action(c.name());
+        });
+        s.apply(cron("""
+                - name: first
+                  every: 1m
+                  push: {message: x}
+                - name: second
+                  every: 1s
+                  push: {message: x}
+                """));
+        assertThat(view(s, "second").nextRun().toInstant()).isAfter(clock.instant());
+        step(clock, Duration.ZERO, s);
+        assertThat(view(s, "second").misfires()).isZero();
     }
 
     @Test
@@ -474,6 +704,9 @@ class CronSchedulerTest {
         assertThat(r.status()).isEqualTo(JobResult.Status.OK);
         assertThat(r.trigger()).isEqualTo("manual");
         assertThat(r.tick()).isNull();
+        JobAction.RunContext manualRun = new JobAction.RunContext("manual", action("manual").ticks.get(0), java.time.ZoneOffset.UTC);
+        assertThat(manualRun.placeholders().get("time")).as("whole seconds, as for a scheduled time: PHP's "
+                + "DATE_RFC3339 refuses a fraction").isEqualTo("2024-01-01T00:00:00Z");
     }
 
     @Test
