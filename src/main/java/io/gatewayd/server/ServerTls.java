@@ -79,6 +79,20 @@ public final class ServerTls {
         return current.get().leaf();
     }
 
+    /** SHA-256 (hex) of the certificate served to new connections: what gatewayctl pins. */
+    public String certificateSha256() {
+        return sha256(certificate());
+    }
+
+    public static String sha256(X509Certificate cert) {
+        try {
+            return java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no SHA-256 in this Java", e);
+        }
+    }
+
     /** The "tls" section of /api/status. */
     public Map<String, Object> status() {
         Loaded l = current.get();
