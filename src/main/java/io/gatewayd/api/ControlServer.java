@@ -123,6 +123,9 @@ public final class ControlServer {
                 ch.close();
                 return;
             }
+            ch.pipeline().addLast("plain-http", new io.gatewayd.server.PlainHttpOnTlsPort("application/json",
+                    "{\"error\":{\"code\":\"tls_required\",\"message\":\"this control port speaks TLS: use "
+                            + "https://{authority} (https://, not http://)\"}}\n"));
             ch.pipeline().addLast("ssl", t.newHandler(ch.alloc()));
         }
         ch.pipeline()

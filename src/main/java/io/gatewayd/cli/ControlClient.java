@@ -94,6 +94,9 @@ public final class ControlClient {
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(base.resolve("/health"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() == 400 && "http".equalsIgnoreCase(base.getScheme()) && SchemeProbe.speaksTls(base)) {
+                throw plainAtTlsPort(); // /health never answers 400: that is the TLS port's note
+            }
             return r.statusCode();
         } catch (IOException e) {
             TlsException tls = tlsFailure(e);
@@ -140,6 +143,10 @@ public final class ControlClient {
                 || e instanceof HttpTimeoutException || !SchemeProbe.speaksTls(base)) {
             return null;
         }
+        return plainAtTlsPort();
+    }
+
+    private TlsException plainAtTlsPort() {
         return new TlsException("the control port at " + base + " speaks TLS, not plain HTTP: use "
                 + SchemeProbe.withScheme(base, "https") + SCHEME_HINT);
     }
@@ -186,6 +193,9 @@ public final class ControlClient {
         }
         if (body != null && body.has("error")) {
             JsonNode err = body.get("error");
+            if ("tls_required".equals(err.path("code").asText())) {
+                throw plainAtTlsPort();
+            }
             String hint = r.statusCode() == 401 ? " (pass --token, or set it in the config's control.tokens)" : "";
             // a config the gateway refuses (e.g. on reload) is a configuration error: exit 2
             int exit = "config_invalid".equals(err.path("code").asText()) ? GatewayCtl.EXIT_USAGE : GatewayCtl.EXIT_FAILURE;

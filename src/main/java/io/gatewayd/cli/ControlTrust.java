@@ -26,7 +26,9 @@ import java.util.List;
  *
  * <ul>
  * <li>exactly the certificate the gateway serves, as the config's tls.cert-file holds it (its
- *     leaf), and any certificate in --cacert: a pin, so the host name does not matter;</li>
+ *     leaf), as the runtime file next to the pid file names it (after a renewal on disk the
+ *     gateway serves the old certificate until reloaded, and the reload must get through), and
+ *     any certificate in --cacert: a pin, so the host name does not matter;</li>
  * <li>a chain the JDK's default CAs vouch for, with the usual host name check;</li>
  * <li>a chain the certificates in --cacert vouch for as CAs, with the usual host name check.</li>
  * </ul>
@@ -41,15 +43,21 @@ final class ControlTrust {
 
     /** --cacert if given, else $GATEWAYD_CONTROL_CACERT if set, with where it came from; or null. */
     static ControlTrust of(Installation inst, Path configCert, Path caCertOption) {
+        return of(inst, configCert, caCertOption, null);
+    }
+
+    /** @param servedSha256 the running gateway's certificate as its runtime file names it, or null */
+    static ControlTrust of(Installation inst, Path configCert, Path caCertOption, String servedSha256) {
         if (caCertOption != null) {
-            return of(configCert, caCertOption, "--cacert");
+            return of(configCert, caCertOption, "--cacert").serving(servedSha256);
         }
         String fromEnv = inst.env().get(CACERT_ENV);
-        return fromEnv == null || fromEnv.isBlank() ? of(configCert, null)
-                : of(configCert, Path.of(fromEnv.trim()), "$" + CACERT_ENV);
+        return (fromEnv == null || fromEnv.isBlank() ? of(configCert, null)
+                : of(configCert, Path.of(fromEnv.trim()), "$" + CACERT_ENV)).serving(servedSha256);
     }
 
     private final List<X509Certificate> pinned;
+    private final String servedSha256;
     private final X509ExtendedTrustManager defaults;
     private final X509ExtendedTrustManager extra;
     private final Path configCert;
@@ -58,10 +66,11 @@ final class ControlTrust {
     private final String caCertSource;
     private final SSLContext context;
 
-    private ControlTrust(List<X509Certificate> pinned, X509ExtendedTrustManager defaults,
+    private ControlTrust(List<X509Certificate> pinned, String servedSha256, X509ExtendedTrustManager defaults,
                          X509ExtendedTrustManager extra, Path configCert, String configCertProblem, Path caCert,
                          String caCertSource) {
         this.pinned = List.copyOf(pinned);
+        this.servedSha256 = servedSha256;
         this.defaults = defaults;
         this.extra = extra;
         this.configCert = configCert;
@@ -108,7 +117,14 @@ final class ControlTrust {
             pinned.addAll(cas);
             extra = trustManager(cas);
         }
-        return new ControlTrust(pinned, trustManager(null), extra, configCert, configProblem, caCert, caCertSource);
+        return new ControlTrust(pinned, null, trustManager(null), extra, configCert, configProblem, caCert,
+                caCertSource);
+    }
+
+    /** This trust, also pinning the certificate with this SHA-256 (hex); null adds nothing. */
+    private ControlTrust serving(String sha256) {
+        return sha256 == null || sha256.isBlank() ? this : new ControlTrust(pinned, sha256.trim().toLowerCase(
+                java.util.Locale.ROOT), defaults, extra, configCert, configCertProblem, caCert, caCertSource);
     }
 
     /**
@@ -228,7 +244,8 @@ final class ControlTrust {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the server sent no certificate");
             }
-            if (pinned.contains(chain[0])) {
+            if (pinned.contains(chain[0])
+                    || servedSha256 != null && servedSha256.equals(io.gatewayd.server.ServerTls.sha256(chain[0]))) {
                 return; // exactly the gateway's certificate: no CA or host name needed
             }
             CertificateException refused;

@@ -181,7 +181,11 @@ final class Target {
 
     /** What an https:// control port may present; null for http://. */
     ControlTrust trust() {
-        return "https".equalsIgnoreCase(url.getScheme()) ? ControlTrust.of(inst, configCert, caCert) : null;
+        if (!"https".equalsIgnoreCase(url.getScheme())) {
+            return null;
+        }
+        return ControlTrust.of(inst, configCert, caCert, probe.runtime() == null ? null
+                : probe.runtime().controlCertSha256());
     }
 
     /** The pid of the running gateway, or -1. */

@@ -14,20 +14,30 @@ import io.netty.util.ReferenceCountUtil;
  * sending (over its message rate, say) may then lose the close frame and see only 1006. So the
  * gateway half-closes instead: it sends FIN, discards whatever else the client sends, and the
  * channel closes when the client closes its side (Netty closes on end of input) or when the
- * caller's grace cut runs out. TLS connections close at once, with their close_notify.
+ * caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
+ * client still sends is dropped before it is decrypted.
  */
 final class HalfClose {
     private HalfClose() {
     }
 
     static void afterFlush(Channel ch) {
-        if (!(ch instanceof DuplexChannel duplex) || !ch.isActive() || ch.pipeline().get(SslHandler.class) != null) {
+        if (!(ch instanceof DuplexChannel duplex) || !ch.isActive()) {
             ch.close();
             return;
         }
         ch.pipeline().addFirst("closing", DiscardInput.INSTANCE);
         ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
-        duplex.shutdownOutput().addListener(f -> {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            shutdownOutput(duplex);
+        } else {
+            ssl.closeOutbound().addListener(f -> shutdownOutput(duplex));
+        }
+    }
+
+    private static void shutdownOutput(DuplexChannel ch) {
+        ch.shutdownOutput().addListener(f -> {
             if (!f.isSuccess()) {
                 ch.close();
             }

@@ -143,7 +143,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         return new RuntimeInfo(ProcessHandle.current().pid(), options.mode(), Version.get(),
                 Instant.ofEpochMilli(gateway.stats().startedAtMillis()).toString(), gateway.controlUrl().toString(),
                 gateway.listenerUrls(), options.configFile().toString(),
-                options.logFile() == null ? null : options.logFile().toString());
+                options.logFile() == null ? null : options.logFile().toString(),
+                "https".equals(gateway.controlUrl().getScheme()) && gateway.tls() != null
+                        ? gateway.tls().certificateSha256() : null);
     }
 
     private Map<String, Object> processStatus() {

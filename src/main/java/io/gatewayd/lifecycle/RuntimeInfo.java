@@ -21,9 +21,13 @@ import java.util.List;
  * @param listeners  client listener URLs with their bound ports
  * @param configFile the config file it reads on reload
  * @param logFile    the application log, or null when it logs to the console
+ * @param controlCertSha256 SHA-256 (hex) of the certificate an https:// control port serves now,
+ *                   or null: gatewayctl trusts it, because after a renewal the config's
+ *                   tls.cert-file holds the new certificate while the gateway serves the old one
+ *                   until the reload that gatewayctl must be able to send
  */
 public record RuntimeInfo(long pid, String mode, String version, String startedAt, String controlUrl,
-                          List<String> listeners, String configFile, String logFile) {
+                          List<String> listeners, String configFile, String logFile, String controlCertSha256) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

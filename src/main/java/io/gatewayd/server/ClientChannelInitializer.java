@@ -55,6 +55,10 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
                 ch.close(); // cannot happen: config validation requires a certificate for TLS listeners
                 return;
             }
+            if (listener.protocol() == Protocol.WEBSOCKET) {
+                p.addLast("plain-http", new PlainHttpOnTlsPort("text/plain; charset=utf-8", "this port speaks TLS: "
+                        + "connect with wss://{authority} (wss://, not ws://)\n"));
+            }
             p.addLast("ssl", tls.newHandler(ch.alloc()));
         }
         switch (listener.protocol()) {

@@ -10,13 +10,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +79,20 @@ public final class ServerTls {
         return current.get().leaf();
     }
 
+    /** SHA-256 (hex) of the certificate served to new connections: what gatewayctl pins. */
+    public String certificateSha256() {
+        return sha256(certificate());
+    }
+
+    public static String sha256(X509Certificate cert) {
+        try {
+            return java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no SHA-256 in this Java", e);
+        }
+    }
+
     /** The "tls" section of /api/status. */
     public Map<String, Object> status() {
         Loaded l = current.get();
@@ -101,17 +112,9 @@ public final class ServerTls {
         Path key = Path.of(config.keyFile());
         byte[] certBytes = read(cert, "tls.cert-file");
         byte[] keyBytes = read(key, "tls.key-file");
-        X509Certificate leaf;
-        try {
-            var certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(certBytes));
-            if (certs.isEmpty()) {
-                throw new CertificateException("no certificate found");
-            }
-            leaf = (X509Certificate) certs.iterator().next();
-        } catch (CertificateException e) {
-            throw new ConfigException("tls.cert-file", "tls.cert-file: " + cert + " holds no readable PEM certificate ("
-                    + e.getMessage() + "); expected \"-----BEGIN CERTIFICATE-----\" blocks, leaf first");
-        }
+        TlsKeyMaterial material = TlsKeyMaterial.read(cert, certBytes, key, keyBytes, config.keyPassword(),
+                Instant.now());
+        X509Certificate leaf = material.chain()[0];
         SslProvider provider = switch (config.provider()) {
             case "openssl" -> {
                 if (!OpenSsl.isAvailable()) {
@@ -125,9 +128,7 @@ public final class ServerTls {
                     ? SslProvider.OPENSSL : SslProvider.JDK;
         };
         try {
-            SslContext ctx = SslContextBuilder
-                    .forServer(new ByteArrayInputStream(certBytes), new ByteArrayInputStream(keyBytes),
-                            config.keyPassword())
+            SslContext ctx = SslContextBuilder.forServer(material.key(), material.chain())
                     .sslProvider(provider)
                     .protocols(config.protocols())
                     .ciphers(CIPHERS, io.netty.handler.ssl.SupportedCipherSuiteFilter.INSTANCE)
@@ -137,11 +138,12 @@ public final class ServerTls {
             LOG.info("TLS certificate {} (expires {}) from {}, provider {}", leaf.getSubjectX500Principal().getName(),
                     leaf.getNotAfter().toInstant(), cert, name);
             return new Loaded(config, ctx, name, leaf, Instant.now());
-        } catch (IOException | IllegalArgumentException e) {
-            String why = e.getMessage() == null ? "unreadable" : e.getMessage().replaceAll("[.\\s]+$", "");
-            throw new ConfigException("tls.key-file", "tls: cannot use " + cert + " with " + key + ": " + why
-                    + ". The key must be PEM (PKCS#8, \"BEGIN PRIVATE KEY\"; convert with `openssl pkcs8 -topk8 "
-                    + "-nocrypt -in key.pem -out key.pk8.pem`) and must match the certificate");
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            // the files passed TlsKeyMaterial's checks: what is left is the provider refusing them
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("[.\\s]+$", "");
+            throw new ConfigException("tls.provider", "tls: the " + provider.name().toLowerCase(java.util.Locale.ROOT)
+                    + " provider cannot use " + cert + " with " + key + ": " + why
+                    + "; try tls.provider: jdk (or openssl), or an RSA or P-256 key");
         }
     }
 

@@ -159,6 +159,52 @@ class HttpsControlTest {
         }
     }
 
+    /**
+     * The renewal of a certificate (certbot, acme.sh): new files at the same paths, then a reload.
+     * Until that reload the gateway serves the old certificate, which the config's file no longer
+     * holds: gatewayctl trusts it through the runtime file, or the reload could not be sent.
+     */
+    @Test
+    void reloadAfterTheFilesWereRenewedGetsThroughAndTheNewCertificateIsServed() throws Exception {
+        SelfSignedCertificate old = new SelfSignedCertificate("old.example.com");
+        SelfSignedCertificate renewed = new SelfSignedCertificate("renewed.example.com");
+        Path cert = Files.copy(old.certificate().toPath(), dir.resolve("fullchain.pem"));
+        Path key = Files.copy(old.privateKey().toPath(), dir.resolve("privkey.pem"));
+        Path config = Files.writeString(dir.resolve("gatewayd.yaml"), """
+                listeners:
+                  - url: wss://127.0.0.1:0
+                control:
+                  listen: https://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                paths:
+                  run-dir: %s
+                  log-dir: %s
+                """.formatted(cert, key, dir.resolve("run"), dir.resolve("logs")));
+        io.gatewayd.lifecycle.GatewayProcess process = io.gatewayd.lifecycle.GatewayProcess.start(
+                new io.gatewayd.lifecycle.GatewayProcess.Options(dir, Map.of(), config, null, "debug",
+                        java.time.Duration.ofSeconds(5), false, null, null));
+        try {
+            Files.copy(renewed.certificate().toPath(), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(renewed.privateKey().toPath(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+            StartCommandTest.Run reload = StartCommandTest.run("reload", "--config", config.toString());
+            assertThat(reload.exit()).as(reload.toString()).isZero();
+            assertThat(process.gateway().tls().certificate().getSubjectX500Principal().getName())
+                    .contains("renewed.example.com");
+
+            StartCommandTest.Run status = StartCommandTest.run("status", "--config", config.toString());
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("CN=renewed.example.com");
+        } finally {
+            process.gateway().stop(java.time.Duration.ofSeconds(5));
+            process.close();
+            old.delete();
+            renewed.delete();
+        }
+    }
+
     @Test
     void benchDrivesAnHttpsControlPortTrustedAsTheOtherCommandsTrustIt() throws Exception {
         SelfSignedCertificate served = new SelfSignedCertificate("gw.example.com");

@@ -62,4 +62,38 @@ class GracefulCloseTest {
             }
         }
     }
+
+    /** Over TLS: the close frame, close_notify, FIN, and what the client still sends dropped unread. */
+    @Test
+    void overTlsTheClientCanStillSendAfterTheCloseWithoutAReset() throws Exception {
+        io.netty.handler.ssl.util.SelfSignedCertificate cert = new io.netty.handler.ssl.util.SelfSignedCertificate();
+        try (TestGateway gw = TestGateway.start("""
+                listeners:
+                  - url: wss://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                """.formatted(cert.certificate(), cert.privateKey()))) {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                    .createSocket("127.0.0.1", gw.gateway().port("websocket"));
+            s.startHandshake();
+            try (RawClient c = new RawClient(s, 20_000)) {
+                assertThat(c.upgrade()).contains(" 101 ");
+                String id = c.readFrame().text().replaceAll(".*\"client_id\":\"([^\"]+)\".*", "$1");
+                assertThat(gw.call("closeClient", Map.of("client_id", id)).asBoolean()).isTrue();
+                RawClient.Frame close = c.readFrame();
+                assertThat(close.opcode()).isEqualTo(8);
+                assertThat(close.closeCode()).isEqualTo(1000);
+                assertThat(c.socket().getInputStream().read()).as("close_notify after the close frame").isEqualTo(-1);
+                byte[] frame = RawClient.frame(true, 0, 1, true, new byte[1024]);
+                for (int i = 0; i < 50; i++) {
+                    c.write(frame); // dropped unread; a closed gateway would answer with a reset
+                }
+            }
+        } finally {
+            cert.delete();
+        }
+    }
 }

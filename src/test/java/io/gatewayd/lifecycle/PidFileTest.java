@@ -17,7 +17,7 @@ class PidFileTest {
 
     private static RuntimeInfo info() {
         return new RuntimeInfo(ProcessHandle.current().pid(), "debug", "test", "2024-01-01T00:00:00Z",
-                "http://127.0.0.1:1234", List.of("websocket://127.0.0.1:5678"), "/x/gatewayd.yaml", null);
+                "http://127.0.0.1:1234", List.of("websocket://127.0.0.1:5678"), "/x/gatewayd.yaml", null, null);
     }
 
     @Test

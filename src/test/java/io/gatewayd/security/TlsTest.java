@@ -155,6 +155,50 @@ class TlsTest {
         }
     }
 
+    /** http:// or ws:// at a TLS port: a 400 that names the scheme to use, not an empty reply. */
+    @org.junit.jupiter.api.Test
+    void aPlainHttpRequestToATlsPortIsToldToUseTls() throws Exception {
+        SelfSignedCertificate c = new SelfSignedCertificate("plain.test");
+        try (TestGateway gw = TestGateway.start("""
+                listeners:
+                  - url: wss://127.0.0.1:0
+                control:
+                  listen: https://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                """.formatted(c.certificate(), c.privateKey()))) {
+            int wss = gw.gateway().port("websocket");
+            int control = gw.gateway().controlPort();
+            assertThat(plainRequest(wss, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+                    .startsWith("HTTP/1.1 400 ").contains("this port speaks TLS: connect with wss://127.0.0.1:" + wss);
+            assertThat(plainRequest(control, "POST /api/getAllClientCount HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 2\r\n\r\n{}"))
+                    .startsWith("HTTP/1.1 400 ").contains("\"code\":\"tls_required\"")
+                    .contains("use https://127.0.0.1:" + control);
+
+            // TLS clients on the same ports are untouched
+            Recording tls = new Recording();
+            try (WsClient ws = WsClient.connectAndInit(tls.http, URI.create("wss://127.0.0.1:" + wss + "/"))) {
+                assertThat(tls.http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + control
+                        + "/api/getAllClientCount")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body()).contains("\"result\":1");
+            }
+        } finally {
+            c.delete();
+        }
+    }
+
+    /** What the port answers to {@code request} sent in the clear, up to its end of stream. */
+    private static String plainRequest(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void aMissingCertificateFileStopsTheStartWithTheKeyToFix(@TempDir Path dir) {
         try {

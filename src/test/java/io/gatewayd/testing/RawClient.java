@@ -25,7 +25,12 @@ public final class RawClient implements AutoCloseable {
     }
 
     public RawClient(int port, int readTimeoutMillis) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port), readTimeoutMillis);
+    }
+
+    /** Over a socket already connected, e.g. an SSLSocket to a wss:// listener. */
+    public RawClient(Socket connected, int readTimeoutMillis) throws IOException {
+        socket = connected;
         socket.setSoTimeout(readTimeoutMillis);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
