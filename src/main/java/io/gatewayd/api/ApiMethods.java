@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -31,10 +32,13 @@ public final class ApiMethods {
     private final Map<String, Method> methods = new java.util.concurrent.ConcurrentHashMap<>();
     private final Router router;
     private final GatewayStats stats;
+    private final LongSupplier maxMessageBytes;
 
-    public ApiMethods(Router router, GatewayStats stats) {
+    /** @param maxMessageBytes the largest message a client can be sent ({@link io.gatewayd.delivery.Outbound#maxMessageBytes}) */
+    public ApiMethods(Router router, GatewayStats stats, LongSupplier maxMessageBytes) {
         this.router = router;
         this.stats = stats;
+        this.maxMessageBytes = maxMessageBytes;
         define();
     }
 
@@ -114,8 +118,32 @@ public final class ApiMethods {
         return out;
     }
 
-    /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
-    private static OutboundMessage pushMessage(Params p) {
+    /**
+     * The message of a push, carrying the optional msg_id (cluster mode drops a repeated one).
+     * One no client can take is refused here: queued, it would close every recipient as a slow
+     * consumer while the caller is told it was delivered.
+     */
+    private OutboundMessage pushMessage(Params p) {
+        OutboundMessage m = messageWithId(p);
+        long max = maxMessageBytes.getAsLong();
+        if (m.size() > max) {
+            m.release();
+            throw tooLarge(p.has("message_base64") ? "message_base64" : "message", m.size(), max);
+        }
+        return m;
+    }
+
+    private static ApiException tooLarge(String field, long size, long max) {
+        String unit = io.gatewayd.config.ByteSize.ofBytes(max).toString();
+        String limit = unit.equals(Long.toString(max)) ? max + " bytes" : unit + " = " + max + " bytes";
+        return new ApiException(413, "message_too_large", "\"" + field + "\" is " + size + " bytes, more than "
+                + "outbound.max-pending-bytes (" + limit + "), the most a client may have waiting: every "
+                + "recipient would be closed as a slow consumer, so nothing was sent; send messages of at most " + max + " bytes, or raise "
+                + "outbound.max-pending-bytes above the largest message you push",
+                Map.of("size", size, "max_bytes", max));
+    }
+
+    private static OutboundMessage messageWithId(Params p) {
         String msgId = null;
         if (p.has("msg_id")) {
             com.fasterxml.jackson.databind.JsonNode v = p.node().get("msg_id");

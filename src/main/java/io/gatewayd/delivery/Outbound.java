@@ -180,6 +180,14 @@ public final class Outbound {
         return config.get().maxPendingBytes().bytes();
     }
 
+    /**
+     * The largest message {@link #write} lets through even to a client with nothing pending: a
+     * bigger one would close every recipient as a slow consumer, so pushes refuse it up front.
+     */
+    public long maxMessageBytes() {
+        return maxPendingBytes();
+    }
+
     void countDelivered(long messages, long bytes) {
         if (messages > 0) {
             stats.messagesOut.add(messages);
