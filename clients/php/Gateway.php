@@ -9,6 +9,8 @@
  *   require 'Gateway.php';
  *   \Gatewayd\Gateway::$apiUrl = 'http://127.0.0.1:8283';
  *   \Gatewayd\Gateway::$token  = getenv('GATEWAYD_CONTROL_TOKEN') ?: '';
+ *   // https:// with a private CA or a self-signed certificate: trust that CA (or certificate)
+ *   // \Gatewayd\Gateway::$caFile = '/etc/gatewayd/ca.pem';
  *   \Gatewayd\Gateway::bindUid($clientId, $uid);
  *   \Gatewayd\Gateway::sendToUid($uid, ['type' => 'PORTAL_BIND']);
  *
@@ -61,6 +63,11 @@ class Gateway
     public static $token = '';
     /** @var float seconds */
     public static $timeout = 5.0;
+    /**
+     * @var string for an https:// $apiUrl: PEM file of the CA that signed the gateway's certificate,
+     * or of the certificate itself if it is self-signed ('': the system's CAs)
+     */
+    public static $caFile = '';
     /** @var array|null */
     private static $lastAnswer = null;
 
@@ -307,11 +314,17 @@ class Gateway
         if ($body === false) {
             throw new GatewayException(self::encodingProblem($method, $params), 'invalid_param');
         }
+        if (self::$caFile !== '' && (!is_string(self::$caFile) || !is_file(self::$caFile) || !is_readable(self::$caFile))) {
+            throw new GatewayException('Gateway::$caFile ' . var_export(self::$caFile, true) . ' is not a readable file;'
+                . " set it to the PEM file of the CA that signed the gateway's certificate (or the certificate itself)",
+                'invalid_config');
+        }
         $headers = ['Content-Type: application/json'];
         if (self::$token !== '') $headers[] = 'Authorization: Bearer ' . self::$token;
         $status = 0;
         $location = '';
         $timedOut = false;
+        $certProblem = null;
         if (function_exists('curl_init')) {
             $ch = curl_init($url);
             if ($ch === false) {
@@ -319,23 +332,33 @@ class Gateway
             }
             curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => (int)(self::$timeout * 1000)]);
+            if (self::$caFile !== '') curl_setopt($ch, CURLOPT_CAINFO, self::$caFile);
             $raw = curl_exec($ch);
             $err = $raw === false ? curl_error($ch) : null;
             $timedOut = $raw === false && curl_errno($ch) === 28; // CURLE_OPERATION_TIMEDOUT
+            // 60: the peer's certificate (chain or host name) failed verification; 77: the CA file did not load
+            if ($raw === false && in_array(curl_errno($ch), [60, 77], true)) $certProblem = $err;
             $status = (int)curl_getinfo($ch, CURLINFO_HTTP_CODE);
             $location = (string)curl_getinfo($ch, CURLINFO_REDIRECT_URL);
             if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
         } else {
-            $ctx = stream_context_create(['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
+            $options = ['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
                 'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true,
                 // a redirect would turn the POST into a GET without parameters, to another server
-                'follow_location' => 0]]);
+                'follow_location' => 0]];
+            if (self::$caFile !== '') $options['ssl'] = ['cafile' => self::$caFile];
+            $ctx = stream_context_create($options);
             // The stream functions report a refused or timed-out request as a warning. The
             // application's error handler would get it despite @ (and frameworks turn warnings into
             // exceptions of their own), so it is caught here and becomes the GatewayException's text.
+            // A TLS failure comes as several: the certificate's reason first, "operation failed" last.
             $warning = null;
-            set_error_handler(function ($no, $str) use (&$warning) {
+            set_error_handler(function ($no, $str) use (&$warning, &$certProblem) {
                 $warning = preg_replace('/^\w+\([^)]*\): /', '', $str);
+                if ($certProblem === null && preg_match('/certificate|cafile/i', $warning)) {
+                    // "SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed"
+                    $certProblem = trim(preg_replace('/^.*(?:::|\n)/s', '', $warning));
+                }
                 return true;
             });
             $started = microtime(true);
@@ -364,6 +387,10 @@ class Gateway
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer within " . self::$timeout
                 . " s; the call may still have been carried out (retry a push with the same msg_id)", 'timeout');
         }
+        if ($raw === false && $certProblem !== null) {
+            throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: " . self::certificateHint($certProblem),
+                'unreachable');
+        }
         if ($raw === false) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err", 'unreachable');
         }
@@ -390,6 +417,26 @@ class Gateway
         }
         self::$lastAnswer = $answer;
         return $answer['result'];
+    }
+
+    /** A failed TLS handshake in words: what the certificate problem is, and what to set. */
+    private static function certificateHint($reason)
+    {
+        if (preg_match('/did not match|no alternative certificate subject name|does not match/i', $reason)) {
+            return "its TLS certificate does not name the host of Gateway::\$apiUrl ($reason); use a host name the"
+                . " certificate names, or a certificate (tls.cert-file) that names this host";
+        }
+        if (preg_match('/cafile|CA cert|error setting certificate/i', $reason)) {
+            return "Gateway::\$caFile " . var_export(self::$caFile, true) . " could not be loaded ($reason);"
+                . " it must be a PEM file of certificates";
+        }
+        if (self::$caFile !== '') {
+            return "its TLS certificate is not trusted ($reason): Gateway::\$caFile " . var_export(self::$caFile, true)
+                . " does not vouch for it; set Gateway::\$caFile to the CA that signed the gateway's certificate"
+                . " (or to that certificate, the gateway's tls.cert-file, if it is self-signed)";
+        }
+        return "its TLS certificate is not trusted ($reason); for a private CA or a self-signed certificate set"
+            . " Gateway::\$caFile to the PEM file of that CA (or to the certificate itself, the gateway's tls.cert-file)";
     }
 
     /** What an answer that is not the gateway's suggests: a proxy's error page or the wrong URL. */

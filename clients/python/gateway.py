@@ -29,6 +29,7 @@ import http.client
 import json
 import math
 import os
+import re
 import select
 import threading
 import urllib.parse
@@ -71,6 +72,13 @@ def _not_gatewayd_hint(status):
     """What an answer that is not the gateway's suggests: a proxy's error page or the wrong URL."""
     return ("a proxy in front of the gateway that cannot reach it, or not the control URL?" if status >= 500
             else "is this the gateway's control URL?")
+
+
+def _ssl_reason(e):
+    """OpenSSL's words for a TLS failure, without its library tag, source line and full stop."""
+    text = getattr(e, "verify_message", None) or (e.args[1] if len(e.args) > 1 else None) or str(e)
+    text = re.sub(r"^\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)$", "", str(text))
+    return text.rstrip(".")
 
 
 def _is_one_key(value):
@@ -121,18 +129,50 @@ def _empty_means_all(group):
 
 
 class Gateway:
-    def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0, ssl_context=None):
+    def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0, ssl_context=None, cafile=None):
         """api_url: the control URL; token: the control token ('' when the gateway needs none);
-        timeout: seconds each connect and each read may take; ssl_context: for an https:// URL
-        whose certificate the system does not trust (ssl.create_default_context(cafile=...))."""
+        timeout: seconds each connect and each read may take; cafile: for an https:// URL with a
+        private CA or a self-signed certificate, the PEM file of that CA (or of the certificate
+        itself); ssl_context: any other TLS settings, instead of cafile."""
         self.api_url = api_url.rstrip("/") if isinstance(api_url, str) else api_url
         self.token = token
         self.timeout = timeout
-        self.ssl_context = ssl_context
+        self.cafile = cafile
+        self.ssl_context = ssl_context if cafile is None else self._trusting(cafile, ssl_context)
         self._local = threading.local()
         self._open = weakref.WeakSet()  # every thread's connection, for close()
         self._open_lock = threading.Lock()
         self._endpoint()  # a bad URL, token or timeout fails here, not at the first call
+
+    @staticmethod
+    def _trusting(cafile, ssl_context):
+        """An SSL context that trusts cafile, refused here (not at the first call) when it cannot be loaded."""
+        if ssl_context is not None:
+            raise GatewayError("pass cafile or ssl_context, not both (load the CA into the context:"
+                               " ssl_context.load_verify_locations(cafile))", code="invalid_config")
+        import ssl
+        try:
+            return ssl.create_default_context(cafile=os.fspath(cafile))
+        except (OSError, ssl.SSLError, TypeError) as e:
+            raise GatewayError("cafile %r cannot be loaded (%s); it must be the PEM file of the CA that signed the"
+                               " gateway's certificate, or of the certificate itself"
+                               % (cafile, _ssl_reason(e)), code="invalid_config") from None
+
+    def _certificate_problem(self, e):
+        """A failed certificate check in words: what is wrong and what to pass."""
+        reason = _ssl_reason(e)
+        code = getattr(e, "verify_code", None)
+        if code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+            return ("its TLS certificate does not name the host of api_url (%s); use a host name the certificate"
+                    " names, or a certificate (tls.cert-file) that names this host" % reason)
+        if code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+            return ("its TLS certificate has expired (%s); renew the gateway's tls.cert-file and reload it" % reason)
+        if self.cafile is not None:
+            return ("its TLS certificate is not trusted (%s): cafile %r does not vouch for it; pass as cafile the CA"
+                    " that signed the gateway's certificate (or that certificate, the gateway's tls.cert-file, if it"
+                    " is self-signed)" % (reason, self.cafile))
+        return ("its TLS certificate is not trusted (%s); for a private CA or a self-signed certificate pass"
+                " cafile= the PEM file of that CA (or the certificate itself, the gateway's tls.cert-file)" % reason)
 
     def __enter__(self):
         return self
@@ -239,6 +279,9 @@ class Gateway:
                     raise GatewayError("gatewayd at %s did not answer within %s s; the call may still have been"
                                        " carried out (retry a push with the same msg_id)" % (self.api_url, self.timeout),
                                        code="timeout") from None
+                if type(e).__name__ == "SSLCertVerificationError":  # ssl may be missing: only http:// then
+                    raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, self._certificate_problem(e)),
+                                       code="unreachable") from None
                 code = "not_gatewayd" if isinstance(e, http.client.HTTPException) else "unreachable"
                 raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e), code=code) from None
             except ValueError as e:  # a host name that cannot be encoded (IDNA), ...

@@ -1,0 +1,105 @@
+package io.gatewayd.clients;
+
+import io.gatewayd.testing.TestCa;
+import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.WsClient;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.gatewayd.clients.ClientLibrariesTest.onPath;
+import static io.gatewayd.clients.ClientLibrariesTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The PHP and Python clients against an https:// control port whose certificate comes from a
+ * private CA: trusted through their CA-file option, and without it an error that says the
+ * certificate is not trusted and which option fixes that.
+ */
+class ClientLibrariesHttpsTest {
+    @TempDir
+    Path dir;
+
+    private TestGateway gateway(TestCa ca) {
+        return TestGateway.start("""
+                control:
+                  listen: https://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                """.formatted(ca.chainPem(), ca.keyPem()));
+    }
+
+    @Test
+    void phpClientTrustsItsCaFileAndSaysWhatToSetWithoutIt() throws Exception {
+        String php = onPath("php");
+        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+        TestCa ca = TestCa.create(dir, "gw");
+        TestCa other = TestCa.create(dir, "other");
+        String script = """
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                Gateway::$apiUrl = $argv[1];
+                if ($argv[2] !== '') Gateway::$caFile = $argv[2];
+                try {
+                    $delivered = Gateway::sendToAll('over https');
+                    echo "ok $delivered\\n";
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo $e->getErrorCode(), ': ', $e->getMessage(), "\\n";
+                }
+                """;
+        try (TestGateway gw = gateway(ca); WsClient client = gw.client()) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+
+            assertThat(run(List.of(php, "-r", script, url, ca.caPem().toString()))).isEqualTo("ok 1\n");
+            assertThat(client.next()).isEqualTo("over https");
+
+            assertThat(run(List.of(php, "-r", script, url, ""))).startsWith("unreachable: gatewayd at " + url
+                            + " did not answer: its TLS certificate is not trusted (certificate verify failed);")
+                    .contains("set Gateway::$caFile to the PEM file of that CA").doesNotContain("operation failed");
+            assertThat(run(List.of(php, "-r", script, url, other.caPem().toString())))
+                    .contains("its TLS certificate is not trusted")
+                    .contains("Gateway::$caFile '" + other.caPem() + "' does not vouch for it");
+            assertThat(run(List.of(php, "-r", script, url, dir.resolve("missing.pem").toString())))
+                    .startsWith("invalid_config: Gateway::$caFile '" + dir.resolve("missing.pem")
+                            + "' is not a readable file;");
+            assertThat(client.poll()).as("nothing pushed by the refused calls").isNull();
+        }
+    }
+
+    @Test
+    void pythonClientTrustsItsCafileAndSaysWhatToPassWithoutIt() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+        TestCa ca = TestCa.create(dir, "gw");
+        TestCa other = TestCa.create(dir, "other");
+        String script = """
+                import sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                try:
+                    print("ok", Gateway(sys.argv[1], cafile=sys.argv[2] or None).sendToAll("over https"))
+                except GatewayError as e:
+                    print("%s: %s" % (e.code, e))
+                """;
+        try (TestGateway gw = gateway(ca); WsClient client = gw.client()) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+
+            assertThat(run(List.of(python, "-c", script, url, ca.caPem().toString()))).isEqualTo("ok 1\n");
+            assertThat(client.next()).isEqualTo("over https");
+
+            assertThat(run(List.of(python, "-c", script, url, ""))).startsWith("unreachable: gatewayd at " + url
+                            + " did not answer: its TLS certificate is not trusted (")
+                    .contains("pass cafile= the PEM file of that CA").doesNotContain("CERTIFICATE_VERIFY_FAILED");
+            assertThat(run(List.of(python, "-c", script, url, other.caPem().toString())))
+                    .contains("its TLS certificate is not trusted")
+                    .contains("cafile '" + other.caPem() + "' does not vouch for it");
+            assertThat(run(List.of(python, "-c", script, url, dir.resolve("missing.pem").toString())))
+                    .startsWith("invalid_config: cafile '" + dir.resolve("missing.pem") + "' cannot be loaded");
+            assertThat(client.poll()).as("nothing pushed by the refused calls").isNull();
+        }
+    }
+}
