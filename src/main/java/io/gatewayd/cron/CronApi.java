@@ -110,6 +110,7 @@ public final class CronApi {
         m.put("last_result", v.last() == null ? null : result(v.last()));
         m.put("runs", v.runs());
         m.put("failures", v.failures());
+        m.put("cancelled", v.cancelled());
         m.put("skips", v.skips());
         m.put("misfires", v.misfires());
         m.put("elsewhere", v.elsewhere());

@@ -103,6 +103,8 @@ final class CronJob {
         final Set<Run> running = ConcurrentHashMap.newKeySet();
         final AtomicLong runs = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
+        /** Runs cut short by overlap: replace or a stop: not failures, the job did nothing wrong. */
+        final AtomicLong cancelled = new AtomicLong();
         final AtomicLong skips = new AtomicLong();
         final AtomicLong misfires = new AtomicLong();
         final AtomicLong elsewhere = new AtomicLong();
@@ -119,7 +121,9 @@ final class CronJob {
         void record(JobResult r, int keep) {
             synchronized (history) {
                 runs.incrementAndGet();
-                if (r.status() != JobResult.Status.OK) {
+                if (r.status() == JobResult.Status.CANCELLED) {
+                    cancelled.incrementAndGet();
+                } else if (r.status() != JobResult.Status.OK) {
                     failures.incrementAndGet();
                 }
                 history.addFirst(r);
@@ -160,6 +164,8 @@ final class CronJob {
         final CompletableFuture<Void> ended = new CompletableFuture<>();
         /** Whoever ends the run first records it: its own completion, or an attempt that found it over. */
         final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Why it was cancelled, for its result and log line (null: not cancelled). */
+        volatile String cancelReason;
 
         Run(Instant tick, Instant started, String trigger, JobAction.RunContext ctx) {
             this.tick = tick;
@@ -168,7 +174,11 @@ final class CronJob {
             this.ctx = ctx;
         }
 
-        void cancel() {
+        /** @param why what cut it short, as a user reads it: "replaced by the run for ..." */
+        synchronized void cancel(String why) {
+            if (cancelReason == null) {
+                cancelReason = why;
+            }
             ctx.cancelled.complete(null);
         }
     }

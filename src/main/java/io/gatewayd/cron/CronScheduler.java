@@ -381,8 +381,10 @@ public final class CronScheduler implements AutoCloseable {
                     return Started.no(going);
                 }
                 List<CronJob.Run> old = List.copyOf(st.running);
-                LOG.info("cron job {}: cancelling the run started {} (overlap: replace)", c.name(), current.started);
-                old.forEach(CronJob.Run::cancel);
+                String by = "replaced by " + (tick == null ? "a manual run" : what(job, tick, trigger))
+                        + " (overlap: replace)";
+                LOG.info("cron job {}: cancelling {}: {}", c.name(), runName(job, current), by);
+                old.forEach(r -> r.cancel(by));
                 if (awaitEnded(old, REPLACE_WAIT)) {
                     finishEnded(job, st);
                 } else {
@@ -482,10 +484,19 @@ public final class CronScheduler implements AutoCloseable {
      * looking at a skipped on-time run after a pause needs to know.
      */
     private static String describe(CronJob job, CronJob.Run run) {
-        String what = run.tick == null ? "the manual run"
-                : "misfire".equals(run.trigger) ? "the catch-up run for " + format(job, run.tick) + " (misfire: run-once)"
-                : "the run for " + format(job, run.tick);
-        return what + ", started " + format(job, run.started) + ",";
+        return what(job, run.tick, run.trigger) + ("misfire".equals(run.trigger) ? " (misfire: run-once)" : "")
+                + ", started " + format(job, run.started) + ",";
+    }
+
+    /** A run as its cancel line names it: which time it was for and when it started. */
+    private static String runName(CronJob job, CronJob.Run run) {
+        return what(job, run.tick, run.trigger) + " (started " + format(job, run.started) + ")";
+    }
+
+    private static String what(CronJob job, Instant tick, String trigger) {
+        return tick == null ? "the manual run"
+                : "misfire".equals(trigger) ? "the catch-up run for " + format(job, tick)
+                : "the run for " + format(job, tick);
     }
 
     private JobLock.Claim claimOrNull(CronJob job, Instant tick, boolean exclusive) {
@@ -515,13 +526,20 @@ public final class CronScheduler implements AutoCloseable {
         if (err != null) {
             Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
             if (t instanceof CancellationException || run.ctx.isCancelled()) {
-                o = new JobAction.Outcome(JobResult.Status.CANCELLED, null, "cancelled");
+                o = new JobAction.Outcome(JobResult.Status.CANCELLED, null, null);
             } else {
                 LOG.warn("cron job {} failed", job.name(), t);
                 o = JobAction.Outcome.failed(null, t.toString());
             }
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startNanos);
+        String why = null;
+        if (o.status() == JobResult.Status.CANCELLED) {
+            // the history says why it stopped: an action's own text is at best "cancelled"
+            why = run.cancelReason == null ? "cancelled" : run.cancelReason;
+            String said = o.output() == null || o.output().isBlank() || o.output().equals("cancelled") ? null : o.output();
+            o = new JobAction.Outcome(o.status(), o.code(), "cancelled: " + why + (said == null ? "" : "; output: " + said));
+        }
         JobResult r = new JobResult(run.tick, run.started, ms, o.status(), o.code(), JobResult.head(o.output()),
                 run.trigger);
         job.state.record(r, history);
@@ -529,9 +547,13 @@ public final class CronScheduler implements AutoCloseable {
         active.remove(run);
         if (r.status() == JobResult.Status.OK) {
             LOG.debug("cron job {} ok in {} ms{}", job.name(), ms, r.code() == null ? "" : " (" + r.code() + ")");
+        } else if (r.status() == JobResult.Status.CANCELLED) {
+            // expected with overlap: replace, every time: a warning would read as a broken job
+            LOG.info("cron job {}: {} cancelled after {} ms: {}", job.name(), runName(job, run), ms, why);
         } else {
-            LOG.warn("cron job {} {} after {} ms{}: {}", job.name(), r.status().label(), ms,
-                    r.code() == null ? "" : " (code " + r.code() + ")", oneLine(r.output()));
+            String output = oneLine(r.output());
+            LOG.warn("cron job {} {} after {} ms{}{}", job.name(), r.status().label(), ms,
+                    r.code() == null ? "" : " (code " + r.code() + ")", output.isEmpty() ? "" : ": " + output);
         }
         run.done.complete(r);
     }
@@ -656,10 +678,15 @@ public final class CronScheduler implements AutoCloseable {
         return job;
     }
 
-    /** A job as {@code cron list} shows it. */
+    /**
+     * A job as {@code cron list} shows it.
+     *
+     * @param failures runs that failed or timed out
+     * @param cancelled runs cut short by overlap: replace or a stop
+     */
     public record JobView(String name, String schedule, String timezone, String runOn, String overlap, boolean paused,
-                          ZonedDateTime nextRun, JobResult last, long runs, long failures, long skips, long misfires,
-                          long elsewhere, int running, String lockHolder) {
+                          ZonedDateTime nextRun, JobResult last, long runs, long failures, long cancelled, long skips,
+                          long misfires, long elsewhere, int running, String lockHolder) {
     }
 
     public List<JobView> list() {
@@ -680,8 +707,8 @@ public final class CronScheduler implements AutoCloseable {
             boolean paused = s.paused || pausedEverywhere(j);
             out.add(new JobView(c.name(), c.scheduleText(), j.zone.getId(), c.runOn().configName(),
                     c.overlap().configName(), paused, s.paused || next == null ? null : next.atZone(j.zone),
-                    s.last(), s.runs.get(), s.failures.get(), s.skips.get(), s.misfires.get(), s.elsewhere.get(),
-                    s.running.size(), holder));
+                    s.last(), s.runs.get(), s.failures.get(), s.cancelled.get(), s.skips.get(), s.misfires.get(),
+                    s.elsewhere.get(), s.running.size(), holder));
         }
         return out;
     }
@@ -694,6 +721,7 @@ public final class CronScheduler implements AutoCloseable {
         }
         long runs = 0;
         long failures = 0;
+        long cancelled = 0;
         long skips = 0;
         long misfires = 0;
         int paused = 0;
@@ -701,6 +729,7 @@ public final class CronScheduler implements AutoCloseable {
         for (CronJob j : all) {
             runs += j.state.runs.get();
             failures += j.state.failures.get();
+            cancelled += j.state.cancelled.get();
             skips += j.state.skips.get();
             misfires += j.state.misfires.get();
             if (j.state.paused || j.state.pausedEverywhere) { // as last seen: status reads no lock
@@ -715,6 +744,7 @@ public final class CronScheduler implements AutoCloseable {
         m.put("running", active.size());
         m.put("runs", runs);
         m.put("failures", failures);
+        m.put("cancelled", cancelled);
         m.put("skips", skips);
         m.put("misfires", misfires);
         m.put("next_job", soonest == null ? null : soonest.name());
@@ -746,7 +776,7 @@ public final class CronScheduler implements AutoCloseable {
                 List<CronJob.Run> left = List.copyOf(active);
                 LOG.warn("cancelling {} cron job run{} still going at the stop timeout", left.size(),
                         left.size() == 1 ? "" : "s");
-                left.forEach(CronJob.Run::cancel);
+                left.forEach(r -> r.cancel("the gateway is stopping (still going at the stop timeout)"));
                 awaitAll(left, Duration.ofSeconds(2));
             }
         }

@@ -1,5 +1,9 @@
 package io.gatewayd.cron;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.gatewayd.config.ConfigLoader;
 import io.gatewayd.config.CronConfig;
 import io.gatewayd.config.CronJobConfig;
@@ -7,6 +11,7 @@ import io.gatewayd.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +44,14 @@ class CronSchedulerTest {
     @AfterEach
     void stopAll() {
         started.forEach(s -> s.stop(Duration.ofMillis(100))); // open test runs are cancelled
+        Logger cronLog = (Logger) LoggerFactory.getLogger("gatewayd.cron");
+        cronLog.iteratorForAppenders().forEachRemaining(a -> {
+            if (a instanceof ListAppender) {
+                cronLog.detachAppender(a);
+            }
+        });
+        cronLog.setLevel(null);
+        cronLog.setAdditive(true);
     }
 
     static CronConfig cron(String jobsYaml) {
@@ -136,6 +149,73 @@ class CronSchedulerTest {
                 .containsOnly(JobResult.Status.CANCELLED);
         a.finish(2);
         Await.until("the last run ends ok", () -> s.history("latest-only").get(0).status() == JobResult.Status.OK);
+    }
+
+    @Test
+    void aReplacedRunCountsAsCancelledNotAsAFailureAndTheLogSaysWhatReplacedIt() {
+        ListAppender<ILoggingEvent> log = captureCronLog();
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: latest-only
+                  every: 1s
+                  timezone: UTC
+                  overlap: replace
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        step(clock, Duration.ofSeconds(1), s);
+        Await.until("two cancelled runs recorded", () -> s.history("latest-only").size() == 2);
+        CronScheduler.JobView v = view(s, "latest-only");
+        assertThat(v.failures()).as("a replaced run is the policy working, not a broken job").isZero();
+        assertThat(v.cancelled()).isEqualTo(2);
+        assertThat(v.runs()).isEqualTo(2);
+        JobResult replaced = s.history("latest-only").get(0);
+        assertThat(replaced.status()).isEqualTo(JobResult.Status.CANCELLED);
+        assertThat(replaced.output()).isEqualTo("cancelled: replaced by the run for 2024-01-01T00:00:03Z (overlap: replace)");
+        assertThat(s.summary()).containsEntry("failures", 0L).containsEntry("cancelled", 2L);
+        assertThat(CronApi.view(v)).containsEntry("failures", 0L).containsEntry("cancelled", 2L);
+        Await.until("the cancels are logged", () -> messages(log, Level.INFO).stream()
+                .filter(m -> m.contains("cancelled after")).count() == 2);
+        assertThat(messages(log, Level.INFO)).anyMatch(m -> m.matches("cron job latest-only: the run for "
+                + "2024-01-01T00:00:02Z \\(started 2024-01-01T00:00:02\\.5Z\\) cancelled after \\d+ ms: replaced by the run "
+                + "for 2024-01-01T00:00:03Z \\(overlap: replace\\)"));
+        assertThat(messages(log, Level.WARN)).as("nothing went wrong").isEmpty();
+    }
+
+    @Test
+    void aRunCancelledAtStopCountsAsCancelledAndSaysTheGatewayWasStopping() {
+        ListAppender<ILoggingEvent> log = captureCronLog();
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: stuck
+                  every: 1s
+                  push: {message: x}
+                """));
+        step(clock, Duration.ofSeconds(1), s);
+        s.stop(Duration.ofMillis(50));
+        CronScheduler.JobView v = view(s, "stuck");
+        assertThat(v.failures()).isZero();
+        assertThat(v.cancelled()).isEqualTo(1);
+        assertThat(s.history("stuck").get(0).output())
+                .isEqualTo("cancelled: the gateway is stopping (still going at the stop timeout)");
+        assertThat(messages(log, Level.INFO)).anyMatch(m -> m.startsWith("cron job stuck: the run for ")
+                && m.endsWith(": the gateway is stopping (still going at the stop timeout)"));
+    }
+
+    private static ListAppender<ILoggingEvent> captureCronLog() {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger cronLog = (Logger) LoggerFactory.getLogger("gatewayd.cron");
+        cronLog.setLevel(Level.INFO); // the tests' root logs WARN and up only
+        cronLog.setAdditive(false);
+        cronLog.addAppender(log);
+        return log;
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> log, Level level) {
+        return List.copyOf(log.list).stream().filter(e -> e.getLevel() == level)
+                .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     @Test
