@@ -199,6 +199,39 @@ class CronGatewayTest {
         }
     }
 
+    @Test
+    void aRunReplacedByTheNextIsCancelledNotFailed() {
+        // the first run sleeps until it is replaced; the second finds the marker and ends at once
+        Path marker = runDir.resolve("first-run-started");
+        try (TestGateway gw = TestGateway.start(base() + """
+                cron:
+                  - name: poll
+                    schedule: "@yearly"
+                    overlap: replace
+                    exec:
+                      command: ["sh", "-c", "test -e %s || { touch %s; exec sleep 60; }"]
+                """.formatted(marker, marker))) {
+            assertThat(gw.call("cron/run", Map.of("name", "poll")).get("started").asBoolean()).isTrue();
+            Await.until("the first run is going", () -> java.nio.file.Files.exists(marker)
+                    && gw.call("cron/list", Map.of()).get(0).get("running").asInt() == 1);
+            JsonNode second = gw.call("cron/run", Map.of("name", "poll", "wait", true));
+            assertThat(second.at("/result/status").asText()).isEqualTo("ok");
+
+            JsonNode history = gw.call("cron/history", Map.of("name", "poll"));
+            assertThat(history).hasSize(2);
+            assertThat(history.get(1).get("status").asText()).isEqualTo("cancelled");
+            assertThat(history.get(1).get("output").asText())
+                    .isEqualTo("cancelled: replaced by a manual run (overlap: replace)");
+            JsonNode job = gw.call("cron/list", Map.of()).get(0);
+            assertThat(job.get("failures").asInt()).as("the job did nothing wrong").isZero();
+            assertThat(job.get("cancelled").asInt()).isEqualTo(1);
+            assertThat(job.get("runs").asInt()).isEqualTo(2);
+            JsonNode status = gw.get("/api/status").json().get("result").get("cron");
+            assertThat(status.get("failures").asInt()).isZero();
+            assertThat(status.get("cancelled").asInt()).isEqualTo(1);
+        }
+    }
+
     record Cli(int exit, String out, String err) {
     }
 
