@@ -85,9 +85,9 @@ final class CronCommand implements Runnable {
                 rows.add(new String[] {
                         j.path("name").asText(),
                         j.path("schedule").asText(),
-                        j.path("timezone").asText(),
+                        text(j.path("timezone")),
                         j.path("paused").asBoolean() ? "paused" : text(j.path("next_run")),
-                        local(j.path("last_run"), j.path("timezone").asText()),
+                        local(j.path("last_run"), zone(j)),
                         j.path("running").asInt() > 0 ? "running" : result,
                         last.isMissingNode() || last.isNull() ? "-" : last.path("duration_ms").asLong() + "ms",
                         j.path("runs").asText(),
@@ -111,14 +111,33 @@ final class CronCommand implements Runnable {
             return GatewayCtl.EXIT_OK;
         }
 
-        /** An instant as the job's zone reads it, to the second. */
-        private static String local(JsonNode n, String zone) {
+        /**
+         * The zone to show the last run in: the job's, or for an interval without one (null: it
+         * fires at the same instants anywhere) the offset its next run is given in, so the two
+         * columns read alike.
+         */
+        private static java.time.ZoneId zone(JsonNode job) {
+            JsonNode zone = job.path("timezone");
+            try {
+                if (zone.isTextual()) {
+                    return java.time.ZoneId.of(zone.asText());
+                }
+                JsonNode next = job.path("next_run");
+                return next.isTextual() ? java.time.OffsetDateTime.parse(next.asText()).getOffset()
+                        : java.time.ZoneOffset.UTC;
+            } catch (RuntimeException e) { // a zone this JVM does not know: as the server sent it
+                return java.time.ZoneOffset.UTC;
+            }
+        }
+
+        /** An instant as {@code zone} reads it, to the second. */
+        private static String local(JsonNode n, java.time.ZoneId zone) {
             if (n == null || n.isNull() || n.isMissingNode()) {
                 return "-";
             }
             try {
                 return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(java.time.Instant.parse(n.asText())
-                        .atZone(java.time.ZoneId.of(zone)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        .atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                         .toOffsetDateTime()); // with ":00" seconds, which toString() leaves out
             } catch (RuntimeException e) {
                 return n.asText();

@@ -681,6 +681,8 @@ public final class CronScheduler implements AutoCloseable {
     /**
      * A job as {@code cron list} shows it.
      *
+     * @param timezone the zone its cron expression is read in; null for an interval with no zone
+     *                 set, which fires at the same instants in every zone
      * @param failures runs that failed or timed out
      * @param cancelled runs cut short by overlap: replace or a stop
      */
@@ -705,7 +707,8 @@ public final class CronScheduler implements AutoCloseable {
             String holder = c.runOn() == RunOn.ONE ? sharedLock.holder(c.name()) : null;
             // paused everywhere: this process still wakes at next_run, and leaves the time unrun
             boolean paused = s.paused || pausedEverywhere(j);
-            out.add(new JobView(c.name(), c.scheduleText(), j.zone.getId(), c.runOn().configName(),
+            String zone = c.timezone() == null && Schedules.intervalOf(j.schedule) != null ? null : j.zone.getId();
+            out.add(new JobView(c.name(), c.scheduleText(), zone, c.runOn().configName(),
                     c.overlap().configName(), paused, s.paused || next == null ? null : next.atZone(j.zone),
                     s.last(), s.runs.get(), s.failures.get(), s.cancelled.get(), s.skips.get(), s.misfires.get(),
                     s.elsewhere.get(), s.running.size(), holder));

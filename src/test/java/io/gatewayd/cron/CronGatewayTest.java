@@ -232,6 +232,32 @@ class CronGatewayTest {
         }
     }
 
+    @Test
+    void gatewayctlCronListShowsNoTimeZoneForAnIntervalWithoutOne() {
+        try (TestGateway gw = TestGateway.start(base() + """
+                cron:
+                  - name: tick
+                    every: 1h
+                    push: {message: hi}
+                  - name: berlin-tick
+                    every: 1h
+                    timezone: Europe/Berlin
+                    push: {message: hi}
+                """)) {
+            String url = "http://127.0.0.1:" + gw.gateway().controlPort();
+            assertThat(cli("cron", "run", "tick", "--wait", "--control-url", url).exit).isZero();
+            Cli list = cli("cron", "list", "--control-url", url);
+            assertThat(list.exit).isZero();
+            String row = list.out.lines().filter(l -> l.startsWith("tick ")).findFirst().orElseThrow();
+            assertThat(row.split("\\s+")[3]).as("TIMEZONE of " + row).isEqualTo("-");
+            assertThat(row.split("\\s+")[5]).as("LAST RUN, in the offset NEXT RUN has")
+                    .endsWith(row.split("\\s+")[4].substring(19));
+            String berlin = list.out.lines().filter(l -> l.startsWith("berlin-tick ")).findFirst().orElseThrow();
+            assertThat(berlin.split("\\s+")[3]).isEqualTo("Europe/Berlin");
+            assertThat(cli("cron", "list", "--json", "--control-url", url).out).contains("\"timezone\" : null");
+        }
+    }
+
     record Cli(int exit, String out, String err) {
     }
 

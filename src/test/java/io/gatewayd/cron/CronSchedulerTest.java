@@ -203,6 +203,31 @@ class CronSchedulerTest {
                 && m.endsWith(": the gateway is stopping (still going at the stop timeout)"));
     }
 
+    @Test
+    void anIntervalJobListsNoTimeZoneUnlessOneIsSet() {
+        CronScheduler s = scheduler();
+        s.apply(cron("""
+                - name: interval
+                  every: 10s
+                  push: {message: x}
+                - name: at-interval
+                  schedule: "@every 10s"
+                  push: {message: x}
+                - name: interval-utc
+                  every: 10s
+                  timezone: UTC
+                  push: {message: x}
+                - name: expression
+                  schedule: "0 0 * * * *"
+                  push: {message: x}
+                """));
+        assertThat(view(s, "interval").timezone()).as("an interval fires at the same instants in every zone").isNull();
+        assertThat(view(s, "at-interval").timezone()).isNull();
+        assertThat(view(s, "interval-utc").timezone()).as("set: it still gives ${time} its offset").isEqualTo("UTC");
+        assertThat(view(s, "expression").timezone()).isEqualTo(java.time.ZoneId.systemDefault().getId());
+        assertThat(CronApi.view(view(s, "interval"))).containsEntry("timezone", null);
+    }
+
     private static ListAppender<ILoggingEvent> captureCronLog() {
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
