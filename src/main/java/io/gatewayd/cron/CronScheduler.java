@@ -383,7 +383,8 @@ public final class CronScheduler implements AutoCloseable {
                 List<CronJob.Run> old = List.copyOf(st.running);
                 String by = "replaced by " + (tick == null ? "a manual run" : what(job, tick, trigger))
                         + " (overlap: replace)";
-                LOG.info("cron job {}: cancelling {}: {}", c.name(), runName(job, current), by);
+                // the run's own end logs the cancel at INFO: two lines per replace would double the noise
+                LOG.debug("cron job {}: cancelling {}: {}", c.name(), runName(job, current), by);
                 old.forEach(r -> r.cancel(by));
                 if (awaitEnded(old, REPLACE_WAIT)) {
                     finishEnded(job, st);
@@ -490,7 +491,8 @@ public final class CronScheduler implements AutoCloseable {
 
     /** A run as its cancel line names it: which time it was for and when it started. */
     private static String runName(CronJob job, CronJob.Run run) {
-        return what(job, run.tick, run.trigger) + " (started " + format(job, run.started) + ")";
+        return what(job, run.tick, run.trigger) + " (started "
+                + format(job, run.started.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) + ")";
     }
 
     private static String what(CronJob job, Instant tick, String trigger) {
