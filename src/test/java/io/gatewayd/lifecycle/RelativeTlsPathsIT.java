@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Relative tls.cert-file/key-file are relative to the installation directory for the gateway
  * and for gatewayctl alike, wherever each is started: a foreground start from another directory
  * that holds a different certificate under the same relative path still serves the
- * installation's, and gatewayctl run from a third directory trusts it and reloads it.
+ * installation's, and gatewayctl run from a third directory trusts it and reloads it. A cron
+ * exec job without dir runs there too, as under a daemon.
  */
 class RelativeTlsPathsIT extends InstallationTest {
     @Test
@@ -29,7 +30,8 @@ class RelativeTlsPathsIT extends InstallationTest {
         writeCert(elsewhere, new SelfSignedCertificate("elsewhere.example.com"));
         Path third = Files.createDirectories(dir.resolve("third"));
         inst.writeConfig(TempInstallation.CONFIG.replace("http://127.0.0.1:0", "https://127.0.0.1:0")
-                + "tls:\n  cert-file: conf/tls/fullchain.pem\n  key-file: conf/tls/privkey.pem\n");
+                + "tls:\n  cert-file: conf/tls/fullchain.pem\n  key-file: conf/tls/privkey.pem\n"
+                + "cron:\n  - name: where\n    schedule: \"@yearly\"\n    exec:\n      command: [\"sh\", \"-c\", \"pwd > ran-here\"]\n");
 
         Path out = dir.resolve("foreground.out");
         Process gateway = inst.spawnIn(elsewhere, out, "start");
@@ -43,6 +45,12 @@ class RelativeTlsPathsIT extends InstallationTest {
         assertThat(tls.path("subject").asText()).as(status.out()).isEqualTo("CN=home.example.com");
         assertThat(tls.path("cert_file").asText())
                 .isEqualTo(inst.home().resolve("conf/tls/fullchain.pem").toString());
+
+        Result cron = inst.runIn(third, "cron", "run", "where", "--wait");
+        assertThat(cron.exit()).as(cron.toString()).isZero();
+        assertThat(elsewhere.resolve("ran-here")).doesNotExist();
+        assertThat(Files.readString(inst.home().resolve("ran-here")).trim())
+                .isEqualTo(inst.home().toRealPath().toString());
 
         Result reload = inst.runIn(third, "reload");
         assertThat(reload.exit()).as(reload.toString()).isZero();
