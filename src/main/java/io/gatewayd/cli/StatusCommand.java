@@ -389,8 +389,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         if (!end.isEmpty() && days < io.gatewayd.server.CertificateExpiry.WARN_DAYS) {
             left += "; renew it and run `gatewayctl reload`";
         }
-        return left + ", " + tls.path("subject").asText() + " from " + tls.path("cert_file").asText() + ", "
-                + tls.path("provider").asText() + " provider";
+        return tls.path("subject").asText() + " from " + tls.path("cert_file").asText() + " ("
+                + tls.path("provider").asText() + ")" + (left.isEmpty() ? "" : ": " + left);
     }
 
     private static String text(JsonNode o, String field) {
