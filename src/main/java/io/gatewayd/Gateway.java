@@ -179,6 +179,13 @@ public final class Gateway implements AutoCloseable {
             if (config.tls().configured()) {
                 tls.set(io.gatewayd.server.ServerTls.load(config.tls()));
             }
+            // daily, on whatever certificate is served by then (a reload may have added or renewed it)
+            transport.group().next().scheduleAtFixedRate(() -> {
+                io.gatewayd.server.ServerTls t = tls.get();
+                if (t != null) {
+                    t.warnIfExpiringSoon();
+                }
+            }, 1, 1, java.util.concurrent.TimeUnit.DAYS);
             this.connectAuth = new io.gatewayd.auth.ConnectAuth(config.auth(), () -> live.config().limits(),
                     webhooks::decideConnect, java.time.Clock.systemUTC());
         } catch (RuntimeException e) {

@@ -17,6 +17,6 @@ final class ConfigOptions {
     }
 
     GatewayConfig load(Installation inst) {
-        return new ConfigLoader(inst.env()).load(file(inst));
+        return io.gatewayd.config.InstallationPaths.resolve(inst.home(), new ConfigLoader(inst.env()).load(file(inst)));
     }
 }

@@ -127,20 +127,10 @@ final class ControlTrust {
                 java.util.Locale.ROOT), defaults, extra, configCert, configCertProblem, caCert, caCertSource);
     }
 
-    /**
-     * The config's tls.cert-file as the gateway reads it: a relative path is relative to the
-     * installation (the working directory of a daemon), else to the working directory.
-     */
+    /** The config's tls.cert-file as the gateway reads it (see {@link io.gatewayd.config.InstallationPaths}). */
     static Path configCert(Installation inst, String certFile) {
-        if (certFile == null || certFile.isBlank()) {
-            return null;
-        }
-        Path p = Path.of(certFile.trim());
-        if (p.isAbsolute()) {
-            return p;
-        }
-        Path inHome = inst.home().resolve(p).normalize();
-        return Files.exists(inHome) || !Files.exists(p) ? inHome : p.toAbsolutePath().normalize();
+        return certFile == null || certFile.isBlank() ? null
+                : Path.of(io.gatewayd.config.InstallationPaths.resolve(inst.home(), certFile));
     }
 
     SSLContext sslContext() {

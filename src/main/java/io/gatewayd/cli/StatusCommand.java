@@ -43,7 +43,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> KNOWN = Set.of("version", "pid", "transport", "started_at", "uptime_s",
             "load_average", "connections", "uids", "groups", "messages", "bytes", "api", "dropped", "listeners", "jvm",
-            "mode", "state", "draining", "node_id", "process", "running", "cluster", "event_loops");
+            "mode", "state", "draining", "node_id", "process", "running", "cluster", "event_loops", "tls");
 
     @Mixin
     ControlOptions control;
@@ -215,6 +215,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 {"config", text(proc, "config_file")},
                 {"pid file", text(proc, "pid_file")},
                 {"log", text(proc, "log_file")},
+                {"tls", tls(st.path("tls"))},
                 {"", ""},
                 {"connections", conns.path("current").asLong() + " current, " + conns.path("peak").asLong() + " peak, "
                         + conns.path("total").asLong() + " accepted in total"
@@ -369,6 +370,27 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                     n.has("heartbeat_age_ms") ? n.path("heartbeat_age_ms").asLong() + " ms ago" : null);
         }
         nodes.print(out);
+    }
+
+    /**
+     * The served certificate and how long it has left, with the fix when that is under two weeks:
+     * status is where an operator looks, and a failing renewal otherwise surfaces only in the log.
+     */
+    static String tls(JsonNode tls) {
+        if (!tls.isObject()) {
+            return null;
+        }
+        long days = tls.path("expires_in_days").asLong();
+        String end = tls.path("not_after").asText();
+        String date = end.length() >= 10 ? end.substring(0, 10) : end;
+        boolean expired = !end.isEmpty() && java.time.Instant.parse(end).isBefore(java.time.Instant.now());
+        String left = end.isEmpty() ? "" : expired ? "certificate expired (" + date + ")"
+                : "certificate expires in " + days + (days == 1 ? " day" : " days") + " (" + date + ")";
+        if (!end.isEmpty() && days < io.gatewayd.server.CertificateExpiry.WARN_DAYS) {
+            left += "; renew it and run `gatewayctl reload`";
+        }
+        return tls.path("subject").asText() + " from " + tls.path("cert_file").asText() + " ("
+                + tls.path("provider").asText() + ")" + (left.isEmpty() ? "" : ": " + left);
     }
 
     private static String text(JsonNode o, String field) {

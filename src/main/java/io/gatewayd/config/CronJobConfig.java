@@ -202,7 +202,8 @@ public record CronJobConfig(String name, String schedule, Duration every, String
      * Runs a command (no shell: argv as given; use ["sh", "-c", "..."] for one).
      *
      * @param command    argv, first the program
-     * @param dir        working directory (default: the gateway's)
+     * @param dir        working directory (default: the gateway's when embedded; gatewayctl, jsvc and
+     *                   the daemon resolve it, and a relative one, against the installation directory)
      * @param env        extra environment variables
      * @param timeout    the process (and its children) is killed after this (default 5m)
      * @param pushOutput push the output of a successful run to all, group:NAME or uid:UID

@@ -123,7 +123,8 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
     }
 
     private static GatewayConfig load(Options o) {
-        return o.overrides().apply(new ConfigLoader(o.env()).load(o.configFile()));
+        return o.overrides().apply(io.gatewayd.config.InstallationPaths.resolve(o.home(),
+                new ConfigLoader(o.env()).load(o.configFile())));
     }
 
     public Gateway gateway() {

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -93,6 +92,15 @@ public final class ServerTls {
         }
     }
 
+    /**
+     * Warns again if the served certificate is close to its end: a gateway that runs for weeks
+     * without a reload would otherwise have warned only at its start.
+     */
+    public void warnIfExpiringSoon() {
+        Loaded l = current.get();
+        CertificateExpiry.warning(l.leaf(), Path.of(l.config().certFile()), Instant.now()).ifPresent(LOG::warn);
+    }
+
     /** The "tls" section of /api/status. */
     public Map<String, Object> status() {
         Loaded l = current.get();
@@ -102,7 +110,7 @@ public final class ServerTls {
         o.put("cert_file", l.config().certFile());
         o.put("subject", l.leaf().getSubjectX500Principal().getName());
         o.put("not_after", l.leaf().getNotAfter().toInstant().toString());
-        o.put("expires_in_days", Duration.between(Instant.now(), l.leaf().getNotAfter().toInstant()).toDays());
+        o.put("expires_in_days", CertificateExpiry.daysLeft(l.leaf(), Instant.now()));
         o.put("loaded_at", l.loadedAt().toString());
         return o;
     }
@@ -137,6 +145,7 @@ public final class ServerTls {
             String name = provider == SslProvider.OPENSSL ? "openssl" : "jdk";
             LOG.info("TLS certificate {} (expires {}) from {}, provider {}", leaf.getSubjectX500Principal().getName(),
                     leaf.getNotAfter().toInstant(), cert, name);
+            CertificateExpiry.warning(leaf, cert, Instant.now()).ifPresent(LOG::warn);
             return new Loaded(config, ctx, name, leaf, Instant.now());
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             // the files passed TlsKeyMaterial's checks: what is left is the provider refusing them

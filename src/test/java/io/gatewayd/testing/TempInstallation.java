@@ -213,6 +213,11 @@ public final class TempInstallation implements AutoCloseable {
         return runWithInput(null, args);
     }
 
+    /** Runs bin/gatewayctl in {@code cwd} instead of the installation directory. */
+    public Result runIn(Path cwd, String... args) {
+        return exec(builder(args).directory(cwd.toFile()), null, args);
+    }
+
     /** Runs bin/gatewayctl with {@code stdin} as its standard input. */
     public Result runWithInput(String stdin, String... args) {
         return exec(builder(args), stdin, args);
@@ -268,6 +273,18 @@ public final class TempInstallation implements AutoCloseable {
         synchronized (processes) {
             processes.add(p);
         }
+        return p;
+    }
+
+    /** Starts bin/gatewayctl in {@code cwd} without waiting (e.g. a foreground start from elsewhere). */
+    public Process spawnIn(Path cwd, Path out, String... args) throws IOException {
+        Process p = builder(args).directory(cwd.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        pids.add(p.pid());
         return p;
     }
 

@@ -27,11 +27,17 @@ import java.util.Date;
 public record TestCa(Path caPem, Path chainPem, Path keyPem) {
 
     public static TestCa create(Path dir, String name) throws Exception {
+        return create(dir, name, java.time.Duration.ofDays(1));
+    }
+
+    /** With a server certificate that ends {@code validFor} from now (e.g. one about to expire). */
+    public static TestCa create(Path dir, String name, java.time.Duration validFor) throws Exception {
         KeyPair caKeys = keys();
-        X509Certificate ca = sign("CN=" + name + " CA", caKeys, "CN=" + name + " CA", caKeys, true, null);
+        X509Certificate ca = sign("CN=" + name + " CA", caKeys, "CN=" + name + " CA", caKeys, true, null,
+                java.time.Duration.ofDays(1));
         KeyPair leafKeys = keys();
         X509Certificate leaf = sign("CN=127.0.0.1", leafKeys, "CN=" + name + " CA", caKeys, false,
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), validFor);
         return new TestCa(pem(dir.resolve(name + "-ca.pem"), ca), pem(dir.resolve(name + "-chain.pem"), leaf, ca),
                 Files.writeString(dir.resolve(name + "-key.pem"), "-----BEGIN PRIVATE KEY-----\n"
                         + mime(leafKeys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n"));
@@ -44,10 +50,10 @@ public record TestCa(Path caPem, Path chainPem, Path keyPem) {
     }
 
     private static X509Certificate sign(String subject, KeyPair subjectKeys, String issuer, KeyPair issuerKeys,
-                                        boolean ca, GeneralName san) throws Exception {
+                                        boolean ca, GeneralName san, java.time.Duration validFor) throws Exception {
         long now = System.currentTimeMillis();
         var b = new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(now),
-                new Date(now - 60_000), new Date(now + 86_400_000L), new X500Name(subject), subjectKeys.getPublic());
+                new Date(now - 60_000), new Date(now + validFor.toMillis()), new X500Name(subject), subjectKeys.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         if (san != null) {
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san));

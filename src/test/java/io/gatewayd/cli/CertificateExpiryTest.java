@@ -1,0 +1,113 @@
+package io.gatewayd.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.gatewayd.server.ServerTls;
+import io.gatewayd.testing.TestCa;
+import io.gatewayd.testing.TestGateway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A certificate about to expire is warned about at start, at reload and by the periodic check,
+ * naming the file, the date and the fix, and `gatewayctl status` says so; one with time left is not.
+ */
+class CertificateExpiryTest {
+    @TempDir
+    Path dir;
+
+    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+    private final Logger logger = (Logger) LoggerFactory.getLogger(ServerTls.class);
+
+    @BeforeEach
+    void capture() {
+        log.start();
+        logger.addAppender(log);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(log);
+    }
+
+    private static String yaml(TestCa ca) {
+        return """
+                control:
+                  listen: https://127.0.0.1:0
+                tls:
+                  cert-file: %s
+                  key-file: %s
+                """.formatted(ca.chainPem(), ca.keyPem());
+    }
+
+    /** The config gatewayctl reads to reach {@code gw}, trusting {@code ca}'s certificate as the gateway's own. */
+    private Path cliConfig(TestGateway gw, TestCa ca) throws Exception {
+        Path f = dir.resolve("cli.yaml");
+        Files.writeString(f, yaml(ca).replace("127.0.0.1:0", "127.0.0.1:" + gw.gateway().controlPort())
+                + "paths:\n  run-dir: " + dir.resolve("run") + "\n");
+        return f;
+    }
+
+    private List<String> warnings() {
+        return log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .toList();
+    }
+
+    private static String endDate(Duration validFor) {
+        return LocalDate.ofInstant(Instant.now().plus(validFor), ZoneOffset.UTC).toString();
+    }
+
+    @Test
+    void aCertificateEndingWithinTwoWeeksIsWarnedAboutAtStartReloadAndTheDailyCheckAndInStatus() throws Exception {
+        Duration fiveDays = Duration.ofDays(5).plusHours(1);
+        TestCa soon = TestCa.create(dir, "soon", fiveDays);
+        try (TestGateway gw = TestGateway.start(yaml(soon))) {
+            assertThat(warnings()).singleElement().asString().contains(soon.chainPem().toString(),
+                    "expires in 5 days (" + endDate(fiveDays) + ")", "renew it and run `gatewayctl reload`");
+
+            StartCommandTest.Run status = StartCommandTest.run("status", "--config", cliConfig(gw, soon).toString());
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("certificate expires in 5 days (" + endDate(fiveDays)
+                    + "); renew it and run `gatewayctl reload`");
+
+            Duration twoDays = Duration.ofDays(2).plusHours(1);
+            TestCa stillShort = TestCa.create(dir, "short", twoDays);
+            gw.gateway().reload(TestGateway.config(yaml(stillShort)));
+            assertThat(warnings()).hasSize(2);
+            assertThat(warnings().get(1)).contains(stillShort.chainPem().toString(),
+                    "expires in 2 days (" + endDate(twoDays) + ")");
+
+            gw.gateway().tls().warnIfExpiringSoon(); // what the daily check runs
+            assertThat(warnings()).hasSize(3);
+        }
+    }
+
+    @Test
+    void aCertificateWithMoreThanTwoWeeksLeftIsNotWarnedAbout() throws Exception {
+        Duration ninetyDays = Duration.ofDays(90).plusHours(1);
+        TestCa later = TestCa.create(dir, "later", ninetyDays);
+        try (TestGateway gw = TestGateway.start(yaml(later))) {
+            gw.gateway().tls().warnIfExpiringSoon();
+            assertThat(warnings()).isEmpty();
+            StartCommandTest.Run status = StartCommandTest.run("status", "--config", cliConfig(gw, later).toString());
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("certificate expires in 90 days (" + endDate(ninetyDays) + ")")
+                    .doesNotContain("renew");
+        }
+    }
+}
