@@ -134,8 +134,7 @@ public final class ApiMethods {
     }
 
     private static ApiException tooLarge(String field, long size, long max) {
-        String unit = io.gatewayd.config.ByteSize.ofBytes(max).toString();
-        String limit = unit.equals(Long.toString(max)) ? max + " bytes" : unit + " = " + max + " bytes";
+        String limit = io.gatewayd.routing.MessageTooLargeException.limit(max);
         return new ApiException(413, "message_too_large", "\"" + field + "\" is " + size + " bytes, more than "
                 + "outbound.max-pending-bytes (" + limit + "), the most a client may have waiting: every "
                 + "recipient would be closed as a slow consumer, so nothing was sent; send messages of at most " + max + " bytes, or raise "
