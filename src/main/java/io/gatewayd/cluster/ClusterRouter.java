@@ -268,9 +268,27 @@ final class ClusterRouter implements Router {
                 default -> local.sendToAll(m, null, exclude);
             };
             n = f.isCompletedExceptionally() ? 0 : f.getNow(Delivered.NONE).count();
+            tooLarge(f, e.origin());
         }
         if (report) {
             c.report(e, n);
+        }
+    }
+
+    /**
+     * A peer whose outbound.max-pending-bytes is larger can send what this node's clients cannot
+     * take: the local router refused it (nobody here is closed); say so here, where the limit is.
+     */
+    private void tooLarge(CompletableFuture<Delivered> f, String origin) {
+        if (f.isCompletedExceptionally()) {
+            f.exceptionally(err -> {
+                if (unwrap(err) instanceof io.gatewayd.routing.MessageTooLargeException t) {
+                    c.tooLargeDropped.increment();
+                    c.tooLargeLog.warn("cluster: a push from node {} was not delivered on this node: {} (set the same "
+                            + "outbound.max-pending-bytes on every node)", origin, t.getMessage());
+                }
+                return null;
+            });
         }
     }
 
@@ -411,8 +429,9 @@ final class ClusterRouter implements Router {
                 case "send" -> {
                     String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
                     OutboundMessage m = message(h, e.payload());
-                    yield fresh(msgId) ? local.sendToAll(m, list(h.get("ids")), Set.of()).thenApply(Delivered::count)
-                            : skip(m).thenApply(Delivered::count);
+                    CompletableFuture<Delivered> sent = fresh(msgId) ? local.sendToAll(m, list(h.get("ids")), Set.of()) : skip(m);
+                    tooLarge(sent, e.origin());
+                    yield sent.thenApply(Delivered::count);
                 }
                 case "bind" -> synced(local.bindUid(id, h.path("uid").asText()));
                 case "unbind" -> synced(local.unbindUid(id));
@@ -440,6 +459,8 @@ final class ClusterRouter implements Router {
                     r.put("status", a.status()).put("code", a.code());
                 } else if (t instanceof OverloadedException) {
                     r.put("status", 503).put("code", "overloaded");
+                } else if (t instanceof io.gatewayd.routing.MessageTooLargeException) {
+                    r.put("status", 413).put("code", "message_too_large");
                 } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
                     r.put("status", 409).put("code", "limit_exceeded");
                 }
