@@ -136,6 +136,37 @@ class CronGatewayTest {
     }
 
     @Test
+    void anHttpJobWhoseResponseNoClientCouldTakeFailsWithTheStatusAndTheReason() {
+        backend.createContext("/big", ex -> {
+            byte[] body = "y".repeat(2000).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        try (TestGateway gw = TestGateway.start(base() + """
+                outbound:
+                  max-pending-bytes: 1KiB
+                cron:
+                  - name: poll
+                    schedule: "@yearly"
+                    http:
+                      url: %s/big
+                      push-response: group:news
+                """.formatted(backendUrl()));
+             WsClient c = gw.client()) {
+            gw.call("joinGroup", Map.of("client_id", c.clientId(), "group", "news"));
+            JsonNode run = gw.call("cron/run", Map.of("name", "poll", "wait", true));
+            assertThat(run.at("/result/status").asText()).as(run.toString()).isEqualTo("failed");
+            assertThat(run.at("/result/code").asInt()).isEqualTo(200);
+            assertThat(run.at("/result/output").asText())
+                    .startsWith("not pushed to group:news: the message is 2000 bytes, more than outbound.max-pending-bytes");
+            gw.call("sendToGroup", Map.of("group", "news", "message", "after"));
+            assertThat(c.next()).as("the first thing after the refused push").isEqualTo("after");
+            assertThat(c.isClosed()).as("closed: " + c.closeReason()).isFalse();
+        }
+    }
+
+    @Test
     void anExecJobRunsOnDemandAndPushesItsOutputToAUid() {
         try (TestGateway gw = TestGateway.start(base() + """
                 cron:
