@@ -101,6 +101,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToAll(OutboundMessage m, Collection<String> onlyClientIds, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         if (onlyClientIds != null) {
             return sendToClients(m, onlyClientIds, exclude);
         }
@@ -114,6 +118,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToUids(Collection<String> uids, OutboundMessage m, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         List<String> keys = new ArrayList<>(new LinkedHashSet<>(uids));
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
@@ -125,6 +133,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToGroups(Collection<String> groups, OutboundMessage m, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         List<String> keys = new ArrayList<>(new LinkedHashSet<>(groups));
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
@@ -167,6 +179,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToClient(String clientId, OutboundMessage m) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         if (isLocal(clientId)) {
             return (fresh(m.msgId()) ? local.sendToClient(clientId, m) : skip(m))
                     .thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));

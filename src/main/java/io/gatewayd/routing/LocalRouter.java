@@ -37,9 +37,9 @@ public final class LocalRouter implements Router {
     /**
      * Every push path (API, cron, webhooks, cluster peers, embedders) comes through here, so this
      * is where a message no client could take is refused: null if it fits, else the failed push
-     * (the message released).
+     * (the message released). A cluster router asks too, before it publishes to other nodes.
      */
-    private CompletableFuture<Delivered> refuseTooLarge(OutboundMessage m) {
+    public CompletableFuture<Delivered> refuseTooLarge(OutboundMessage m) {
         long max = outbound.maxMessageBytes();
         if (m.size() <= max) {
             return null;

@@ -2,6 +2,7 @@ package io.gatewayd.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewayd.delivery.OutboundMessage;
+import io.gatewayd.routing.MessageTooLargeException;
 import io.gatewayd.testing.Await;
 import io.gatewayd.testing.RedisServer;
 import io.gatewayd.testing.TestGateway;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Nodes with different outbound.max-pending-bytes: a push the sending node's clients can take
@@ -45,7 +47,17 @@ class ClusterOversizedPushTest {
             Await.until("node 1 counts the two pushes it could not deliver", ClusterNodes.DEADLINE,
                     () -> cluster.cluster(1).path("messages").path("too_large_dropped").asLong() == 2);
 
+            // the node with the smaller limit refuses before publishing, even to a client on the other node
+            var smallRouter = cluster.get(1).gateway().router();
+            for (var f : List.of(smallRouter.sendToClient(onBig.clientId(), OutboundMessage.text(big)),
+                    smallRouter.sendToAll(OutboundMessage.text(big), List.of(onBig.clientId()), Set.of()),
+                    smallRouter.sendToAll(OutboundMessage.text(big), null, Set.of()))) {
+                assertThatThrownBy(f::join).cause().isInstanceOf(MessageTooLargeException.class)
+                        .hasMessageContaining("outbound.max-pending-bytes (64KiB = 65536 bytes)");
+            }
             router.sendToAll(OutboundMessage.text("after"), null, Set.of()).join();
+            assertThat(onBig.next(Duration.ofSeconds(20))).as("nothing of the refused pushes reached node 0").isEqualTo("after");
+            assertThat(cluster.cluster(0).path("messages").path("too_large_dropped").asLong()).isZero();
             assertThat(onSmall.next(Duration.ofSeconds(20))).as("the first thing after the dropped pushes").isEqualTo("after");
             assertThat(onSmall.isClosed()).as("closed: " + onSmall.closeReason()).isFalse();
             assertThat(cluster.get(1).gateway().stats().slowClientsDropped.sum()).isZero();
