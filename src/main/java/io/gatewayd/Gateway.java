@@ -165,7 +165,7 @@ public final class Gateway implements AutoCloseable {
         this.cluster = config.cluster() == null ? null
                 : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, transport.group(), transport.channelClass());
         this.router = cluster == null ? local : cluster.router();
-        this.api = new ApiMethods(router, stats, outbound::maxMessageBytes);
+        this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
         this.guard = new io.gatewayd.server.ConnectionGuard(() -> live.config().limits());
         registry.limits(() -> live.config().limits().maxGroupsPerConnection(),

@@ -3,6 +3,7 @@ package io.gatewayd.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.delivery.OutboundMessage;
 import io.gatewayd.metrics.GatewayStats;
+import io.gatewayd.routing.MessageTooLargeException;
 import io.gatewayd.routing.Router;
 
 import java.util.ArrayList;
@@ -14,8 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -32,13 +33,10 @@ public final class ApiMethods {
     private final Map<String, Method> methods = new java.util.concurrent.ConcurrentHashMap<>();
     private final Router router;
     private final GatewayStats stats;
-    private final LongSupplier maxMessageBytes;
 
-    /** @param maxMessageBytes the largest message a client can be sent ({@link io.gatewayd.delivery.Outbound#maxMessageBytes}) */
-    public ApiMethods(Router router, GatewayStats stats, LongSupplier maxMessageBytes) {
+    public ApiMethods(Router router, GatewayStats stats) {
         this.router = router;
         this.stats = stats;
-        this.maxMessageBytes = maxMessageBytes;
         define();
     }
 
@@ -97,7 +95,16 @@ public final class ApiMethods {
                 m.handler()));
     }
 
-    private CompletableFuture<?> push(CompletableFuture<Router.Delivered> f) {
+    private CompletableFuture<?> push(Params p, CompletableFuture<Router.Delivered> f) {
+        if (f.isCompletedExceptionally()) {
+            // the router refuses an oversized message at once; not a push that was made
+            Throwable t = f.handle((d, err) -> err instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : err).join();
+            if (t instanceof MessageTooLargeException e) {
+                return CompletableFuture.failedFuture(
+                        tooLarge(p.has("message_base64") ? "message_base64" : "message", e.size(), e.maxBytes()));
+            }
+        }
         stats.apiPushes.increment();
         return f.thenApply(ApiMethods::delivered);
     }
@@ -118,24 +125,9 @@ public final class ApiMethods {
         return out;
     }
 
-    /**
-     * The message of a push, carrying the optional msg_id (cluster mode drops a repeated one).
-     * One no client can take is refused here: queued, it would close every recipient as a slow
-     * consumer while the caller is told it was delivered.
-     */
-    private OutboundMessage pushMessage(Params p) {
-        OutboundMessage m = messageWithId(p);
-        long max = maxMessageBytes.getAsLong();
-        if (m.size() > max) {
-            m.release();
-            throw tooLarge(p.has("message_base64") ? "message_base64" : "message", m.size(), max);
-        }
-        return m;
-    }
-
+    /** The router's refusal of a message no client could take, naming the request field it came from. */
     private static ApiException tooLarge(String field, long size, long max) {
-        String unit = io.gatewayd.config.ByteSize.ofBytes(max).toString();
-        String limit = unit.equals(Long.toString(max)) ? max + " bytes" : unit + " = " + max + " bytes";
+        String limit = io.gatewayd.routing.MessageTooLargeException.limit(max);
         return new ApiException(413, "message_too_large", "\"" + field + "\" is " + size + " bytes, more than "
                 + "outbound.max-pending-bytes (" + limit + "), the most a client may have waiting: every "
                 + "recipient would be closed as a slow consumer, so nothing was sent; send messages of at most " + max + " bytes, or raise "
@@ -143,7 +135,8 @@ public final class ApiMethods {
                 Map.of("size", size, "max_bytes", max));
     }
 
-    private static OutboundMessage messageWithId(Params p) {
+    /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
+    private static OutboundMessage pushMessage(Params p) {
         String msgId = null;
         if (p.has("msg_id")) {
             com.fasterxml.jackson.databind.JsonNode v = p.node().get("msg_id");
@@ -163,21 +156,21 @@ public final class ApiMethods {
         write("sendToAll", "message | message_base64, client_ids?, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> only = p.clientIdListOrNull("client_ids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToAll(pushMessage(p), only, exclude));
+            return push(p, router.sendToAll(pushMessage(p), only, exclude));
         });
         write("sendToClient", "client_id, message | message_base64, msg_id?", "{delivered}", p -> {
             String id = p.clientId("client_id");
-            return push(router.sendToClient(id, pushMessage(p)));
+            return push(p, router.sendToClient(id, pushMessage(p)));
         });
         write("sendToUid", "uid | uids, message | message_base64, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> uids = p.keys("uid", "uids");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToUids(uids, pushMessage(p), exclude));
+            return push(p, router.sendToUids(uids, pushMessage(p), exclude));
         });
         write("sendToGroup", "group | groups, message | message_base64, exclude_client_ids?, msg_id?", "{delivered}", p -> {
             List<String> groups = p.keys("group", "groups");
             Set<String> exclude = p.clientIdSet("exclude_client_ids");
-            return push(router.sendToGroups(groups, pushMessage(p), exclude));
+            return push(p, router.sendToGroups(groups, pushMessage(p), exclude));
         });
 
         // ---- one client

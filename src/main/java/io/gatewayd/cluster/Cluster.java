@@ -81,6 +81,9 @@ public final class Cluster {
     final LongAdder received = new LongAdder();
     final LongAdder malformed = new LongAdder();
     final LongAdder duplicatesDropped = new LongAdder();
+    final LongAdder tooLargeDropped = new LongAdder();
+    /** A peer with a larger outbound.max-pending-bytes can send many such pushes: one warning per interval. */
+    final io.gatewayd.webhook.LogLimiter tooLargeLog = new io.gatewayd.webhook.LogLimiter(LOG, 10_000);
     private final AtomicLong outages = new AtomicLong();
     private volatile long downSinceMillis = System.currentTimeMillis();
     private volatile long lastOutageMillis;
@@ -849,6 +852,7 @@ public final class Cluster {
         msgs.put("received", received.sum());
         msgs.put("malformed", malformed.sum());
         msgs.put("duplicates_dropped", duplicatesDropped.sum());
+        msgs.put("too_large_dropped", tooLargeDropped.sum());
         s.put("messages", msgs);
         Map<String, Object> probe = new LinkedHashMap<>();
         probe.put("sent", probesSent.get());

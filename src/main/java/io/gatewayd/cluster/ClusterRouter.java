@@ -101,6 +101,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToAll(OutboundMessage m, Collection<String> onlyClientIds, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         if (onlyClientIds != null) {
             return sendToClients(m, onlyClientIds, exclude);
         }
@@ -114,6 +118,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToUids(Collection<String> uids, OutboundMessage m, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         List<String> keys = new ArrayList<>(new LinkedHashSet<>(uids));
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
@@ -125,6 +133,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToGroups(Collection<String> groups, OutboundMessage m, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         List<String> keys = new ArrayList<>(new LinkedHashSet<>(groups));
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
@@ -167,6 +179,10 @@ final class ClusterRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToClient(String clientId, OutboundMessage m) {
+        CompletableFuture<Delivered> refused = local.refuseTooLarge(m);
+        if (refused != null) {
+            return refused; // before publishing: not even the nodes whose limit is larger get it
+        }
         if (isLocal(clientId)) {
             return (fresh(m.msgId()) ? local.sendToClient(clientId, m) : skip(m))
                     .thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
@@ -268,9 +284,27 @@ final class ClusterRouter implements Router {
                 default -> local.sendToAll(m, null, exclude);
             };
             n = f.isCompletedExceptionally() ? 0 : f.getNow(Delivered.NONE).count();
+            tooLarge(f, e.origin());
         }
         if (report) {
             c.report(e, n);
+        }
+    }
+
+    /**
+     * A peer whose outbound.max-pending-bytes is larger can send what this node's clients cannot
+     * take: the local router refused it (nobody here is closed); say so here, where the limit is.
+     */
+    private void tooLarge(CompletableFuture<Delivered> f, String origin) {
+        if (f.isCompletedExceptionally()) {
+            f.exceptionally(err -> {
+                if (unwrap(err) instanceof io.gatewayd.routing.MessageTooLargeException t) {
+                    c.tooLargeDropped.increment();
+                    c.tooLargeLog.warn("cluster: a push from node {} was not delivered on this node: {} (set the same "
+                            + "outbound.max-pending-bytes on every node)", origin, t.getMessage());
+                }
+                return null;
+            });
         }
     }
 
@@ -411,8 +445,9 @@ final class ClusterRouter implements Router {
                 case "send" -> {
                     String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
                     OutboundMessage m = message(h, e.payload());
-                    yield fresh(msgId) ? local.sendToAll(m, list(h.get("ids")), Set.of()).thenApply(Delivered::count)
-                            : skip(m).thenApply(Delivered::count);
+                    CompletableFuture<Delivered> sent = fresh(msgId) ? local.sendToAll(m, list(h.get("ids")), Set.of()) : skip(m);
+                    tooLarge(sent, e.origin());
+                    yield sent.thenApply(Delivered::count);
                 }
                 case "bind" -> synced(local.bindUid(id, h.path("uid").asText()));
                 case "unbind" -> synced(local.unbindUid(id));
@@ -440,6 +475,8 @@ final class ClusterRouter implements Router {
                     r.put("status", a.status()).put("code", a.code());
                 } else if (t instanceof OverloadedException) {
                     r.put("status", 503).put("code", "overloaded");
+                } else if (t instanceof io.gatewayd.routing.MessageTooLargeException) {
+                    r.put("status", 413).put("code", "message_too_large");
                 } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
                     r.put("status", 409).put("code", "limit_exceeded");
                 }

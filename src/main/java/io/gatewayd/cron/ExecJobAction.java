@@ -102,7 +102,7 @@ final class ExecJobAction implements JobAction {
             if (pushTo == null || output.isEmpty()) {
                 return CompletableFuture.completedFuture(Outcome.ok(exit, output));
             }
-            return Pushes.push(router, pushTo, output).thenApply(n -> Outcome.ok(exit, output));
+            return Pushes.push(router, pushTo, output, exit, n -> Outcome.ok(exit, output));
         });
     }
 

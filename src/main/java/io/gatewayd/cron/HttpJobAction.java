@@ -88,7 +88,7 @@ final class HttpJobAction implements JobAction {
             if (pushTo == null || text.isEmpty()) {
                 return CompletableFuture.completedFuture(Outcome.ok(status, text));
             }
-            return Pushes.push(router, pushTo, text).thenApply(n -> Outcome.ok(status, text));
+            return Pushes.push(router, pushTo, text, status, n -> Outcome.ok(status, text));
         }).thenCompose(x -> x);
     }
 

@@ -20,7 +20,7 @@ final class PushJobAction implements JobAction {
 
     @Override
     public CompletableFuture<Outcome> start(RunContext ctx) {
-        return Pushes.push(router, to, message.render(ctx.placeholders()))
-                .thenApply(n -> Outcome.ok(null, "delivered to " + n + " connection" + (n == 1 ? "" : "s")));
+        return Pushes.push(router, to, message.render(ctx.placeholders()), null,
+                n -> Outcome.ok(null, "delivered to " + n + " connection" + (n == 1 ? "" : "s")));
     }
 }

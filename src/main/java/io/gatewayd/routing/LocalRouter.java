@@ -34,6 +34,20 @@ public final class LocalRouter implements Router {
         return CompletableFuture.completedFuture(value);
     }
 
+    /**
+     * Every push path (API, cron, webhooks, cluster peers, embedders) comes through here, so this
+     * is where a message no client could take is refused: null if it fits, else the failed push
+     * (the message released). A cluster router asks too, before it publishes to other nodes.
+     */
+    public CompletableFuture<Delivered> refuseTooLarge(OutboundMessage m) {
+        long max = outbound.maxMessageBytes();
+        if (m.size() <= max) {
+            return null;
+        }
+        m.release();
+        return CompletableFuture.failedFuture(new MessageTooLargeException(m.size(), max));
+    }
+
     private static CompletableFuture<Delivered> delivered(Outbound.Queued queued) {
         if (queued.count() < 0) {
             return CompletableFuture.failedFuture(new OverloadedException());
@@ -47,6 +61,10 @@ public final class LocalRouter implements Router {
     @Override
     public CompletableFuture<Delivered> sendToAll(OutboundMessage m, Collection<String> onlyClientIds,
                                                   Set<String> exclude) {
+        CompletableFuture<Delivered> refused = refuseTooLarge(m);
+        if (refused != null) {
+            return refused;
+        }
         if (onlyClientIds == null) {
             return delivered(outbound.sendToAll(m, exclude));
         }
@@ -62,6 +80,10 @@ public final class LocalRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToClient(String clientId, OutboundMessage m) {
+        CompletableFuture<Delivered> refused = refuseTooLarge(m);
+        if (refused != null) {
+            return refused;
+        }
         Connection c = registry.get(clientId);
         if (c == null) {
             m.release();
@@ -72,6 +94,10 @@ public final class LocalRouter implements Router {
 
     @Override
     public CompletableFuture<Delivered> sendToUids(Collection<String> uids, OutboundMessage m, Set<String> exclude) {
+        CompletableFuture<Delivered> refused = refuseTooLarge(m);
+        if (refused != null) {
+            return refused;
+        }
         Collection<Connection> targets;
         if (uids.size() == 1) {
             targets = new ArrayList<>();
@@ -90,6 +116,10 @@ public final class LocalRouter implements Router {
     @Override
     public CompletableFuture<Delivered> sendToGroups(Collection<String> groups, OutboundMessage m,
                                                      Set<String> exclude) {
+        CompletableFuture<Delivered> refused = refuseTooLarge(m);
+        if (refused != null) {
+            return refused;
+        }
         Collection<Connection> targets;
         if (groups.size() == 1) {
             targets = new ArrayList<>();

@@ -17,6 +17,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>uid and group keys are non-empty strings. Push methods take ownership of the message
  * (they release it). Methods on one client return false when that client is not online.
+ *
+ * <p>A push larger than outbound.max-pending-bytes fails with {@link MessageTooLargeException}
+ * and reaches nobody; a push the delivery queues cannot take fails with {@link OverloadedException}.
  */
 public interface Router {
 

@@ -102,6 +102,71 @@ class CronGatewayTest {
     }
 
     @Test
+    void aPushJobWhoseMessageNoClientCouldTakeFailsWithTheReasonAndDisconnectsNobody() {
+        String big = "x".repeat(2000); // over the 1KiB bound, the smallest the config allows
+        try (TestGateway gw = TestGateway.start(base() + """
+                outbound:
+                  max-pending-bytes: 1KiB
+                cron:
+                  - name: big
+                    schedule: "@yearly"
+                    push:
+                      message: '%s'
+                  - name: small
+                    schedule: "@yearly"
+                    push:
+                      message: after
+                """.formatted(big));
+             WsClient c = gw.client()) {
+            JsonNode run = gw.call("cron/run", Map.of("name", "big", "wait", true));
+            assertThat(run.at("/result/status").asText()).as(run.toString()).isEqualTo("failed");
+            assertThat(run.at("/result/output").asText())
+                    .startsWith("not pushed to all: the message is 2000 bytes, more than outbound.max-pending-bytes (1KiB = 1024 bytes)")
+                    .contains("at most 1024 bytes, or raise outbound.max-pending-bytes");
+            JsonNode history = gw.call("cron/history", Map.of("name", "big"));
+            assertThat(history.get(0).get("status").asText()).isEqualTo("failed");
+            assertThat(history.get(0).get("output").asText()).contains("outbound.max-pending-bytes");
+
+            assertThat(gw.call("cron/run", Map.of("name", "small", "wait", true)).at("/result/status").asText())
+                    .isEqualTo("ok");
+            assertThat(c.next()).as("the first thing after the refused push").isEqualTo("after");
+            assertThat(c.isClosed()).as("closed: " + c.closeReason()).isFalse();
+            assertThat(gw.gateway().stats().slowClientsDropped.sum()).isZero();
+        }
+    }
+
+    @Test
+    void anHttpJobWhoseResponseNoClientCouldTakeFailsWithTheStatusAndTheReason() {
+        backend.createContext("/big", ex -> {
+            byte[] body = "y".repeat(2000).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        try (TestGateway gw = TestGateway.start(base() + """
+                outbound:
+                  max-pending-bytes: 1KiB
+                cron:
+                  - name: poll
+                    schedule: "@yearly"
+                    http:
+                      url: %s/big
+                      push-response: group:news
+                """.formatted(backendUrl()));
+             WsClient c = gw.client()) {
+            gw.call("joinGroup", Map.of("client_id", c.clientId(), "group", "news"));
+            JsonNode run = gw.call("cron/run", Map.of("name", "poll", "wait", true));
+            assertThat(run.at("/result/status").asText()).as(run.toString()).isEqualTo("failed");
+            assertThat(run.at("/result/code").asInt()).isEqualTo(200);
+            assertThat(run.at("/result/output").asText())
+                    .startsWith("not pushed to group:news: the message is 2000 bytes, more than outbound.max-pending-bytes");
+            gw.call("sendToGroup", Map.of("group", "news", "message", "after"));
+            assertThat(c.next()).as("the first thing after the refused push").isEqualTo("after");
+            assertThat(c.isClosed()).as("closed: " + c.closeReason()).isFalse();
+        }
+    }
+
+    @Test
     void anExecJobRunsOnDemandAndPushesItsOutputToAUid() {
         try (TestGateway gw = TestGateway.start(base() + """
                 cron:

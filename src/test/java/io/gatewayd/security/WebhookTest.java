@@ -272,6 +272,23 @@ class WebhookTest {
     }
 
     @Test
+    void aReplyNoClientCouldTakeIsDroppedAndTheClientStaysConnected() {
+        backend.answer(call -> call.event().equals("message")
+                ? Reply.json("{\"reply\":\"" + (call.body().get("message").asText().equals("big") ? "z".repeat(2000) : "small")
+                + "\"}")
+                : Reply.ok());
+        TestGateway gw = gateway("client-messages:\n  policy: webhook\noutbound:\n  max-pending-bytes: 1KiB\n");
+        try (WsClient c = gw.client()) {
+            c.send("big");
+            c.send("next");
+            // a client's messages reach the backend in order, so "small" comes after the refused reply
+            assertThat(c.next()).as("the first thing after the refused reply").isEqualTo("small");
+            assertThat(c.isClosed()).as("closed: " + c.closeReason()).isFalse();
+            assertThat(gw.gateway().stats().slowClientsDropped.sum()).isZero();
+        }
+    }
+
+    @Test
     void aCloseTheGatewayStartsIsReportedWithTheCodeItSent() {
         // the gateway cuts the socket once its close frame is out, so the client's answer is
         // usually never read: these used to reach the backend as 1006, like a network failure
