@@ -102,7 +102,7 @@ public final class ApiMethods {
                     ? ce.getCause() : err).join();
             if (t instanceof MessageTooLargeException e) {
                 return CompletableFuture.failedFuture(
-                        tooLarge(p.has("message_base64") ? "message_base64" : "message", e.size(), e.maxBytes()));
+                        tooLarge(p.has("message_base64") ? "message_base64" : "message", e));
             }
         }
         stats.apiPushes.increment();
@@ -126,13 +126,9 @@ public final class ApiMethods {
     }
 
     /** The router's refusal of a message no client could take, naming the request field it came from. */
-    private static ApiException tooLarge(String field, long size, long max) {
-        String limit = io.gatewayd.routing.MessageTooLargeException.limit(max);
-        return new ApiException(413, "message_too_large", "\"" + field + "\" is " + size + " bytes, more than "
-                + "outbound.max-pending-bytes (" + limit + "), the most a client may have waiting: every "
-                + "recipient would be closed as a slow consumer, so nothing was sent; send messages of at most " + max + " bytes, or raise "
-                + "outbound.max-pending-bytes above the largest message you push",
-                Map.of("size", size, "max_bytes", max));
+    private static ApiException tooLarge(String field, MessageTooLargeException e) {
+        return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""),
+                Map.of("size", e.size(), "max_bytes", e.maxBytes()));
     }
 
     /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */

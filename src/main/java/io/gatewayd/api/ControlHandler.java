@@ -368,11 +368,6 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (t instanceof OverloadedException) {
             return Json.error("overloaded", t.getMessage());
         }
-        if (t instanceof io.gatewayd.routing.MessageTooLargeException e) {
-            ObjectNode err = Json.error("message_too_large", e.getMessage());
-            ((ObjectNode) err.get("error")).put("size", e.size()).put("max_bytes", e.maxBytes());
-            return err;
-        }
         if (t instanceof io.gatewayd.registry.LimitExceededException) {
             return Json.error("limit_exceeded", t.getMessage());
         }
@@ -386,8 +381,6 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             status = e.status();
         } else if (t instanceof OverloadedException) {
             status = 503;
-        } else if (t instanceof io.gatewayd.routing.MessageTooLargeException) {
-            status = 413; // the limit was lowered by a reload between the API's own check and delivery
         } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
             status = 409;
         } else {
