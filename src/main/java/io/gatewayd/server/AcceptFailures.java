@@ -95,9 +95,8 @@ public final class AcceptFailures extends ChannelInboundHandlerAdapter {
 
     private static String advice() {
         return (MAX_OPEN_FILES < 0 ? "" : " (the limit is " + MAX_OPEN_FILES + " open files)")
-                + ". Every client is one file descriptor: raise the process's limit (LimitNOFILE= in the systemd "
-                + "unit, minfds in supervisord, ulimit -n in a shell; conf/jvm.options explains) or cap clients "
-                + "below it with limits.max-connections";
+                + ". Every client is one file descriptor: raise the process's limit ("
+                + DescriptorBudget.HOW_TO_RAISE + ") or cap clients below it with limits.max-connections";
     }
 
     /**

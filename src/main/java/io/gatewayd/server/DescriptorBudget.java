@@ -23,6 +23,9 @@ public final class DescriptorBudget {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DescriptorBudget.class);
     /** Descriptors kept for what the gateway opens after the start, besides webhook connections. */
     static final int HEADROOM = 64;
+    /** Where an operator raises the open-file limit; said wherever the limit is the problem. */
+    static final String HOW_TO_RAISE = "LimitNOFILE= in the systemd unit, minfds in supervisord, ulimit -n in a "
+            + "shell; conf/jvm.options explains";
     private static final DescriptorBudget NONE = new DescriptorBudget(-1, 0, 0, false);
 
     private final long limit;
@@ -94,8 +97,7 @@ public final class DescriptorBudget {
         if (cap == 0) {
             return null;
         }
-        String raise = " Raise the limit (LimitNOFILE= in the systemd unit, minfds in supervisord, ulimit -n in a "
-                + "shell; conf/jvm.options explains)";
+        String raise = " Raise the limit (" + HOW_TO_RAISE + ")";
         if (configured > cap) {
             return "limits.max-connections is " + configured + ", but the open-file limit (" + limit
                     + ") leaves room for " + cap + " clients after the " + reserved + " descriptors the gateway keeps "
