@@ -1,13 +1,9 @@
 package io.gatewayd.server;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.gatewayd.testing.LogCapture;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -22,19 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with `ulimit -n 256`, see AcceptFailures.)
  */
 class AcceptFailuresTest {
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(AcceptFailures.class);
-
-    @BeforeEach
-    void capture() {
-        log.start();
-        logger.addAppender(log);
-    }
-
-    @AfterEach
-    void release() {
-        logger.detachAppender(log);
-    }
+    @RegisterExtension
+    final LogCapture log = new LogCapture(AcceptFailures.class);
 
     @Test
     void failedAcceptsAreCountedLoggedOnceAndPauseAccepting() {
@@ -48,8 +33,8 @@ class AcceptFailuresTest {
         server.checkException(); // nothing reached the tail: no stack trace per failure
 
         assertThat(counter.sum()).isEqualTo(10_000);
-        assertThat(log.list).hasSize(1);
-        assertThat(log.list.get(0).getFormattedMessage())
+        assertThat(log.events()).hasSize(1);
+        assertThat(log.events().get(0).getFormattedMessage())
                 .contains("websocket://127.0.0.1:1", "cannot accept connections", "Too many open files",
                         "LimitNOFILE", "limits.max-connections");
         assertThat(server.config().isAutoRead()).as("paused").isFalse();
