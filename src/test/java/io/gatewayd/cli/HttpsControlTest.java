@@ -7,30 +7,22 @@ import io.gatewayd.lifecycle.DaemonLauncher;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
-import java.util.Date;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.gatewayd.testing.TestCa.keys;
+import static io.gatewayd.testing.TestCa.pem;
+import static io.gatewayd.testing.TestCa.privateKey;
+import static io.gatewayd.testing.TestCa.sign;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -238,13 +230,13 @@ class HttpsControlTest {
     @Test
     void aPrivateCaIn_cacertIsTrustedWithTheUsualHostNameCheck() throws Exception {
         KeyPair caKeys = keys();
-        X509Certificate ca = sign("CN=Test CA", caKeys, "CN=Test CA", caKeys.getPrivate(), true, null);
+        X509Certificate ca = sign("CN=Test CA", caKeys, "CN=Test CA", caKeys.getPrivate(), true, null, Duration.ofDays(1));
         Path caPem = pem(dir.resolve("ca.pem"), ca);
         KeyPair leafKeys = keys();
 
         // a leaf for 127.0.0.1, signed by the CA: trusted through --cacert as a CA
         X509Certificate forIp = sign("CN=127.0.0.1", leafKeys, "CN=Test CA", caKeys.getPrivate(), false,
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), Duration.ofDays(1));
         Path key = privateKey(dir.resolve("leaf-key.pem"), leafKeys.getPrivate());
         Path chain = pem(dir.resolve("ip-chain.pem"), forIp, ca);
         Path bare = dir.resolve("bare.yaml");
@@ -258,7 +250,7 @@ class HttpsControlTest {
 
         // a leaf for gw.example.com only, from the same CA: the CA vouches for it, but not for 127.0.0.1
         X509Certificate forName = sign("CN=gw.example.com", leafKeys, "CN=Test CA", caKeys.getPrivate(), false,
-                new GeneralName(GeneralName.dNSName, "gw.example.com"));
+                new GeneralName(GeneralName.dNSName, "gw.example.com"), Duration.ofDays(1));
         Path nameChain = pem(dir.resolve("name-chain.pem"), forName, ca);
         try (TestGateway gw = gateway(nameChain, key)) {
             String url = "https://127.0.0.1:" + gw.gateway().controlPort();
@@ -308,40 +300,5 @@ class HttpsControlTest {
                 "https://127.0.0.1:1", "--cacert", dir.resolve("missing.pem").toString());
         assertThat(r.exit()).as(r.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
         assertThat(r.err()).contains("--cacert").contains("missing.pem");
-    }
-
-    private static KeyPair keys() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        return g.generateKeyPair();
-    }
-
-    private static X509Certificate sign(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
-                                        boolean ca, GeneralName san) throws Exception {
-        long now = System.currentTimeMillis();
-        var b = new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(now),
-                new Date(now - 60_000), new Date(now + 86_400_000L), new X500Name(subject), subjectKeys.getPublic());
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-        if (san != null) {
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san));
-        }
-        return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
-    }
-
-    private static Path pem(Path file, X509Certificate... certs) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        for (X509Certificate c : certs) {
-            sb.append("-----BEGIN CERTIFICATE-----\n")
-                    .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded()))
-                    .append("\n-----END CERTIFICATE-----\n");
-        }
-        return Files.writeString(file, sb);
-    }
-
-    private static Path privateKey(Path file, PrivateKey key) throws Exception {
-        return Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n");
     }
 }
