@@ -24,6 +24,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the shipped PHP and Python clients (clients/) against a real gateway and a real client. */
 class ClientLibrariesTest {
+    /**
+     * The start of a PHP script using the client, with every warning turned into an exception as
+     * frameworks do, so that a warning escaping the client fails the test.
+     */
+    private static final String STRICT_PHP_CLIENT = """
+            set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
+            require 'clients/php/Gateway.php';
+            use Gatewayd\\Gateway;
+            """;
+
     static TestGateway gw;
     /** Not a gateway: what a client meets at a wrong URL or behind a proxy. Counts the requests it gets. */
     static HttpServer notGateway;
@@ -201,10 +211,7 @@ class ClientLibrariesTest {
         String php = onPath("php");
         String python = onPath("python3");
         Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
-        String phpScript = """
-                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-                require 'clients/php/Gateway.php';
-                use Gatewayd\\Gateway;
+        String phpScript = STRICT_PHP_CLIENT + """
                 [, Gateway::$apiUrl, $a, $b] = $argv;
                 function show($label, $f) {
                     try { $r = $f(); echo $label, ' ', json_encode($r), "\\n"; }
@@ -279,10 +286,7 @@ class ClientLibrariesTest {
         String php = onPath("php");
         String python = onPath("python3");
         Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
-        String phpScript = """
-                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-                require 'clients/php/Gateway.php';
-                use Gatewayd\\Gateway;
+        String phpScript = STRICT_PHP_CLIENT + """
                 [, $limited, $cluster, $proxy, $silent, $down] = $argv;
                 Gateway::$timeout = 1;
                 function show($label, $url, $f) {
@@ -506,10 +510,7 @@ class ClientLibrariesTest {
     void phpClientTakesGatewayClientsOwnShapesAsArguments() throws Exception {
         String php = onPath("php");
         Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String script = """
-                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-                require 'clients/php/Gateway.php';
-                use Gatewayd\\Gateway;
+        String script = STRICT_PHP_CLIENT + """
                 [, Gateway::$apiUrl, $a, $b] = $argv;
                 function show($label, $f) {
                     try { echo $label, ' ', json_encode($f(), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\\n"; }
@@ -610,10 +611,7 @@ class ClientLibrariesTest {
     void phpClientPushesBytesThatAreNotUtf8AsTheyAre() throws Exception {
         String php = onPath("php");
         Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String script = """
-                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-                require 'clients/php/Gateway.php';
-                use Gatewayd\\Gateway;
+        String script = STRICT_PHP_CLIENT + """
                 [, Gateway::$apiUrl, $device, $browser] = $argv;
                 var_dump(Gateway::sendToClient($device, "\\x00\\x01\\xfe\\xff"));
                 var_dump(Gateway::sendToUid('browser', "\\xc3"));
