@@ -11,7 +11,9 @@ public enum CloseCodes {
     POLICY(1008, "policy violation"),
     TOO_MANY_MESSAGES(1008, "too many messages (limits.client-messages-per-second)"),
     UID_LIMIT(1008, "too many connections for this uid (limits.max-connections-per-uid)"),
-    MESSAGE_TOO_BIG(1009, "message too big");
+    MESSAGE_TOO_BIG(1009, "message too big"),
+    /** Never sent (destroy sends no close frame): what close events report for a destroyed client. */
+    DESTROYED(1006, "destroyed");
 
     private final int code;
     private final String reason;

@@ -26,14 +26,21 @@ final class HalfClose {
             ch.close();
             return;
         }
-        ch.pipeline().addFirst("closing", DiscardInput.INSTANCE);
-        ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
+        discardInput(ch);
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
         if (ssl == null) {
             shutdownOutput(duplex);
         } else {
             ssl.closeOutbound().addListener(f -> shutdownOutput(duplex));
         }
+    }
+
+    /** From now on, reads what the client sends and drops it: nothing after a close is a message. */
+    static void discardInput(Channel ch) {
+        if (ch.pipeline().get("closing") == null) {
+            ch.pipeline().addFirst("closing", DiscardInput.INSTANCE);
+        }
+        ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
     }
 
     private static void shutdownOutput(DuplexChannel ch) {

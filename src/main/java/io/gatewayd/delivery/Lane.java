@@ -78,8 +78,16 @@ public final class Lane implements Runnable {
         return loop;
     }
 
-    /** Loop thread only: the connection is live and receives messages queued from now on. */
+    /**
+     * Loop thread only: the connection is live and receives messages queued from now on. What was
+     * queued before goes to the connections that were there: a broadcast answered before this
+     * client connected is not for it (io_uring can accept and upgrade a connection before the loop
+     * runs the broadcast queued a moment earlier).
+     */
     public void attach(Connection c) {
+        if (!iterating && !queue.isEmpty()) {
+            run();
+        }
         c.laneIndex(connections.size());
         c.laneSeq(nextSeq);
         connections.add(c);

@@ -31,6 +31,8 @@ public final class Outbound {
     static final int MAX_QUEUED_PER_LANE = 200_000;
     /** How long a closing client gets to take its close frame before the socket is cut. */
     static final long CLOSE_GRACE_MILLIS = 2000;
+    /** How long a destroyed client's socket may take what was pushed before: a moment, not a goodbye. */
+    static final long DESTROY_FLUSH_MILLIS = 200;
 
     private final Map<EventExecutor, Lane> lanes = new IdentityHashMap<>();
     private final List<Lane> laneList = new ArrayList<>();
@@ -251,10 +253,36 @@ public final class Outbound {
         }
     }
 
-    /** Cuts the connection without flushing what is pending (GatewayWorker's destroy). Any thread. */
+    /**
+     * Cuts the connection (GatewayWorker's destroy): no close frame, and no waiting on a client
+     * that does not read. Pushes it was sent before still go first, as far as the socket takes
+     * them: GatewayWorker's gateway writes a push into the socket before it reads the destroy
+     * that follows, and a backend that pushes, then destroys, expects the push to arrive. Here a
+     * push answered a moment ago may still wait in the lane (io_uring can read the destroy before
+     * the loop runs its queued writes), so it is written out first. Any thread.
+     */
     public void destroy(Connection c) {
         registry.remove(c);
-        c.channel().close();
+        Channel ch = c.channel();
+        EventLoop loop = ch.eventLoop();
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> destroy(c));
+            return;
+        }
+        if (!ch.isActive()) {
+            return;
+        }
+        if (c.isClosing()) {
+            ch.close(); // a polite close is waiting for the client: destroy does not
+            return;
+        }
+        lane(loop).deliverPendingTo(c);
+        c.markClosing(CloseCodes.DESTROYED.code(), CloseCodes.DESTROYED.reason());
+        HalfClose.discardInput(ch);
+        // closed once what was written is in the socket, or when the socket will not take it
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+        var cut = loop.schedule(() -> ch.close(), DESTROY_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> cut.cancel(false));
     }
 
 }
