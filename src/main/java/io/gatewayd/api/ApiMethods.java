@@ -140,8 +140,14 @@ public final class ApiMethods {
 
     /** The router's refusal of a message no client could take, naming the request field it came from. */
     private static ApiException tooLarge(String field, MessageTooLargeException e) {
-        return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""),
-                Map.of("size", e.size(), "max_bytes", e.maxBytes()));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("size", e.size());
+        details.put("max_bytes", e.maxBytes());
+        if (e.node() != null) {
+            details.put("node", e.node());
+            details.put("delivered", e.deliveredElsewhere());
+        }
+        return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""), details);
     }
 
     /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
