@@ -276,7 +276,7 @@ final class ClusterRouter implements Router {
         ObjectNode h = e.header();
         boolean deliver = true;
         if (h.path("multi").asBoolean(false)) {
-            deliver = c.dedup.first("e:" + e.origin() + ":" + e.id()); // came on several of our channels
+            deliver = c.copies.first(e.origin() + ":" + e.id()); // came on several of our channels
         }
         String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
         if (deliver && msgId != null && !c.dedup.first("m:" + msgId)) {
