@@ -217,7 +217,7 @@ final class ClusterRouter implements Router {
             if (!c.available()) {
                 return CompletableFuture.failedFuture(unavailable(localCount, null));
             }
-            Map<String, CompletableFuture<ObjectNode>> asks = new TreeMap<>(); // node -> reply, null on timeout
+            Map<String, CompletableFuture<ObjectNode>> asks = new TreeMap<>(); // node -> its reply, TIMED_OUT or OFFLINE
             for (Map.Entry<String, List<String>> e : byNode.entrySet()) {
                 ObjectNode h = Envelope.JSON.createObjectNode().put("op", "send").put("binary", binary);
                 ArrayNode list = h.putArray("ids");
