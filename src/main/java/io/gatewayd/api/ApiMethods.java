@@ -96,17 +96,30 @@ public final class ApiMethods {
     }
 
     private CompletableFuture<?> push(Params p, CompletableFuture<Router.Delivered> f) {
-        if (f.isCompletedExceptionally()) {
-            // the router refuses an oversized message at once; not a push that was made
-            Throwable t = f.handle((d, err) -> err instanceof CompletionException ce && ce.getCause() != null
-                    ? ce.getCause() : err).join();
-            if (t instanceof MessageTooLargeException e) {
-                return CompletableFuture.failedFuture(
-                        tooLarge(p.has("message_base64") ? "message_base64" : "message", e));
-            }
+        // the router refuses an oversized message at once; not a push that was made
+        boolean refusedAtOnce = f.isCompletedExceptionally()
+                && f.handle((d, err) -> unwrap(err) instanceof MessageTooLargeException).join();
+        if (!refusedAtOnce) {
+            stats.apiPushes.increment();
         }
-        stats.apiPushes.increment();
-        return f.thenApply(ApiMethods::delivered);
+        return namingTheMessage(p, f).thenApply(ApiMethods::delivered);
+    }
+
+    /**
+     * The router's refusal of a message as 413 message_too_large naming the request field, whenever
+     * it comes: at once, or later from the cluster node that holds the client.
+     */
+    private static <T> CompletableFuture<T> namingTheMessage(Params p, CompletableFuture<T> f) {
+        return f.exceptionallyCompose(err -> CompletableFuture.failedFuture(
+                unwrap(err) instanceof MessageTooLargeException e
+                        ? tooLarge(p.has("message_base64") ? "message_base64" : "message", e) : err));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** {delivered}; in cluster mode also delivered_local, remote_nodes (and partial when reports are missing). */
@@ -127,8 +140,14 @@ public final class ApiMethods {
 
     /** The router's refusal of a message no client could take, naming the request field it came from. */
     private static ApiException tooLarge(String field, MessageTooLargeException e) {
-        return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""),
-                Map.of("size", e.size(), "max_bytes", e.maxBytes()));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("size", e.size());
+        details.put("max_bytes", e.maxBytes());
+        if (e.node() != null) {
+            details.put("node", e.node());
+            details.put("delivered", e.deliveredElsewhere());
+        }
+        return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""), details);
     }
 
     /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
@@ -188,7 +207,7 @@ public final class ApiMethods {
         write("closeClient", "client_id, message? | message_base64?", "true, or false if offline", p -> {
             String id = p.clientId("client_id");
             OutboundMessage last = p.messageOrNull();
-            return router.closeClient(id, last);
+            return namingTheMessage(p, router.closeClient(id, last));
         });
         write("destroyClient", "client_id", "true, or false if offline",
                 p -> router.destroyClient(p.clientId("client_id")));

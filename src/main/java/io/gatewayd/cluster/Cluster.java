@@ -54,6 +54,13 @@ public final class Cluster {
     final Registry registry;
     final LocalRouter local;
     final Dedup dedup;
+    /**
+     * Envelopes published on several channels (a push to many uids or groups), so a node on more
+     * than one of them delivers once. Not the msg_id dedup: dedup-max-entries 0 turns that off,
+     * and must not make every such push arrive twice. The copies come in one burst, so a short
+     * window and a fixed bound are enough.
+     */
+    final Dedup copies = new Dedup(java.time.Duration.ofSeconds(30), 100_000);
     final Mirror mirror;
     final ClusterRouter router;
     private final EventLoopGroup loops;

@@ -8,6 +8,7 @@ import io.gatewayd.api.ApiException;
 import io.gatewayd.delivery.OutboundMessage;
 import io.gatewayd.registry.ClientIds;
 import io.gatewayd.routing.LocalRouter;
+import io.gatewayd.routing.MessageTooLargeException;
 import io.gatewayd.routing.OverloadedException;
 import io.gatewayd.routing.Router;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -216,7 +217,7 @@ final class ClusterRouter implements Router {
             if (!c.available()) {
                 return CompletableFuture.failedFuture(unavailable(localCount, null));
             }
-            List<CompletableFuture<long[]>> asks = new ArrayList<>(); // {delivered, reached, missing}
+            Map<String, CompletableFuture<ObjectNode>> asks = new TreeMap<>(); // node -> its reply, TIMED_OUT or OFFLINE
             for (Map.Entry<String, List<String>> e : byNode.entrySet()) {
                 ObjectNode h = Envelope.JSON.createObjectNode().put("op", "send").put("binary", binary);
                 ArrayNode list = h.putArray("ids");
@@ -224,40 +225,58 @@ final class ClusterRouter implements Router {
                 if (msgId != null) {
                     h.put("msg_id", msgId);
                 }
-                asks.add(c.request(e.getKey(), h, payload, c.config.ackTimeout().toMillis()).handle((reply, err) -> {
+                asks.put(e.getKey(), c.request(e.getKey(), h, payload, c.config.ackTimeout().toMillis()).handle((reply, err) -> {
                     if (err != null) {
                         if (unwrap(err) instanceof TimeoutException) {
-                            return new long[] {0, 1, 1};
+                            return TIMED_OUT;
                         }
                         throw new CompletionException(unwrap(err));
                     }
-                    return reply == null ? new long[] {0, 0, 0} : new long[] {reply.path("v").asLong(), 1, 0};
+                    return reply == null ? OFFLINE : reply;
                 }));
             }
-            return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).handle((v, err) -> {
+            return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new)).handle((v, err) -> {
                 if (err != null) {
                     throw new CompletionException(unavailable(localCount, err));
                 }
                 long total = localCount;
                 int reached = 0;
                 int missing = 0;
-                for (CompletableFuture<long[]> a : asks) {
-                    long[] r = a.join();
-                    total += r[0];
-                    reached += (int) r[1];
-                    missing += (int) r[2];
+                Map.Entry<String, ObjectNode> refused = null;
+                for (Map.Entry<String, CompletableFuture<ObjectNode>> a : asks.entrySet()) {
+                    ObjectNode reply = a.getValue().join();
+                    if (reply == OFFLINE) {
+                        continue;
+                    }
+                    reached++;
+                    if (reply == TIMED_OUT) {
+                        missing++;
+                    } else if (reply.has("error")) {
+                        // the owner refused (its smaller limit, overloaded): that is the answer, not
+                        // "delivered 0" as if its clients were offline
+                        refused = refused == null ? Map.entry(a.getKey(), reply) : refused;
+                    } else {
+                        total += reply.path("v").asLong();
+                    }
+                }
+                if (refused != null) {
+                    throw new CompletionException(refusal(refused.getKey(), refused.getValue(), total));
                 }
                 return new Delivered(total, new Delivered.ClusterPart(localCount, reached, missing));
             });
         });
     }
 
+    /** Stand-ins in {@link #sendToClients} for an owner that did not answer in time, or is not in the cluster. */
+    private static final ObjectNode TIMED_OUT = Envelope.JSON.createObjectNode();
+    private static final ObjectNode OFFLINE = Envelope.JSON.createObjectNode();
+
     /** A PUSH or UNGROUP from another node, on an event loop. */
     void servePush(Envelope e) {
         ObjectNode h = e.header();
         boolean deliver = true;
         if (h.path("multi").asBoolean(false)) {
-            deliver = c.dedup.first("e:" + e.origin() + ":" + e.id()); // came on several of our channels
+            deliver = c.copies.first(e.origin() + ":" + e.id()); // came on several of our channels
         }
         String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
         if (deliver && msgId != null && !c.dedup.first("m:" + msgId)) {
@@ -298,7 +317,7 @@ final class ClusterRouter implements Router {
     private void tooLarge(CompletableFuture<Delivered> f, String origin) {
         if (f.isCompletedExceptionally()) {
             f.exceptionally(err -> {
-                if (unwrap(err) instanceof io.gatewayd.routing.MessageTooLargeException t) {
+                if (unwrap(err) instanceof MessageTooLargeException t) {
                     c.tooLargeDropped.increment();
                     c.tooLargeLog.warn("cluster: a push from node {} was not delivered on this node: {} (set the same "
                             + "outbound.max-pending-bytes on every node)", origin, t.getMessage());
@@ -357,11 +376,25 @@ final class ClusterRouter implements Router {
                 throw new CompletionException(t);
             }
             if (reply != null && reply.has("error")) {
-                throw new CompletionException(new ApiException(reply.path("status").asInt(500),
-                        reply.path("code").asText("internal"), reply.path("error").asText()));
+                throw new CompletionException(refusal(node, reply, 0));
             }
             return reply;
         });
+    }
+
+    /**
+     * What the owner of a client answered instead of a result, as this node would have refused it
+     * itself: a message too large for the owner's limit stays a {@link MessageTooLargeException}
+     * (naming that node), so every caller (API, cron, embedders) treats it as the local refusal.
+     */
+    private static RuntimeException refusal(String node, ObjectNode reply, long deliveredElsewhere) {
+        if ("message_too_large".equals(reply.path("code").asText()) && reply.has("size") && reply.has("max_bytes")) {
+            return new MessageTooLargeException(reply.path("size").asLong(), reply.path("max_bytes").asLong(), node,
+                    deliveredElsewhere);
+        }
+        Map<String, Object> details = deliveredElsewhere > 0 ? Map.of("delivered", deliveredElsewhere) : Map.of();
+        return new ApiException(reply.path("status").asInt(500), reply.path("code").asText("internal"),
+                reply.path("error").asText(), details);
     }
 
     @Override
@@ -392,6 +425,10 @@ final class ClusterRouter implements Router {
         ObjectNode a = Envelope.JSON.createObjectNode();
         byte[] payload = null;
         if (lastMessage != null) {
+            MessageTooLargeException refused = local.tooLarge(lastMessage);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(refused); // as a push: not sent to the owner at all
+            }
             payload = lastMessage.payload();
             a.put("binary", lastMessage.isBinary());
             lastMessage.release();
@@ -475,8 +512,9 @@ final class ClusterRouter implements Router {
                     r.put("status", a.status()).put("code", a.code());
                 } else if (t instanceof OverloadedException) {
                     r.put("status", 503).put("code", "overloaded");
-                } else if (t instanceof io.gatewayd.routing.MessageTooLargeException) {
-                    r.put("status", 413).put("code", "message_too_large");
+                } else if (t instanceof MessageTooLargeException m) {
+                    r.put("status", 413).put("code", "message_too_large")
+                            .put("size", m.size()).put("max_bytes", m.maxBytes());
                 } else if (t instanceof io.gatewayd.registry.LimitExceededException) {
                     r.put("status", 409).put("code", "limit_exceeded");
                 }

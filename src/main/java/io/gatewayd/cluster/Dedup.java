@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Remembers ids for a window, bounded in count (oldest forgotten first): a push's msg_id, so a
- * backend's retry is not delivered twice by the same node, and the id of an envelope published on
- * several channels, so a node subscribed to more than one of them delivers it once.
+ * backend's retry is not delivered twice by the same node, or (in another instance) the id of an
+ * envelope published on several channels, so a node subscribed to more than one of them delivers
+ * it once.
  */
 final class Dedup {
     private final long windowNanos;

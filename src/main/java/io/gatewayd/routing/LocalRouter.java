@@ -40,12 +40,18 @@ public final class LocalRouter implements Router {
      * (the message released). A cluster router asks too, before it publishes to other nodes.
      */
     public CompletableFuture<Delivered> refuseTooLarge(OutboundMessage m) {
+        MessageTooLargeException refused = tooLarge(m);
+        return refused == null ? null : CompletableFuture.failedFuture(refused);
+    }
+
+    /** As {@link #refuseTooLarge}, for any operation that carries a message: null if it fits. */
+    public MessageTooLargeException tooLarge(OutboundMessage m) {
         long max = outbound.maxMessageBytes();
         if (m.size() <= max) {
             return null;
         }
         m.release();
-        return CompletableFuture.failedFuture(new MessageTooLargeException(m.size(), max));
+        return new MessageTooLargeException(m.size(), max);
     }
 
     private static CompletableFuture<Delivered> delivered(Outbound.Queued queued) {
@@ -176,6 +182,13 @@ public final class LocalRouter implements Router {
 
     @Override
     public CompletableFuture<Boolean> closeClient(String clientId, OutboundMessage lastMessage) {
+        // the last message is written past the pending bound (the client is leaving), so without
+        // this closeClient would be the one way to queue more than the bound to a client; refused
+        // like a push and the client kept open, so the caller can still reach it
+        MessageTooLargeException refused = lastMessage == null ? null : tooLarge(lastMessage);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         Connection c = registry.get(clientId);
         if (c == null) {
             if (lastMessage != null) {

@@ -46,7 +46,11 @@ public interface Router {
 
     CompletableFuture<Boolean> leaveGroup(String clientId, String group);
 
-    /** Sends {@code lastMessage} (may be null), then closes after flushing. */
+    /**
+     * Sends {@code lastMessage} (may be null), then closes after flushing. A last message larger
+     * than outbound.max-pending-bytes fails with {@link MessageTooLargeException}: the client is
+     * left open.
+     */
     CompletableFuture<Boolean> closeClient(String clientId, OutboundMessage lastMessage);
 
     /** Cuts the connection at once, dropping anything pending. */

@@ -174,7 +174,8 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
         }
         String reply = a.replyText();
         if (a.close()) {
-            chain = chain.thenCompose(v -> router.closeClient(clientId, reply == null ? null : OutboundMessage.text(reply)));
+            chain = chain.thenCompose(v -> router.closeClient(clientId, reply == null ? null : OutboundMessage.text(reply))
+                    .exceptionallyCompose(err -> closeWithoutReply(clientId, err)));
         } else if (reply != null) {
             chain = chain.thenCompose(v -> router.sendToClient(clientId, OutboundMessage.text(reply)));
         }
@@ -185,6 +186,21 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
             }
             return null;
         });
+    }
+
+    /**
+     * The router refuses a close whose reply no client could take, keeping the client; but the
+     * backend wants it gone (a logout, a ban) and nobody else hears of the refusal: the reply is
+     * dropped, as a too-large reply without close is, and the client closed anyway.
+     */
+    private CompletableFuture<Boolean> closeWithoutReply(String clientId, Throwable err) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                ? err.getCause() : err;
+        if (!(t instanceof io.gatewayd.routing.MessageTooLargeException)) {
+            return CompletableFuture.failedFuture(err);
+        }
+        actionLog.warn("webhook answer for {}: closing without the reply: {}", clientId, t.getMessage());
+        return router.closeClient(clientId, null);
     }
 
     private void report(String clientId, List<String> problems) {

@@ -20,9 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OversizedPushTest {
     static final int MAX_PENDING = 64 * 1024;
 
-    // a body limit above the pending bound is what lets such a message reach the API at all
+    // a body limit above the pending bound is what lets such a message reach the API at all; an
+    // ephemeral port, as a control: section replaces TestGateway's and the default port is fixed
     static final String CONFIG = """
             control:
+              listen: http://127.0.0.1:0
               max-body-size: 1MiB
             outbound:
               max-pending-bytes: 64KiB
@@ -107,6 +109,42 @@ class OversizedPushTest {
                     assertThat(c.next(Duration.ofSeconds(20))).isEqualTo("small");
                 }
                 assertStillConnected(gw, clients);
+            } finally {
+                clients.forEach(WsClient::close);
+            }
+        }
+    }
+
+    @Test
+    void closeClientWithALastMessageNoPushCouldDeliverIsRefusedAndTheClientStaysOpen() {
+        try (TestGateway gw = TestGateway.start(CONFIG)) {
+            List<WsClient> clients = clients(gw, 1);
+            WsClient c = clients.get(0);
+            try {
+                TestGateway.Response r = gw.post("closeClient",
+                        Map.of("client_id", c.clientId(), "message", "x".repeat(MAX_PENDING + 1)));
+                assertThat(r.status()).as(r.body()).isEqualTo(413);
+                assertThat(r.errorCode()).isEqualTo("message_too_large");
+                assertThat(r.errorMessage())
+                        .startsWith("\"message\" is " + (MAX_PENDING + 1) + " bytes")
+                        .contains("outbound.max-pending-bytes (64KiB = 65536 bytes)");
+                assertThat(r.json().get("error").get("size").asLong()).isEqualTo(MAX_PENDING + 1);
+                assertThat(r.json().get("error").get("max_bytes").asLong()).isEqualTo(MAX_PENDING);
+                String b64 = Base64.getEncoder().encodeToString(new byte[MAX_PENDING + 1]);
+                r = gw.post("closeClient", Map.of("client_id", c.clientId(), "message_base64", b64));
+                assertThat(r.status()).as(r.body()).isEqualTo(413);
+                assertThat(r.errorMessage()).startsWith("\"message_base64\" is " + (MAX_PENDING + 1) + " bytes");
+                // refused whether or not the client is online, as pushes are
+                r = gw.post("closeClient", Map.of("client_id", "7f0000010b5400000001", "message", "x".repeat(MAX_PENDING + 1)));
+                assertThat(r.status()).as(r.body()).isEqualTo(413);
+                assertStillConnected(gw, clients);
+
+                String atTheBound = "y".repeat(MAX_PENDING);
+                assertThat(gw.call("closeClient", Map.of("client_id", c.clientId(), "message", atTheBound)).asBoolean())
+                        .isTrue();
+                assertThat(c.next(Duration.ofSeconds(20))).as("the first thing after the refused closes")
+                        .isEqualTo(atTheBound);
+                assertThat(c.awaitClose(Duration.ofSeconds(20))).isEqualTo(1000);
             } finally {
                 clients.forEach(WsClient::close);
             }

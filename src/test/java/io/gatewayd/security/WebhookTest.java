@@ -372,6 +372,18 @@ class WebhookTest {
     }
 
     @Test
+    void aCloseWhoseReplyNoClientCouldTakeStillClosesWithoutTheReply() {
+        backend.answer(call -> call.event().equals("message")
+                ? Reply.json("{\"reply\":\"" + "z".repeat(2000) + "\",\"close\":true}") : Reply.ok());
+        TestGateway gw = gateway("client-messages:\n  policy: webhook\noutbound:\n  max-pending-bytes: 1KiB\n");
+        try (WsClient c = gw.client()) {
+            c.send("logout");
+            assertThat(c.awaitClose(Duration.ofSeconds(20))).isEqualTo(1000);
+            assertThat(c.poll()).as("the reply over outbound.max-pending-bytes is dropped").isNull();
+        }
+    }
+
+    @Test
     void inWebhookAuthModeTheBackendDecidesBeforeTheHandshakeCompletes() {
         backend.answer(call -> {
             if (!call.event().equals("connect")) {
