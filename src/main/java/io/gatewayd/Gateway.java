@@ -80,6 +80,7 @@ public final class Gateway implements AutoCloseable {
     private final io.gatewayd.server.ConnectionGuard guard;
     private final java.util.concurrent.atomic.AtomicReference<io.gatewayd.server.ServerTls> tls =
             new java.util.concurrent.atomic.AtomicReference<>();
+    private final io.gatewayd.server.CertificateCheck certificateCheck;
     private final io.gatewayd.webhook.Webhooks webhooks;
     private final io.gatewayd.auth.ConnectAuth connectAuth;
     private volatile State state = State.STARTING;
@@ -114,6 +115,7 @@ public final class Gateway implements AutoCloseable {
         private final List<ClientEvents> events = new ArrayList<>();
         private String mode = "embedded";
         private boolean serveLater;
+        private Duration certificateCheckEvery = Duration.ofDays(1);
 
         private Builder(GatewayConfig config) {
             this.config = config;
@@ -147,13 +149,20 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /** How often the served certificate's end is checked; tests shorten the day. */
+        Builder certificateCheckEvery(Duration every) {
+            this.certificateCheckEvery = every;
+            return this;
+        }
+
         /** Binds everything; throws {@link GatewayStartException} with a readable reason if it cannot. */
         public Gateway start() {
-            return new Gateway(config, List.copyOf(events), mode, serveLater);
+            return new Gateway(config, List.copyOf(events), mode, serveLater, certificateCheckEvery);
         }
     }
 
-    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode, boolean serveLater) {
+    private Gateway(GatewayConfig config, List<ClientEvents> events, String mode, boolean serveLater,
+                    Duration certificateCheckEvery) {
         config.control().requireTokenUnlessLoopback();
         this.mode = mode;
         this.live = new LiveConfig(config);
@@ -175,17 +184,12 @@ public final class Gateway implements AutoCloseable {
                 });
         this.webhooks = new io.gatewayd.webhook.Webhooks(transport, router, live::config, () -> clientIds.nodePrefix(),
                 Version.get());
+        this.certificateCheck = new io.gatewayd.server.CertificateCheck(transport.group().next(), tls::get,
+                certificateCheckEvery);
         try {
             if (config.tls().configured()) {
                 tls.set(io.gatewayd.server.ServerTls.load(config.tls()));
             }
-            // daily, on whatever certificate is served by then (a reload may have added or renewed it)
-            transport.group().next().scheduleAtFixedRate(() -> {
-                io.gatewayd.server.ServerTls t = tls.get();
-                if (t != null) {
-                    t.warnIfExpiringSoon();
-                }
-            }, 1, 1, java.util.concurrent.TimeUnit.DAYS);
             this.connectAuth = new io.gatewayd.auth.ConnectAuth(config.auth(), () -> live.config().limits(),
                     webhooks::decideConnect, java.time.Clock.systemUTC());
         } catch (RuntimeException e) {
@@ -223,6 +227,7 @@ public final class Gateway implements AutoCloseable {
             for (ListenerConfig l : config.listeners()) {
                 listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
+            certificateCheck.serving(servesTls());
         } catch (RuntimeException e) {
             shutdownQuietly();
             throw e;
@@ -241,6 +246,21 @@ public final class Gateway implements AutoCloseable {
         LOG.info("gatewayd {} started ({} transport{}): clients on {}, control on {}", Version.get(),
                 transport.name(), transport.fallbackReason() == null ? "" : "; " + transport.fallbackReason(),
                 listenerUrls(), control.url());
+    }
+
+    /**
+     * Whether a certificate is served: a tls section that no listener and not the control port
+     * uses is read (so its files are checked) but shown to no client. The control port's scheme
+     * is the one it was started with; a listener keeps its TLS until a restart.
+     */
+    private boolean servesTls() {
+        return tls.get() != null
+                && (startedWith.control().tls() || listeners.stream().anyMatch(l -> l.config().tls()));
+    }
+
+    /** Whether the periodic certificate check is scheduled (tests). */
+    boolean certificateCheckScheduled() {
+        return certificateCheck.scheduled();
     }
 
     private String healthState() {
@@ -564,6 +584,7 @@ public final class Gateway implements AutoCloseable {
         }
         listeners.addAll(opened);
         opened.forEach(l -> LOG.info("listener {} opened by reload", l.url()));
+        certificateCheck.serving(servesTls());
         LOG.info("config reloaded{}", notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
         return notes;
     }
@@ -610,6 +631,7 @@ public final class Gateway implements AutoCloseable {
             cron.stop(remaining(deadline)); // running jobs may still push to clients
             control.stop(remaining(deadline));
             heartbeat.stop();
+            certificateCheck.serving(false);
             if (cluster != null) {
                 cluster.stop(); // leave first: other nodes stop routing to this one's clients
             }

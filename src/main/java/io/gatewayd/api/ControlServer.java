@@ -50,6 +50,8 @@ public final class ControlServer {
     private final ChannelGroup connections = new DefaultChannelGroup("control", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile ControlConfig config;
+    /** Where and how it listens (address, http or https): a reload changes these only after a restart. */
+    private final ControlConfig listen;
     private volatile ApiTokens tokens;
     private volatile boolean stopping;
     private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
@@ -73,10 +75,11 @@ public final class ControlServer {
         this.stats = stats;
         this.status = status;
         this.healthState = healthState;
+        this.listen = config;
         update(config);
     }
 
-    /** Applies new tokens and body limit (on reload); the listen address is fixed once bound. */
+    /** Applies new tokens and body limit (on reload); the listen address and scheme stay as started. */
     public void update(ControlConfig newConfig) {
         this.config = newConfig;
         this.tokens = new ApiTokens(newConfig.tokens());
@@ -89,7 +92,7 @@ public final class ControlServer {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .handler(new io.gatewayd.server.AcceptFailures(() -> "control " + config.listen(),
+                .handler(new io.gatewayd.server.AcceptFailures(() -> "control " + listen.listen(),
                         stats.acceptFailures))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -97,7 +100,7 @@ public final class ControlServer {
                         initPipeline(ch);
                     }
                 });
-        ControlConfig c = config;
+        ControlConfig c = listen;
         ChannelFuture f = b.bind(new InetSocketAddress(c.host(), c.port()));
         if (!f.awaitUninterruptibly(30, TimeUnit.SECONDS) || !f.isSuccess()) {
             Throwable cause = f.cause();
@@ -117,7 +120,7 @@ public final class ControlServer {
     void initPipeline(Channel ch) {
         connections.add(ch);
         int maxBody = config.maxBodySize().intBytes();
-        if (config.tls()) {
+        if (listen.tls()) {
             io.gatewayd.server.ServerTls t = tls.get();
             if (t == null) {
                 ch.close();
@@ -140,8 +143,8 @@ public final class ControlServer {
     }
 
     public URI url() {
-        String host = config.host();
-        return URI.create(config.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+        String host = listen.host();
+        return URI.create(listen.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
     }
 
     /** Open control connections. */

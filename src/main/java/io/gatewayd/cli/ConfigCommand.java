@@ -49,8 +49,9 @@ final class ConfigCommand implements Runnable {
                     "",
                     "Every key is shown with the value in force, defaults included, after $${VAR}",
                     "substitution; control tokens and other secrets are printed as \"****\". A",
-                    "problem is reported with the file, line and key, and exit status 2. Run it",
-                    "before `gatewayctl reload`."})
+                    "problem is reported with the file, line and key, and exit status 2. A TLS",
+                    "certificate that ends within 14 days is a warning on stderr. Run it before",
+                    "`gatewayctl reload`."})
     static final class Check implements java.util.concurrent.Callable<Integer> {
         @Mixin
         HelpOption helpOption;
@@ -58,7 +59,7 @@ final class ConfigCommand implements Runnable {
         @Mixin
         ConfigOptions configOptions;
 
-        @Option(names = {"-q", "--quiet"}, description = "Only validate: print nothing when the config is valid.")
+        @Option(names = {"-q", "--quiet"}, description = "Only validate: print nothing when the config is valid, not even a warning.")
         boolean quiet;
 
         @CommandLine.Spec
@@ -70,9 +71,10 @@ final class ConfigCommand implements Runnable {
             Path file = configOptions.file(inst);
             GatewayConfig config = configOptions.load(inst);
             // the files start reads besides the YAML: a missing or unreadable one is a config error too
+            java.util.Optional<String> certificateWarning = java.util.Optional.empty();
             try {
                 if (config.tls().configured()) {
-                    io.gatewayd.server.ServerTls.load(config.tls());
+                    certificateWarning = io.gatewayd.server.ServerTls.check(config.tls());
                 }
                 if (config.auth().token().configured()) {
                     io.gatewayd.auth.TokenVerifier.create(config.auth().token(), java.time.Clock.systemUTC());
@@ -83,6 +85,10 @@ final class ConfigCommand implements Runnable {
             if (quiet) {
                 return GatewayCtl.EXIT_OK;
             }
+            // on stderr, as gatewayctl's other warnings: stdout stays the YAML
+            PrintWriter err = spec.commandLine().getErr();
+            certificateWarning.ifPresent(w -> err.println("gatewayctl: warning: " + w));
+            err.flush();
             PrintWriter out = spec.commandLine().getOut();
             out.println("# " + file.toAbsolutePath().normalize() + " is valid; the effective config (secrets masked):");
             out.print(yaml(config));

@@ -380,14 +380,15 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         if (!tls.isObject()) {
             return null;
         }
-        long days = tls.path("expires_in_days").asLong();
         String end = tls.path("not_after").asText();
-        String date = end.length() >= 10 ? end.substring(0, 10) : end;
-        boolean expired = !end.isEmpty() && java.time.Instant.parse(end).isBefore(java.time.Instant.now());
-        String left = end.isEmpty() ? "" : expired ? "certificate expired (" + date + ")"
-                : "certificate expires in " + days + (days == 1 ? " day" : " days") + " (" + date + ")";
-        if (!end.isEmpty() && days < io.gatewayd.server.CertificateExpiry.WARN_DAYS) {
-            left += "; renew it and run `gatewayctl reload`";
+        String left = "";
+        if (!end.isEmpty()) {
+            java.time.Instant endsAt = java.time.Instant.parse(end);
+            java.time.Instant now = java.time.Instant.now();
+            left = "certificate " + io.gatewayd.server.CertificateExpiry.describe(endsAt, now);
+            if (io.gatewayd.server.CertificateExpiry.endsSoon(endsAt, now)) {
+                left += "; renew it and run `gatewayctl reload`";
+            }
         }
         return tls.path("subject").asText() + " from " + tls.path("cert_file").asText() + " ("
                 + tls.path("provider").asText() + ")" + (left.isEmpty() ? "" : ": " + left);

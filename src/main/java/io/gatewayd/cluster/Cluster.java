@@ -90,7 +90,7 @@ public final class Cluster {
     final LongAdder duplicatesDropped = new LongAdder();
     final LongAdder tooLargeDropped = new LongAdder();
     /** A peer with a larger outbound.max-pending-bytes can send many such pushes: one warning per interval. */
-    final io.gatewayd.webhook.LogLimiter tooLargeLog = new io.gatewayd.webhook.LogLimiter(LOG, 10_000);
+    final io.gatewayd.logging.LogLimiter tooLargeLog = new io.gatewayd.logging.LogLimiter(LOG, 10_000);
     private final AtomicLong outages = new AtomicLong();
     private volatile long downSinceMillis = System.currentTimeMillis();
     private volatile long lastOutageMillis;

@@ -1,8 +1,8 @@
 package io.gatewayd.server;
 
+import io.gatewayd.logging.LogLimiter;
 import io.gatewayd.registry.Connection;
 import io.gatewayd.registry.Registry;
-import io.gatewayd.webhook.LogLimiter;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

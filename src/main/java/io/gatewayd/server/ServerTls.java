@@ -49,18 +49,29 @@ public final class ServerTls {
     /** Reads the certificate and key; throws {@link ConfigException} naming the key and the fix. */
     public static ServerTls load(TlsConfig config) {
         ServerTls t = new ServerTls();
-        t.current.set(build(config));
+        t.current.set(logged(build(config)));
         return t;
+    }
+
+    /**
+     * Reads and checks the files as {@link #load} does but logs nothing: `gatewayctl config check`
+     * reports on the terminal, where log lines are noise (and would leak into its YAML on stdout).
+     *
+     * @return the expiry warning start would log, if any
+     */
+    public static java.util.Optional<String> check(TlsConfig config) {
+        Loaded l = build(config);
+        return CertificateExpiry.warning(l.leaf(), Path.of(config.certFile()), Instant.now());
     }
 
     /** Builds from the files again (whether or not they changed) and swaps; on error nothing changes. */
     public void reload(TlsConfig config) {
-        current.set(build(config));
+        current.set(logged(build(config)));
     }
 
     /** Prepares a reload: reads and checks everything, swapping in only when {@code commit} runs. */
     public Runnable prepare(TlsConfig config) {
-        Loaded next = build(config);
+        Loaded next = logged(build(config));
         return () -> current.set(next);
     }
 
@@ -143,9 +154,6 @@ public final class ServerTls {
                     .clientAuth(ClientAuth.NONE)
                     .build();
             String name = provider == SslProvider.OPENSSL ? "openssl" : "jdk";
-            LOG.info("TLS certificate {} (expires {}) from {}, provider {}", leaf.getSubjectX500Principal().getName(),
-                    leaf.getNotAfter().toInstant(), cert, name);
-            CertificateExpiry.warning(leaf, cert, Instant.now()).ifPresent(LOG::warn);
             return new Loaded(config, ctx, name, leaf, Instant.now());
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             // the files passed TlsKeyMaterial's checks: what is left is the provider refusing them
@@ -154,6 +162,15 @@ public final class ServerTls {
                     + " provider cannot use " + cert + " with " + key + ": " + why
                     + "; try tls.provider: jdk (or openssl), or an RSA or P-256 key");
         }
+    }
+
+    /** What a gateway logs about the certificate it is about to serve. */
+    private static Loaded logged(Loaded l) {
+        Path cert = Path.of(l.config().certFile());
+        LOG.info("TLS certificate {} (expires {}) from {}, provider {}", l.leaf().getSubjectX500Principal().getName(),
+                l.leaf().getNotAfter().toInstant(), cert, l.provider());
+        CertificateExpiry.warning(l.leaf(), cert, Instant.now()).ifPresent(LOG::warn);
+        return l;
     }
 
     private static byte[] read(Path p, String key) {

@@ -2,6 +2,7 @@ package io.gatewayd.webhook;
 
 import io.gatewayd.config.WebhookEvent;
 import io.gatewayd.config.WebhooksConfig;
+import io.gatewayd.logging.LogLimiter;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.EventLoopGroup;

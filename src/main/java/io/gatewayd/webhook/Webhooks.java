@@ -7,6 +7,7 @@ import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.WebhookEvent;
 import io.gatewayd.config.WebhooksConfig;
 import io.gatewayd.delivery.OutboundMessage;
+import io.gatewayd.logging.LogLimiter;
 import io.gatewayd.registry.Connection;
 import io.gatewayd.registry.Registry;
 import io.gatewayd.routing.Router;

@@ -1,6 +1,11 @@
 package io.gatewayd.cli;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.gatewayd.server.ServerTls;
+import io.gatewayd.testing.LogCapture;
+import io.gatewayd.testing.TestCa;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -10,6 +15,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code gatewayctl config check} prints the effective config without any secret in it. */
 class ConfigCheckTest {
+    @RegisterExtension
+    final LogCapture tlsLog = new LogCapture(ServerTls.class);
+
+    /**
+     * A certificate about to end is a warning on stderr, once, in gatewayctl's words; -q prints
+     * nothing. Both used to get the gateway's log lines (provider, expiry) on stdout, before the YAML.
+     */
+    @Test
+    void aCertificateAboutToEndIsOneWarningOnStderrAndQuietSaysNothing(@TempDir Path dir) throws Exception {
+        TestCa soon = TestCa.create(dir, "soon", java.time.Duration.ofDays(5).plusHours(1));
+        Path f = dir.resolve("gw.yaml");
+        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\ntls:\n  cert-file: " + soon.chainPem()
+                + "\n  key-file: " + soon.keyPem() + "\n");
+
+        StartCommandTest.Run quiet = StartCommandTest.run("config", "check", "-q", "--config", f.toString());
+        assertThat(quiet.exit()).as(quiet.toString()).isZero();
+        assertThat(quiet.out()).isEmpty();
+        assertThat(quiet.err()).isEmpty();
+        assertThat(tlsLog.events()).as("log lines reach the terminal").extracting(ILoggingEvent::getFormattedMessage)
+                .isEmpty();
+
+        StartCommandTest.Run full = StartCommandTest.run("config", "check", "--config", f.toString());
+        assertThat(full.exit()).as(full.toString()).isZero();
+        assertThat(full.err()).matches("gatewayctl: warning: TLS certificate CN=127\\.0\\.0\\.1 in \\Q" + soon.chainPem()
+                + "\\E expires in 5 days \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\); renew it and run "
+                + "`gatewayctl reload`\n");
+        assertThat(full.out()).startsWith("# " + f + " is valid").doesNotContain("expires");
+        assertThat(tlsLog.events()).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+    }
+
     @Test
     void secretsAndUrlCredentialsAreMasked(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("gw.yaml");

@@ -1,5 +1,6 @@
 package io.gatewayd.lifecycle;
 
+import io.gatewayd.testing.TestCa;
 import io.gatewayd.testing.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,24 @@ class ReloadNotesTest {
             assertThat(gw.gateway().reload(TestGateway.config(over))).as("said once, when set").isEmpty();
             assertThat(gw.gateway().reload(TestGateway.config("limits:\n  max-connections: " + cap + "\n")))
                     .as("within the cap").isEmpty();
+        }
+    }
+
+    /**
+     * The note says a changed control.listen waits for the restart, so the port must keep its
+     * scheme too: it used to switch to TLS on the next connection, and a backend pushing over
+     * http:// was cut off by a reload that promised to change nothing there.
+     */
+    @Test
+    void aControlPortReloadedFromHttpToHttpsKeepsSpeakingHttpUntilTheRestart(@TempDir Path dir) throws Exception {
+        TestCa ca = TestCa.create(dir, "gw");
+        String tls = "tls:\n  cert-file: " + ca.chainPem() + "\n  key-file: " + ca.keyPem() + "\n";
+        try (TestGateway gw = TestGateway.start(tls + "control:\n  listen: http://127.0.0.1:0\n")) {
+            assertThat(gw.gateway().reload(TestGateway.config(tls + "control:\n  listen: https://127.0.0.1:0\n")))
+                    .containsExactly("control.listen changed; it applies after a restart");
+            TestGateway.Response health = gw.get("/health");
+            assertThat(health.status()).as(health.body()).isEqualTo(200);
+            assertThat(gw.gateway().controlUrl().getScheme()).isEqualTo("http");
         }
     }
 }
