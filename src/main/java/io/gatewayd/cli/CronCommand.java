@@ -52,7 +52,8 @@ final class CronCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List the jobs with their next and last runs.",
                     "Columns: schedule, time zone, next run, last run and result, duration,",
-                    "runs/failures/skips, lock holder."})
+                    "runs/failures/skips, lock holder; and cancelled runs (overlap: replace, a stop)",
+                    "when a job has any."})
     static final class ListJobs implements Callable<Integer> {
         @Mixin
         ControlOptions control;
@@ -75,14 +76,19 @@ final class CronCommand implements Runnable {
                 out.println("no cron jobs (add them under cron: in the config and run gatewayctl reload)");
                 return GatewayCtl.EXIT_OK;
             }
+            // only overlap: replace and a stop cancel runs: a column of zeros would only widen the table
+            boolean cancels = false;
+            for (JsonNode j : jobs) {
+                cancels |= j.path("cancelled").asLong() > 0;
+            }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NAME", "SCHEDULE", "TIMEZONE", "NEXT RUN", "LAST RUN", "RESULT", "DURATION",
-                    "RUNS", "FAILS", "SKIPS", "LOCK HOLDER"});
+            rows.add(columns(cancels, new String[] {"NAME", "SCHEDULE", "TIMEZONE", "NEXT RUN", "LAST RUN", "RESULT",
+                    "DURATION", "RUNS", "FAILS"}, "CANCELLED", new String[] {"SKIPS", "LOCK HOLDER"}));
             for (JsonNode j : jobs) {
                 JsonNode last = j.path("last_result");
                 String result = last.isMissingNode() || last.isNull() ? "-" : last.path("status").asText()
                         + (last.path("code").isNull() ? "" : " (" + last.path("code").asText() + ")");
-                rows.add(new String[] {
+                rows.add(columns(cancels, new String[] {
                         j.path("name").asText(),
                         j.path("schedule").asText(),
                         text(j.path("timezone")),
@@ -91,9 +97,9 @@ final class CronCommand implements Runnable {
                         j.path("running").asInt() > 0 ? "running" : result,
                         last.isMissingNode() || last.isNull() ? "-" : last.path("duration_ms").asLong() + "ms",
                         j.path("runs").asText(),
-                        j.path("failures").asText(),
-                        j.path("skips").asText(),
-                        text(j.path("lock_holder"))});
+                        j.path("failures").asText()},
+                        Long.toString(j.path("cancelled").asLong()),
+                        new String[] {j.path("skips").asText(), text(j.path("lock_holder"))}));
             }
             int[] width = new int[rows.get(0).length];
             for (String[] r : rows) {
@@ -109,6 +115,16 @@ final class CronCommand implements Runnable {
                 out.println(sb.toString().stripTrailing());
             }
             return GatewayCtl.EXIT_OK;
+        }
+
+        /** A row, with the cancelled runs' cell between {@code before} and {@code after} when shown. */
+        private static String[] columns(boolean withCancels, String[] before, String cancels, String[] after) {
+            List<String> row = new ArrayList<>(List.of(before));
+            if (withCancels) {
+                row.add(cancels);
+            }
+            row.addAll(List.of(after));
+            return row.toArray(String[]::new);
         }
 
         /**

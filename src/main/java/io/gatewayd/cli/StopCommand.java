@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.lifecycle.PidFile;
+import io.gatewayd.os.Processes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,7 +98,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             if (pid <= 0) {
                 // found through --control-url alone: its pid is ours to wait on only if it runs here
                 pid = r.path("pid").asLong(-1);
-                handle = pid > 0 && isLoopback(t.url) ? ProcessHandle.of(pid).filter(StopCommand::running)
+                handle = pid > 0 && isLoopback(t.url) ? ProcessHandle.of(pid).filter(Processes::running)
                         : Optional.empty();
             }
             int conns = r.path("connections").asInt();
@@ -138,7 +139,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         boolean drain = drain(graceful, viaSignal);
         long deadline = deadline(drain, timeoutSeconds, effectiveTimeout, started);
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (running(process)) {
+        while (Processes.running(process)) {
             long now = System.nanoTime();
             if (now - deadline > 0) {
                 double waited = (now - started) / 1e9;
@@ -227,20 +228,6 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             return url.getHost() != null && java.net.InetAddress.getByName(url.getHost()).isLoopbackAddress();
         } catch (java.net.UnknownHostException e) {
             return false;
-        }
-    }
-
-    /** Alive and not a zombie (an exited daemon stays a zombie until init reaps it). */
-    static boolean running(ProcessHandle p) {
-        if (!p.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
-        } catch (java.io.IOException e) {
-            return p.isAlive();
         }
     }
 

@@ -73,11 +73,15 @@ public record CronJobConfig(String name, String schedule, Duration every, String
         misfireGrace = misfireGrace == null ? Duration.ofSeconds(5) : misfireGrace;
         jitter = jitter == null ? Duration.ZERO : jitter;
         // a run delayed past the job's next time would make that time look missed, every time
-        Duration interval = Schedules.intervalOf(parsed);
-        if (interval != null && jitter.compareTo(interval) >= 0) {
-            throw new ConfigProblem("jitter", Durations.format(jitter) + " is not shorter than the job's interval ("
-                    + Durations.format(interval) + "); " + job + "set jitter below " + Durations.format(interval)
-                    + ", or a run starts after the job's next time");
+        if (!jitter.isZero()) {
+            Duration gap = Schedules.shortestGap(parsed);
+            if (jitter.compareTo(gap) >= 0) {
+                String what = Schedules.intervalOf(parsed) != null ? "the job's interval"
+                        : "the shortest gap between the job's times";
+                throw new ConfigProblem("jitter", Durations.format(jitter) + " is not shorter than " + what + " ("
+                        + Durations.format(gap) + "); " + job + "set jitter below " + Durations.format(gap)
+                        + ", or a run starts after the job's next time");
+            }
         }
         paused = paused != null && paused;
         lockAtMostFor = lockAtMostFor == null ? Duration.ofMinutes(15) : lockAtMostFor;

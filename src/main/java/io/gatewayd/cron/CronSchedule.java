@@ -5,7 +5,9 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -50,10 +52,14 @@ final class CronSchedule implements Schedule {
 
     private final String expression;
     private final ExecutionTime[] executions; // OR of these
+    private final BitSet[] values; // per field, in 6-field order
+    private final boolean dayFieldsOr;
 
-    private CronSchedule(String expression, ExecutionTime[] executions) {
+    private CronSchedule(String expression, ExecutionTime[] executions, BitSet[] values, boolean dayFieldsOr) {
         this.expression = expression;
         this.executions = executions;
+        this.values = values;
+        this.dayFieldsOr = dayFieldsOr;
     }
 
     /**
@@ -63,9 +69,10 @@ final class CronSchedule implements Schedule {
     static CronSchedule of(String expression, String[] six, int offset) {
         Schedules.Field[] fields = Schedules.Field.values();
         String[] rendered = new String[6];
+        BitSet[] values = new BitSet[6];
         for (int i = 0; i < 6; i++) {
-            BitSet values = Schedules.values(fields[i], six[i], i + 1 - offset);
-            rendered[i] = Schedules.render(fields[i], values);
+            values[i] = Schedules.values(fields[i], six[i], i + 1 - offset);
+            rendered[i] = Schedules.render(fields[i], values[i]);
         }
         boolean domStar = six[3].startsWith("*") || six[3].equals("?");
         boolean dowStar = six[5].startsWith("*") || six[5].equals("?");
@@ -75,7 +82,7 @@ final class CronSchedule implements Schedule {
         } else {
             executions = new ExecutionTime[] {execution(rendered, rendered[3], "*"), execution(rendered, "*", rendered[5])};
         }
-        CronSchedule s = new CronSchedule(expression, executions);
+        CronSchedule s = new CronSchedule(expression, executions, values, executions.length == 2);
         if (s.nextLocal(PROBE) == null) {
             throw new IllegalArgumentException("never fires: no date matches day-of-month \"" + six[3]
                     + "\" in month \"" + six[4] + "\"");
@@ -137,6 +144,69 @@ final class CronSchedule implements Schedule {
             cursor = local;
         }
         throw new IllegalStateException("no fire time found after " + after + " for \"" + expression + "\"");
+    }
+
+    /**
+     * The shortest time between two consecutive fire times, on the wall clock: the times of a day
+     * come from the second, minute and hour fields alone, and the shortest step from one matching
+     * day to the next is found by walking the days of a 400-year Gregorian cycle (every calendar
+     * repeats in it: month ends, leap days, weekdays). A daylight-saving shift is left out: it
+     * shortens a gap on one night a year at most (a job at 02:30 runs at 03:00 on the
+     * spring-forward night, half an hour before its 03:30 run), and counting it would refuse an
+     * ordinary hourly job's jitter for that night's sake.
+     */
+    Duration shortestGap() {
+        long first = -1;
+        long last = -1;
+        long within = Long.MAX_VALUE;
+        BitSet seconds = values[0];
+        BitSet minutes = values[1];
+        BitSet hours = values[2];
+        for (int h = hours.nextSetBit(0); h >= 0; h = hours.nextSetBit(h + 1)) {
+            for (int m = minutes.nextSetBit(0); m >= 0; m = minutes.nextSetBit(m + 1)) {
+                for (int s = seconds.nextSetBit(0); s >= 0; s = seconds.nextSetBit(s + 1)) {
+                    long t = h * 3600L + m * 60L + s;
+                    if (last >= 0) {
+                        within = Math.min(within, t - last);
+                    } else {
+                        first = t;
+                    }
+                    last = t;
+                }
+            }
+        }
+        long days = shortestDayStep();
+        long across = days == Long.MAX_VALUE ? Long.MAX_VALUE : days * 86_400 - (last - first);
+        return Duration.ofSeconds(Math.min(within, across));
+    }
+
+    /** Days from one matching day to the next, at the least (1 as soon as two days in a row match). */
+    private long shortestDayStep() {
+        LocalDate start = PROBE.toLocalDate();
+        // one day more than the cycle's 146097 so the step from its last match into the next cycle counts
+        LocalDate end = start.plusYears(401);
+        LocalDate previous = null;
+        long best = Long.MAX_VALUE;
+        for (LocalDate d = start; d.isBefore(end) && best > 1; ) {
+            if (!values[4].get(d.getMonthValue())) {
+                d = d.withDayOfMonth(1).plusMonths(1);
+                continue;
+            }
+            if (matchesDay(d)) {
+                if (previous != null) {
+                    best = Math.min(best, ChronoUnit.DAYS.between(previous, d));
+                }
+                previous = d;
+            }
+            d = d.plusDays(1);
+        }
+        return best;
+    }
+
+    private boolean matchesDay(LocalDate d) {
+        boolean dom = values[3].get(d.getDayOfMonth());
+        boolean dow = values[5].get(d.getDayOfWeek().getValue() % 7);
+        return dayFieldsOr ? dom || dow : dom && dow;
     }
 
     @Override

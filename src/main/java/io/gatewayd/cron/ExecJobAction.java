@@ -1,6 +1,7 @@
 package io.gatewayd.cron;
 
 import io.gatewayd.config.CronJobConfig;
+import io.gatewayd.os.Processes;
 import io.gatewayd.routing.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,12 +72,12 @@ final class ExecJobAction implements JobAction {
         }
         AtomicReference<JobResult.Status> stoppedAs = new AtomicReference<>();
         var timeout = Delays.after(config.timeout(), () -> {
-            if (p.isAlive() && stoppedAs.compareAndSet(null, JobResult.Status.TIMEOUT)) {
+            if (running(p) && stoppedAs.compareAndSet(null, JobResult.Status.TIMEOUT)) {
                 kill(p);
             }
         });
         ctx.cancelled.thenRun(() -> {
-            if (p.isAlive() && stoppedAs.compareAndSet(null, JobResult.Status.CANCELLED)) {
+            if (running(p) && stoppedAs.compareAndSet(null, JobResult.Status.CANCELLED)) {
                 kill(p);
             }
         });
@@ -104,6 +105,16 @@ final class ExecJobAction implements JobAction {
             }
             return Pushes.push(router, pushTo, output, exit, n -> Outcome.ok(exit, output));
         });
+    }
+
+    /**
+     * Whether the command is still going. Process.isAlive() alone says so until the JVM's reaper
+     * thread has collected the exit: a command that exited while the gateway stood still (SIGSTOP,
+     * a suspended machine) is collected only after it goes on, and the timeout, overdue by then,
+     * may run first and record a run that ended by itself as killed after the timeout.
+     */
+    private static boolean running(Process p) {
+        return p.isAlive() && Processes.running(p.toHandle());
     }
 
     /** SIGTERM to the process and its descendants, SIGKILL to what is left after a grace period. */

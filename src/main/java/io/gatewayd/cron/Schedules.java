@@ -134,6 +134,17 @@ public final class Schedules {
         return schedule instanceof IntervalSchedule i ? i.interval() : null;
     }
 
+    /**
+     * The shortest time between two consecutive fire times: the interval, or for a cron
+     * expression the shortest gap on the wall clock (see {@link CronSchedule#shortestGap()}).
+     */
+    public static Duration shortestGap(Schedule schedule) {
+        if (schedule instanceof IntervalSchedule i) {
+            return i.interval();
+        }
+        return ((CronSchedule) schedule).shortestGap();
+    }
+
     private static Schedule every(Duration interval, String expression) {
         if (interval.compareTo(MIN_INTERVAL) < 0) {
             throw new IllegalArgumentException("interval " + Durations.format(interval) + " is too short; the minimum is "

@@ -108,6 +108,12 @@ class ConfigLoaderTest {
                 {"- name: report\n  every: 10s\n  jitter: 10s\n  push: {message: x}\n", "2", ".jitter",
                         " 10s is not shorter than the job's interval (10s); job \"report\": set jitter below 10s, "
                         + "or a run starts after the job's next time"},
+                {"- name: report\n  schedule: \"*/5 * * * * *\"\n  jitter: 10s\n  push: {message: x}\n", "2", ".jitter",
+                        " 10s is not shorter than the shortest gap between the job's times (5s); job \"report\": "
+                        + "set jitter below 5s, or a run starts after the job's next time"},
+                {"- name: report\n  schedule: \"0 0,59 0,23 * * *\"\n  jitter: 1m\n  push: {message: x}\n", "2",
+                        ".jitter", " 1m is not shorter than the shortest gap between the job's times (1m); job "
+                        + "\"report\": set jitter below 1m, or a run starts after the job's next time"},
                 {"-\n", null, "", " is empty; give the job its keys: name, schedule or every, and one action "
                         + "(http, push or exec)"},
         };
@@ -132,6 +138,27 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("cron:\n  jobs:\n    - name: report\n      schedule: \"0 0 2 * * *\"\n"
                 + "      overlp: allow\n      push: {message: x}\n"))
                 .hasMessageStartingWith("gw.yaml:5: unknown key \"cron.jobs[0].overlp\"; did you mean \"overlap\"?");
+    }
+
+    @Test
+    void aJitterShorterThanTheGapBetweenTheJobsTimesIsAccepted() {
+        GatewayConfig c = parse("""
+                cron:
+                  - name: fast
+                    schedule: "*/5 * * * * *"
+                    jitter: 4999ms
+                    push: {message: x}
+                  - name: nightly
+                    schedule: "@daily"
+                    jitter: 1h
+                    push: {message: x}
+                  - name: spread
+                    every: 10s
+                    jitter: 9s
+                    push: {message: x}
+                """);
+        assertThat(c.cron().jobs()).extracting(j -> j.jitter())
+                .containsExactly(Duration.ofMillis(4999), Duration.ofHours(1), Duration.ofSeconds(9));
     }
 
     @Test

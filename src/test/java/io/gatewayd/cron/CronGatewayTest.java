@@ -252,6 +252,7 @@ class CronGatewayTest {
             Cli list = cli("cron", "list", "--control-url", url);
             assertThat(list.exit).isZero();
             assertThat(list.out).contains("NAME", "SCHEDULE", "NEXT RUN", "hello", "@daily", "UTC", "T00:00:00Z");
+            assertThat(list.out).as("no job has cancelled runs: no column for them").doesNotContain("CANCELLED");
             Cli run = cli("cron", "run", "hello", "--wait", "--control-url", url);
             assertThat(run.exit).isZero();
             assertThat(run.out).contains("cron job hello: ok in", "delivered to 0 connections");
@@ -294,6 +295,15 @@ class CronGatewayTest {
             JsonNode status = gw.get("/api/status").json().get("result").get("cron");
             assertThat(status.get("failures").asInt()).isZero();
             assertThat(status.get("cancelled").asInt()).isEqualTo(1);
+
+            Cli list = cli("cron", "list", "--control-url", "http://127.0.0.1:" + gw.gateway().controlPort());
+            List<String> header = List.of(list.out.lines().findFirst().orElseThrow().split("\\s{2,}"));
+            List<String> row = List.of(list.out.lines().filter(l -> l.startsWith("poll ")).findFirst().orElseThrow()
+                    .split("\\s{2,}"));
+            assertThat(header).containsSubsequence("RUNS", "FAILS", "CANCELLED", "SKIPS");
+            assertThat(row.get(header.indexOf("RUNS"))).isEqualTo("2");
+            assertThat(row.get(header.indexOf("FAILS"))).isEqualTo("0");
+            assertThat(row.get(header.indexOf("CANCELLED"))).isEqualTo("1");
         }
     }
 

@@ -217,6 +217,53 @@ class ScheduleTest {
         }
     }
 
+    static Stream<Arguments> gaps() {
+        return Stream.of(
+                Arguments.of("* * * * * *", "1s"),
+                Arguments.of("*/5 * * * * *", "5s"),
+                Arguments.of("*/15 * * * *", "15m"),
+                Arguments.of("0 0 0,12 * * *", "12h"),
+                Arguments.of("0 0 9-17 * * MON-FRI", "1h"),
+                // 23:59 to 00:00 the next day, not 59 minutes within a day
+                Arguments.of("0 0,59 0,23 * * *", "1m"),
+                Arguments.of("@every 10s", "10s"),
+                Arguments.of("@weekly", "168h"),
+                Arguments.of("@monthly", "672h"), // February
+                Arguments.of("@yearly", "8760h"),
+                // month ends: April 30 to May 1; July 31 to August 31; leap days four years apart
+                Arguments.of("0 0 0 1,30 * *", "24h"),
+                Arguments.of("0 0 0 31 * *", "744h"),
+                Arguments.of("0 0 0 29 2 *", "35064h"),
+                // both day fields restricted: either matches (Monday the 31st, Tuesday the 1st)
+                Arguments.of("0 0 12 1 * MON", "24h"),
+                // "*/2" makes the day fields AND: Mondays on odd days, two weeks apart within a
+                // month but one week across the end of a 31-day month (Monday 29th, Monday 5th)
+                Arguments.of("0 0 12 */2 * MON", "168h"));
+    }
+
+    /**
+     * The shortest gap, against the fire times themselves: walked from 2000 (a leap year) for up to
+     * 100 times or 30 years (every row's closest pair comes by then; cron-utils takes up to 10 ms a
+     * time for some), none is closer, and the closest pair is that close.
+     */
+    @ParameterizedTest(name = "\"{0}\" -> {1}")
+    @MethodSource("gaps")
+    void theShortestGapBetweenFireTimes(String expression, String expected) {
+        Schedule s = Schedules.parse(expression);
+        java.time.Duration gap = Schedules.shortestGap(s);
+        assertThat(io.gatewayd.config.Durations.format(gap)).isEqualTo(expected);
+        ZonedDateTime t = s.next(ZonedDateTime.parse("2000-01-01T00:00:00Z"));
+        ZonedDateTime end = t.plusYears(30);
+        java.time.Duration seen = null;
+        for (int i = 0; i < 100 && t.isBefore(end); i++) {
+            ZonedDateTime n = s.next(t);
+            java.time.Duration d = java.time.Duration.between(t, n);
+            seen = seen == null || d.compareTo(seen) < 0 ? d : seen;
+            t = n;
+        }
+        assertThat(seen).as("the closest fire times walked").isEqualTo(gap);
+    }
+
     static Stream<Arguments> invalid() {
         return Stream.of(
                 Arguments.of("0 0 25 * * *", "field 3 (hour) value 25 out of range 0-23"),
