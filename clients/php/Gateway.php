@@ -325,9 +325,15 @@ class Gateway
             throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283",
                 'invalid_config');
         }
-        if (!is_int(self::$timeout) && !is_float(self::$timeout) || self::$timeout <= 0) {
+        if (!is_int(self::$timeout) && !is_float(self::$timeout) || !is_finite(self::$timeout) || self::$timeout <= 0) {
             throw new GatewayException('Gateway::$timeout must be a number of seconds above 0, got '
                 . var_export(self::$timeout, true), 'invalid_config');
+        }
+        // a line break would end the header and start another one of the caller's making
+        if (!is_string(self::$token) || !preg_match('/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/D', self::$token)) {
+            // never quote the token: error messages end up in logs
+            throw new GatewayException('Gateway::$token must be a string of printable ASCII, without spaces or a newline'
+                . ' at either end (from the file or variable it was read from?)', 'invalid_config');
         }
         $transport = self::transport();
         // (object): an empty PHP array must travel as {} (a batch is a list and stays one)

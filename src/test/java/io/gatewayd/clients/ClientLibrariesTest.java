@@ -720,6 +720,12 @@ class ClientLibrariesTest {
                 } catch (\\Gatewayd\\GatewayException $e) {
                     echo 'GatewayException: ', $e->getMessage(), "\\n";
                 }
+                \\Gatewayd\\Gateway::$token = "s3cret\\r\\nX-Injected: 1";
+                try {
+                    \\Gatewayd\\Gateway::getAllClientIdCount();
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo 'GatewayException: ', $e->getErrorCode(), ' ', $e->getMessage(), "\\n";
+                }
                 """;
         notGatewayRequests.set(0);
         String out = run(List.of(php, "-r", script, notGatewayUrl("html"), notGatewayUrl("json"),
@@ -737,9 +743,13 @@ class ClientLibrariesTest {
                 + " sent to another server").contains("GatewayException: " + notGatewayUrl("redirect")
                 + "/api/getAllClientIdCount answered 302, a redirect to " + notGatewayUrl("json") + "/api/x;"
                 + " is this the gateway's control URL?\n");
+        assertThat(out).as("a line break in the token would end its header and start one of its own")
+                .contains("GatewayException: invalid_config Gateway::$token must be a string of printable ASCII,"
+                        + " without spaces or a newline at either end (from the file or variable it was read from?)\n")
+                .doesNotContain("s3cret");
         assertThat(out).doesNotContain("NULL", "Warning");
         assertThat(notGatewayRequests.get()).as("getAllClientIdCount three times, the redirect not followed;"
-                + " setSession and batch send nothing").isEqualTo(3);
+                + " setSession, batch and the call with a broken token send nothing").isEqualTo(3);
     }
 
     /**
