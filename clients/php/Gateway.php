@@ -316,10 +316,34 @@ class Gateway
             . var_export(self::$transport, true), 'invalid_config');
     }
 
+    /**
+     * PHP hands a method arguments beyond its parameters without a word, and GatewayClient drops them
+     * too. None of them means anything here (every method takes all of GatewayClient's arguments and
+     * more), so one is a caller's intent that would be lost, like joinGroup($id, 'a', 'b') joining
+     * only 'a' or getAllClientIdCount($group) counting everyone: refused before anything is sent.
+     */
+    private static function refuseExtraArguments()
+    {
+        // the outermost frame of this class is the method the application called (an alias calls another)
+        foreach (array_reverse(debug_backtrace()) as $frame) {
+            if (!isset($frame['class']) || $frame['class'] !== self::class) continue;
+            $params = (new \ReflectionMethod(self::class, $frame['function']))->getParameters();
+            $given = isset($frame['args']) ? count($frame['args']) : 0;
+            if ($given > count($params)) {
+                $names = implode(', ', array_map(function ($p) { return '$' . $p->getName(); }, $params));
+                throw new GatewayException("{$frame['function']}: takes " . count($params) . ' argument'
+                    . (count($params) === 1 ? '' : 's') . ($names === '' ? '' : " ($names)") . ", got $given;"
+                    . ' the others would be ignored, so nothing was sent', 'invalid_param');
+            }
+            return;
+        }
+    }
+
     /** One control API call: its "result", or a GatewayException for anything else. */
     private static function call($method, $params)
     {
         self::$lastAnswer = null;
+        self::refuseExtraArguments();
         $url = self::url($method);
         if (!preg_match('#^https?://#i', $url)) {
             throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283",

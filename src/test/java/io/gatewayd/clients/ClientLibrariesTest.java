@@ -580,6 +580,9 @@ class ClientLibrariesTest {
                 show('raw', fn() => Gateway::sendToAll('a whole frame', null, null, true));
                 show('rawFalse', fn() => Gateway::sendToUid(7, 'not raw', false));
                 show('idsOfOnlineAndOfflineUids', fn() => Gateway::batchGetClientIdByUid([7, 'nobody']));
+                show('twoGroups', fn() => Gateway::joinGroup($a, 'x', 'y'));
+                show('countOfGroup', fn() => Gateway::getAllClientCount('b'));
+                show('groupsAfterwards', fn() => Gateway::getAllGroupIdList());
                 """;
         // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
@@ -603,6 +606,12 @@ class ClientLibrariesTest {
             assertThat(a.next()).as("the raw send sent nothing").isEqualTo("not raw");
             assertThat(out).as("as in GatewayClient, a uid without a connection is left out")
                     .contains("idsOfOnlineAndOfflineUids {\"7\":[\"" + a.clientId() + "\"]}\n");
+            assertThat(out).as("an argument GatewayClient would drop too is refused: it was meant to do something")
+                    .contains("twoGroups GatewayException: joinGroup: takes 2 arguments ($client_id, $group), got 3;"
+                            + " the others would be ignored, so nothing was sent\n")
+                    .contains("countOfGroup GatewayException: getAllClientCount: takes 0 arguments, got 1; the others"
+                            + " would be ignored, so nothing was sent\n")
+                    .contains("groupsAfterwards {\"b\":\"b\",\"room/1 #ü\":\"room/1 #ü\"}\n");
         }
     }
 
