@@ -181,11 +181,19 @@ class Gateway
     public static function getAllGroupClientIdList() { return array_map([self::class, 'keyed'], self::callArray('getAllGroupClientIdList', [])); }
     public static function getAllGroupClientIdCount() { return self::call('getAllGroupClientIdCount', []); }
 
-    /** Several calls in one request: [['sendToUid', ['uid' => 1, 'message' => 'x']], ...]. */
+    /** Several calls in one request: [['sendToUid', ['uid' => 1, 'message' => 'x']], ['getAllUidCount'], ...]. */
     public static function batch(array $calls)
     {
         $body = [];
-        foreach ($calls as $c) $body[] = ['method' => $c[0], 'params' => (object)$c[1]];
+        foreach ($calls as $i => $c) {
+            // a third element would be dropped like an extra argument, a missing one would be a warning
+            if (!is_array($c) || !in_array(array_keys($c), [[0], [0, 1]], true) || !is_string($c[0])
+                || (isset($c[1]) && !is_array($c[1]) && !is_object($c[1]))) {
+                throw new GatewayException("batch: call [$i] must be [method, params] or [method], got "
+                    . self::excerpt(json_encode($c, JSON_PARTIAL_OUTPUT_ON_ERROR)), 'invalid_param');
+            }
+            $body[] = ['method' => $c[0], 'params' => (object)(isset($c[1]) ? $c[1] : [])];
+        }
         return self::call('batch', $body);
     }
 

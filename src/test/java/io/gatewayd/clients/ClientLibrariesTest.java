@@ -583,6 +583,8 @@ class ClientLibrariesTest {
                 show('twoGroups', fn() => Gateway::joinGroup($a, 'x', 'y'));
                 show('countOfGroup', fn() => Gateway::getAllClientCount('b'));
                 show('groupsAfterwards', fn() => Gateway::getAllGroupIdList());
+                show('batchOfMethodsAlone', fn() => Gateway::batch([['getAllUidCount'], ['getAllClientIdCount', null]]));
+                show('batchWithAThirdElement', fn() => Gateway::batch([['sendToUid', ['uid' => 7, 'message' => 'lost'], ['x']]]));
                 """;
         // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
@@ -612,6 +614,10 @@ class ClientLibrariesTest {
                     .contains("countOfGroup GatewayException: getAllClientCount: takes 0 arguments, got 1; the others"
                             + " would be ignored, so nothing was sent\n")
                     .contains("groupsAfterwards {\"b\":\"b\",\"room/1 #ü\":\"room/1 #ü\"}\n");
+            assertThat(out).as("a batch call as a list of the method and, if any, its parameters")
+                    .contains("batchOfMethodsAlone [{\"result\":1},{\"result\":2}]\n")
+                    .contains("batchWithAThirdElement GatewayException: batch: call [0] must be [method, params] or"
+                            + " [method], got \"[\"sendToUid\",{\"uid\":7,\"message\":\"lost\"},[\"x\"]]\"\n");
         }
     }
 
