@@ -4,7 +4,7 @@
  *
  * Drop-in for code written against GatewayClient\Gateway (PhalApi, ThinkPHP, Laravel, plain
  * PHP): the same static method names and return shapes. Needs no extension beyond PHP's
- * standard streams (curl is used when present).
+ * standard streams; the curl extension is used when it is loaded (Gateway::$transport chooses).
  *
  *   require 'Gateway.php';
  *   \Gatewayd\Gateway::$apiUrl = 'http://127.0.0.1:8283';
@@ -68,6 +68,11 @@ class Gateway
      * or of the certificate itself if it is self-signed ('': the system's CAs)
      */
     public static $caFile = '';
+    /**
+     * @var string how calls travel: 'auto' (the curl extension when it is loaded, PHP streams
+     * otherwise), 'curl' or 'streams'; both behave the same, only a low-level reason's wording differs
+     */
+    public static $transport = 'auto';
     /** @var array|null */
     private static $lastAnswer = null;
 
@@ -176,11 +181,19 @@ class Gateway
     public static function getAllGroupClientIdList() { return array_map([self::class, 'keyed'], self::callArray('getAllGroupClientIdList', [])); }
     public static function getAllGroupClientIdCount() { return self::call('getAllGroupClientIdCount', []); }
 
-    /** Several calls in one request: [['sendToUid', ['uid' => 1, 'message' => 'x']], ...]. */
+    /** Several calls in one request: [['sendToUid', ['uid' => 1, 'message' => 'x']], ['getAllUidCount'], ...]. */
     public static function batch(array $calls)
     {
         $body = [];
-        foreach ($calls as $c) $body[] = ['method' => $c[0], 'params' => (object)$c[1]];
+        foreach ($calls as $i => $c) {
+            // a third element would be dropped like an extra argument, a missing one would be a warning
+            if (!is_array($c) || !in_array(array_keys($c), [[0], [0, 1]], true) || !is_string($c[0])
+                || (isset($c[1]) && !is_array($c[1]) && !is_object($c[1]))) {
+                throw new GatewayException("batch: call [$i] must be [method, params] or [method], got "
+                    . self::excerpt(json_encode($c, JSON_PARTIAL_OUTPUT_ON_ERROR)), 'invalid_param');
+            }
+            $body[] = ['method' => $c[0], 'params' => (object)(isset($c[1]) ? $c[1] : [])];
+        }
         return self::call('batch', $body);
     }
 
@@ -296,19 +309,65 @@ class Gateway
         return null;
     }
 
+    /** 'curl' or 'streams': what Gateway::$transport asks for, or for 'auto' what this PHP has. */
+    private static function transport()
+    {
+        $curl = function_exists('curl_init');
+        if (self::$transport === 'auto') return $curl ? 'curl' : 'streams';
+        if (self::$transport === 'streams') return 'streams';
+        if (self::$transport === 'curl') {
+            if ($curl) return 'curl';
+            throw new GatewayException("Gateway::\$transport is 'curl' but this PHP has no curl extension; install it"
+                . " (apt-get install php-curl) or set Gateway::\$transport to 'auto' or 'streams'", 'invalid_config');
+        }
+        throw new GatewayException('Gateway::$transport must be \'auto\', \'curl\' or \'streams\', got '
+            . var_export(self::$transport, true), 'invalid_config');
+    }
+
+    /**
+     * PHP hands a method arguments beyond its parameters without a word, and GatewayClient drops them
+     * too. None of them means anything here (every method takes all of GatewayClient's arguments and
+     * more), so one is a caller's intent that would be lost, like joinGroup($id, 'a', 'b') joining
+     * only 'a' or getAllClientIdCount($group) counting everyone: refused before anything is sent.
+     */
+    private static function refuseExtraArguments()
+    {
+        // the outermost frame of this class is the method the application called (an alias calls another)
+        foreach (array_reverse(debug_backtrace()) as $frame) {
+            if (!isset($frame['class']) || $frame['class'] !== self::class) continue;
+            $params = (new \ReflectionMethod(self::class, $frame['function']))->getParameters();
+            $given = isset($frame['args']) ? count($frame['args']) : 0;
+            if ($given > count($params)) {
+                $names = implode(', ', array_map(function ($p) { return '$' . $p->getName(); }, $params));
+                throw new GatewayException("{$frame['function']}: takes " . count($params) . ' argument'
+                    . (count($params) === 1 ? '' : 's') . ($names === '' ? '' : " ($names)") . ", got $given;"
+                    . ' the others would be ignored, so nothing was sent', 'invalid_param');
+            }
+            return;
+        }
+    }
+
     /** One control API call: its "result", or a GatewayException for anything else. */
     private static function call($method, $params)
     {
         self::$lastAnswer = null;
+        self::refuseExtraArguments();
         $url = self::url($method);
         if (!preg_match('#^https?://#i', $url)) {
             throw new GatewayException("'" . self::$apiUrl . "' is not a control URL; it looks like http://127.0.0.1:8283",
                 'invalid_config');
         }
-        if (!is_int(self::$timeout) && !is_float(self::$timeout) || self::$timeout <= 0) {
+        if (!is_int(self::$timeout) && !is_float(self::$timeout) || !is_finite(self::$timeout) || self::$timeout <= 0) {
             throw new GatewayException('Gateway::$timeout must be a number of seconds above 0, got '
                 . var_export(self::$timeout, true), 'invalid_config');
         }
+        // a line break would end the header and start another one of the caller's making
+        if (!is_string(self::$token) || !preg_match('/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/D', self::$token)) {
+            // never quote the token: error messages end up in logs
+            throw new GatewayException('Gateway::$token must be a string of printable ASCII, without spaces or a newline'
+                . ' at either end (from the file or variable it was read from?)', 'invalid_config');
+        }
+        $transport = self::transport();
         // (object): an empty PHP array must travel as {} (a batch is a list and stays one)
         $body = json_encode($method === 'batch' ? $params : (object)$params, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         if ($body === false) {
@@ -321,68 +380,13 @@ class Gateway
         }
         $headers = ['Content-Type: application/json'];
         if (self::$token !== '') $headers[] = 'Authorization: Bearer ' . self::$token;
-        $status = 0;
-        $location = '';
-        $timedOut = false;
-        $certProblem = null;
-        if (function_exists('curl_init')) {
-            $ch = curl_init($url);
-            if ($ch === false) {
-                throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: curl_init failed", 'unreachable');
-            }
-            curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => $headers,
-                CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT_MS => (int)(self::$timeout * 1000)]);
-            if (self::$caFile !== '') curl_setopt($ch, CURLOPT_CAINFO, self::$caFile);
-            $raw = curl_exec($ch);
-            $err = $raw === false ? curl_error($ch) : null;
-            $timedOut = $raw === false && curl_errno($ch) === 28; // CURLE_OPERATION_TIMEDOUT
-            // 60: the peer's certificate (chain or host name) failed verification; 77: the CA file did not load
-            if ($raw === false && in_array(curl_errno($ch), [60, 77], true)) $certProblem = $err;
-            $status = (int)curl_getinfo($ch, CURLINFO_HTTP_CODE);
-            $location = (string)curl_getinfo($ch, CURLINFO_REDIRECT_URL);
-            if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
-        } else {
-            $options = ['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
-                'content' => $body, 'timeout' => self::$timeout, 'ignore_errors' => true,
-                // a redirect would turn the POST into a GET without parameters, to another server
-                'follow_location' => 0]];
-            if (self::$caFile !== '') $options['ssl'] = ['cafile' => self::$caFile];
-            $ctx = stream_context_create($options);
-            // The stream functions report a refused or timed-out request as a warning. The
-            // application's error handler would get it despite @ (and frameworks turn warnings into
-            // exceptions of their own), so it is caught here and becomes the GatewayException's text.
-            // A TLS failure comes as several: the certificate's reason first, "operation failed" last.
-            $warning = null;
-            set_error_handler(function ($no, $str) use (&$warning, &$certProblem) {
-                $warning = preg_replace('/^\w+\([^)]*\): /', '', $str);
-                if ($certProblem === null && preg_match('/certificate|cafile/i', $warning)) {
-                    // "SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed"
-                    $certProblem = trim(preg_replace('/^.*(?:::|\n)/s', '', $warning));
-                }
-                return true;
-            });
-            $started = microtime(true);
-            try {
-                $raw = false;
-                $fp = fopen($url, 'rb', false, $ctx);
-                if ($fp !== false) {
-                    $raw = stream_get_contents($fp);
-                    $meta = stream_get_meta_data($fp);
-                    fclose($fp);
-                    if (!empty($meta['timed_out'])) $raw = false;
-                    // the last status line (redirects are not followed, so there is one)
-                    foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
-                        if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
-                        if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
-                    }
-                }
-            } finally {
-                restore_error_handler();
-            }
-            // fopen says only "HTTP request failed!" when no answer came within the timeout
-            $timedOut = $raw === false && (!empty($meta['timed_out']) || microtime(true) - $started >= self::$timeout);
-            $err = $raw !== false ? null : ($warning !== null ? $warning : 'request failed');
-        }
+        $r = $transport === 'curl' ? self::viaCurl($url, $headers, $body) : self::viaStreams($url, $headers, $body);
+        $raw = $r['raw'];
+        $status = $r['status'];
+        $location = $r['location'];
+        $timedOut = $r['timedOut'];
+        $certProblem = $r['certProblem'];
+        $err = $r['error'];
         if ($timedOut) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer within " . self::$timeout
                 . " s; the call may still have been carried out (retry a push with the same msg_id)", 'timeout');
@@ -417,6 +421,106 @@ class Gateway
         }
         self::$lastAnswer = $answer;
         return $answer['result'];
+    }
+
+    /**
+     * Gateway::$timeout, at least a millisecond: curl counts in whole milliseconds and takes 0 as
+     * "wait forever", and the streams' poll() rounds below a millisecond down to "do not wait", which
+     * looked like a request that failed before it was sent.
+     */
+    private static function waitSeconds()
+    {
+        return max(0.001, (float)self::$timeout);
+    }
+
+    /**
+     * The request over the curl extension. It must behave as the streams transport does, so that
+     * installing php-curl changes nothing an application sees but the wording of a low-level reason.
+     */
+    private static function viaCurl($url, array $headers, $body)
+    {
+        $ch = curl_init($url);
+        if ($ch === false) {
+            return ['raw' => false, 'status' => 0, 'location' => '', 'timedOut' => false, 'certProblem' => null,
+                'error' => 'curl_init failed'];
+        }
+        curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_RETURNTRANSFER => true,
+            // curl waits for "100 Continue" before a body over 1 KiB: a round trip streams do not make
+            CURLOPT_HTTPHEADER => array_merge($headers, ['Expect:']),
+            // '' ignores http_proxy/https_proxy/all_proxy, as streams do: the control call and its
+            // token go to $apiUrl and nowhere else
+            CURLOPT_PROXY => '',
+            CURLOPT_TIMEOUT_MS => (int)ceil(self::waitSeconds() * 1000),
+            // no SIGALRM around name lookups: it counts whole seconds and is unsafe in threaded PHP (ZTS, Swoole)
+            CURLOPT_NOSIGNAL => true]);
+        if (self::$caFile !== '') curl_setopt($ch, CURLOPT_CAINFO, self::$caFile);
+        $raw = curl_exec($ch);
+        $errno = curl_errno($ch);
+        $err = $raw === false ? curl_error($ch) : null;
+        // curl 7.x says only "Couldn't connect to server"; the system's reason tells refused from unroutable
+        $os = (int)curl_getinfo($ch, CURLINFO_OS_ERRNO);
+        if ($err !== null && $os !== 0 && function_exists('posix_strerror')) {
+            $reason = posix_strerror($os);
+            if ($reason !== '' && stripos($err, $reason) === false) $err .= " ($reason)";
+        }
+        $result = ['raw' => $raw, 'error' => $err,
+            'timedOut' => $raw === false && $errno === 28, // CURLE_OPERATION_TIMEDOUT
+            // 60: the peer's certificate (chain or host name) failed verification; 77: the CA file did not load
+            'certProblem' => $raw === false && in_array($errno, [60, 77], true) ? $err : null,
+            'status' => (int)curl_getinfo($ch, CURLINFO_HTTP_CODE),
+            'location' => (string)curl_getinfo($ch, CURLINFO_REDIRECT_URL)];
+        if (PHP_VERSION_ID < 80000) curl_close($ch); // a no-op since PHP 8.0, deprecated in 8.5
+        return $result;
+    }
+
+    /** The request over PHP's http:// and https:// stream wrappers, which need no extension. */
+    private static function viaStreams($url, array $headers, $body)
+    {
+        $status = 0;
+        $location = '';
+        $certProblem = null;
+        $meta = [];
+        $options = ['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
+            'content' => $body, 'timeout' => self::waitSeconds(), 'ignore_errors' => true,
+            // a redirect would turn the POST into a GET without parameters, to another server
+            'follow_location' => 0]];
+        if (self::$caFile !== '') $options['ssl'] = ['cafile' => self::$caFile];
+        $ctx = stream_context_create($options);
+        // The stream functions report a refused or timed-out request as a warning. The
+        // application's error handler would get it despite @ (and frameworks turn warnings into
+        // exceptions of their own), so it is caught here and becomes the GatewayException's text.
+        // A TLS failure comes as several: the certificate's reason first, "operation failed" last.
+        $warning = null;
+        set_error_handler(function ($no, $str) use (&$warning, &$certProblem) {
+            $warning = preg_replace('/^\w+\([^)]*\): /', '', $str);
+            if ($certProblem === null && preg_match('/certificate|cafile/i', $warning)) {
+                // "SSL operation failed with code 1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed"
+                $certProblem = trim(preg_replace('/^.*(?:::|\n)/s', '', $warning));
+            }
+            return true;
+        });
+        $started = microtime(true);
+        try {
+            $raw = false;
+            $fp = fopen($url, 'rb', false, $ctx);
+            if ($fp !== false) {
+                $raw = stream_get_contents($fp);
+                $meta = stream_get_meta_data($fp);
+                fclose($fp);
+                if (!empty($meta['timed_out'])) $raw = false;
+                // the last status line (redirects are not followed, so there is one)
+                foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
+                    if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
+                    if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
+                }
+            }
+        } finally {
+            restore_error_handler();
+        }
+        return ['raw' => $raw, 'status' => $status, 'location' => $location, 'certProblem' => $certProblem,
+            // fopen says only "HTTP request failed!" when no answer came within the timeout
+            'timedOut' => $raw === false && (!empty($meta['timed_out']) || microtime(true) - $started >= self::waitSeconds()),
+            'error' => $raw !== false ? null : ($warning !== null ? $warning : 'request failed')];
     }
 
     /** A failed TLS handshake in words: what the certificate problem is, and what to set. */

@@ -5,6 +5,8 @@ import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -33,15 +35,18 @@ class ClientLibrariesHttpsTest {
                 """.formatted(ca.chainPem(), ca.keyPem()));
     }
 
-    @Test
-    void phpClientTrustsItsCaFileAndSaysWhatToSetWithoutIt() throws Exception {
-        String php = onPath("php");
-        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
+    /** The certificate failures' own reason, as each transport words it. */
+    private static String untrusted(PhpTransport transport) {
+        return transport == PhpTransport.CURL ? "SSL certificate problem: " : "certificate verify failed";
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientTrustsItsCaFileAndSaysWhatToSetWithoutIt(PhpTransport transport) throws Exception {
+        String php = transport.php();
         TestCa ca = TestCa.create(dir, "gw");
         TestCa other = TestCa.create(dir, "other");
-        String script = """
-                require 'clients/php/Gateway.php';
-                use Gatewayd\\Gateway;
+        String script = transport.strictClient() + """
                 Gateway::$apiUrl = $argv[1];
                 if ($argv[2] !== '') Gateway::$caFile = $argv[2];
                 try {
@@ -58,7 +63,7 @@ class ClientLibrariesHttpsTest {
             assertThat(client.next()).isEqualTo("over https");
 
             assertThat(run(List.of(php, "-r", script, url, ""))).startsWith("unreachable: gatewayd at " + url
-                            + " did not answer: its TLS certificate is not trusted (certificate verify failed);")
+                            + " did not answer: its TLS certificate is not trusted (" + untrusted(transport))
                     .contains("set Gateway::$caFile to the PEM file of that CA").doesNotContain("operation failed");
             assertThat(run(List.of(php, "-r", script, url, other.caPem().toString())))
                     .contains("its TLS certificate is not trusted")
@@ -66,6 +71,17 @@ class ClientLibrariesHttpsTest {
             assertThat(run(List.of(php, "-r", script, url, dir.resolve("missing.pem").toString())))
                     .startsWith("invalid_config: Gateway::$caFile '" + dir.resolve("missing.pem")
                             + "' is not a readable file;");
+            java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("not.pem"), "not a certificate\n");
+            assertThat(run(List.of(php, "-r", script, url, notPem.toString())))
+                    .startsWith("unreachable: gatewayd at " + url + " did not answer: ")
+                    .containsPattern("Gateway::\\$caFile '" + java.util.regex.Pattern.quote(notPem.toString())
+                            + "' (could not be loaded|does not vouch for it)");
+            String byName = "https://localhost:" + gw.gateway().controlPort();
+            assertThat(run(List.of(php, "-r", script, byName, ca.caPem().toString())))
+                    .as("the certificate names 127.0.0.1 only")
+                    .startsWith("unreachable: gatewayd at " + byName + " did not answer: its TLS certificate does not"
+                            + " name the host of Gateway::$apiUrl (")
+                    .contains("use a host name the certificate names");
             assertThat(client.poll()).as("nothing pushed by the refused calls").isNull();
         }
     }

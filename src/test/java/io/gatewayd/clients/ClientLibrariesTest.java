@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,16 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the shipped PHP and Python clients (clients/) against a real gateway and a real client. */
 class ClientLibrariesTest {
-    /**
-     * The start of a PHP script using the client, with every warning turned into an exception as
-     * frameworks do, so that a warning escaping the client fails the test.
-     */
-    private static final String STRICT_PHP_CLIENT = """
-            set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-            require 'clients/php/Gateway.php';
-            use Gatewayd\\Gateway;
-            """;
-
     static TestGateway gw;
     /** Not a gateway: what a client meets at a wrong URL or behind a proxy. Counts the requests it gets. */
     static HttpServer notGateway;
@@ -90,7 +82,20 @@ class ClientLibrariesTest {
     }
 
     static String run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(command, Map.of());
+    }
+
+    /** The command's output; with these environment variables changed (a null value removes one). */
+    static String run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        env.forEach((name, value) -> {
+            if (value == null) {
+                builder.environment().remove(name);
+            } else {
+                builder.environment().put(name, value);
+            }
+        });
+        Process p = builder.start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError(command + " did not finish within 60 s");
@@ -206,12 +211,11 @@ class ClientLibrariesTest {
      * (passed by name: PHP 8 named arguments, Python keywords), and the whole answer of the last call.
      * A single node ignores msg_id but still checks it, so an empty one shows it was sent.
      */
-    @Test
-    void clientsSendMsgIdAndExclusionsOnEveryPush() throws Exception {
-        String php = onPath("php");
-        String python = onPath("python3");
-        Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
-        String phpScript = STRICT_PHP_CLIENT + """
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientSendsMsgIdAndExclusionsOnEveryPush(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String phpScript = transport.strictClient() + """
                 [, Gateway::$apiUrl, $a, $b] = $argv;
                 function show($label, $f) {
                     try { $r = $f(); echo $label, ' ', json_encode($r), "\\n"; }
@@ -228,12 +232,31 @@ class ClientLibrariesTest {
                 show('emptyMsgId', fn() => Gateway::sendToClient($b, 'never', msg_id: ''));
                 show('answerAfterError', fn() => Gateway::lastAnswer());
                 """;
+        try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
+            String url = "http://127.0.0.1:" + own.gateway().controlPort();
+            String phpOut = run(List.of(php, "-r", phpScript, url, a.clientId(), b.clientId()));
+            assertThat(phpOut).isEqualTo("uidExcluding 1\nanswer {\"result\":{\"delivered\":1}}\nallMsgId 1\n"
+                    + "clientMsgId true\ngroupMsgId 1\nemptyMsgId invalid_param 400 sendToClient: field \"msg_id\""
+                    + " must be 1 to 200 characters\nanswerAfterError null\n");
+            assertThat(b.next()).isEqualTo("php to u");
+            assertThat(a.next()).isEqualTo("php to all");
+            assertThat(b.next()).isEqualTo("php to b");
+            assertThat(a.next()).isEqualTo("php to g");
+        }
+    }
+
+    /** The same for Python. */
+    @Test
+    void pythonClientSendsMsgIdAndExclusionsOnEveryPush() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
         String pythonScript = """
                 import json, sys
                 sys.path.insert(0, "clients/python")
                 from gateway import Gateway, GatewayError
                 url, a, b = sys.argv[1:]
                 gw = Gateway(url)
+                gw.bindUid(a, "u"); gw.bindUid(b, "u"); gw.joinGroup(a, "g")
                 def show(label, f):
                     try:
                         print(label, json.dumps(f()))
@@ -249,14 +272,6 @@ class ClientLibrariesTest {
                 """;
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
             String url = "http://127.0.0.1:" + own.gateway().controlPort();
-            String phpOut = run(List.of(php, "-r", phpScript, url, a.clientId(), b.clientId()));
-            assertThat(phpOut).isEqualTo("uidExcluding 1\nanswer {\"result\":{\"delivered\":1}}\nallMsgId 1\n"
-                    + "clientMsgId true\ngroupMsgId 1\nemptyMsgId invalid_param 400 sendToClient: field \"msg_id\""
-                    + " must be 1 to 200 characters\nanswerAfterError null\n");
-            assertThat(b.next()).isEqualTo("php to u");
-            assertThat(a.next()).isEqualTo("php to all");
-            assertThat(b.next()).isEqualTo("php to b");
-            assertThat(a.next()).isEqualTo("php to g");
             String pyOut = run(List.of(python, "-c", pythonScript, url, a.clientId(), b.clientId()));
             assertThat(pyOut).isEqualTo("uidExcluding 1\nanswer {\"result\": {\"delivered\": 1}}\nallMsgId 1\n"
                     + "clientMsgId true\ngroupMsgId 1\nemptyMsgId invalid_param 400 sendToClient: field \"msg_id\""
@@ -274,19 +289,51 @@ class ClientLibrariesTest {
         }
     }
 
+    /** What a run of a client against {@link #failingEndpoints} printed, and the URLs it was given. */
+    record FailureRun(String out, List<String> urls) {}
+
+    /**
+     * Runs a client's script with the URLs of every way a call can fail, in this order: a gateway
+     * with a 1 KiB body limit and 1 request per second (413, 429), a cluster node whose Redis is
+     * down (503 with delivered_local), a proxy's 502 page, a port that takes connections and never
+     * answers (timeout) and no gateway at all. The script must push once to the cluster node.
+     */
+    static FailureRun failingEndpoints(List<String> script) throws Exception {
+        String noRedis = "redis://127.0.0.1:" + closedPort() + "/0";
+        try (TestGateway limited = TestGateway.start("""
+                control:
+                  listen: http://127.0.0.1:0
+                  max-body-size: 1KiB
+                  max-requests-per-second: 1
+                """);
+             TestGateway cluster = TestGateway.start("cluster:\n  redis: \"" + noRedis + "\"\n");
+             WsClient local = cluster.client();
+             java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Await.until("the cluster node says it is degraded",
+                    () -> "degraded".equals(cluster.get("/health").json().path("status").asText()));
+            List<String> urls = List.of("http://127.0.0.1:" + limited.gateway().controlPort(),
+                    "http://127.0.0.1:" + cluster.gateway().controlPort(), notGatewayUrl("proxy"),
+                    "http://127.0.0.1:" + silent.getLocalPort(), "http://127.0.0.1:" + closedPort());
+            List<String> command = new java.util.ArrayList<>(script);
+            command.addAll(urls);
+            String out = run(command);
+            assertThat(local.next()).as("the push reached the node's own client").isEqualTo("during the outage");
+            return new FailureRun(out, urls);
+        }
+    }
+
     /**
      * Every way a call can fail is the client's exception with a message, a code and a status, and
-     * the gateway's extra fields (delivered_local of a 503 push): the gateway's 413, 429 and 503,
-     * a proxy's 502 page, no answer within the timeout (a port that takes connections and never
-     * answers) and no gateway at all. The PHP script turns every warning into an uncaught
-     * ErrorException, as frameworks do, so a warning escaping the client fails it.
+     * the gateway's extra fields (delivered_local of a 503 push): see {@link #failingEndpoints}. A
+     * timeout below a millisecond is one too (curl takes 0 ms as "wait forever"). The script turns
+     * every warning into an uncaught ErrorException, as frameworks do, so a warning escaping the
+     * client fails it.
      */
-    @Test
-    void clientsRaiseTheirErrorWithCodeAndStatusForEveryFailure() throws Exception {
-        String php = onPath("php");
-        String python = onPath("python3");
-        Assumptions.assumeTrue(php != null && python != null, "php or python3 is not installed; skipping");
-        String phpScript = STRICT_PHP_CLIENT + """
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientThrowsItsExceptionWithCodeAndStatusForEveryFailure(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String phpScript = transport.strictClient() + """
                 [, $limited, $cluster, $proxy, $silent, $down] = $argv;
                 Gateway::$timeout = 1;
                 function show($label, $url, $f) {
@@ -303,8 +350,35 @@ class ClientLibrariesTest {
                 show('503', $cluster, fn() => Gateway::sendToAll('during the outage'));
                 show('502', $proxy, fn() => Gateway::getAllClientIdCount());
                 show('timeout', $silent, fn() => Gateway::sendToAll('maybe'));
+                Gateway::$timeout = 0.0004;
+                show('tinyTimeout', $silent, fn() => Gateway::getAllClientIdCount());
+                Gateway::$timeout = 1;
                 show('down', $down, fn() => Gateway::getAllClientIdCount());
                 """;
+        FailureRun run = failingEndpoints(List.of(php, "-r", phpScript));
+        List<String> urls = run.urls();
+        assertThat(run.out()).contains("413 body_too_large 413 413 [] sendToAll: request body is larger than the limit"
+                + " of 1024 bytes (control.max-body-size)");
+        assertThat(run.out()).contains("429 rate_limited 429 429 [] getAllClientIdCount: more than 1 requests per second");
+        assertThat(run.out()).contains("503 cluster_unavailable 503 503 {\"delivered_local\":1} sendToAll: the cluster"
+                + " is unavailable");
+        assertThat(run.out()).contains("502 not_gatewayd 502 502 [] " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
+                + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
+                + " the gateway that cannot reach it, or not the control URL?\n");
+        assertThat(run.out()).contains("timeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer within"
+                + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+        assertThat(run.out()).contains("tinyTimeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer"
+                + " within 0.0004 s;");
+        // the reason's wording is the transport's ("Failed to open stream: ..." or curl's), the system's cause in it
+        assertThat(run.out()).containsPattern(java.util.regex.Pattern.quote("down unreachable null 0 [] gatewayd at "
+                + urls.get(4) + " did not answer: ") + ".*Connection refused.*\n");
+    }
+
+    /** The same for Python. */
+    @Test
+    void pythonClientRaisesItsErrorWithCodeAndStatusForEveryFailure() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
         String pythonScript = """
                 import json, sys
                 sys.path.insert(0, "clients/python")
@@ -326,52 +400,19 @@ class ClientLibrariesTest {
                 show("timeout", silent, lambda gw: gw.sendToAll("maybe"))
                 show("down", down, lambda gw: gw.getAllClientIdCount())
                 """;
-        String noRedis = "redis://127.0.0.1:" + closedPort() + "/0";
-        try (TestGateway limited = TestGateway.start("""
-                control:
-                  listen: http://127.0.0.1:0
-                  max-body-size: 1KiB
-                  max-requests-per-second: 1
-                """);
-             TestGateway cluster = TestGateway.start("cluster:\n  redis: \"" + noRedis + "\"\n");
-             WsClient local = cluster.client();
-             java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            Await.until("the cluster node says it is degraded",
-                    () -> "degraded".equals(cluster.get("/health").json().path("status").asText()));
-            List<String> urls = List.of("http://127.0.0.1:" + limited.gateway().controlPort(),
-                    "http://127.0.0.1:" + cluster.gateway().controlPort(), notGatewayUrl("proxy"),
-                    "http://127.0.0.1:" + silent.getLocalPort(), "http://127.0.0.1:" + closedPort());
-            List<String> phpCommand = new java.util.ArrayList<>(List.of(php, "-r", phpScript));
-            phpCommand.addAll(urls);
-            String phpOut = run(phpCommand);
-            assertThat(phpOut).contains("413 body_too_large 413 413 [] sendToAll: request body is larger than the limit"
-                    + " of 1024 bytes (control.max-body-size)");
-            assertThat(phpOut).contains("429 rate_limited 429 429 [] getAllClientIdCount: more than 1 requests per second");
-            assertThat(phpOut).contains("503 cluster_unavailable 503 503 {\"delivered_local\":1} sendToAll: the cluster"
-                    + " is unavailable");
-            assertThat(phpOut).contains("502 not_gatewayd 502 502 [] " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
-                    + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
-                    + " the gateway that cannot reach it, or not the control URL?\n");
-            assertThat(phpOut).contains("timeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer within"
-                    + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
-            assertThat(phpOut).contains("down unreachable null 0 [] gatewayd at " + urls.get(4) + " did not answer: Failed"
-                    + " to open stream: Connection refused\n");
-            List<String> pyCommand = new java.util.ArrayList<>(List.of(python, "-c", pythonScript));
-            pyCommand.addAll(urls);
-            String pyOut = run(pyCommand);
-            assertThat(pyOut).contains("413 body_too_large 413 {} sendToAll: request body is larger than the limit");
-            assertThat(pyOut).contains("429 rate_limited 429 {} getAllClientIdCount: more than 1 requests per second");
-            assertThat(pyOut).contains("503 cluster_unavailable 503 {\"delivered_local\": 1} sendToAll: the cluster"
-                    + " is unavailable");
-            assertThat(pyOut).contains("502 not_gatewayd 502 {} " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
-                    + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
-                    + " the gateway that cannot reach it, or not the control URL?\n");
-            assertThat(pyOut).contains("timeout timeout null {} gatewayd at " + urls.get(3) + " did not answer within"
-                    + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
-            assertThat(pyOut).contains("down unreachable null {} gatewayd at " + urls.get(4) + " did not answer:");
-            assertThat(local.next()).as("the push of each client reached the node's own client").isEqualTo("during the outage");
-            assertThat(local.next()).isEqualTo("during the outage");
-        }
+        FailureRun run = failingEndpoints(List.of(python, "-c", pythonScript));
+        List<String> urls = run.urls();
+        String pyOut = run.out();
+        assertThat(pyOut).contains("413 body_too_large 413 {} sendToAll: request body is larger than the limit");
+        assertThat(pyOut).contains("429 rate_limited 429 {} getAllClientIdCount: more than 1 requests per second");
+        assertThat(pyOut).contains("503 cluster_unavailable 503 {\"delivered_local\": 1} sendToAll: the cluster"
+                + " is unavailable");
+        assertThat(pyOut).contains("502 not_gatewayd 502 {} " + notGatewayUrl("proxy") + "/api/getAllClientIdCount"
+                + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
+                + " the gateway that cannot reach it, or not the control URL?\n");
+        assertThat(pyOut).contains("timeout timeout null {} gatewayd at " + urls.get(3) + " did not answer within"
+                + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+        assertThat(pyOut).contains("down unreachable null {} gatewayd at " + urls.get(4) + " did not answer:");
     }
 
     /**
@@ -514,11 +555,11 @@ class ClientLibrariesTest {
      * is still called. $raw = true (a ready frame) cannot be honoured and is refused rather than sent
      * framed twice. Each line the script prints is one call's result as JSON.
      */
-    @Test
-    void phpClientTakesGatewayClientsOwnShapesAsArguments() throws Exception {
-        String php = onPath("php");
-        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String script = STRICT_PHP_CLIENT + """
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientTakesGatewayClientsOwnShapesAsArguments(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String script = transport.strictClient() + """
                 [, Gateway::$apiUrl, $a, $b] = $argv;
                 function show($label, $f) {
                     try { echo $label, ' ', json_encode($f(), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\\n"; }
@@ -539,6 +580,11 @@ class ClientLibrariesTest {
                 show('raw', fn() => Gateway::sendToAll('a whole frame', null, null, true));
                 show('rawFalse', fn() => Gateway::sendToUid(7, 'not raw', false));
                 show('idsOfOnlineAndOfflineUids', fn() => Gateway::batchGetClientIdByUid([7, 'nobody']));
+                show('twoGroups', fn() => Gateway::joinGroup($a, 'x', 'y'));
+                show('countOfGroup', fn() => Gateway::getAllClientCount('b'));
+                show('groupsAfterwards', fn() => Gateway::getAllGroupIdList());
+                show('batchOfMethodsAlone', fn() => Gateway::batch([['getAllUidCount'], ['getAllClientIdCount', null]]));
+                show('batchWithAThirdElement', fn() => Gateway::batch([['sendToUid', ['uid' => 7, 'message' => 'lost'], ['x']]]));
                 """;
         // its own gateway: the groups of the other tests' clients would show in getAllGroupIdList
         try (TestGateway own = TestGateway.start(); WsClient a = own.client(); WsClient b = own.client()) {
@@ -562,6 +608,16 @@ class ClientLibrariesTest {
             assertThat(a.next()).as("the raw send sent nothing").isEqualTo("not raw");
             assertThat(out).as("as in GatewayClient, a uid without a connection is left out")
                     .contains("idsOfOnlineAndOfflineUids {\"7\":[\"" + a.clientId() + "\"]}\n");
+            assertThat(out).as("an argument GatewayClient would drop too is refused: it was meant to do something")
+                    .contains("twoGroups GatewayException: joinGroup: takes 2 arguments ($client_id, $group), got 3;"
+                            + " the others would be ignored, so nothing was sent\n")
+                    .contains("countOfGroup GatewayException: getAllClientCount: takes 0 arguments, got 1; the others"
+                            + " would be ignored, so nothing was sent\n")
+                    .contains("groupsAfterwards {\"b\":\"b\",\"room/1 #ü\":\"room/1 #ü\"}\n");
+            assertThat(out).as("a batch call as a list of the method and, if any, its parameters")
+                    .contains("batchOfMethodsAlone [{\"result\":1},{\"result\":2}]\n")
+                    .contains("batchWithAThirdElement GatewayException: batch: call [0] must be [method, params] or"
+                            + " [method], got \"[\"sendToUid\",{\"uid\":7,\"message\":\"lost\"},[\"x\"]]\"\n");
         }
     }
 
@@ -571,12 +627,11 @@ class ClientLibrariesTest {
      * backend, which binds it to an integer uid, puts it in a group and pushes json_encode()d messages;
      * the page's *_HEARTBEAT is answered; after a reconnect the old id is gone and the new one is bound.
      */
-    @Test
-    void frontendExampleFlowWithAPhpBackend() throws Exception {
-        String php = onPath("php");
-        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String bindEndpoint = """
-                require 'clients/php/Gateway.php';
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void frontendExampleFlowWithAPhpBackend(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String bindEndpoint = transport.client() + """
                 use Gatewayd\\Gateway;
                 [, Gateway::$apiUrl, $clientId] = $argv;
                 $uid = 1001;
@@ -615,11 +670,11 @@ class ClientLibrariesTest {
      * GatewayClient pushes a string's bytes as they are: a device protocol on frame:// gets exactly
      * them, a WebSocket client a binary frame of them; UTF-8 text stays a text frame.
      */
-    @Test
-    void phpClientPushesBytesThatAreNotUtf8AsTheyAre() throws Exception {
-        String php = onPath("php");
-        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String script = STRICT_PHP_CLIENT + """
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientPushesBytesThatAreNotUtf8AsTheyAre(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String script = transport.strictClient() + """
                 [, Gateway::$apiUrl, $device, $browser] = $argv;
                 var_dump(Gateway::sendToClient($device, "\\x00\\x01\\xfe\\xff"));
                 var_dump(Gateway::sendToUid('browser', "\\xc3"));
@@ -657,13 +712,11 @@ class ClientLibrariesTest {
      * URL and the body (not a warning and null); parameters that are not UTF-8 are one before any request.
      * An error handler turns every PHP warning into an uncaught ErrorException, which fails the script.
      */
-    @Test
-    void phpClientRefusesWhatIsNotTheGatewaysAnswer() throws Exception {
-        String php = onPath("php");
-        Assumptions.assumeTrue(php != null, "php is not installed (apt-get install php-cli); skipping the PHP client test");
-        String script = """
-                set_error_handler(function ($no, $str, $file, $line) { throw new ErrorException($str, 0, $no, $file, $line); });
-                require 'clients/php/Gateway.php';
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientRefusesWhatIsNotTheGatewaysAnswer(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String script = transport.strictClient() + """
                 foreach (array_slice($argv, 1) as $url) {
                     \\Gatewayd\\Gateway::$apiUrl = $url;
                     try {
@@ -682,6 +735,12 @@ class ClientLibrariesTest {
                 } catch (\\Gatewayd\\GatewayException $e) {
                     echo 'GatewayException: ', $e->getMessage(), "\\n";
                 }
+                \\Gatewayd\\Gateway::$token = "s3cret\\r\\nX-Injected: 1";
+                try {
+                    \\Gatewayd\\Gateway::getAllClientIdCount();
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo 'GatewayException: ', $e->getErrorCode(), ' ', $e->getMessage(), "\\n";
+                }
                 """;
         notGatewayRequests.set(0);
         String out = run(List.of(php, "-r", script, notGatewayUrl("html"), notGatewayUrl("json"),
@@ -699,9 +758,69 @@ class ClientLibrariesTest {
                 + " sent to another server").contains("GatewayException: " + notGatewayUrl("redirect")
                 + "/api/getAllClientIdCount answered 302, a redirect to " + notGatewayUrl("json") + "/api/x;"
                 + " is this the gateway's control URL?\n");
+        assertThat(out).as("a line break in the token would end its header and start one of its own")
+                .contains("GatewayException: invalid_config Gateway::$token must be a string of printable ASCII,"
+                        + " without spaces or a newline at either end (from the file or variable it was read from?)\n")
+                .doesNotContain("s3cret");
         assertThat(out).doesNotContain("NULL", "Warning");
         assertThat(notGatewayRequests.get()).as("getAllClientIdCount three times, the redirect not followed;"
-                + " setSession and batch send nothing").isEqualTo(3);
+                + " setSession, batch and the call with a broken token send nothing").isEqualTo(3);
+    }
+
+    /**
+     * The proxy variables of the environment do not take the call (and its token) elsewhere: PHP's
+     * streams never read them, so curl must not either, or installing php-curl would send control
+     * calls to whatever proxy a shell or container has set for the outside world.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientGoesToItsUrlWhateverProxyTheEnvironmentNames(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String script = transport.strictClient() + """
+                Gateway::$apiUrl = $argv[1];
+                Gateway::$token = 'secret';
+                var_dump(Gateway::getAllClientIdCount());
+                """;
+        String proxy = "http://127.0.0.1:" + notGateway.getAddress().getPort();
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String name : List.of("http_proxy", "https_proxy", "all_proxy", "HTTPS_PROXY", "ALL_PROXY")) {
+            env.put(name, proxy);
+        }
+        env.put("no_proxy", null);
+        env.put("NO_PROXY", null);
+        try (TestGateway own = TestGateway.start()) {
+            notGatewayRequests.set(0);
+            String out = run(List.of(php, "-r", script, "http://127.0.0.1:" + own.gateway().controlPort()), env);
+            assertThat(out).isEqualTo("int(0)\n");
+            assertThat(notGatewayRequests.get()).as("requests that went to the proxy").isZero();
+        }
+    }
+
+    /**
+     * Without the curl extension (php -n loads none), 'auto' takes PHP's streams; asking for curl
+     * there, or for a transport that does not exist, is an error saying what to do, before any request.
+     */
+    @Test
+    void phpClientTakesStreamsWithoutCurlAndSaysWhatToInstallForCurl() throws Exception {
+        String php = PhpTransport.STREAMS.php();
+        String script = """
+                require 'clients/php/Gateway.php';
+                use Gatewayd\\Gateway;
+                Gateway::$apiUrl = $argv[1];
+                echo extension_loaded('curl') ? 'curl' : 'no curl', "\\n";
+                foreach (['auto', 'curl', 'Curl'] as $transport) {
+                    Gateway::$transport = $transport;
+                    try { $count = Gateway::getAllClientIdCount(); echo $transport, ' ', json_encode($count), "\\n"; }
+                    catch (\\Gatewayd\\GatewayException $e) { echo $transport, ' ', $e->getErrorCode(), ' ', $e->getMessage(), "\\n"; }
+                }
+                """;
+        try (TestGateway own = TestGateway.start()) {
+            String out = run(List.of(php, "-n", "-r", script, "http://127.0.0.1:" + own.gateway().controlPort()));
+            assertThat(out).isEqualTo("no curl\nauto 0\ncurl invalid_config Gateway::$transport is 'curl' but this PHP"
+                    + " has no curl extension; install it (apt-get install php-curl) or set Gateway::$transport to"
+                    + " 'auto' or 'streams'\nCurl invalid_config Gateway::$transport must be 'auto', 'curl' or"
+                    + " 'streams', got 'Curl'\n");
+        }
     }
 
     /**
