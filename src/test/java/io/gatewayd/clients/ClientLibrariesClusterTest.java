@@ -28,8 +28,10 @@ class ClientLibrariesClusterTest {
     static final RedisServer REDIS = new RedisServer();
 
     static String yaml(String redisUrl, String prefix) {
+        // the probe would find the frozen subscription dead after probe-timeout and subscribe anew:
+        // long enough that the frozen node stays missing while php and python start on a loaded box
         return "cluster:\n  redis: \"" + redisUrl + "\"\n  key-prefix: " + prefix + "\n  heartbeat: 200ms\n"
-                + "  node-ttl: 2s\n  mirror-ttl: 6s\n  probe-interval: 1s\n  probe-timeout: 4s\n"
+                + "  node-ttl: 2s\n  mirror-ttl: 6s\n  probe-interval: 1s\n  probe-timeout: 120s\n"
                 + "  ack-timeout: 15s\n  query-timeout: 1s\n";
     }
 
