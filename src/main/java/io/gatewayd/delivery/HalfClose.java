@@ -16,9 +16,45 @@ import io.netty.util.ReferenceCountUtil;
  * channel closes when the client closes its side (Netty closes on end of input) or when the
  * caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
  * client still sends is dropped before it is decrypted.
+ *
+ * <p>The same holds for an HTTP answer that ends a connection before any session exists (a
+ * refused handshake, a control request over a limit): {@link #answer} sends it that way.
  */
-final class HalfClose {
+public final class HalfClose {
+    private static final String NAME = "closing";
+
     private HalfClose() {
+    }
+
+    /**
+     * Writes {@code last} (an answer that ends the connection), then half-closes; the socket is
+     * cut after {@code graceMillis} whatever the client does, so one that never closes its side
+     * holds a descriptor no longer. Input is dropped from now on: what is already read and still
+     * on its way through the pipeline is the caller's to ignore. A second call on a connection
+     * already closing drops its answer. Call on the channel's event loop.
+     */
+    public static void answer(Channel ch, Object last, long graceMillis) {
+        if (ch.pipeline().get(NAME) != null) {
+            ReferenceCountUtil.release(last);
+            return;
+        }
+        discardInput(ch);
+        ch.writeAndFlush(last).addListener(f -> {
+            if (f.isSuccess()) {
+                afterFlush(ch);
+            } else {
+                ch.close();
+            }
+        });
+        var cut = ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, graceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> cut.cancel(false));
+    }
+
+    /** True once {@link #answer} or {@link #afterFlush} has begun to end the connection. */
+    public static boolean closing(Channel ch) {
+        return ch.pipeline().get(NAME) != null;
     }
 
     static void afterFlush(Channel ch) {
@@ -26,14 +62,21 @@ final class HalfClose {
             ch.close();
             return;
         }
-        ch.pipeline().addFirst("closing", DiscardInput.INSTANCE);
-        ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
+        discardInput(ch);
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
-        if (ssl == null) {
+        // no close_notify without a TLS session: before the handshake (plain HTTP at a TLS port) it is noise
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
             shutdownOutput(duplex);
         } else {
             ssl.closeOutbound().addListener(f -> shutdownOutput(duplex));
         }
+    }
+
+    private static void discardInput(Channel ch) {
+        if (ch.pipeline().get(NAME) == null) {
+            ch.pipeline().addFirst(NAME, DiscardInput.INSTANCE);
+        }
+        ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
     }
 
     private static void shutdownOutput(DuplexChannel ch) {
