@@ -1,10 +1,10 @@
 package io.gatewayd.api;
 
 import io.gatewayd.config.ControlConfig;
+import io.gatewayd.delivery.HalfClose;
 import io.gatewayd.server.KeyedRateLimiter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -157,10 +157,7 @@ final class ControlGuard extends ChannelDuplexHandler {
         if (status.code() == 429) {
             res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, 2, TimeUnit.SECONDS);
+        HalfClose.answer(ctx, res); // the rest of the request may still be coming: FIN, not a reset
     }
 
     @Override

@@ -3,13 +3,13 @@ package io.gatewayd.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.GatewayStartException;
 import io.gatewayd.config.ControlConfig;
+import io.gatewayd.delivery.HalfClose;
 import io.gatewayd.metrics.GatewayStats;
 import io.gatewayd.server.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -243,7 +243,7 @@ public final class ControlServer {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+            HalfClose.answer(ctx, tooLarge()); // the client is likely still sending the body: FIN, not a reset
         }
 
         private FullHttpResponse tooLarge() {

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -22,6 +23,11 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class HalfClose {
     private static final String NAME = "closing";
+    /**
+     * How long a client gets to read an answer and close its side: an answer is a few hundred
+     * bytes, so a client that reads at all has it in a round trip; more only holds descriptors.
+     */
+    public static final long GRACE_MILLIS = 2000;
 
     private HalfClose() {
     }
@@ -34,12 +40,21 @@ public final class HalfClose {
      * already closing drops its answer. Call on the channel's event loop.
      */
     public static void answer(Channel ch, Object last, long graceMillis) {
+        answer(ch, ch, last, graceMillis);
+    }
+
+    /** As {@link #answer(Channel, Object, long)}, written from {@code ctx} (e.g. below a TLS handler, in clear). */
+    public static void answer(ChannelHandlerContext ctx, Object last) {
+        answer(ctx.channel(), ctx, last, GRACE_MILLIS);
+    }
+
+    private static void answer(Channel ch, ChannelOutboundInvoker via, Object last, long graceMillis) {
         if (ch.pipeline().get(NAME) != null) {
             ReferenceCountUtil.release(last);
             return;
         }
         discardInput(ch);
-        ch.writeAndFlush(last).addListener(f -> {
+        via.writeAndFlush(last).addListener(f -> {
             if (f.isSuccess()) {
                 afterFlush(ch);
             } else {

@@ -35,4 +35,22 @@ class EarlyCloseTest {
             }
         }
     }
+
+    /** The control port's 413: the client is sending the body the answer refuses. */
+    @Test
+    void aControlRequestOverTheBodyLimitGets413InFullWhileItsBodyIsStillComing() throws IOException {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-body-size: 1KiB\n")) {
+            for (int i = 0; i < 5; i++) {
+                try (RawClient c = new RawClient(gw.gateway().controlPort())) {
+                    c.write("POST /api/sendToAll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + EXTRA.length + "\r\n\r\n");
+                    c.write(EXTRA);
+                    String head = c.readHead();
+                    assertThat(RawClient.status(head)).isEqualTo(413);
+                    assertThat(c.readBody(head)).contains("body_too_large", "control.max-body-size");
+                    assertThat(c.socket().getInputStream().read()).as("end of stream after the answer").isEqualTo(-1);
+                }
+            }
+        }
+    }
 }
