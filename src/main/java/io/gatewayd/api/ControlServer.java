@@ -55,6 +55,7 @@ public final class ControlServer {
     private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
     private Channel serverChannel;
     private final ControlGuard.Counters guardCounters = new ControlGuard.Counters();
+    private final ControlAdmission admission = new ControlAdmission(() -> config);
     private volatile Supplier<io.gatewayd.server.ServerTls> tls = () -> null;
 
     /** Where an https:// control port gets its certificate (read per connection, so reloads apply). */
@@ -116,6 +117,11 @@ public final class ControlServer {
     /** The handlers of one control connection (also what the control pipeline benchmark drives). */
     void initPipeline(Channel ch) {
         connections.add(ch);
+        ControlAdmission.Admission admitted = admission.opened(ch);
+        if (admitted == ControlAdmission.Admission.REFUSED) {
+            ch.close();
+            return;
+        }
         int maxBody = config.maxBodySize().intBytes();
         if (config.tls()) {
             io.gatewayd.server.ServerTls t = tls.get();
@@ -130,7 +136,8 @@ public final class ControlServer {
         }
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536))
-                .addLast("guard", new ControlGuard(() -> config, guardCounters))
+                .addLast("guard", new ControlGuard(() -> config, guardCounters,
+                        admitted == ControlAdmission.Admission.OPERATOR_ONLY ? admission : null))
                 .addLast("body", new BodyLimit(maxBody))
                 .addLast("api", new ControlHandler(this, methods, stats));
     }
@@ -147,6 +154,19 @@ public final class ControlServer {
     /** Open control connections. */
     public int openConnections() {
         return connections.size();
+    }
+
+    /** Connections over control.max-connections: answered 503 too_many_connections, or closed at once. */
+    public long refusedConnections() {
+        return admission.refused.sum();
+    }
+
+    /**
+     * Connections over control.max-connections kept for gatewayctl status/stop/reload: the
+     * descriptor budget counts them with the cap.
+     */
+    public static int operatorReserve() {
+        return ControlAdmission.OPERATOR_RESERVE;
     }
 
     /** Requests refused with 429 (control.max-requests-per-second). */

@@ -1,0 +1,103 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RawClient;
+import io.gatewayd.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * control.max-connections over real sockets: a leaking backend fills the cap, its next
+ * connections get 503 too_many_connections, gatewayctl's requests still get through on the
+ * operator's reserve, and past the reserve connections are closed unanswered.
+ */
+class ControlConnectionsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String GET_COUNT = "GET /api/getAllClientIdCount HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    @Test
+    void overTheCapARequestGets503AndTheOperatorsRequestsStillGetThrough() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 2\n")) {
+            int port = gw.gateway().controlPort();
+            List<RawClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) { // a backend's keep-alive connections, served and kept open
+                    RawClient c = new RawClient(port);
+                    held.add(c);
+                    c.write(GET_COUNT);
+                    String head = c.readHead();
+                    assertThat(RawClient.status(head)).isEqualTo(200);
+                    c.readBody(head);
+                }
+
+                try (RawClient over = new RawClient(port)) {
+                    over.write(GET_COUNT);
+                    String head = over.readHead();
+                    assertThat(RawClient.status(head)).isEqualTo(503);
+                    assertThat(head).containsIgnoringCase("Retry-After: 1");
+                    JsonNode error = JSON.readTree(over.readBody(head)).get("error");
+                    assertThat(error.get("code").asText()).isEqualTo("too_many_connections");
+                    assertThat(error.get("message").asText()).contains("limit of 2", "raise control.max-connections");
+                    assertThat(over.socket().getInputStream().read()).as("closed after the 503").isEqualTo(-1);
+                }
+
+                for (String operator : List.of("GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n",
+                        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) {
+                    try (RawClient gatewayctl = new RawClient(port)) {
+                        gatewayctl.write(operator);
+                        String head = gatewayctl.readHead();
+                        assertThat(RawClient.status(head)).as(operator).isEqualTo(200);
+                        gatewayctl.readBody(head);
+                        assertThat(gatewayctl.socket().getInputStream().read())
+                                .as("served once, then closed: the reserve is for the next one").isEqualTo(-1);
+                    }
+                }
+                JsonNode limits = gw.get("/api/status").json().get("result").get("limits");
+                assertThat(limits.get("control_refused").asInt()).isEqualTo(1);
+                assertThat(limits.get("control_max_connections").asInt()).isEqualTo(2);
+
+                // the backend lets one go: a new connection is served normally again
+                held.remove(0).close();
+                Await.until("a slot is free again", () -> gw.gateway().controlConnections() < 2);
+                try (RawClient again = new RawClient(port)) {
+                    again.write(GET_COUNT);
+                    assertThat(RawClient.status(again.readHead())).isEqualTo(200);
+                }
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void pastTheOperatorsReserveAConnectionIsClosedAtOnce() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 2\n")) {
+            int port = gw.gateway().controlPort();
+            int fill = 2 + ControlAdmission.OPERATOR_RESERVE;
+            List<RawClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < fill; i++) { // connected and silent: each holds a slot until request-timeout
+                    held.add(new RawClient(port));
+                }
+                Await.until("the cap and the reserve are full", () -> gw.gateway().controlConnections() == fill);
+                try (RawClient flood = new RawClient(port, 10_000)) {
+                    assertThat(flood.closedByServer()).as("closed without waiting for a request").isTrue();
+                }
+                assertThat(gw.gateway().controlConnections()).isEqualTo(fill);
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+}
