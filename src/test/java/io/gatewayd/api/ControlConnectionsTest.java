@@ -100,4 +100,22 @@ class ControlConnectionsTest {
             }
         }
     }
+
+    /** The descriptors kept for the control port come out of the clients' cap, not out of its general headroom. */
+    @Test
+    void theDescriptorBudgetKeepsTheControlCapAndTheReserve() {
+        long without = reserved("control:\n  listen: http://127.0.0.1:0\n  max-connections: 0\n");
+        long with = reserved("control:\n  listen: http://127.0.0.1:0\n  max-connections: 500\n");
+        // the descriptors open at each start differ by a few (classes loaded, log files)
+        assertThat(with - without).isBetween(500L + ControlAdmission.OPERATOR_RESERVE - 20,
+                500L + ControlAdmission.OPERATOR_RESERVE + 20);
+    }
+
+    private static long reserved(String yaml) {
+        try (TestGateway gw = TestGateway.start(yaml)) {
+            JsonNode cap = gw.get("/api/status").json().get("result").get("limits").get("connection_cap");
+            assertThat(cap.get("open_file_limit").isNull()).as("the test JVM's open-file limit is known").isFalse();
+            return cap.get("reserved").asLong();
+        }
+    }
 }
