@@ -101,6 +101,38 @@ class ControlConnectionsTest {
         }
     }
 
+    /** gatewayctl's own client (java.net.http) gets status and admin/stop through while others hold the whole cap. */
+    @Test
+    void gatewayctlsClientStillGetsStatusAndStopsTheGateway() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n")) {
+            java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+            io.gatewayd.lifecycle.AdminApi.install(gw.gateway(), new io.gatewayd.lifecycle.AdminApi.Control() {
+                @Override
+                public java.util.Map<String, Object> stop(boolean graceful, java.time.Duration timeout) {
+                    stops.incrementAndGet(); // what the process does is not the point: that the call gets through is
+                    return java.util.Map.of("state", "stopping");
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<java.util.Map<String, Object>> reload() {
+                    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of());
+                }
+            });
+            try (RawClient held = new RawClient(gw.gateway().controlPort())) {
+                held.write(GET_COUNT);
+                assertThat(RawClient.status(held.readHead())).isEqualTo(200);
+                io.gatewayd.cli.ControlClient ctl = new io.gatewayd.cli.ControlClient(gw.gateway().controlUrl(), null,
+                        java.time.Duration.ofSeconds(10));
+                for (int i = 0; i < ControlAdmission.OPERATOR_RESERVE + 2; i++) { // more than the reserve: each is closed after
+                    assertThat(ctl.get("/api/status").path("limits").path("control_max_connections").asInt())
+                            .isEqualTo(1);
+                }
+                assertThat(ctl.call("admin/stop", JSON.createObjectNode()).path("state").asText()).isEqualTo("stopping");
+                assertThat(stops.get()).isEqualTo(1);
+            }
+        }
+    }
+
     /** The descriptors kept for the control port come out of the clients' cap, not out of its general headroom. */
     @Test
     void theDescriptorBudgetKeepsTheControlCapAndTheReserve() {
