@@ -24,8 +24,8 @@ import io.netty.util.ReferenceCountUtil;
 public final class HalfClose {
     private static final String NAME = "closing";
     /**
-     * How long a client gets to read an answer and close its side: an answer is a few hundred
-     * bytes, so a client that reads at all has it in a round trip; more only holds descriptors.
+     * How long a client gets to read an answer and close its side: an answer fits in the socket
+     * buffers, so a client that reads at all has it in a round trip; more only holds descriptors.
      */
     public static final long GRACE_MILLIS = 2000;
 
@@ -37,7 +37,7 @@ public final class HalfClose {
      * cut after {@code graceMillis} whatever the client does, so one that never closes its side
      * holds a descriptor no longer. Input is dropped from now on: what is already read and still
      * on its way through the pipeline is the caller's to ignore. A second call on a connection
-     * already closing drops its answer. Call on the channel's event loop.
+     * already closing drops its answer. Any thread: the work is done on the channel's event loop.
      */
     public static void answer(Channel ch, Object last, long graceMillis) {
         answer(ch, ch, last, graceMillis);
@@ -49,6 +49,10 @@ public final class HalfClose {
     }
 
     private static void answer(Channel ch, ChannelOutboundInvoker via, Object last, long graceMillis) {
+        if (!ch.eventLoop().inEventLoop()) { // a control reply completed by another thread (a cluster router)
+            ch.eventLoop().execute(() -> answer(ch, via, last, graceMillis));
+            return;
+        }
         if (ch.pipeline().get(NAME) != null) {
             ReferenceCountUtil.release(last);
             return;
