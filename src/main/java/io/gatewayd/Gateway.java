@@ -222,7 +222,7 @@ public final class Gateway implements AutoCloseable {
             sessions = new ClientSessions(registry, outbound, live, stats, clientIds, all,
                     new io.gatewayd.server.ClientSecurity(guard, connectAuth, tls::get, webhooks));
             guard.descriptors(io.gatewayd.server.DescriptorBudget.measure(config.listeners().size()
-                    + config.webhooks().maxConcurrency()));
+                    + config.webhooks().maxConcurrency() + controlDescriptors(config.control())));
             guard.descriptors().logAtStart(config.limits().maxConnections());
             for (ListenerConfig l : config.listeners()) {
                 listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
@@ -436,8 +436,19 @@ public final class Gateway implements AutoCloseable {
         return control.openConnections();
     }
 
+    /**
+     * Descriptors the control port may hold: its cap plus the operator's reserve. Without a cap
+     * they come out of the budget's general headroom, as before there was one.
+     */
+    private static int controlDescriptors(io.gatewayd.config.ControlConfig c) {
+        return c.maxConnections() == 0 ? 0 : c.maxConnections() + ControlServer.operatorReserve();
+    }
+
     private Map<String, Object> limitsStatus() {
         Map<String, Object> o = new LinkedHashMap<>(guard.status());
+        o.put("control_connections", control.openConnections());
+        o.put("control_max_connections", live.config().control().maxConnections());
+        o.put("control_refused", control.refusedConnections());
         o.put("control_rate_limited", control.rateLimited());
         o.put("control_timed_out", control.timedOut());
         return o;
@@ -523,6 +534,15 @@ public final class Gateway implements AutoCloseable {
         }
         if (!prev.control().listen().equals(next.control().listen())) {
             notes.add("control.listen changed; it applies after a restart");
+        }
+        int reservedForControl = controlDescriptors(prev.control());
+        int controlNeeds = controlDescriptors(next.control());
+        if (guard.descriptors() != io.gatewayd.server.DescriptorBudget.none()
+                && (controlNeeds > reservedForControl || (reservedForControl > 0 && controlNeeds == 0))) {
+            // the client cap was computed at the start: control connections beyond what it kept for them eat the clients' room
+            notes.add("control.max-connections changed to " + next.control().maxConnections() + "; the client cap "
+                    + "from the open-file limit keeps room for " + prev.control().maxConnections()
+                    + " control connections until a restart");
         }
         int maxConnections = next.limits().maxConnections();
         String overFileLimit = maxConnections > 0 ? guard.descriptors().warning(maxConnections) : null;

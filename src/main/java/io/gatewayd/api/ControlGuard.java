@@ -1,10 +1,10 @@
 package io.gatewayd.api;
 
 import io.gatewayd.config.ControlConfig;
+import io.gatewayd.delivery.HalfClose;
 import io.gatewayd.server.KeyedRateLimiter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -28,7 +29,9 @@ import java.util.function.Supplier;
  * Per control connection, between the HTTP codec and the body aggregator: a request over
  * control.max-requests-per-second (per remote address) is answered 429 without being read
  * further; a request that has not fully arrived within control.request-timeout (a slow body,
- * or no request at all on a fresh connection) is answered 408 and the connection closes.
+ * or no request at all on a fresh connection) is answered 408 and the connection closes. On a
+ * connection over control.max-connections only an operator's request is served, and a 503
+ * answers any other (see {@link ControlAdmission}).
  */
 final class ControlGuard extends ChannelDuplexHandler {
     /** Counters shared by all control connections. */
@@ -40,6 +43,8 @@ final class ControlGuard extends ChannelDuplexHandler {
 
     private final Supplier<ControlConfig> config;
     private final Counters counters;
+    /** Set on a connection over control.max-connections: only an operator's request is served on it. */
+    private final ControlAdmission overCap;
     private ScheduledFuture<?> deadline;
     private long deadlineNanos;
     private boolean discarding;
@@ -48,9 +53,10 @@ final class ControlGuard extends ChannelDuplexHandler {
     /** A response was written before its request had been read to the end (a synchronous answer). */
     private boolean answeredInRequest;
 
-    ControlGuard(Supplier<ControlConfig> config, Counters counters) {
+    ControlGuard(Supplier<ControlConfig> config, Counters counters, ControlAdmission overCap) {
         this.config = config;
         this.counters = counters;
+        this.overCap = overCap;
     }
 
     @Override
@@ -65,7 +71,16 @@ final class ControlGuard extends ChannelDuplexHandler {
             inRequest = true;
             arm(ctx);
             InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-            if (!counters.rate.tryAcquire(from, config.get().maxRequestsPerSecond())) {
+            if (overCap != null && !discarding) {
+                if (ControlAdmission.operatorRequest((HttpRequest) msg)) {
+                    HttpUtil.setKeepAlive((HttpRequest) msg, false); // served once: the reserve is for the next operator
+                } else {
+                    overCap.refused.increment();
+                    discarding = true;
+                    reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections", overCap.overCapMessage());
+                }
+            }
+            if (!discarding && !counters.rate.tryAcquire(from, config.get().maxRequestsPerSecond())) {
                 counters.rateLimited.increment();
                 discarding = true;
                 reply(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "more than "
@@ -154,13 +169,10 @@ final class ControlGuard extends ChannelDuplexHandler {
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        if (status.code() == 429) {
+        if (status.code() == 429 || status.code() == 503) {
             res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, 2, TimeUnit.SECONDS);
+        HalfClose.answer(ctx, res); // the rest of the request may still be coming: FIN, not a reset
     }
 
     @Override

@@ -2,10 +2,10 @@ package io.gatewayd.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.delivery.HalfClose;
 import io.gatewayd.metrics.GatewayStats;
 import io.gatewayd.routing.OverloadedException;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -411,7 +411,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         boolean close = !keepAlive || server.isStopping();
         if (close) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            HalfClose.answer(ctx, res); // after a request it could not decode, more may be coming: FIN, not a reset
         } else {
             ctx.writeAndFlush(res, ctx.voidPromise());
         }

@@ -3,13 +3,13 @@ package io.gatewayd.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.GatewayStartException;
 import io.gatewayd.config.ControlConfig;
+import io.gatewayd.delivery.HalfClose;
 import io.gatewayd.metrics.GatewayStats;
 import io.gatewayd.server.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -57,6 +57,7 @@ public final class ControlServer {
     private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
     private Channel serverChannel;
     private final ControlGuard.Counters guardCounters = new ControlGuard.Counters();
+    private final ControlAdmission admission = new ControlAdmission(() -> config);
     private volatile Supplier<io.gatewayd.server.ServerTls> tls = () -> null;
 
     /** Where an https:// control port gets its certificate (read per connection, so reloads apply). */
@@ -119,6 +120,11 @@ public final class ControlServer {
     /** The handlers of one control connection (also what the control pipeline benchmark drives). */
     void initPipeline(Channel ch) {
         connections.add(ch);
+        ControlAdmission.Admission admitted = admission.opened(ch);
+        if (admitted == ControlAdmission.Admission.REFUSED) {
+            ch.close();
+            return;
+        }
         int maxBody = config.maxBodySize().intBytes();
         if (listen.tls()) {
             io.gatewayd.server.ServerTls t = tls.get();
@@ -133,7 +139,8 @@ public final class ControlServer {
         }
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536))
-                .addLast("guard", new ControlGuard(() -> config, guardCounters))
+                .addLast("guard", new ControlGuard(() -> config, guardCounters,
+                        admitted == ControlAdmission.Admission.OPERATOR_ONLY ? admission : null))
                 .addLast("body", new BodyLimit(maxBody))
                 .addLast("api", new ControlHandler(this, methods, stats));
     }
@@ -150,6 +157,19 @@ public final class ControlServer {
     /** Open control connections. */
     public int openConnections() {
         return connections.size();
+    }
+
+    /** Connections over control.max-connections: answered 503 too_many_connections, or closed at once. */
+    public long refusedConnections() {
+        return admission.refused.sum();
+    }
+
+    /**
+     * Connections over control.max-connections kept for gatewayctl status/stop/reload: the
+     * descriptor budget counts them with the cap.
+     */
+    public static int operatorReserve() {
+        return ControlAdmission.OPERATOR_RESERVE;
     }
 
     /** Requests refused with 429 (control.max-requests-per-second). */
@@ -246,7 +266,7 @@ public final class ControlServer {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+            HalfClose.answer(ctx, tooLarge()); // the client is likely still sending the body: FIN, not a reset
         }
 
         private FullHttpResponse tooLarge() {

@@ -18,9 +18,15 @@ import java.util.List;
  *                    0 = no limit
  * @param requestTimeout a request must arrive completely within this time of its first byte (or of
  *                    the connection, for the first request); otherwise 408 and the connection closes
+ * @param maxConnections open control connections at most (0 = no limit); over it, 503. The default,
+ *                    256, is a few backend pools with a keep-alive connection per worker (PHP-FPM's
+ *                    pm.max_children is typically 5-100) with room to spare, while the descriptors
+ *                    it reserves still leave a 1024 open-file limit most of its room for clients
  */
 public record ControlConfig(String listen, List<String> tokens, String tokenEnv, ByteSize maxBodySize,
-                            Integer maxRequestsPerSecond, java.time.Duration requestTimeout) {
+                            Integer maxRequestsPerSecond, java.time.Duration requestTimeout,
+                            Integer maxConnections) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final String DEFAULT_LISTEN = "http://127.0.0.1:8283";
     public static final String DEFAULT_TOKEN_ENV = "GATEWAYD_CONTROL_TOKEN";
 
@@ -52,10 +58,16 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
         }
         ConfigProblem.require(requestTimeout.toMillis() >= 100 && requestTimeout.toMinutes() <= 60, "request-timeout",
                 "must be between 100ms and 60m, got " + Durations.format(requestTimeout));
+        if (maxConnections == null) {
+            maxConnections = DEFAULT_MAX_CONNECTIONS;
+        }
+        ConfigProblem.require(maxConnections >= 0 && maxConnections <= 100_000, "max-connections",
+                "must be 0 (no limit) or between 1 and 100000, got " + maxConnections
+                        + " (each control connection is a file descriptor taken from the clients' room)");
     }
 
     public static ControlConfig defaults() {
-        return new ControlConfig(null, null, null, null, null, null);
+        return new ControlConfig(null, null, null, null, null, null, null);
     }
 
     public String host() {
@@ -69,11 +81,12 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
     public ControlConfig withPort(int port) {
         String host = host();
         return new ControlConfig(scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
-                tokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout);
+                tokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout, maxConnections);
     }
 
     public ControlConfig withTokens(List<String> newTokens) {
-        return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout);
+        return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout,
+                maxConnections);
     }
 
     /** True for an https:// control port (it uses the certificate of the tls section). */

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -16,9 +17,63 @@ import io.netty.util.ReferenceCountUtil;
  * channel closes when the client closes its side (Netty closes on end of input) or when the
  * caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
  * client still sends is dropped before it is decrypted.
+ *
+ * <p>The same holds for an HTTP answer that ends a connection before any session exists (a
+ * refused handshake, a control request over a limit): {@link #answer} sends it that way.
  */
-final class HalfClose {
+public final class HalfClose {
+    private static final String NAME = "closing";
+    /**
+     * How long a client gets to read an answer and close its side: an answer fits in the socket
+     * buffers, so a client that reads at all has it in a round trip; more only holds descriptors.
+     */
+    public static final long GRACE_MILLIS = 2000;
+
     private HalfClose() {
+    }
+
+    /**
+     * Writes {@code last} (an answer that ends the connection), then half-closes; the socket is
+     * cut after {@code graceMillis} whatever the client does, so one that never closes its side
+     * holds a descriptor no longer. Input is dropped from now on: what is already read and still
+     * on its way through the pipeline is the caller's to ignore. A second call on a connection
+     * already closing drops its answer. Any thread: the work is done on the channel's event loop.
+     */
+    public static void answer(Channel ch, Object last, long graceMillis) {
+        answer(ch, ch, last, graceMillis);
+    }
+
+    /** As {@link #answer(Channel, Object, long)}, written from {@code ctx} (e.g. below a TLS handler, in clear). */
+    public static void answer(ChannelHandlerContext ctx, Object last) {
+        answer(ctx.channel(), ctx, last, GRACE_MILLIS);
+    }
+
+    private static void answer(Channel ch, ChannelOutboundInvoker via, Object last, long graceMillis) {
+        if (!ch.eventLoop().inEventLoop()) { // a control reply completed by another thread (a cluster router)
+            ch.eventLoop().execute(() -> answer(ch, via, last, graceMillis));
+            return;
+        }
+        if (ch.pipeline().get(NAME) != null) {
+            ReferenceCountUtil.release(last);
+            return;
+        }
+        discardInput(ch);
+        via.writeAndFlush(last).addListener(f -> {
+            if (f.isSuccess()) {
+                afterFlush(ch);
+            } else {
+                ch.close();
+            }
+        });
+        var cut = ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, graceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> cut.cancel(false));
+    }
+
+    /** True once {@link #answer} or {@link #afterFlush} has begun to end the connection. */
+    public static boolean closing(Channel ch) {
+        return ch.pipeline().get(NAME) != null;
     }
 
     static void afterFlush(Channel ch) {
@@ -28,7 +83,8 @@ final class HalfClose {
         }
         discardInput(ch);
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
-        if (ssl == null) {
+        // no close_notify without a TLS session: before the handshake (plain HTTP at a TLS port) it is noise
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
             shutdownOutput(duplex);
         } else {
             ssl.closeOutbound().addListener(f -> shutdownOutput(duplex));
@@ -37,8 +93,8 @@ final class HalfClose {
 
     /** From now on, reads what the client sends and drops it: nothing after a close is a message. */
     static void discardInput(Channel ch) {
-        if (ch.pipeline().get("closing") == null) {
-            ch.pipeline().addFirst("closing", DiscardInput.INSTANCE);
+        if (ch.pipeline().get(NAME) == null) {
+            ch.pipeline().addFirst(NAME, DiscardInput.INSTANCE);
         }
         ch.config().setAutoRead(true); // read to the client's end of input, whatever paused reading before
     }

@@ -14,9 +14,11 @@ import java.util.Map;
  *
  * <p>Reserved: what is open when the listeners bind (jars, logs, event loops, the control port:
  * ~75 on a default installation; measured, since it grows with every jar and loop), plus
- * {@link #HEADROOM} for what opens later (control connections, Redis, cron exec pipes, files a
- * reload reads, log rotation), plus webhooks.max-concurrency (one connection per request in
- * flight; counted even with webhooks off, since a reload may turn them on). A limit too low for
+ * {@link #HEADROOM} for what opens later (Redis, cron exec pipes, files a reload reads, log
+ * rotation), plus webhooks.max-concurrency (one connection per request in flight; counted even
+ * with webhooks off, since a reload may turn them on), plus control.max-connections and the
+ * control port's operator reserve (without a control cap, control connections come out of the
+ * headroom). A limit too low for
  * all that reserves half of what is free, so some clients still get in.
  */
 public final class DescriptorBudget {

@@ -1,5 +1,6 @@
 package io.gatewayd.server;
 
+import io.gatewayd.delivery.HalfClose;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -40,11 +41,12 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest req) || deciding) {
-            ReferenceCountUtil.release(msg); // nothing may follow the handshake request before the answer
+        Channel ch = ctx.channel();
+        if (!(msg instanceof FullHttpRequest req) || deciding || HalfClose.closing(ch)) {
+            // nothing may follow the handshake request before the answer, nor after a refusal
+            ReferenceCountUtil.release(msg);
             return;
         }
-        Channel ch = ctx.channel();
         ConnectionGuard guard = security.guard();
         Rejection early = ch.hasAttr(ChannelAttrs.REJECTED) ? ch.attr(ChannelAttrs.REJECTED).get() : null;
         if (early != null) {

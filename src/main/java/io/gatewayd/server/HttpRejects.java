@@ -1,8 +1,8 @@
 package io.gatewayd.server;
 
+import io.gatewayd.delivery.HalfClose;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,9 +11,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
-/** Refuses a WebSocket handshake with an HTTP status and a one-line reason, then closes. */
+/**
+ * Refuses a WebSocket handshake with an HTTP status and a one-line reason, then closes (the
+ * client has {@link #CLOSE_GRACE_MILLIS} to read it and close its side).
+ */
 final class HttpRejects {
     private static final long CLOSE_GRACE_MILLIS = 2000;
 
@@ -41,11 +43,7 @@ final class HttpRejects {
             default -> {
             }
         }
-        ch.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        // a client that does not read its answer does not keep the socket
-        var cut = ch.eventLoop().schedule(() -> {
-            ch.close();
-        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> cut.cancel(false));
+        // FIN after the answer, not a close: a client still sending would get a reset and lose it
+        HalfClose.answer(ch, res, CLOSE_GRACE_MILLIS);
     }
 }

@@ -1,8 +1,8 @@
 package io.gatewayd.server;
 
+import io.gatewayd.delivery.HalfClose;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
@@ -58,8 +58,8 @@ public final class PlainHttpOnTlsPort extends ByteToMessageDecoder {
         byte[] b = body.replace("{authority}", authority).getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: " + contentType + "\r\nContent-Length: " + b.length
                 + "\r\nConnection: close\r\n\r\n";
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), b))
-                .addListener(ChannelFutureListener.CLOSE);
+        // in clear (from here, below the TLS handler), and FIN after it: the client may still be sending its request
+        HalfClose.answer(ctx, Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), b));
     }
 
     private static boolean looksLikeHttp(ByteBuf in) {

@@ -192,6 +192,12 @@ class ConfigLoaderTest {
                 .hasMessageContaining("${client_id}");
         assertThatThrownBy(() -> parse("node:\n  lan-ip: 999.1.1.1\n"))
                 .hasMessageContaining("node.lan-ip");
+        assertThatThrownBy(() -> parse("control:\n  max-connections: -1\n"))
+                .hasMessageStartingWith("gw.yaml")
+                .hasMessageContaining("control.max-connections")
+                .hasMessageContaining("must be 0 (no limit) or between 1 and 100000, got -1");
+        assertThat(parse("control:\n  max-connections: 0\n").control().maxConnections()).isZero();
+        assertThat(parse("").control().maxConnections()).isEqualTo(ControlConfig.DEFAULT_MAX_CONNECTIONS);
         assertThatThrownBy(() -> parse("heartbeat:\n  ping-interval: 1\nheartbeat:\n  ping-interval: 2\n"))
                 .hasMessageContaining("gw.yaml").hasMessageContaining("heartbeat");
     }

@@ -63,4 +63,15 @@ class ReloadNotesTest {
             assertThat(gw.gateway().controlUrl().getScheme()).isEqualTo("http");
         }
     }
+
+    @Test
+    void aControlCapRaisedPastWhatTheStartReservedIsNoted() {
+        try (TestGateway gw = TestGateway.start("")) {
+            assertThat(gw.gateway().reload(TestGateway.config("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1000\n")))
+                    .singleElement().asString()
+                    .contains("control.max-connections changed to 1000", "keeps room for 256 control connections");
+            assertThat(gw.gateway().reload(TestGateway.config("control:\n  listen: http://127.0.0.1:0\n  max-connections: 100\n")))
+                    .as("lower than reserved: nothing to say").isEmpty();
+        }
+    }
 }

@@ -1,0 +1,153 @@
+package io.gatewayd.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RawClient;
+import io.gatewayd.testing.TestGateway;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * control.max-connections over real sockets: a leaking backend fills the cap, its next
+ * connections get 503 too_many_connections, gatewayctl's requests still get through on the
+ * operator's reserve, and past the reserve connections are closed unanswered.
+ */
+class ControlConnectionsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String GET_COUNT = "GET /api/getAllClientIdCount HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    @Test
+    void overTheCapARequestGets503AndTheOperatorsRequestsStillGetThrough() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 2\n")) {
+            int port = gw.gateway().controlPort();
+            List<RawClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) { // a backend's keep-alive connections, served and kept open
+                    RawClient c = new RawClient(port);
+                    held.add(c);
+                    c.write(GET_COUNT);
+                    String head = c.readHead();
+                    assertThat(RawClient.status(head)).isEqualTo(200);
+                    c.readBody(head);
+                }
+
+                try (RawClient over = new RawClient(port)) {
+                    over.write(GET_COUNT);
+                    String head = over.readHead();
+                    assertThat(RawClient.status(head)).isEqualTo(503);
+                    assertThat(head).containsIgnoringCase("Retry-After: 1");
+                    JsonNode error = JSON.readTree(over.readBody(head)).get("error");
+                    assertThat(error.get("code").asText()).isEqualTo("too_many_connections");
+                    assertThat(error.get("message").asText()).contains("limit of 2", "raise control.max-connections");
+                    assertThat(over.socket().getInputStream().read()).as("closed after the 503").isEqualTo(-1);
+                }
+
+                for (String operator : List.of("GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n",
+                        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) {
+                    try (RawClient gatewayctl = new RawClient(port)) {
+                        gatewayctl.write(operator);
+                        String head = gatewayctl.readHead();
+                        assertThat(RawClient.status(head)).as(operator).isEqualTo(200);
+                        gatewayctl.readBody(head);
+                        assertThat(gatewayctl.socket().getInputStream().read())
+                                .as("served once, then closed: the reserve is for the next one").isEqualTo(-1);
+                    }
+                }
+                JsonNode limits = gw.get("/api/status").json().get("result").get("limits");
+                assertThat(limits.get("control_refused").asInt()).isEqualTo(1);
+                assertThat(limits.get("control_max_connections").asInt()).isEqualTo(2);
+
+                // the backend lets one go: a new connection is served normally again
+                held.remove(0).close();
+                Await.until("a slot is free again", () -> gw.gateway().controlConnections() < 2);
+                try (RawClient again = new RawClient(port)) {
+                    again.write(GET_COUNT);
+                    assertThat(RawClient.status(again.readHead())).isEqualTo(200);
+                }
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void pastTheOperatorsReserveAConnectionIsClosedAtOnce() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 2\n")) {
+            int port = gw.gateway().controlPort();
+            int fill = 2 + ControlAdmission.OPERATOR_RESERVE;
+            List<RawClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < fill; i++) { // connected and silent: each holds a slot until request-timeout
+                    held.add(new RawClient(port));
+                }
+                Await.until("the cap and the reserve are full", () -> gw.gateway().controlConnections() == fill);
+                try (RawClient flood = new RawClient(port, 10_000)) {
+                    assertThat(flood.closedByServer()).as("closed without waiting for a request").isTrue();
+                }
+                assertThat(gw.gateway().controlConnections()).isEqualTo(fill);
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** gatewayctl's own client (java.net.http) gets status and admin/stop through while others hold the whole cap. */
+    @Test
+    void gatewayctlsClientStillGetsStatusAndStopsTheGateway() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n")) {
+            java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+            io.gatewayd.lifecycle.AdminApi.install(gw.gateway(), new io.gatewayd.lifecycle.AdminApi.Control() {
+                @Override
+                public java.util.Map<String, Object> stop(boolean graceful, java.time.Duration timeout) {
+                    stops.incrementAndGet(); // what the process does is not the point: that the call gets through is
+                    return java.util.Map.of("state", "stopping");
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<java.util.Map<String, Object>> reload() {
+                    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of());
+                }
+            });
+            try (RawClient held = new RawClient(gw.gateway().controlPort())) {
+                held.write(GET_COUNT);
+                assertThat(RawClient.status(held.readHead())).isEqualTo(200);
+                io.gatewayd.cli.ControlClient ctl = new io.gatewayd.cli.ControlClient(gw.gateway().controlUrl(), null,
+                        java.time.Duration.ofSeconds(10));
+                for (int i = 0; i < ControlAdmission.OPERATOR_RESERVE + 2; i++) { // more than the reserve: each is closed after
+                    assertThat(ctl.get("/api/status").path("limits").path("control_max_connections").asInt())
+                            .isEqualTo(1);
+                }
+                assertThat(ctl.call("admin/stop", JSON.createObjectNode()).path("state").asText()).isEqualTo("stopping");
+                assertThat(stops.get()).isEqualTo(1);
+            }
+        }
+    }
+
+    /** The descriptors kept for the control port come out of the clients' cap, not out of its general headroom. */
+    @Test
+    void theDescriptorBudgetKeepsTheControlCapAndTheReserve() {
+        long without = reserved("control:\n  listen: http://127.0.0.1:0\n  max-connections: 0\n");
+        long with = reserved("control:\n  listen: http://127.0.0.1:0\n  max-connections: 500\n");
+        // the descriptors open at each start differ by a few (classes loaded, log files)
+        assertThat(with - without).isBetween(500L + ControlAdmission.OPERATOR_RESERVE - 20,
+                500L + ControlAdmission.OPERATOR_RESERVE + 20);
+    }
+
+    private static long reserved(String yaml) {
+        try (TestGateway gw = TestGateway.start(yaml)) {
+            JsonNode cap = gw.get("/api/status").json().get("result").get("limits").get("connection_cap");
+            assertThat(cap.get("open_file_limit").isNull()).as("the test JVM's open-file limit is known").isFalse();
+            return cap.get("reserved").asLong();
+        }
+    }
+}
