@@ -43,8 +43,10 @@ class GatewayException extends \RuntimeException
 
     /**
      * The gateway's error code ('invalid_param', 'rate_limited', 'cluster_unavailable', ...), or the
-     * client's own: 'unreachable' (nothing was sent), 'timeout' (the call may have been carried out),
-     * 'not_gatewayd' (an answer that is not the gateway's), 'invalid_param' (refused before sending).
+     * client's own: 'unreachable' (no connection could be made: nothing was sent), 'connection_lost'
+     * (the connection broke after the request was sent: the call may have been carried out), 'timeout'
+     * (no whole answer within Gateway::$timeout: the call may have been carried out), 'not_gatewayd'
+     * (an answer that is not the gateway's), 'invalid_param' (refused before sending), 'invalid_config'.
      */
     public function getErrorCode() { return $this->errorCode; }
 
@@ -61,7 +63,10 @@ class Gateway
     public static $apiUrl = 'http://127.0.0.1:8283';
     /** @var string control token ('' when the gateway needs none) */
     public static $token = '';
-    /** @var float seconds */
+    /**
+     * @var float seconds the whole call may take: connecting, sending and the whole answer, whichever
+     * the transport (a gateway that answers byte by byte is not waited for any longer)
+     */
     public static $timeout = 5.0;
     /**
      * @var string for an https:// $apiUrl: PEM file of the CA that signed the gateway's certificate,
@@ -387,6 +392,17 @@ class Gateway
         $timedOut = $r['timedOut'];
         $certProblem = $r['certProblem'];
         $err = $r['error'];
+        if ($r['notHttp'] !== null) {
+            throw new GatewayException("$url answered something that is not HTTP ("
+                . ($transport === 'curl' ? $r['notHttp'] : self::excerpt($r['notHttp'])) . "); is this the gateway's"
+                . ' control URL?', 'not_gatewayd');
+        }
+        // 'unreachable' promises that nothing was sent, so a caller may retry anything; once the request
+        // may have gone out, the gateway may have carried it out, and only a push with a msg_id is safe to repeat
+        if ($timedOut && !$r['sent']) {
+            throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: no connection within "
+                . self::$timeout . " s, so nothing was sent", 'unreachable');
+        }
         if ($timedOut) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer within " . self::$timeout
                 . " s; the call may still have been carried out (retry a push with the same msg_id)", 'timeout');
@@ -395,8 +411,13 @@ class Gateway
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: " . self::certificateHint($certProblem),
                 'unreachable');
         }
-        if ($raw === false) {
+        if ($raw === false && !$r['sent']) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: $err", 'unreachable');
+        }
+        if ($raw === false) {
+            throw new GatewayException("the connection to gatewayd at " . self::$apiUrl . " broke before a whole"
+                . " answer came ($err); the call may still have been carried out (retry a push with the same msg_id)",
+                'connection_lost');
         }
         if ($status >= 300 && $status < 400) {
             throw new GatewayException("$url answered $status, a redirect to "
@@ -441,8 +462,8 @@ class Gateway
     {
         $ch = curl_init($url);
         if ($ch === false) {
-            return ['raw' => false, 'status' => 0, 'location' => '', 'timedOut' => false, 'certProblem' => null,
-                'error' => 'curl_init failed'];
+            return ['raw' => false, 'status' => 0, 'location' => '', 'sent' => false, 'timedOut' => false,
+                'certProblem' => null, 'notHttp' => null, 'error' => 'curl_init failed'];
         }
         curl_setopt_array($ch, [CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_RETURNTRANSFER => true,
             // curl waits for "100 Continue" before a body over 1 KiB: a round trip streams do not make
@@ -450,6 +471,7 @@ class Gateway
             // '' ignores http_proxy/https_proxy/all_proxy, as streams do: the control call and its
             // token go to $apiUrl and nowhere else
             CURLOPT_PROXY => '',
+            // the whole call, connecting and the whole answer included, as on the streams transport
             CURLOPT_TIMEOUT_MS => (int)ceil(self::waitSeconds() * 1000),
             // no SIGALRM around name lookups: it counts whole seconds and is unsafe in threaded PHP (ZTS, Swoole)
             CURLOPT_NOSIGNAL => true]);
@@ -463,8 +485,13 @@ class Gateway
             $reason = posix_strerror($os);
             if ($reason !== '' && stripos($err, $reason) === false) $err .= " ($reason)";
         }
-        $result = ['raw' => $raw, 'error' => $err,
+        // curl sends the request as soon as the connection (and for https:// its TLS handshake) is up
+        $sent = curl_getinfo($ch, CURLINFO_CONNECT_TIME) > 0
+            && (stripos($url, 'https:') !== 0 || curl_getinfo($ch, CURLINFO_APPCONNECT_TIME) > 0);
+        $result = ['raw' => $raw, 'error' => $err, 'sent' => $sent,
             'timedOut' => $raw === false && $errno === 28, // CURLE_OPERATION_TIMEDOUT
+            // 1: an HTTP/0.9 answer, i.e. no status line; 8: a malformed one
+            'notHttp' => $raw === false && in_array($errno, [1, 8], true) ? $err : null,
             // 60: the peer's certificate (chain or host name) failed verification; 77: the CA file did not load
             'certProblem' => $raw === false && in_array($errno, [60, 77], true) ? $err : null,
             'status' => (int)curl_getinfo($ch, CURLINFO_HTTP_CODE),
@@ -473,24 +500,36 @@ class Gateway
         return $result;
     }
 
-    /** The request over PHP's http:// and https:// stream wrappers, which need no extension. */
+    /**
+     * The request over a plain socket (stream_socket_client), which needs no extension. PHP's
+     * http:// wrapper was used before, but its timeout bounds each read, so an answer that trickles
+     * in could take any time, and it cannot tell a connection that failed from one that broke after
+     * the request went out.
+     */
     private static function viaStreams($url, array $headers, $body)
     {
-        $status = 0;
-        $location = '';
-        $certProblem = null;
-        $meta = [];
-        $options = ['http' => ['method' => 'POST', 'header' => implode("\r\n", $headers),
-            'content' => $body, 'timeout' => self::waitSeconds(), 'ignore_errors' => true,
-            // a redirect would turn the POST into a GET without parameters, to another server
-            'follow_location' => 0]];
-        if (self::$caFile !== '') $options['ssl'] = ['cafile' => self::$caFile];
-        $ctx = stream_context_create($options);
-        // The stream functions report a refused or timed-out request as a warning. The
-        // application's error handler would get it despite @ (and frameworks turn warnings into
-        // exceptions of their own), so it is caught here and becomes the GatewayException's text.
-        // A TLS failure comes as several: the certificate's reason first, "operation failed" last.
+        $deadline = microtime(true) + self::waitSeconds();
+        $failed = function ($sent, $error, $timedOut = false, $certProblem = null) {
+            return ['raw' => false, 'status' => 0, 'location' => '', 'sent' => $sent, 'timedOut' => $timedOut,
+                'certProblem' => $certProblem, 'notHttp' => null, 'error' => $error];
+        };
+        $parts = parse_url($url);
+        if (!is_array($parts) || !isset($parts['host']) || $parts['host'] === '') {
+            return $failed(false, 'the URL names no host');
+        }
+        $https = strtolower($parts['scheme']) === 'https';
+        $host = $parts['host']; // an IPv6 address keeps its brackets, as the socket address and Host header want it
+        $port = isset($parts['port']) ? $parts['port'] : ($https ? 443 : 80);
+        $path = (isset($parts['path']) ? $parts['path'] : '/') . (isset($parts['query']) ? '?' . $parts['query'] : '');
+        $ssl = ['peer_name' => trim($host, '[]')];
+        if (self::$caFile !== '') $ssl['cafile'] = self::$caFile;
+        $ctx = stream_context_create(['ssl' => $ssl]);
+        // A refused connection or a failed TLS handshake comes as warnings. The application's error
+        // handler would get them despite @ (and frameworks turn warnings into exceptions of their
+        // own), so they are caught here and become the GatewayException's text. A TLS failure comes
+        // as several: the certificate's reason first, "unable to connect" last.
         $warning = null;
+        $certProblem = null;
         set_error_handler(function ($no, $str) use (&$warning, &$certProblem) {
             $warning = preg_replace('/^\w+\([^)]*\): /', '', $str);
             if ($certProblem === null && preg_match('/certificate|cafile/i', $warning)) {
@@ -499,28 +538,108 @@ class Gateway
             }
             return true;
         });
-        $started = microtime(true);
         try {
-            $raw = false;
-            $fp = fopen($url, 'rb', false, $ctx);
-            if ($fp !== false) {
-                $raw = stream_get_contents($fp);
-                $meta = stream_get_meta_data($fp);
+            $fp = stream_socket_client(($https ? 'ssl://' : 'tcp://') . "$host:$port", $errno, $errstr,
+                max(0.001, $deadline - microtime(true)), STREAM_CLIENT_CONNECT, $ctx);
+            if ($fp === false) {
+                $timedOut = $certProblem === null && microtime(true) >= $deadline;
+                return $failed(false, $errstr !== '' ? $errstr : ($warning !== null ? $warning : 'connection failed'),
+                    $timedOut, $certProblem);
+            }
+            try {
+                return self::exchange($fp, "POST $path HTTP/1.1\r\nHost: $host" . (isset($parts['port']) ? ":$port" : '')
+                    . "\r\n" . implode("\r\n", $headers) . "\r\nContent-Length: " . strlen($body)
+                    . "\r\nConnection: close\r\n\r\n" . $body, $deadline, $failed);
+            } finally {
                 fclose($fp);
-                if (!empty($meta['timed_out'])) $raw = false;
-                // the last status line (redirects are not followed, so there is one)
-                foreach (isset($meta['wrapper_data']) ? (array)$meta['wrapper_data'] : [] as $line) {
-                    if (is_string($line) && preg_match('#^HTTP/\S+\s+(\d{3})#', $line, $m)) $status = (int)$m[1];
-                    if (is_string($line) && preg_match('#^Location:\s*(\S+)#i', $line, $m)) $location = $m[1];
-                }
             }
         } finally {
             restore_error_handler();
         }
-        return ['raw' => $raw, 'status' => $status, 'location' => $location, 'certProblem' => $certProblem,
-            // fopen says only "HTTP request failed!" when no answer came within the timeout
-            'timedOut' => $raw === false && (!empty($meta['timed_out']) || microtime(true) - $started >= self::waitSeconds()),
-            'error' => $raw !== false ? null : ($warning !== null ? $warning : 'request failed')];
+    }
+
+    /** Sends the request on a connected socket and reads the answer, all before $deadline. */
+    private static function exchange($fp, $request, $deadline, callable $failed)
+    {
+        $waitFor = function () use ($fp, $deadline) {
+            $left = $deadline - microtime(true);
+            if ($left <= 0) return false;
+            stream_set_timeout($fp, (int)$left, (int)(($left - (int)$left) * 1000000));
+            return true;
+        };
+        for ($done = 0; $done < strlen($request); $done += $n) {
+            if (!$waitFor()) return $failed(true, 'timed out', true);
+            $n = fwrite($fp, substr($request, $done));
+            if ($n === false || $n === 0) {
+                if (!empty(stream_get_meta_data($fp)['timed_out'])) return $failed(true, 'timed out', true);
+                return $failed(true, 'the connection broke while the request was being sent');
+            }
+        }
+        $in = '';
+        $answer = null;
+        while (true) {
+            if (!$waitFor()) return $failed(true, 'timed out', true);
+            $chunk = fread($fp, 65536);
+            if ($chunk === false || $chunk === '') {
+                if (!empty(stream_get_meta_data($fp)['timed_out'])) return $failed(true, 'timed out', true);
+                if ($chunk === '' && !feof($fp)) continue;
+                // the other side closed: what came is the answer only if it is whole
+                $answer = $in === '' ? null : self::parseAnswer($in, true);
+                if ($answer === null) {
+                    return $failed(true, $in === '' ? 'the connection was closed without an answer'
+                        : 'the connection was closed before the answer was complete');
+                }
+                return $answer;
+            }
+            $in .= $chunk;
+            $answer = self::parseAnswer($in, false);
+            if ($answer !== null) return $answer;
+        }
+    }
+
+    /**
+     * The answer in $in once it is whole ($closed: nothing more will come), null before.
+     * Something that is not HTTP is an answer too: the caller says what it is.
+     */
+    private static function parseAnswer($in, $closed)
+    {
+        $end = strpos($in, "\r\n\r\n");
+        if (!preg_match('#^HTTP/\d(?:\.\d)? (\d{3})#', $in, $m)) {
+            // not the start of a status line: not HTTP, unless what came so far may still become one
+            if (preg_match('#^H(T(T(P(/(\d(\.(\d( \d{0,2})?)?)?)?)?)?)?)?$#', $in)) return null;
+            return ['raw' => false, 'status' => 0, 'location' => '', 'sent' => true, 'timedOut' => false,
+                'certProblem' => null, 'notHttp' => $in, 'error' => 'not HTTP'];
+        }
+        if ($end === false) return null;
+        $status = (int)$m[1];
+        $head = substr($in, 0, $end);
+        $body = substr($in, $end + 4);
+        $location = preg_match('/\r\nLocation:[ \t]*(\S+)/i', $head, $l) ? $l[1] : '';
+        if (preg_match('/\r\nTransfer-Encoding:[ \t]*[^\r]*chunked/i', $head)) {
+            $body = self::dechunk($body);
+            if ($body === null) return null;
+        } elseif (preg_match('/\r\nContent-Length:[ \t]*(\d+)/i', $head, $cl)) {
+            if (strlen($body) < (int)$cl[1]) return null;
+            $body = substr($body, 0, (int)$cl[1]);
+        } elseif (!$closed) {
+            return null; // the body ends where the connection does
+        }
+        return ['raw' => $body, 'status' => $status, 'location' => $location, 'sent' => true, 'timedOut' => false,
+            'certProblem' => null, 'notHttp' => null, 'error' => null];
+    }
+
+    /** A chunked body decoded, null while its last chunk has not come. */
+    private static function dechunk($in)
+    {
+        $out = '';
+        for ($at = 0; ($eol = strpos($in, "\r\n", $at)) !== false;) {
+            $size = hexdec(trim(preg_replace('/;.*/', '', substr($in, $at, $eol - $at))));
+            if ($size === 0) return $out;
+            if (strlen($in) < $eol + 2 + $size + 2) return null;
+            $out .= substr($in, $eol + 2, $size);
+            $at = $eol + 2 + $size + 2;
+        }
+        return null;
     }
 
     /** A failed TLS handshake in words: what the certificate problem is, and what to set. */

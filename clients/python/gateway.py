@@ -25,13 +25,17 @@ gateway's, e.g. from a wrong URL or a proxy) raises GatewayError with the gatewa
 one naming the problem.
 """
 import base64
+import functools
 import http.client
+import io
 import json
 import math
 import os
 import re
 import select
+import socket
 import threading
+import time
 import urllib.parse
 import weakref
 from collections.abc import Iterable, Mapping
@@ -43,8 +47,10 @@ class GatewayError(RuntimeError):
     """Any failure of a call.
 
     code: the gateway's error code ("invalid_param", "rate_limited", "cluster_unavailable", ...) or
-    the client's own: "unreachable" (no connection, or it broke before an answer), "timeout" (the call may have been carried
-    out), "not_gatewayd" (an answer that is not the gateway's), "invalid_param" (an argument refused
+    the client's own: "unreachable" (no connection could be made: nothing was sent),
+    "connection_lost" (the connection broke after the request was sent: the call may have been carried
+    out), "timeout" (no whole answer within timeout: the call may have been carried out),
+    "not_gatewayd" (an answer that is not the gateway's), "invalid_param" (an argument refused
     before sending), "invalid_config" (the URL, token or timeout). status: the HTTP status of the
     answer, None when there was none. details: the error's other fields, such as delivered_local of
     a 503 cluster_unavailable push ({} when there are none).
@@ -128,10 +134,50 @@ def _empty_means_all(group):
     return {} if group is None or group == "" else {"group": group}
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A socket's bytes, each read given only what is left of the call's time: a socket's own timeout
+    bounds one read, so an answer that trickles in would otherwise take as long as it likes."""
+
+    def __init__(self, sock, deadline):
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        self._sock.settimeout(_left(self._deadline))
+        return self._sock.recv_into(b)
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTPResponse read through a _DeadlineReader."""
+
+    def __init__(self, sock, *args, deadline, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # the socket's own file, never read
+        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+
+
+def _left(deadline):
+    """Seconds left before deadline (None: no limit); socket.timeout once it has passed."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("timed out")
+    return left
+
+
+def _timed_out(e):
+    return isinstance(e, socket.timeout) or "timed out" in str(e)
+
+
 class Gateway:
     def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0, ssl_context=None, cafile=None):
         """api_url: the control URL; token: the control token ('' when the gateway needs none);
-        timeout: seconds each connect and each read may take; cafile: for an https:// URL with a
+        timeout: seconds the whole call may take (connecting, sending and the whole answer; None
+        waits forever); cafile: for an https:// URL with a
         private CA or a self-signed certificate, the PEM file of that CA (or of the certificate
         itself); ssl_context: any other TLS settings, instead of cafile."""
         self.api_url = api_url.rstrip("/") if isinstance(api_url, str) else api_url
@@ -250,44 +296,48 @@ class Gateway:
             self._local.conn = None
 
     def _post(self, method, body):
-        """(status, body) of POST /api/<method>."""
+        """(status, body) of POST /api/<method>, all of it within timeout."""
         endpoint = self._endpoint()
         url = self.api_url + "/api/" + method
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
         while True:
             conn, reused = self._connection(endpoint)
+            if not reused:
+                self._connect(conn, deadline, method, url)
+            # 'unreachable' promises that nothing was sent, so a caller may retry anything; from here on
+            # the request may reach the gateway and be carried out, and only a push with a msg_id is safe
+            # to repeat
             sent = False
             try:
+                conn.sock.settimeout(_left(deadline))
+                conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
                 conn.request("POST", endpoint[3] + "/api/" + urllib.parse.quote(method), body, headers)
                 sent = True
                 res = conn.getresponse()
                 raw = res.read()
-            except (BrokenPipeError, ConnectionResetError) as e:
+            except (OSError, http.client.HTTPException) as e:
                 self._forget(conn)
                 # a kept-alive connection the gateway closed just as it was reused: the request did not
                 # get there (nothing sent, or no byte of an answer), so sending it again cannot repeat it
-                if reused and (not sent or isinstance(e, http.client.RemoteDisconnected)):
+                if (reused and isinstance(e, (BrokenPipeError, ConnectionResetError))
+                        and (not sent or isinstance(e, http.client.RemoteDisconnected))):
                     continue
-                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e),
-                                   code="unreachable") from None
-            except (OSError, http.client.HTTPException) as e:
-                # refused, timed out, or an answer that is not HTTP (BadStatusLine, ...)
-                self._forget(conn)
-                if isinstance(e, TimeoutError) or "timed out" in str(e):
+                if _timed_out(e):
                     raise GatewayError("gatewayd at %s did not answer within %s s; the call may still have been"
                                        " carried out (retry a push with the same msg_id)" % (self.api_url, self.timeout),
                                        code="timeout") from None
-                if type(e).__name__ == "SSLCertVerificationError":  # ssl may be missing: only http:// then
-                    raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, self._certificate_problem(e)),
-                                       code="unreachable") from None
-                code = "not_gatewayd" if isinstance(e, http.client.HTTPException) else "unreachable"
-                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e), code=code) from None
-            except ValueError as e:  # a host name that cannot be encoded (IDNA), ...
-                self._forget(conn)
-                raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e),
-                                   code="invalid_config") from None
+                if isinstance(e, http.client.HTTPException) and not isinstance(
+                        e, (http.client.IncompleteRead, http.client.RemoteDisconnected)):
+                    # an answer that is not HTTP (BadStatusLine, LineTooLong, ...)
+                    raise GatewayError("%s answered something that is not HTTP (%s); is this the gateway's control"
+                                       " URL?" % (url, " ".join(str(e).split()) or type(e).__name__),
+                                       code="not_gatewayd") from None
+                raise GatewayError("the connection to gatewayd at %s broke before a whole answer came (%s); the call"
+                                   " may still have been carried out (retry a push with the same msg_id)"
+                                   % (self.api_url, e), code="connection_lost") from None
             if res.will_close:
                 self._forget(conn)
             if 300 <= res.status < 400:
@@ -297,6 +347,24 @@ class Gateway:
                                    % (url, res.status, res.getheader("Location", "nowhere")),
                                    code="not_gatewayd", status=res.status)
             return res.status, raw
+
+    def _connect(self, conn, deadline, method, url):
+        """Opens conn (and its TLS session) within what is left of the call's time; nothing is sent yet."""
+        try:
+            conn.timeout = _left(deadline)
+            conn.connect()
+        except (OSError, ValueError) as e:  # ValueError: a host name that cannot be encoded (IDNA), ...
+            self._forget(conn)
+            if _timed_out(e):
+                raise GatewayError("gatewayd at %s did not answer: no connection within %s s, so nothing was sent"
+                                   % (self.api_url, self.timeout), code="unreachable") from None
+            if type(e).__name__ == "SSLCertVerificationError":  # ssl may be missing: only http:// then
+                raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, self._certificate_problem(e)),
+                                   code="unreachable") from None
+            if isinstance(e, ValueError):
+                raise GatewayError("%s: the request to %s cannot be sent: %s" % (method, url, e),
+                                   code="invalid_config") from None
+            raise GatewayError("gatewayd at %s did not answer: %s" % (self.api_url, e), code="unreachable") from None
 
     @property
     def last_answer(self):

@@ -30,9 +30,16 @@ public final class LogLimiter {
         long next = nextNanos.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && nextNanos.compareAndSet(next, now + intervalNanos)) {
             long n = suppressed.getAndSet(0);
-            log.warn(format + (n > 0 ? " (" + n + " similar messages suppressed)" : ""), args);
+            log.warn(format + suffix(n), args);
         } else {
             suppressed.incrementAndGet();
         }
+    }
+
+    private static String suffix(long suppressed) {
+        if (suppressed == 0) {
+            return "";
+        }
+        return " (" + suppressed + " similar message" + (suppressed == 1 ? "" : "s") + " suppressed)";
     }
 }

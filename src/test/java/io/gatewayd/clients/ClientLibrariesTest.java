@@ -367,11 +367,110 @@ class ClientLibrariesTest {
                 + " the gateway that cannot reach it, or not the control URL?\n");
         assertThat(run.out()).contains("timeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer within"
                 + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
-        assertThat(run.out()).contains("tinyTimeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer"
-                + " within 0.0004 s;");
+        // connected in time, or (a busy machine) not: the call's timeout covers connecting too
+        assertThat(run.out()).containsPattern("tinyTimeout (timeout null 0 \\[\\] gatewayd at " + urls.get(3)
+                + " did not answer within 0.0004 s;|unreachable null 0 \\[\\] gatewayd at " + urls.get(3)
+                + " did not answer: no connection within 0.0004 s, so nothing was sent)");
         // the reason's wording is the transport's ("Failed to open stream: ..." or curl's), the system's cause in it
         assertThat(run.out()).containsPattern(java.util.regex.Pattern.quote("down unreachable null 0 [] gatewayd at "
                 + urls.get(4) + " did not answer: ") + ".*Connection refused.*\n");
+    }
+
+    /** What a run of a client against {@link #brokenConnections} printed, and the servers it met. */
+    record BrokenRun(String out, String refused, String unaccepting, RawServer dropping, RawServer cutting,
+                     RawServer dribbling, RawServer notHttp) {}
+
+    /**
+     * Runs a client's script with the URLs of every way a connection can fail a call, in this order:
+     * a port that refuses connections, one that takes none (so connecting times out), and three servers
+     * that read the whole request and then close without answering, close halfway through the answer,
+     * and send a whole answer a byte every 50 ms (each read is quick, the whole answer takes 5 s); and
+     * a server that answers with something that is not HTTP.
+     * The script calls each with a timeout of 1 s.
+     */
+    static BrokenRun brokenConnections(List<String> script) throws Exception {
+        byte[] answer = RawServer.pushAnswer();
+        try (RawServer.Unaccepting unaccepting = new RawServer.Unaccepting();
+             RawServer dropping = new RawServer(out -> { });
+             RawServer cutting = new RawServer(out -> out.write(answer, 0, answer.length - 10));
+             RawServer dribbling = new RawServer(out -> {
+                 for (byte b : answer) {
+                     out.write(b);
+                     out.flush();
+                     Thread.sleep(50); // the pace of the answer, not a synchronisation
+                 }
+             });
+             RawServer notHttp = new RawServer(out -> out.write("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII)))) {
+            String refused = "http://127.0.0.1:" + closedPort();
+            List<String> command = new java.util.ArrayList<>(script);
+            command.addAll(List.of(refused, unaccepting.url(), dropping.url(), cutting.url(), dribbling.url(),
+                    notHttp.url()));
+            return new BrokenRun(run(command), refused, unaccepting.url(), dropping, cutting, dribbling, notHttp);
+        }
+    }
+
+    /**
+     * Only a call that sent nothing is {@code unreachable}, which tells a caller it may simply send it
+     * again: a connection refused, or none made within the timeout. A connection that broke after the
+     * request went out (a gateway that died while handling it, a proxy that cut it) is
+     * {@code connection_lost}, and an answer that does not come whole within the timeout is
+     * {@code timeout}, however quickly each of its bytes comes: the call may have been carried out.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpClientTellsACallThatSentNothingFromOneThatMayHaveBeenCarriedOut(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        String script = transport.strictClient() + """
+                Gateway::$timeout = 1;
+                foreach (['refused', 'noConnection', 'dropped', 'cut', 'dribbled', 'notHttp'] as $i => $label) {
+                    Gateway::$apiUrl = $argv[$i + 1];
+                    try { $delivered = Gateway::sendToAll('maybe', null, null, false, 'm1'); echo $label, ' ', $delivered, "\\n"; }
+                    catch (\\Gatewayd\\GatewayException $e) {
+                        echo $label, ' ', $e->getErrorCode(), ' ', json_encode($e->getStatus()), ' ', $e->getMessage(), "\\n";
+                    }
+                }
+                """;
+        assertBrokenConnections(brokenConnections(List.of(php, "-r", script)));
+    }
+
+    /** The same for Python. */
+    @Test
+    void pythonClientTellsACallThatSentNothingFromOneThatMayHaveBeenCarriedOut() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+        String script = """
+                import json, sys
+                sys.path.insert(0, "clients/python")
+                from gateway import Gateway, GatewayError
+                for label, url in zip(["refused", "noConnection", "dropped", "cut", "dribbled", "notHttp"], sys.argv[1:]):
+                    try:
+                        print(label, json.dumps(Gateway(url, timeout=1).sendToAll("maybe", msg_id="m1")))
+                    except GatewayError as e:
+                        print(label, e.code, json.dumps(e.status), e)
+                """;
+        assertBrokenConnections(brokenConnections(List.of(python, "-c", script)));
+    }
+
+    private static void assertBrokenConnections(BrokenRun run) {
+        String lost = "; the call may still have been carried out (retry a push with the same msg_id)\n";
+        assertThat(run.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote("refused unreachable null gatewayd at "
+                + run.refused() + " did not answer: ") + ".*Connection refused.*\n");
+        assertThat(run.out()).startsWith("refused ").contains("\nnoConnection unreachable null gatewayd at " + run.unaccepting()
+                + " did not answer: no connection within 1 s, so nothing was sent\n");
+        assertThat(run.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote("dropped connection_lost null the connection"
+                + " to gatewayd at " + run.dropping().url() + " broke before a whole answer came (") + ".+"
+                + java.util.regex.Pattern.quote(")" + lost));
+        assertThat(run.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote("cut connection_lost null the connection"
+                + " to gatewayd at " + run.cutting().url() + " broke before a whole answer came (") + ".+"
+                + java.util.regex.Pattern.quote(")" + lost));
+        assertThat(run.out()).contains("\ndribbled timeout null gatewayd at " + run.dribbling().url()
+                + " did not answer within 1 s" + lost);
+        // the reason's wording is the transport's: "SSH-2.0-..." (streams), curl's, Python's BadStatusLine
+        assertThat(run.out()).contains("\nnotHttp not_gatewayd null " + run.notHttp().url() + "/api/sendToAll answered"
+                + " something that is not HTTP (").contains("); is this the gateway's control URL?\n");
+        assertThat(List.of(run.dropping().requests(), run.cutting().requests(), run.dribbling().requests(),
+                run.notHttp().requests())).as("the whole request reached each server that took the connection")
+                .containsExactly(1, 1, 1, 1);
     }
 
     /** The same for Python. */

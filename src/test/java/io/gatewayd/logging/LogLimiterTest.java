@@ -35,7 +35,7 @@ class LogLimiterTest {
         limiter.warn("queue full: dropped {}", 6);
         assertThat(log.messages(Level.WARN)).containsExactly("queue full: dropped 1",
                 "queue full: dropped 4 (2 similar messages suppressed)",
-                "queue full: dropped 6 (1 similar messages suppressed)");
+                "queue full: dropped 6 (1 similar message suppressed)");
     }
 
     @Test

@@ -1,0 +1,152 @@
+package io.gatewayd.clients;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A loopback TCP server that reads one whole HTTP request per connection and then does what a test
+ * says instead of answering properly: what a gateway that dies mid-call, a proxy that cuts the
+ * connection or a stalled peer look like to a client.
+ */
+final class RawServer implements AutoCloseable {
+    /** What to do once the request is in: write to out (or not) and return; the connection is then closed. */
+    interface Behaviour {
+        void answer(OutputStream out) throws IOException, InterruptedException;
+    }
+
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^Content-Length:\\s*(\\d+)");
+
+    private final ServerSocket server;
+    private final Behaviour behaviour;
+    private final AtomicInteger requests = new AtomicInteger();
+    private final List<Thread> threads = new ArrayList<>();
+
+    RawServer(Behaviour behaviour) throws IOException {
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.behaviour = behaviour;
+        Thread acceptor = new Thread(this::accept, "raw-server-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** How many whole requests came in. */
+    int requests() {
+        return requests.get();
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            Thread t = new Thread(() -> serve(s), "raw-server-connection");
+            t.setDaemon(true);
+            synchronized (threads) {
+                threads.add(t);
+            }
+            t.start();
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            s.setSoTimeout(20_000);
+            if (readRequest(s.getInputStream())) {
+                requests.incrementAndGet();
+                behaviour.answer(s.getOutputStream());
+            }
+        } catch (IOException e) {
+            // the client gave up: the point of most of these servers
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads the head and as many body bytes as Content-Length says; false if the connection ended first. */
+    private static boolean readRequest(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return false;
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        Matcher m = CONTENT_LENGTH.matcher(head.toString(StandardCharsets.ISO_8859_1));
+        long body = m.find() ? Long.parseLong(m.group(1)) : 0;
+        return in.readNBytes((int) body).length == body;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        synchronized (threads) {
+            threads.forEach(Thread::interrupt);
+        }
+    }
+
+    /** An HTTP answer whose body is the gateway's answer to a push that reached one connection. */
+    static byte[] pushAnswer() {
+        String body = "{\"result\":{\"delivered\":1}}";
+        return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A listening port that takes no more connections: its accept queue is full and nobody accepts,
+     * so the system drops new connection attempts and a client's connect waits until its timeout,
+     * as with a host behind a firewall that drops packets.
+     */
+    static final class Unaccepting implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        private final List<Socket> queued = new ArrayList<>();
+
+        Unaccepting() throws IOException {
+            for (int i = 0; i < 20; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(server.getLocalSocketAddress(), 300);
+                    queued.add(s);
+                } catch (java.net.SocketTimeoutException full) {
+                    s.close();
+                    return;
+                }
+            }
+            close();
+            throw new IllegalStateException("the accept queue of a port with a backlog of 1 took 20 connections");
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Socket s : queued) {
+                s.close();
+            }
+            server.close();
+        }
+    }
+}
