@@ -53,8 +53,11 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
         start.options = startOptions;
         // before the stop: a bad option or a broken config must not leave the gateway stopped
         StopCommand.checkTimeout(timeoutSeconds);
-        start.checkedConfig(inst);
+        io.gatewayd.config.GatewayConfig config = start.checkedConfig(inst);
         Target t = target.target(inst, err);
+        if (startOptions.daemon) { // the foreground logs to the console, not to the log directory
+            start.requireOwnLogDir(inst, config, PidFile.of(config, inst.home()).path());
+        }
         if (t.probe.running()) {
             StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
         } else if (t.hasUrl() && answers(t)) {
