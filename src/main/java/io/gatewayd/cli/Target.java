@@ -109,7 +109,7 @@ final class Target {
         }
         URI configUrl = null;
         if (config != null && config.control().port() != 0) {
-            configUrl = loopbackIfWildcard(URI.create(config.control().listen().trim()));
+            configUrl = URI.create(config.control().listen().trim()); // a wildcard as such: any address here is it
         } else if (lenient != null) {
             configUrl = lenient.controlUrl();
         }
@@ -121,17 +121,33 @@ final class Target {
     }
 
     /**
-     * Whether two control URLs reach the same gateway: the same port on the same host, "same"
-     * meaning any name of this machine for both (127.0.0.1, localhost, a LAN address of this box
-     * and the wildcard a gateway may listen on all reach one port here).
+     * Whether two control URLs reach the same gateway: the same port at the same address
+     * (127.0.0.1 and localhost are one; 127.0.0.1 and ::1 are two sockets), or any address of
+     * this machine when the known one is a wildcard bind.
      */
     static boolean sameGateway(URI given, URI known) {
-        if (known == null || given.getPort() != known.getPort() || given.getPort() < 0) {
+        if (known == null || given.getPort() != known.getPort() || given.getPort() < 0
+                || given.getHost() == null || known.getHost() == null) {
             return false;
         }
-        String a = given.getHost();
-        String b = known.getHost();
-        return a != null && b != null && (a.equalsIgnoreCase(b) || Hosts.isThisMachine(a) && Hosts.isThisMachine(b));
+        try {
+            java.util.Set<java.net.InetAddress> at = java.util.Set.of(java.net.InetAddress.getAllByName(bare(known)));
+            if (at.stream().anyMatch(java.net.InetAddress::isAnyLocalAddress)) {
+                return Hosts.isThisMachine(given.getHost());
+            }
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(bare(given))) {
+                if (at.contains(a)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+            return given.getHost().equalsIgnoreCase(known.getHost());
+        }
+    }
+
+    private static String bare(URI u) {
+        return u.getHost().replaceAll("^\\[|\\]$", "");
     }
 
     /** The pid file's state now, or the empty probe when it describes another gateway than {@link #url}'s. */
