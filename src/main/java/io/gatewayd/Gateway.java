@@ -33,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -69,7 +68,11 @@ public final class Gateway implements AutoCloseable {
     private final ApiMethods api;
     private final ControlServer control;
     private final HeartbeatSweeper heartbeat;
-    private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * In the config's order, so status, the log and {@link #port} follow the config after a
+     * reload too. Replaced whole, never edited, so a reader never sees a reload half done.
+     */
+    private volatile List<ClientListener> listeners = List.of();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final String mode;
     private final Map<String, Supplier<Object>> statusSections = new LinkedHashMap<>();
@@ -224,9 +227,11 @@ public final class Gateway implements AutoCloseable {
             guard.descriptors(io.gatewayd.server.DescriptorBudget.measure(config.listeners().size()
                     + config.webhooks().maxConcurrency() + controlDescriptors(config.control())));
             guard.descriptors().logAtStart(config.limits().maxConnections());
+            List<ClientListener> bound = new ArrayList<>();
             for (ListenerConfig l : config.listeners()) {
-                listeners.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
+                bound.add(ClientListener.bind(l, transport, sessions, config.outbound(), !serveLater));
             }
+            listeners = List.copyOf(bound);
             certificateCheck.serving(servesTls());
         } catch (RuntimeException e) {
             shutdownQuietly();
@@ -558,6 +563,7 @@ public final class Gateway implements AutoCloseable {
         // there (TLS or reuse-port changed) waits for a restart. New listeners are bound before
         // anything changes, so a failure leaves the old set in place.
         List<ClientListener> opened = new ArrayList<>();
+        List<ClientListener> inConfigOrder = new ArrayList<>();
         Map<ClientListener, ListenerConfig> updated = new java.util.IdentityHashMap<>();
         java.util.Set<ClientListener> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try {
@@ -567,10 +573,14 @@ public final class Gateway implements AutoCloseable {
                                 && r.config().sameAddress(l))
                                 .findFirst().orElse(null));
                 if (same == null) {
-                    opened.add(ClientListener.bind(l, transport, sessions, next.outbound(), state != State.STARTING));
+                    ClientListener bound = ClientListener.bind(l, transport, sessions, next.outbound(),
+                            state != State.STARTING);
+                    opened.add(bound);
+                    inConfigOrder.add(bound);
                     continue;
                 }
                 kept.add(same);
+                inConfigOrder.add(same);
                 if (same.config().equals(l)) {
                     continue;
                 }
@@ -595,17 +605,18 @@ public final class Gateway implements AutoCloseable {
             running.update(settings);
             LOG.info("listener {}: new settings apply to new connections", running.url());
         });
-        for (ClientListener running : listeners) {
+        List<ClientListener> before = listeners;
+        listeners = List.copyOf(inConfigOrder);
+        for (ClientListener running : before) {
             if (!kept.contains(running)) {
                 running.close();
-                listeners.remove(running);
                 LOG.info("listener {} closed by reload; its connections stay", running.url());
             }
         }
-        listeners.addAll(opened);
         opened.forEach(l -> LOG.info("listener {} opened by reload", l.url()));
         certificateCheck.serving(servesTls());
-        LOG.info("config reloaded{}", notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+        // the opened/closed lines above say what changed; this one gives the whole set, as the start's line does
+        LOG.info("config reloaded: clients on {}{}", listenerUrls(), notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
         return notes;
     }
 

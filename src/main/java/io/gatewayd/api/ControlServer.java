@@ -272,7 +272,8 @@ public final class ControlServer {
         private FullHttpResponse tooLarge() {
             return errorResponse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
                     "request body is larger than the limit of " + max
-                            + " bytes (control.max-body-size); split it, e.g. into several /api/batch calls");
+                            + " bytes (control.max-body-size); send less per request (several /api/batch calls"
+                            + " instead of one), or, for one big message, raise control.max-body-size and reload");
         }
 
         private static String abbreviate(String s) {

@@ -53,13 +53,20 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
         start.options = startOptions;
         // before the stop: a bad option or a broken config must not leave the gateway stopped
         StopCommand.checkTimeout(timeoutSeconds);
-        start.checkedConfig(inst);
+        io.gatewayd.config.GatewayConfig config = start.checkedConfig(inst);
         Target t = target.target(inst, err);
-        if (t.probe.running()) {
-            StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
-        } else if (t.hasUrl() && answers(t)) {
+        boolean running = t.probe.running();
+        long stopping = t.pid();
+        if (!running && t.hasUrl() && answers(t)) {
             // found as stop finds it without a pid file: --control-url, else control.listen
             requireThisMachine(t);
+            running = true;
+            stopping = pidAt(t);
+        }
+        if (startOptions.daemon) { // the foreground logs to the console, not to the log directory
+            start.requireOwnLogDir(inst, config, PidFile.of(config, inst.home()).path(), stopping);
+        }
+        if (running) {
             StopCommand.stop(t, graceful, timeoutSeconds, force, out, err);
         } else {
             // a stale pid file is reported once, by the start that replaces it
@@ -68,6 +75,15 @@ final class RestartCommand implements java.util.concurrent.Callable<Integer> {
             out.flush();
         }
         return start.run(out, err);
+    }
+
+    /** The pid of the gateway at t's URL, as it says; -1 if it does not say. */
+    private static long pidAt(Target t) {
+        try {
+            return t.client(java.time.Duration.ofSeconds(10)).get("/api/status").path("pid").asLong(-1);
+        } catch (RuntimeException e) {
+            return -1; // the stop reports why it cannot reach it
+        }
     }
 
     private static boolean answers(Target t) {

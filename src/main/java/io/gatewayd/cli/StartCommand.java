@@ -5,6 +5,7 @@ import io.gatewayd.GatewayStartException;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.lifecycle.DaemonLauncher;
 import io.gatewayd.lifecycle.GatewayProcess;
+import io.gatewayd.lifecycle.LogDirLock;
 import io.gatewayd.lifecycle.PidFile;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -92,7 +93,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         try {
             process = GatewayProcess.start(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
                     mode, Duration.ofSeconds(options.stopTimeoutSeconds), false, logFile, logOverrides));
-        } catch (PidFile.AlreadyRunningException | PidFile.PidFileException e) {
+        } catch (PidFile.AlreadyRunningException | PidFile.PidFileException | LogDirLock.InUseException e) {
             throw new CliException(GatewayCtl.EXIT_FAILURE, e.getMessage());
         } catch (GatewayStartException e) {
             GatewayProcess.flushLogs();
@@ -150,6 +151,23 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         };
     }
 
+    /**
+     * Refuses a daemon start whose log directory another live gateway writes to, before anything
+     * is appended to that gateway's gatewayd.out (the child checks again under the lock).
+     *
+     * @param replacing    the pid file of a gateway about to be stopped (restart), whose hold does not count; or null
+     * @param replacingPid the pid of the gateway restart stops, found some other way (--control-url); or -1
+     */
+    void requireOwnLogDir(Installation inst, GatewayConfig config, Path replacing, long replacingPid) {
+        Path logDir = config.paths().logDir(inst.home());
+        LogDirLock.Holder holder = LogDirLock.probe(logDir);
+        if (holder == null || (replacing != null && replacing.toString().equals(holder.pidFile()))
+                || (replacingPid > 0 && holder.pid() == replacingPid)) {
+            return;
+        }
+        throw new CliException(GatewayCtl.EXIT_FAILURE, "cannot start: " + LogDirLock.inUse(logDir, holder));
+    }
+
     private int launchDaemon(Installation inst, Path configFile, GatewayConfig config, PrintWriter out,
                              PrintWriter err) {
         PidFile pidFile = PidFile.of(config, inst.home());
@@ -159,6 +177,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
                     + (probe.pid() > 0 ? " (pid " + probe.pid() + ")" : "") + "; `gatewayctl stop` stops it, "
                     + "`gatewayctl restart -d` restarts it");
         }
+        requireOwnLogDir(inst, config, null, -1);
         if (probe.state() == PidFile.State.STALE) {
             err.println("gatewayctl: warning: replacing the stale pid file " + pidFile.path() + " (pid " + probe.pid()
                     + " did not stop cleanly)");

@@ -98,7 +98,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             st = fetch(t);
             if (st == null) {
                 if (json) { // one JSON object per line to the end, as scripts reading the stream expect
-                    return notRunning(t, t.pidFile.probe(), null, out, err);
+                    return notRunning(t, t.probeAgain(), null, out, err);
                 }
                 out.println("gatewayd has stopped");
                 out.flush();
@@ -153,7 +153,12 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             } else {
                 o.putNull("pid");
             }
-            o.put("pid_file", t.pidFile.path().toString());
+            if (t.pidFileApplies) {
+                o.put("pid_file", t.pidFile.path().toString());
+            } else { // --control-url of another gateway than the config's: its pid file is not known here
+                o.putNull("pid_file");
+                o.put("control_url", t.url.toString());
+            }
             o.put("message", message);
             out.println(o.toString());
             out.flush();

@@ -244,7 +244,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
 
     /** After the process is gone: a pid file it could not remove (killed) is removed here. */
     private static void removeStale(Target t, PrintWriter out) {
-        PidFile.Probe after = t.pidFile.probe();
+        PidFile.Probe after = t.probeAgain(); // not the config's, when --control-url named another gateway
         if (after.state() == PidFile.State.STALE) {
             try {
                 java.nio.file.Files.deleteIfExists(t.pidFile.path());

@@ -23,6 +23,9 @@ import java.time.Duration;
  * and $GATEWAYD_CONTROL_TOKEN; only what cannot be read falls back to the defaults.
  */
 final class Target {
+    /** What is known of the process of a gateway found through --control-url alone: nothing. */
+    private static final PidFile.Probe UNRELATED = new PidFile.Probe(PidFile.State.NOT_RUNNING, -1, null);
+
     final Installation inst;
     final GatewayConfig config;
     final ConfigException configError;
@@ -32,19 +35,27 @@ final class Target {
     final String token;
     /** The URL came from --control-url (not from the runtime file or the config). */
     final boolean urlGiven;
+    /**
+     * The pid file (and its runtime file) describe the gateway at {@link #url}. False when
+     * --control-url names another gateway than the config's: its pid, certificate pin and
+     * stale-file state belong to that other gateway, and signalling, waiting on or reporting
+     * them would act on the wrong process. {@link #probe} is then empty.
+     */
+    final boolean pidFileApplies;
     /** The config's tls.cert-file, the certificate an https:// control port serves; or null. */
     final java.nio.file.Path configCert;
     /** --cacert, or null for $GATEWAYD_CONTROL_CACERT (if set). */
     final java.nio.file.Path caCert;
 
     private Target(Installation inst, GatewayConfig config, ConfigException configError, PidFile pidFile,
-                   PidFile.Probe probe, URI url, String token, boolean urlGiven, java.nio.file.Path configCert,
-                   java.nio.file.Path caCert) {
+                   PidFile.Probe probe, URI url, String token, boolean urlGiven, boolean pidFileApplies,
+                   java.nio.file.Path configCert, java.nio.file.Path caCert) {
         this.inst = inst;
         this.config = config;
         this.configError = configError;
         this.pidFile = pidFile;
-        this.probe = probe;
+        this.pidFileApplies = pidFileApplies;
+        this.probe = pidFileApplies ? probe : UNRELATED;
         this.url = url;
         this.token = token;
         this.urlGiven = urlGiven;
@@ -96,9 +107,52 @@ final class Target {
             String fromEnv = inst.env().get("GATEWAYD_CONTROL_TOKEN");
             t = fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
         }
+        URI configUrl = null;
+        if (config != null && config.control().port() != 0) {
+            configUrl = URI.create(config.control().listen().trim()); // a wildcard as such: any address here is it
+        } else if (lenient != null) {
+            configUrl = lenient.controlUrl();
+        }
+        boolean applies = controlUrl == null || sameGateway(controlUrl, probe.runtime() != null
+                ? URI.create(probe.runtime().controlUrl()) : configUrl);
         String certFile = config != null ? config.tls().certFile() : lenient.certFile();
-        return new Target(inst, config, problem, pidFile, probe, url, t, controlUrl != null,
+        return new Target(inst, config, problem, pidFile, probe, url, t, controlUrl != null, applies,
                 ControlTrust.configCert(inst, certFile), caCert);
+    }
+
+    /**
+     * Whether two control URLs reach the same gateway: the same port at the same address
+     * (127.0.0.1 and localhost are one; 127.0.0.1 and ::1 are two sockets), or any address of
+     * this machine when the known one is a wildcard bind.
+     */
+    static boolean sameGateway(URI given, URI known) {
+        if (known == null || given.getPort() != known.getPort() || given.getPort() < 0
+                || given.getHost() == null || known.getHost() == null) {
+            return false;
+        }
+        try {
+            java.util.Set<java.net.InetAddress> at = java.util.Set.of(java.net.InetAddress.getAllByName(bare(known)));
+            if (at.stream().anyMatch(java.net.InetAddress::isAnyLocalAddress)) {
+                return Hosts.isThisMachine(given.getHost());
+            }
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(bare(given))) {
+                if (at.contains(a)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+            return given.getHost().equalsIgnoreCase(known.getHost());
+        }
+    }
+
+    private static String bare(URI u) {
+        return u.getHost().replaceAll("^\\[|\\]$", "");
+    }
+
+    /** The pid file's state now, or the empty probe when it describes another gateway than {@link #url}'s. */
+    PidFile.Probe probeAgain() {
+        return pidFileApplies ? pidFile.probe() : UNRELATED;
     }
 
     /**
@@ -199,6 +253,10 @@ final class Target {
     }
 
     String notRunningMessage() {
+        if (!pidFileApplies) {
+            return "gatewayd is not running at " + url + ": nothing answers there (the pid file " + pidFile.path()
+                    + " is the config's gateway's, not this one's, so it was not consulted)";
+        }
         if (probe.state() == PidFile.State.STALE) {
             return "gatewayd is not running, but its pid file " + pidFile.path() + " remains (pid " + probe.pid()
                     + "): it did not stop cleanly; the next start replaces it";

@@ -56,14 +56,17 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
 
     private final Options options;
     private final PidFile.Lock lock;
+    /** Null when logging to the console. */
+    private final LogDirLock logDir;
     private final Gateway gateway;
     private final ThreadPoolExecutor admin;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private GatewayProcess(Options options, PidFile.Lock lock, Gateway gateway) {
+    private GatewayProcess(Options options, PidFile.Lock lock, LogDirLock logDir, Gateway gateway) {
         this.options = options;
         this.lock = lock;
+        this.logDir = logDir;
         this.gateway = gateway;
         // one reload at a time, a few queued; more are refused as busy (bounded)
         this.admin = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4), r -> {
@@ -78,12 +81,26 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
      *
      * @throws ConfigException                 the config is invalid
      * @throws PidFile.AlreadyRunningException another gatewayd holds the lock
+     * @throws LogDirLock.InUseException       another gatewayd writes its logs where this one would
      * @throws GatewayStartException           a port cannot be bound (the message names it and its holder)
      */
     public static GatewayProcess start(Options options) {
         GatewayConfig config = load(options);
         PidFile pidFile = PidFile.of(config, options.home());
         PidFile.Lock lock = pidFile.acquire(LOG::warn);
+        LogDirLock logDir;
+        try {
+            logDir = options.logFile() == null ? null : LogDirLock.acquire(options.logFile().getParent(), pidFile.path());
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        Runnable release = () -> {
+            if (logDir != null) {
+                logDir.close();
+            }
+            lock.close();
+        };
         Gateway gateway;
         try {
             Gateway.Builder b = Gateway.builder(config).mode(options.mode());
@@ -92,23 +109,23 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
             }
             gateway = b.start();
         } catch (GatewayStartException e) {
-            lock.close();
+            release.run();
             throw PortHolder.explain(e);
         } catch (ConfigException e) { // a file the config names (tls.cert-file, ...) cannot be used
-            lock.close();
+            release.run();
             throw e.in(options.configFile());
         } catch (RuntimeException e) {
-            lock.close();
+            release.run();
             throw e;
         }
-        GatewayProcess process = new GatewayProcess(options, lock, gateway);
+        GatewayProcess process = new GatewayProcess(options, lock, logDir, gateway);
         try {
             AdminApi.install(gateway, process);
             gateway.addStatusSection("process", process::processStatus);
             lock.publish(process.runtimeInfo());
         } catch (RuntimeException e) {
             gateway.stop(Duration.ofSeconds(5));
-            lock.close();
+            release.run();
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -298,6 +315,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             admin.shutdownNow();
             lock.close();
+            if (logDir != null) {
+                logDir.close();
+            }
         }
     }
 

@@ -66,7 +66,8 @@ public final class JsvcDaemon implements Daemon, DaemonUserSignal {
                     true, logDir == null ? null : Path.of(logDir, "gatewayd.log"), null));
         } catch (ConfigException e) {
             throw new DaemonInitException("configuration error: " + e.getMessage());
-        } catch (GatewayStartException | PidFile.AlreadyRunningException | PidFile.PidFileException e) {
+        } catch (GatewayStartException | PidFile.AlreadyRunningException | PidFile.PidFileException
+                 | LogDirLock.InUseException e) {
             throw new DaemonInitException("cannot start: " + e.getMessage());
         }
         GatewayProcess started = process;

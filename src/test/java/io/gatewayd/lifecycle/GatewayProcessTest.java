@@ -151,6 +151,26 @@ class GatewayProcessTest {
     }
 
     @Test
+    void afterAReloadListenersAreListedInTheConfigsOrder() throws Exception {
+        Files.writeString(config, CONFIG.replace("  - url: websocket://127.0.0.1:0\n",
+                "  - url: frame://127.0.0.1:0\n  - url: websocket://127.0.0.1:0\n  - url: text://127.0.0.1:0\n"));
+        TestGateway.Response reload = post("admin/reload", "{}");
+        assertThat(reload.status()).as(reload.body()).isEqualTo(200);
+        List<String> order = List.of("frame", "websocket", "text");
+        List<String> answered = new java.util.ArrayList<>();
+        reload.json().path("result").path("listeners").forEach(u -> answered.add(u.asText()));
+        assertThat(schemes(answered)).as("the reload's answer, which gatewayctl prints").isEqualTo(order);
+        List<String> status = new java.util.ArrayList<>();
+        post("status", "{}").json().path("result").path("listeners").forEach(l -> status.add(l.path("protocol").asText()));
+        assertThat(status).as("status").isEqualTo(order);
+        assertThat(schemes(process.pidFile().readRuntime().listeners())).as("the runtime file").isEqualTo(order);
+    }
+
+    private static List<String> schemes(List<String> urls) {
+        return urls.stream().map(u -> u.substring(0, u.indexOf(':'))).toList();
+    }
+
+    @Test
     void aLimitShowsTheOldestConnections() {
         List<WsClient> clients = new java.util.ArrayList<>();
         try {
