@@ -379,16 +379,7 @@ public final class TempInstallation implements AutoCloseable {
 
     /** Alive and not a zombie (an exited daemon stays a zombie until init reaps it). */
     public static boolean alive(long pid) {
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
+        return ProcessHandle.of(pid).map(io.gatewayd.os.Processes::running).orElse(false);
     }
 
     /** Kills every gateway and command this installation started that is still alive. */
