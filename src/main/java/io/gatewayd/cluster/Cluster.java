@@ -81,7 +81,15 @@ public final class Cluster {
     /** Live nodes as last seen: node id -> (generation, heartbeat fields). Self included. */
     final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Object> pending = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    /**
+     * Envelope ids. A node keeps its node id across a restart (lan-ip and control port make it),
+     * and other nodes correlate by origin and id: copies of a multi-key push within 30 s, reports
+     * and replies to whatever is pending under an id. Counting from 0 again after a quick restart
+     * would make the new process's first pushes look like copies already delivered, and let a late
+     * answer to the old process match a new request; from a random start, the ids of two lives of a
+     * node do not meet.
+     */
+    private final AtomicLong ids = new AtomicLong(RANDOM.nextLong());
 
     // counters for status
     final LongAdder published = new LongAdder();
@@ -527,7 +535,7 @@ public final class Cluster {
         }
         long token = probesSent.incrementAndGet();
         StatefulRedisPubSubConnection<String, byte[]> conn = subs.connection();
-        ObjectNode h = Envelope.JSON.createObjectNode().put("token", token);
+        ObjectNode h = Envelope.JSON.createObjectNode().put("token", token).put("boot", boot);
         publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, ids.incrementAndGet(), nodeId, h))
                 .whenComplete((n, err) -> {
                     if (err == null && n == 0) {
@@ -602,7 +610,9 @@ public final class Cluster {
                     }
                 }
                 case PROBE -> {
-                    if (self) {
+                    // tokens count from 1 in each life of the node id: a late probe of the
+                    // previous process would vouch for probes this one has not got back
+                    if (self && boot.equals(e.header().path("boot").asText())) {
                         lastProbeReceived = Math.max(lastProbeReceived, e.header().path("token").asLong());
                     }
                 }
