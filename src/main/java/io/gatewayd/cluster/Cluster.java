@@ -81,6 +81,8 @@ public final class Cluster {
     /** Live nodes as last seen: node id -> (generation, heartbeat fields). Self included. */
     final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Object> pending = new ConcurrentHashMap<>();
+    /** At most this many answers waited for ({@link #MAX_PENDING}; tests lower it). */
+    volatile int maxPending = MAX_PENDING;
     /**
      * Envelope ids. A node keeps its node id across a restart (lan-ip and control port make it),
      * and other nodes correlate by origin and id: copies of a multi-key push within 30 s, reports
@@ -706,7 +708,7 @@ public final class Cluster {
     CompletableFuture<Router.Delivered> publishPush(Envelope.Type type, List<String> channels, ObjectNode header,
                                                     byte[] payload, long local) {
         long id = nextId();
-        boolean wait = pending.size() < MAX_PENDING;
+        boolean wait = !overloaded();
         header.put("report", wait);
         byte[] bytes = new Envelope(type, id, nodeId, header, payload).encode();
         PushWait w = new PushWait(id, local);
@@ -752,8 +754,8 @@ public final class Cluster {
      * after {@code timeoutMillis}, or with cluster_unavailable when Redis fails.
      */
     CompletableFuture<ObjectNode> request(String node, ObjectNode header, byte[] payload, long timeoutMillis) {
-        if (pending.size() >= MAX_PENDING) {
-            return CompletableFuture.failedFuture(new io.gatewayd.routing.OverloadedException());
+        if (overloaded()) {
+            return CompletableFuture.failedFuture(overloaded(-1));
         }
         long id = nextId();
         ReplyWait w = new ReplyWait();
@@ -776,6 +778,24 @@ public final class Cluster {
         }, timeoutMillis, TimeUnit.MILLISECONDS);
         w.future.whenComplete((v, e) -> t.cancel(false));
         return w.future;
+    }
+
+    /** True while this node waits for as many answers as it keeps: requests are refused. */
+    boolean overloaded() {
+        return pending.size() >= maxPending;
+    }
+
+    /**
+     * The caller's 503 overloaded when this node cannot ask other nodes: not cluster_unavailable,
+     * since Redis and the other nodes are fine, and retrying later helps.
+     *
+     * @param deliveredLocal connections on this node that already got the push, or -1
+     */
+    io.gatewayd.routing.OverloadedException overloaded(long deliveredLocal) {
+        return new io.gatewayd.routing.OverloadedException("the gateway is overloaded: this node is already waiting "
+                + "for other nodes' answers to " + maxPending + " cluster requests (are other nodes or Redis slow to "
+                + "answer?)" + (deliveredLocal > 0 ? "; delivered to " + deliveredLocal + " connection(s) on this node "
+                + "only (send a msg_id so a retry is not delivered twice)" : "") + "; retry later", deliveredLocal);
     }
 
     void reply(Envelope request, ObjectNode header) {
