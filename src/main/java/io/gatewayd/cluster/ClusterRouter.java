@@ -434,13 +434,15 @@ final class ClusterRouter implements Router {
         if (lastMessage != null) {
             MessageTooLargeException refused = local.tooLarge(lastMessage);
             if (refused != null) {
-                return CompletableFuture.failedFuture(refused); // as a push: not sent to the owner at all
+                return CompletableFuture.failedFuture(refused.asLastMessage()); // as a push: not sent to the owner at all
             }
             payload = lastMessage.payload();
             a.put("binary", lastMessage.isBinary());
             lastMessage.release();
         }
-        return onClient(clientId, "close", a, payload, null);
+        // the owner's refusal comes back as a push's (only size and limit travel): say what it refused
+        return onClient(clientId, "close", a, payload, null).exceptionallyCompose(err ->
+                CompletableFuture.failedFuture(unwrap(err) instanceof MessageTooLargeException e ? e.asLastMessage() : err));
     }
 
     @Override
