@@ -365,8 +365,12 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             e.details().forEach((k, v) -> ((ObjectNode) err.get("error")).set(k, Json.MAPPER.valueToTree(v)));
             return err;
         }
-        if (t instanceof OverloadedException) {
-            return Json.error("overloaded", t.getMessage());
+        if (t instanceof OverloadedException o) {
+            ObjectNode err = Json.error("overloaded", t.getMessage());
+            if (o.deliveredLocal() >= 0) {
+                ((ObjectNode) err.get("error")).put("delivered_local", o.deliveredLocal());
+            }
+            return err;
         }
         if (t instanceof io.gatewayd.registry.LimitExceededException) {
             return Json.error("limit_exceeded", t.getMessage());

@@ -81,7 +81,17 @@ public final class Cluster {
     /** Live nodes as last seen: node id -> (generation, heartbeat fields). Self included. */
     final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Object> pending = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    /** At most this many answers waited for ({@link #MAX_PENDING}; tests lower it). */
+    volatile int maxPending = MAX_PENDING;
+    /**
+     * Envelope ids. A node keeps its node id across a restart (lan-ip and control port make it),
+     * and other nodes correlate by origin and id: copies of a multi-key push within 30 s, reports
+     * and replies to whatever is pending under an id. Counting from 0 again after a quick restart
+     * would make the new process's first pushes look like copies already delivered, and let a late
+     * answer to the old process match a new request; from a random start, the ids of two lives of a
+     * node do not meet.
+     */
+    private final AtomicLong ids = new AtomicLong(RANDOM.nextLong());
 
     // counters for status
     final LongAdder published = new LongAdder();
@@ -527,7 +537,7 @@ public final class Cluster {
         }
         long token = probesSent.incrementAndGet();
         StatefulRedisPubSubConnection<String, byte[]> conn = subs.connection();
-        ObjectNode h = Envelope.JSON.createObjectNode().put("token", token);
+        ObjectNode h = Envelope.JSON.createObjectNode().put("token", token).put("boot", boot);
         publish(keys.nodeChannel(nodeId), Envelope.of(Envelope.Type.PROBE, ids.incrementAndGet(), nodeId, h))
                 .whenComplete((n, err) -> {
                     if (err == null && n == 0) {
@@ -602,7 +612,9 @@ public final class Cluster {
                     }
                 }
                 case PROBE -> {
-                    if (self) {
+                    // tokens count from 1 in each life of the node id: a late probe of the
+                    // previous process would vouch for probes this one has not got back
+                    if (self && boot.equals(e.header().path("boot").asText())) {
                         lastProbeReceived = Math.max(lastProbeReceived, e.header().path("token").asLong());
                     }
                 }
@@ -696,7 +708,7 @@ public final class Cluster {
     CompletableFuture<Router.Delivered> publishPush(Envelope.Type type, List<String> channels, ObjectNode header,
                                                     byte[] payload, long local) {
         long id = nextId();
-        boolean wait = pending.size() < MAX_PENDING;
+        boolean wait = !overloaded();
         header.put("report", wait);
         byte[] bytes = new Envelope(type, id, nodeId, header, payload).encode();
         PushWait w = new PushWait(id, local);
@@ -742,8 +754,8 @@ public final class Cluster {
      * after {@code timeoutMillis}, or with cluster_unavailable when Redis fails.
      */
     CompletableFuture<ObjectNode> request(String node, ObjectNode header, byte[] payload, long timeoutMillis) {
-        if (pending.size() >= MAX_PENDING) {
-            return CompletableFuture.failedFuture(new io.gatewayd.routing.OverloadedException());
+        if (overloaded()) {
+            return CompletableFuture.failedFuture(overloaded(-1));
         }
         long id = nextId();
         ReplyWait w = new ReplyWait();
@@ -766,6 +778,24 @@ public final class Cluster {
         }, timeoutMillis, TimeUnit.MILLISECONDS);
         w.future.whenComplete((v, e) -> t.cancel(false));
         return w.future;
+    }
+
+    /** True while this node waits for as many answers as it keeps: requests are refused. */
+    boolean overloaded() {
+        return pending.size() >= maxPending;
+    }
+
+    /**
+     * The caller's 503 overloaded when this node cannot ask other nodes: not cluster_unavailable,
+     * since Redis and the other nodes are fine, and retrying later helps.
+     *
+     * @param deliveredLocal connections on this node that already got the push, or -1
+     */
+    io.gatewayd.routing.OverloadedException overloaded(long deliveredLocal) {
+        return new io.gatewayd.routing.OverloadedException("the gateway is overloaded: this node is already waiting "
+                + "for other nodes' answers to " + maxPending + " cluster requests (are other nodes or Redis slow to "
+                + "answer?)" + (deliveredLocal > 0 ? "; delivered to " + deliveredLocal + " connection(s) on this node "
+                + "only (send a msg_id so a retry is not delivered twice)" : "") + "; retry later", deliveredLocal);
     }
 
     void reply(Envelope request, ObjectNode header) {

@@ -208,6 +208,10 @@ final class ClusterRouter implements Router {
                 byNode.computeIfAbsent(ClientIds.nodeOf(id), n -> new ArrayList<>()).add(id);
             }
         }
+        if (!byNode.isEmpty() && c.overloaded()) {
+            m.release();
+            return CompletableFuture.failedFuture(c.overloaded(0)); // before any delivery: a retry is safe
+        }
         CompletableFuture<Delivered> here = !mine.isEmpty() && fresh(msgId) ? local.sendToAll(m, mine, Set.of()) : skip(m);
         if (byNode.isEmpty()) {
             return here.thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
@@ -236,6 +240,9 @@ final class ClusterRouter implements Router {
                 }));
             }
             return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new)).handle((v, err) -> {
+                if (unwrap(err) instanceof OverloadedException) {
+                    throw new CompletionException(c.overloaded(localCount)); // filled up since the check above
+                }
                 if (err != null) {
                     throw new CompletionException(unavailable(localCount, err));
                 }
@@ -427,13 +434,15 @@ final class ClusterRouter implements Router {
         if (lastMessage != null) {
             MessageTooLargeException refused = local.tooLarge(lastMessage);
             if (refused != null) {
-                return CompletableFuture.failedFuture(refused); // as a push: not sent to the owner at all
+                return CompletableFuture.failedFuture(refused.asLastMessage()); // as a push: not sent to the owner at all
             }
             payload = lastMessage.payload();
             a.put("binary", lastMessage.isBinary());
             lastMessage.release();
         }
-        return onClient(clientId, "close", a, payload, null);
+        // the owner's refusal comes back as a push's (only size and limit travel): say what it refused
+        return onClient(clientId, "close", a, payload, null).exceptionallyCompose(err ->
+                CompletableFuture.failedFuture(unwrap(err) instanceof MessageTooLargeException e ? e.asLastMessage() : err));
     }
 
     @Override
@@ -788,6 +797,10 @@ final class ClusterRouter implements Router {
         if (!c.available()) {
             return CompletableFuture.failedFuture(unavailable(-1, null));
         }
+        if (c.overloaded()) {
+            // not "partial" naming every node as silent: they were never asked
+            return CompletableFuture.failedFuture(c.overloaded(-1));
+        }
         long timeout = c.config.queryTimeout().toMillis();
         Map<String, CompletableFuture<ObjectNode>> asks = new TreeMap<>();
         for (Cluster.Peer p : c.remotePeers()) {
@@ -797,6 +810,9 @@ final class ClusterRouter implements Router {
         }
         return mine.thenCompose(local -> CompletableFuture.allOf(asks.values().stream()
                 .map(f -> f.handle((v, e) -> null)).toArray(CompletableFuture[]::new)).thenApply(v -> {
+                    if (asks.values().stream().anyMatch(f -> f.handle((r, e) -> unwrap(e) instanceof OverloadedException).join())) {
+                        throw new CompletionException(c.overloaded(-1)); // filled up since the check above
+                    }
                     Map<String, V> out = new TreeMap<>(local);
                     List<String> missing = new ArrayList<>();
                     asks.forEach((node, f) -> {
@@ -809,6 +825,11 @@ final class ClusterRouter implements Router {
                     });
                     return missing.isEmpty() ? out : new Router.PartialMap<>(out, missing);
                 }));
+    }
+
+    /** For tests: the node this router works for. */
+    Cluster cluster() {
+        return c;
     }
 
     /** For tests and status: the live nodes this node knows. */

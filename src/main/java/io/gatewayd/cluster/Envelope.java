@@ -12,9 +12,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * One message between nodes over Redis pub/sub: a type, an id unique per origin node, the origin
- * node id, a small JSON header and an opaque payload (the pushed bytes). Binary so a pushed
- * payload travels as is, without base64.
+ * One message between nodes over Redis pub/sub: a type, an id unique per origin node (across its
+ * restarts too: see Cluster's ids), the origin node id, a small JSON header and an opaque payload
+ * (the pushed bytes). Binary so a pushed payload travels as is, without base64.
  *
  * <pre>
  * u8 version(1) | u8 type | i64 id | utf origin | i32 headerLen | header (JSON) | i32 payloadLen | payload

@@ -187,7 +187,7 @@ public final class LocalRouter implements Router {
         // like a push and the client kept open, so the caller can still reach it
         MessageTooLargeException refused = lastMessage == null ? null : tooLarge(lastMessage);
         if (refused != null) {
-            return CompletableFuture.failedFuture(refused);
+            return CompletableFuture.failedFuture(refused.asLastMessage());
         }
         Connection c = registry.get(clientId);
         if (c == null) {

@@ -40,6 +40,9 @@ public final class ClientSessions {
     private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final JsonFactory JSON_FACTORY = JSON.getFactory();
+    /** A backend can answer every connect with a reply too large: one warning per interval. */
+    private final io.gatewayd.logging.LogLimiter tooLargeLog =
+            new io.gatewayd.logging.LogLimiter(LoggerFactory.getLogger(ClientSessions.class), 10_000);
 
     private final Registry registry;
     private final Outbound outbound;
@@ -206,12 +209,33 @@ public final class ClientSessions {
     }
 
     private void applyReplyAndClose(Connection c, ClientActions a) {
-        String reply = a.replyText();
+        String text = a.replyText();
+        OutboundMessage reply = text == null ? null : fitting(c, OutboundMessage.text(text), a.close());
         if (a.close()) {
-            outbound.close(c, io.gatewayd.delivery.CloseCodes.NORMAL, reply == null ? null : OutboundMessage.text(reply));
+            outbound.close(c, io.gatewayd.delivery.CloseCodes.NORMAL, reply);
         } else if (reply != null) {
-            writeNow(c, OutboundMessage.text(reply));
+            writeNow(c, reply);
         }
+    }
+
+    /**
+     * The reply, or null (dropped, with a warning) when it is larger than outbound.max-pending-bytes:
+     * written straight to the socket it would bypass the bound every other path keeps, so it is
+     * treated as the connect webhook's answer after the handshake is: the reply dropped, the rest
+     * (bindings, the close) applied.
+     */
+    private OutboundMessage fitting(Connection c, OutboundMessage reply, boolean close) {
+        long max = outbound.maxMessageBytes();
+        int size = reply.size();
+        if (size <= max) {
+            return reply;
+        }
+        reply.release();
+        var refused = new io.gatewayd.routing.MessageTooLargeException(size, max);
+        tooLargeLog.warn("connect answer for {}: {}: {}", c.clientId(),
+                close ? "closing the client without its reply" : "not sending its reply",
+                (close ? refused.asLastMessage() : refused).describe("the reply"));
+        return null;
     }
 
     /** Writes straight to the client from its own event loop (welcome, echo replies). */

@@ -17,6 +17,8 @@ final class ClusterNodes implements AutoCloseable {
     final List<TestGateway> nodes = new ArrayList<>();
     final List<WsClient> clients = new ArrayList<>();
     final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+    private final String extra;
+    private final List<String> urls = new ArrayList<>();
 
     /** Fast timings so failures are detected quickly in tests; {@code extra} lines ("  key: value") override them. */
     static String yaml(String redisUrl, String prefix, String extra) {
@@ -51,8 +53,10 @@ final class ClusterNodes implements AutoCloseable {
 
     /** One node per URL (e.g. one of them through a proxy). */
     ClusterNodes(List<String> redisUrls, String extra) {
+        this.extra = extra;
         try {
             for (String url : redisUrls) {
+                urls.add(url);
                 nodes.add(TestGateway.start(yaml(url, prefix, extra)));
             }
             awaitFormed();
@@ -60,6 +64,25 @@ final class ClusterNodes implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Stops node {@code i} and starts it again with the same config and control port, so with the
+     * same node id, as systemd restarts a node; waits until the cluster has formed again.
+     */
+    TestGateway restart(int i) {
+        TestGateway old = nodes.get(i);
+        int port = old.gateway().controlPort();
+        String id = old.gateway().nodeId();
+        old.close();
+        TestGateway again = TestGateway.start(yaml(urls.get(i), prefix, extra)
+                + "control:\n  listen: http://127.0.0.1:" + port + "\n");
+        nodes.set(i, again);
+        if (!again.gateway().nodeId().equals(id)) {
+            throw new AssertionError("node " + id + " came back as " + again.gateway().nodeId());
+        }
+        awaitFormed();
+        return again;
     }
 
     TestGateway get(int i) {

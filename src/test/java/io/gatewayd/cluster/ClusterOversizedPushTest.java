@@ -104,6 +104,9 @@ class ClusterOversizedPushTest {
                 assertThat(err.get("max_bytes").asLong()).isEqualTo(64 * 1024);
                 assertThat(err.get("node").asText()).isEqualTo(small);
                 assertThat(err.get("delivered").asLong()).isZero();
+                assertThat(r.errorMessage()).as(call.getKey()).contains(call.getKey().equals("closeClient")
+                        ? "its last message included, so that node did not send it;"
+                        : "its recipients would be closed as slow consumers, so that node sent nothing;");
             }
             // the owner answers for its clients only: what went to the others stands and is said
             TestGateway.Response r = big.post("sendToAll",
@@ -116,7 +119,8 @@ class ClusterOversizedPushTest {
             // the node that takes the call refuses by its own limit before asking the owner
             r = cluster.get(1).post("closeClient", Map.of("client_id", onBig.clientId(), "message", message));
             assertThat(r.status()).as(r.body()).isEqualTo(413);
-            assertThat(r.errorMessage()).contains("outbound.max-pending-bytes (64KiB = 65536 bytes)");
+            assertThat(r.errorMessage()).contains("outbound.max-pending-bytes (64KiB = 65536 bytes)")
+                    .contains("its last message included, so it was not sent;").doesNotContain("recipient");
             assertThat(r.json().get("error").has("node")).isFalse();
 
             big.call("sendToAll", Map.of("message", "after"));

@@ -31,6 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WebhookTest {
     static final String SECRET = "test-webhook-secret-0123456789";
     WebhookReceiver backend;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.gatewayd.testing.LogCapture log = new io.gatewayd.testing.LogCapture(io.gatewayd.server.ClientSessions.class);
     final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeEach
@@ -409,6 +411,35 @@ class WebhookTest {
                 .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
                         .isEqualTo(403));
         assertThat(gw.gateway().registry().size()).isEqualTo(1);
+    }
+
+    /**
+     * The deciding connect webhook's reply is written as the connection opens, straight to the
+     * socket: a reply larger than outbound.max-pending-bytes is dropped there as it is after the
+     * handshake (and through the control API, 413), the rest of the answer applied.
+     */
+    @Test
+    void aDecidingConnectAnswersReplyNoClientCouldTakeIsDroppedTheRestApplied() {
+        String big = "z".repeat(2000);
+        backend.answer(call -> call.event().equals("connect") ? Reply.json("{\"bind_uid\":\""
+                + call.body().path("query").path("who").asText() + "\",\"reply\":\"" + big + "\",\"close\":"
+                + call.body().path("query").has("close") + "}") : Reply.ok());
+        TestGateway gw = gateway("auth:\n  connect: webhook\noutbound:\n  max-pending-bytes: 1KiB\n");
+        try (WsClient stays = WsClient.connectAndInit(gw.wsUri("/?who=ann"))) {
+            assertThat(gw.call("getUidByClientId", Map.of("client_id", stays.clientId())).asText()).isEqualTo("ann");
+            gw.call("sendToClient", Map.of("client_id", stays.clientId(), "message", "after"));
+            assertThat(stays.next()).as("the first thing the client gets").isEqualTo("after");
+            assertThat(stays.isClosed()).as("closed: " + stays.closeReason()).isFalse();
+
+            WsClient leaves = WsClient.connect(gw.wsUri("/?who=bob&close=1"));
+            open.add(leaves);
+            leaves.init(); // the welcome comes before the reply would
+            assertThat(leaves.awaitClose(Duration.ofSeconds(20))).as("closed as asked, without the reply").isEqualTo(1000);
+            assertThat(leaves.poll()).as("the reply over outbound.max-pending-bytes is dropped").isNull();
+            assertThat(gw.gateway().stats().slowClientsDropped.sum()).isZero();
+        }
+        assertThat(log.messages(ch.qos.logback.classic.Level.WARN)).anySatisfy(m -> assertThat(m)
+                .contains("not sending its reply: the reply is 2000 bytes, more than outbound.max-pending-bytes (1KiB"));
     }
 
     @Test
