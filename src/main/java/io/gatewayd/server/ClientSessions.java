@@ -181,15 +181,6 @@ public final class ClientSessions {
                 && type.textValue().toUpperCase(java.util.Locale.ROOT).endsWith("HEARTBEAT");
     }
 
-    /**
-     * Applies what a connect token or the connect webhook asked for, as the connection opens:
-     * bind, join, session, then the reply (after the welcome message) and the close. Event loop only.
-     */
-    void apply(Connection c, ClientActions a) {
-        applyBindings(c, a);
-        applyReplyAndClose(c, a);
-    }
-
     private void applyBindings(Connection c, ClientActions a) {
         if (a.bindUid() != null) {
             registry.bindUid(c, a.bindUid());
