@@ -352,6 +352,18 @@ public final class Gateway implements AutoCloseable {
     private record Draining(long sinceMillis, long deadlineMillis) {
     }
 
+    /**
+     * While draining with a timeout: how long until the drain stops waiting for its clients
+     * (zero once passed). Null while it waits for them indefinitely, or when not draining.
+     */
+    public Duration drainTimeLeft() {
+        Draining d = draining;
+        if (d == null || d.deadlineMillis() == 0) {
+            return null;
+        }
+        return Duration.ofMillis(Math.max(0, d.deadlineMillis() - System.currentTimeMillis()));
+    }
+
     private Map<String, Object> drainingStatus() {
         Draining d = draining;
         if (state != State.DRAINING || d == null) {

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewayd.lifecycle.AdminApi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.math.BigInteger;
 
 /** {@code gatewayctl connections [--uid U] [--group G] [--limit N] [--json]}. */
 @Command(name = "connections",
@@ -37,7 +39,8 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
             description = "Show at most N connections (default: ${DEFAULT-VALUE}; at most 100000).")
-    int limit;
+    // not int: picocli would answer a value past the int range with "is not an int" rather than the range
+    BigInteger limit;
 
     @Option(names = "--json", description = "Print the control API's admin/connections result as JSON.")
     boolean json;
@@ -48,9 +51,7 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (limit < 1 || limit > 100_000) {
-            throw new CliException(GatewayCtl.EXIT_USAGE, "--limit must be between 1 and 100000, got " + limit);
-        }
+        OptionRange.between("--limit", limit, 1, AdminApi.MAX_LIMIT);
         SendCommand.requireNonEmpty("--uid", uid);
         SendCommand.requireNonEmpty("--group", group);
         Target t = control.target(Installation.current(), spec.commandLine().getErr());
@@ -61,7 +62,7 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
         if (group != null) {
             params.put("group", group);
         }
-        params.put("limit", limit);
+        params.put("limit", limit.intValueExact());
         JsonNode r;
         try {
             r = t.client(control.timeout()).call("admin/connections", params);
@@ -78,10 +79,11 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
         for (JsonNode c : r.path("connections")) {
             StringBuilder groups = new StringBuilder();
             for (JsonNode g : c.path("groups")) {
-                groups.append(groups.length() == 0 ? "" : ",").append(g.asText());
+                groups.append(groups.length() == 0 ? "" : ",").append(Names.show(g.asText()));
             }
             table.row(c.path("client_id").asText(), c.path("protocol").asText(), c.path("remote").asText("-"),
-                    c.hasNonNull("uid") ? c.path("uid").asText() : "-", groups.length() == 0 ? "-" : groups,
+                    c.hasNonNull("uid") ? Names.show(c.path("uid").asText()) : "-",
+                    groups.length() == 0 ? "-" : groups,
                     Format.duration(c.path("connected_s").asLong()), Format.duration(c.path("idle_s").asLong()),
                     c.path("messages_in").asLong(), c.path("messages_out").asLong(),
                     Format.bytes(c.path("bytes_in").asLong()), Format.bytes(c.path("bytes_out").asLong()),
@@ -92,7 +94,8 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
             table.print(out);
         }
         out.println(total + " connection" + (total == 1 ? "" : "s")
-                + (uid != null ? " with uid " + uid : "") + (group != null ? " in group " + group : "")
+                + (uid != null ? " with uid " + Names.show(uid) : "")
+                + (group != null ? " in group " + Names.show(group) : "")
                 + (table.size() < total ? " (showing " + table.size() + "; raise --limit for more)" : ""));
         out.flush();
         return GatewayCtl.EXIT_OK;

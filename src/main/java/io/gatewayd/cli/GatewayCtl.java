@@ -75,6 +75,14 @@ public final class GatewayCtl implements Runnable {
                         + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "") + ")");
             }
         });
+        // picocli's own would say "is not a java.math.BigInteger"
+        cl.registerConverter(java.math.BigInteger.class, s -> {
+            try {
+                return new java.math.BigInteger(s);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + s + "' is not a whole number");
+            }
+        });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("gatewayctl: " + ex.getMessage());

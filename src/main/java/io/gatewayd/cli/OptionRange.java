@@ -1,5 +1,7 @@
 package io.gatewayd.cli;
 
+import java.math.BigInteger;
+
 /** Range checks of numeric options: a value outside is a usage error naming the option and the range. */
 final class OptionRange {
     private OptionRange() {
@@ -7,10 +9,18 @@ final class OptionRange {
 
     /** {@code value} (null: not given, the default applies) must be within min..max. */
     static void between(String option, Number value, long min, long max) {
-        if (value != null && (value.longValue() < min || value.longValue() > max)) {
+        if (value != null && outside(value, min, max)) {
             throw new CliException(GatewayCtl.EXIT_USAGE, option + " must be between " + min + " and " + max
                     + ", got " + value);
         }
+    }
+
+    /** A BigInteger is compared whole: its longValue() would wrap a value past the long range into it. */
+    private static boolean outside(Number value, long min, long max) {
+        if (value instanceof BigInteger b) {
+            return b.compareTo(BigInteger.valueOf(min)) < 0 || b.compareTo(BigInteger.valueOf(max)) > 0;
+        }
+        return value.longValue() < min || value.longValue() > max;
     }
 
     /** A finite number within min..max, in {@code unit}. */

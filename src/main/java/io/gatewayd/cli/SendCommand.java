@@ -13,9 +13,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /** {@code gatewayctl send (--all | --uid U | --group G | --client ID) MESSAGE|-}. */
@@ -28,11 +35,14 @@ import java.util.List;
                 "is sent as one text message, as is; \"-\" reads it from standard input (one",
                 "trailing newline is removed). Empty standard input is refused, as a failed",
                 "command before the pipe leaves it; to push an empty message, pass ''.",
+                "Standard input that is not valid UTF-8 is refused too: --binary sends it as",
+                "one binary message instead, byte for byte.",
                 "",
                 "Examples:",
                 "  gatewayctl send --uid 42 '{\"type\":\"notice\",\"text\":\"hello\"}'",
                 "  gatewayctl send --group room-1 --group room-2 'maintenance in 5 minutes'",
-                "  date | gatewayctl send --all -"})
+                "  date | gatewayctl send --all -",
+                "  gatewayctl send --group room-1 --binary - < frame.bin"})
 final class SendCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     HelpOption helpOption;
@@ -63,11 +73,17 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--exclude", paramLabel = "CLIENT_ID", description = "Leave out this client (repeatable).")
     List<String> exclude;
 
+    @Option(names = "--binary", description = "Send a binary message: standard input byte for byte (no newline "
+            + "removed), or MESSAGE's UTF-8 bytes.")
+    boolean binary;
+
     @Option(names = "--json", description = "Print the result as JSON: {\"delivered\": N}.")
     boolean json;
 
     @Parameters(index = "0", paramLabel = "MESSAGE", description = "The message; - reads it from standard input.")
     String message;
+
+    private static final int MAX_STDIN = 64 * 1024 * 1024;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -76,9 +92,13 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         validate();
-        String text = message.equals("-") ? readStdin() : message;
         ObjectNode p = JsonNodeFactory.instance.objectNode();
-        p.put("message", text);
+        if (binary) {
+            byte[] bytes = message.equals("-") ? readStdin() : message.getBytes(StandardCharsets.UTF_8);
+            p.put("message_base64", Base64.getEncoder().encodeToString(bytes));
+        } else {
+            p.put("message", message.equals("-") ? text(readStdin()) : message);
+        }
         if (exclude != null && !exclude.isEmpty()) {
             p.set("exclude_client_ids", array(exclude));
         }
@@ -145,27 +165,50 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
         return a;
     }
 
-    private static String readStdin() {
+    /** All of standard input; empty input is refused (see the command's description). */
+    private static byte[] readStdin() {
+        byte[] all;
         try {
-            InputStream in = System.in;
-            byte[] all = in.readNBytes(64 * 1024 * 1024 + 1);
-            if (all.length > 64 * 1024 * 1024) {
-                throw new CliException(GatewayCtl.EXIT_USAGE, "the message on standard input is larger than 64 MiB");
-            }
-            String s = new String(all, StandardCharsets.UTF_8);
-            if (s.endsWith("\r\n")) {
-                s = s.substring(0, s.length() - 2);
-            } else if (s.endsWith("\n")) {
-                s = s.substring(0, s.length() - 1);
-            }
-            // `failing-command | gatewayctl send --all -` must not push an empty message to every client
-            if (s.isEmpty()) {
-                throw new CliException(GatewayCtl.EXIT_USAGE, "standard input held no message (nothing, or an empty "
-                        + "line): nothing sent; to push an empty message, give it as MESSAGE: ''");
-            }
-            return s;
+            all = System.in.readNBytes(MAX_STDIN + 1);
         } catch (IOException e) {
             throw new CliException(GatewayCtl.EXIT_FAILURE, "cannot read standard input: " + e.getMessage());
         }
+        if (all.length > MAX_STDIN) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "the message on standard input is larger than 64 MiB");
+        }
+        // `failing-command | gatewayctl send --all -` must not push an empty message to every client
+        if (all.length == 0 || Arrays.equals(all, new byte[] {'\n'}) || Arrays.equals(all, new byte[] {'\r', '\n'})) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "standard input held no message (nothing, or an empty "
+                    + "line): nothing sent; to push an empty message, give it as MESSAGE: ''");
+        }
+        return all;
+    }
+
+    /**
+     * Standard input as a text message, less one trailing newline. Decoded strictly: a lenient
+     * decoder would push U+FFFD in place of every bad byte, and the user piping a file gets
+     * neither their bytes nor an error.
+     */
+    private static String text(byte[] stdin) {
+        String s;
+        try {
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(stdin)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CliException(GatewayCtl.EXIT_USAGE, "standard input is not valid UTF-8 text (at byte "
+                    + firstBadByte(stdin) + "): nothing sent; to send it as it is, as a binary message, add --binary");
+        }
+        if (s.endsWith("\r\n")) {
+            return s.substring(0, s.length() - 2);
+        }
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** The 0-based offset of the first byte that does not decode, for the error message. */
+    private static long firstBadByte(byte[] bytes) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder();
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CoderResult r = d.decode(in, CharBuffer.allocate(bytes.length), true);
+        return r.isError() ? in.position() : bytes.length;
     }
 }

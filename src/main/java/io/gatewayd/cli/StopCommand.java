@@ -31,7 +31,8 @@ import java.util.concurrent.locks.LockSupport;
                 "connected clients, pushes included, until they have all disconnected, then",
                 "stops as above. Without --timeout it waits indefinitely, as Workerman does;",
                 "`gatewayctl status` shows \"draining, N connections left\". A plain `stop`",
-                "during the drain stops at once.",
+                "during the drain stops at once; another `stop -g` joins it and waits with it",
+                "(the drain keeps the timeout it was started with).",
                 "",
                 "The command asks the gateway through its control port; if that does not answer",
                 "it sends SIGTERM to the pid in the pid file, and says so. With --control-url,",
@@ -86,6 +87,8 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         Optional<ProcessHandle> handle = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         long started = System.nanoTime();
         Double effectiveTimeout = timeoutSeconds;
+        // how long the drain waits for its clients: this call's --timeout, or the running drain's
+        Double drainTimeout = timeoutSeconds;
         boolean viaSignal = false;
         try {
             ObjectNode params = JsonNodeFactory.instance.objectNode();
@@ -106,7 +109,18 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             if (!graceful && to.isNumber()) {
                 effectiveTimeout = to.asDouble();
             }
-            if ("draining".equals(r.path("state").asText())) {
+            if ("draining".equals(r.path("state").asText()) && r.path("joined").asBoolean()) {
+                drainTimeout = to.isNumber() ? to.asDouble() : null;
+                effectiveTimeout = drainTimeout;
+                out.println("draining gatewayd (pid " + pid + "), already under way: listeners closed, " + conns
+                        + " connection" + (conns == 1 ? "" : "s") + " left; it stops when they have all disconnected"
+                        + (to.isNumber() ? " or in " + Format.seconds(to.asDouble()) + " (its timeout)" : ""));
+                if (timeoutSeconds != null) {
+                    err.println("gatewayctl: --timeout not applied: it does not change a drain under way; a plain "
+                            + "`gatewayctl stop` ends the drain at once");
+                    err.flush();
+                }
+            } else if ("draining".equals(r.path("state").asText())) {
                 out.println("draining gatewayd (pid " + pid + "): listeners closed, " + conns + " connection"
                         + (conns == 1 ? "" : "s") + " left; it stops when they have all disconnected"
                         + (to.isNumber() ? " or after " + Format.seconds(to.asDouble()) : ""));
@@ -131,13 +145,13 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         if (handle.isEmpty()) {
-            awaitControlPortClosed(t, pid, drain(graceful, viaSignal), timeoutSeconds, effectiveTimeout, started,
+            awaitControlPortClosed(t, pid, drain(graceful, viaSignal), drainTimeout, effectiveTimeout, started,
                     force, out);
             return;
         }
         ProcessHandle process = handle.get();
         boolean drain = drain(graceful, viaSignal);
-        long deadline = deadline(drain, timeoutSeconds, effectiveTimeout, started);
+        long deadline = deadline(drain, drainTimeout, effectiveTimeout, started);
         long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (Processes.running(process)) {
             long now = System.nanoTime();

@@ -48,7 +48,8 @@ public final class AdminApi {
     public static void install(Gateway gateway, Control control) {
         gateway.api().register("admin/stop", false,
                 "graceful? (bool: drain first, as stop -g), timeout? (seconds; graceful: 0 = wait indefinitely)",
-                "{pid, state, connections, timeout_s}; the process stops after answering",
+                "{pid, state, connections, timeout_s, joined?}; the process stops after answering; joined: a "
+                        + "drain was already under way, and timeout_s is the time left of its timeout",
                 p -> {
                     boolean graceful = bool(p, "graceful");
                     Duration timeout = seconds(p, "timeout");

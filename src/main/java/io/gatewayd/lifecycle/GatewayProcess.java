@@ -222,8 +222,12 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
             r.put("timeout_s", drainTimeout == null ? null : drainTimeout.toMillis() / 1000.0);
             action = () -> gateway.drain(drainTimeout, options.stopTimeout());
         } else if (graceful) {
+            // a drain is under way: this call joins it, and the drain's own deadline applies, not
+            // this call's timeout; the caller waits for that one and can say so
+            Duration left = gateway.drainTimeLeft();
             r.put("state", "draining");
-            r.put("timeout_s", null);
+            r.put("joined", true);
+            r.put("timeout_s", left == null ? null : left.toMillis() / 1000.0);
             return r;
         } else {
             stopRequested.set(true);
