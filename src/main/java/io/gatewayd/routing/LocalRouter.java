@@ -46,12 +46,7 @@ public final class LocalRouter implements Router {
 
     /** As {@link #refuseTooLarge}, for any operation that carries a message: null if it fits. */
     public MessageTooLargeException tooLarge(OutboundMessage m) {
-        long max = outbound.maxMessageBytes();
-        if (m.size() <= max) {
-            return null;
-        }
-        m.release();
-        return new MessageTooLargeException(m.size(), max);
+        return MessageTooLargeException.check(m, outbound.maxMessageBytes());
     }
 
     private static CompletableFuture<Delivered> delivered(Outbound.Queued queued) {

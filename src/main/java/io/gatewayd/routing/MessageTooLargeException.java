@@ -39,6 +39,19 @@ public final class MessageTooLargeException extends RuntimeException {
     }
 
     /**
+     * The refusal of {@code m} when it is larger than {@code maxBytes} (the message released: it
+     * goes nowhere), or null when it fits. The one comparison every path that takes a message
+     * for clients makes: pushes, closeClient's last message, a connect answer's reply.
+     */
+    public static MessageTooLargeException check(io.gatewayd.delivery.OutboundMessage m, long maxBytes) {
+        if (m.size() <= maxBytes) {
+            return null;
+        }
+        m.release();
+        return new MessageTooLargeException(m.size(), maxBytes);
+    }
+
+    /**
      * The same refusal of a client's last message (closeClient, a reply with close): one client,
      * which is leaving anyway, so not "every recipient would be closed as a slow consumer".
      */

@@ -216,13 +216,10 @@ public final class ClientSessions {
      * (bindings, the close) applied.
      */
     private OutboundMessage fitting(Connection c, OutboundMessage reply, boolean close) {
-        long max = outbound.maxMessageBytes();
-        int size = reply.size();
-        if (size <= max) {
+        var refused = io.gatewayd.routing.MessageTooLargeException.check(reply, outbound.maxMessageBytes());
+        if (refused == null) {
             return reply;
         }
-        reply.release();
-        var refused = new io.gatewayd.routing.MessageTooLargeException(size, max);
         tooLargeLog.warn("connect answer for {}: {}: {}", c.clientId(),
                 close ? "closing the client without its reply" : "not sending its reply",
                 (close ? refused.asLastMessage() : refused).describe("the reply"));
