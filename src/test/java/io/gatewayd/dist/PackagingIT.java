@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -91,6 +92,11 @@ class PackagingIT {
             assertThat(files.keySet()).as("lib/ has " + jar + "*.jar")
                     .anyMatch(n -> n.startsWith("lib/" + jar) && n.endsWith(".jar"));
         }
+        Map<String, List<String>> jarsByArtifact = files.keySet().stream()
+                .filter(n -> n.startsWith("lib/") && n.endsWith(".jar"))
+                .collect(Collectors.groupingBy(n -> n.replaceFirst("-\\d[^-]*", "")));
+        assertThat(jarsByArtifact.values()).as("one version of each library in lib/ (a build that kept a "
+                + "replaced version's jar puts both on the class path)").allMatch(v -> v.size() == 1);
         assertThat(files.entrySet()).as("every file is a regular file (no links into the build tree)")
                 .allMatch(e -> e.getValue().startsWith("-") || e.getValue().startsWith("d"));
         assertThat(files.keySet()).as("logs/ and run/ are created on demand, never shipped; no .deb files")
