@@ -71,6 +71,13 @@ class TlsTest {
             }}, null);
             http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(10)).build();
         }
+
+        /** A sendToClient call to the https:// control port at {@code port}. */
+        HttpResponse<String> sendToClient(int port, String clientId, String message) throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/api/sendToClient"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + clientId
+                            + "\",\"message\":\"" + message + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     @ParameterizedTest
@@ -94,11 +101,7 @@ class TlsTest {
 
                 // the control API over https
                 Recording api = new Recording();
-                HttpResponse<String> r = api.http.send(HttpRequest.newBuilder(
-                                URI.create("https://127.0.0.1:" + gw.gateway().controlPort() + "/api/sendToClient"))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + old.clientId()
-                                + "\",\"message\":\"over https\"}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = api.sendToClient(gw.gateway().controlPort(), old.clientId(), "over https");
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(old.next()).isEqualTo("over https");
                 assertThat(gw.gateway().controlUrl().getScheme()).isEqualTo("https");
@@ -114,11 +117,7 @@ class TlsTest {
                     assertThat(after.seen.get().getSubjectX500Principal().getName()).contains("second.test");
                 }
                 // the connection opened before the reload is still served
-                HttpResponse<String> again = api.http.send(HttpRequest.newBuilder(
-                                URI.create("https://127.0.0.1:" + gw.gateway().controlPort() + "/api/sendToClient"))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + old.clientId()
-                                + "\",\"message\":\"still here\"}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> again = api.sendToClient(gw.gateway().controlPort(), old.clientId(), "still here");
                 assertThat(again.statusCode()).isEqualTo(200);
                 assertThat(old.next()).isEqualTo("still here");
             }
