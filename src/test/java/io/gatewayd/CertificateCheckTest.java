@@ -6,6 +6,7 @@ import io.gatewayd.testing.Await;
 import io.gatewayd.testing.LogCapture;
 import io.gatewayd.testing.TestCa;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class CertificateCheckTest {
     final LogCapture log = new LogCapture(ServerTls.class);
 
     private String tls(TestCa ca) {
-        return "tls:\n  cert-file: " + ca.chainPem() + "\n  key-file: " + ca.keyPem() + "\n";
+        return TlsYaml.section(ca.chainPem(), ca.keyPem());
     }
 
     private static TestGateway start(String yaml) {

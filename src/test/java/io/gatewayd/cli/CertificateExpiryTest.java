@@ -5,6 +5,7 @@ import io.gatewayd.server.ServerTls;
 import io.gatewayd.testing.LogCapture;
 import io.gatewayd.testing.TestCa;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,19 +33,13 @@ class CertificateExpiryTest {
     final LogCapture log = new LogCapture(ServerTls.class);
 
     private static String yaml(TestCa ca) {
-        return """
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                """.formatted(ca.chainPem(), ca.keyPem());
+        return TlsYaml.httpsControl(ca.chainPem(), ca.keyPem());
     }
 
     /** The config gatewayctl reads to reach {@code gw}, trusting {@code ca}'s certificate as the gateway's own. */
     private Path cliConfig(TestGateway gw, TestCa ca) throws Exception {
         Path f = dir.resolve("cli.yaml");
-        Files.writeString(f, yaml(ca).replace("127.0.0.1:0", "127.0.0.1:" + gw.gateway().controlPort())
+        Files.writeString(f, TlsYaml.httpsControlAt(gw.gateway().controlPort(), ca.chainPem(), ca.keyPem())
                 + "paths:\n  run-dir: " + dir.resolve("run") + "\n");
         return f;
     }

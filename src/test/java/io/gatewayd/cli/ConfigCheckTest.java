@@ -4,6 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.gatewayd.server.ServerTls;
 import io.gatewayd.testing.LogCapture;
 import io.gatewayd.testing.TestCa;
+import io.gatewayd.testing.TlsYaml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +27,8 @@ class ConfigCheckTest {
     void aCertificateAboutToEndIsOneWarningOnStderrAndQuietSaysNothing(@TempDir Path dir) throws Exception {
         TestCa soon = TestCa.create(dir, "soon", java.time.Duration.ofDays(5).plusHours(1));
         Path f = dir.resolve("gw.yaml");
-        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\ntls:\n  cert-file: " + soon.chainPem()
-                + "\n  key-file: " + soon.keyPem() + "\n");
+        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\n"
+                + TlsYaml.section(soon.chainPem(), soon.keyPem()));
 
         StartCommandTest.Run quiet = StartCommandTest.run("config", "check", "-q", "--config", f.toString());
         assertThat(quiet.exit()).as(quiet.toString()).isZero();
@@ -75,8 +76,8 @@ class ConfigCheckTest {
     @Test
     void aCertificateFileThatIsNotThereIsAConfigError(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("gw.yaml");
-        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\ntls:\n  cert-file: " + dir.resolve("nope.pem")
-                + "\n  key-file: " + dir.resolve("nope.key") + "\n");
+        Files.writeString(f, "listeners:\n  - url: wss://127.0.0.1:8443\n"
+                + TlsYaml.section(dir.resolve("nope.pem"), dir.resolve("nope.key")));
         StartCommandTest.Run r = StartCommandTest.run("config", "check", "--config", f.toString());
         assertThat(r.exit()).as("start would refuse it: " + r.out()).isEqualTo(GatewayCtl.EXIT_USAGE);
         assertThat(r.err()).contains("tls.cert-file").contains("nope.pem").contains("does not exist")

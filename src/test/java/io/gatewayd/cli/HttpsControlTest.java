@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.lifecycle.DaemonLauncher;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import io.gatewayd.testing.WsClient;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -36,29 +37,16 @@ class HttpsControlTest {
     @TempDir
     Path dir;
 
-    /** A gateway serving {@code cert}/{@code key} on wss-less ws plus an https control port. */
+    /** A gateway serving {@code cert}/{@code key} on an https control port (and ws:// clients). */
     private TestGateway gateway(Path cert, Path key) {
-        return TestGateway.start("""
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                """.formatted(cert, key));
+        return TestGateway.start(TlsYaml.httpsControl(cert, key));
     }
 
     /** A config for the CLI pointing at the gateway, with {@code cert} as its tls.cert-file. */
     private Path cliConfig(String name, TestGateway gw, Path cert, Path key) throws Exception {
         Path f = dir.resolve(name);
-        Files.writeString(f, """
-                control:
-                  listen: https://127.0.0.1:%d
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                paths:
-                  run-dir: %s
-                """.formatted(gw.gateway().controlPort(), cert, key, dir.resolve("run-" + name)));
+        Files.writeString(f, TlsYaml.httpsControlAt(gw.gateway().controlPort(), cert, key)
+                + "paths:\n  run-dir: " + dir.resolve("run-" + name) + "\n");
         return f;
     }
 
@@ -162,18 +150,8 @@ class HttpsControlTest {
         SelfSignedCertificate renewed = new SelfSignedCertificate("renewed.example.com");
         Path cert = Files.copy(old.certificate().toPath(), dir.resolve("fullchain.pem"));
         Path key = Files.copy(old.privateKey().toPath(), dir.resolve("privkey.pem"));
-        Path config = Files.writeString(dir.resolve("gatewayd.yaml"), """
-                listeners:
-                  - url: wss://127.0.0.1:0
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                paths:
-                  run-dir: %s
-                  log-dir: %s
-                """.formatted(cert, key, dir.resolve("run"), dir.resolve("logs")));
+        Path config = Files.writeString(dir.resolve("gatewayd.yaml"), TlsYaml.wssAndHttpsControl(cert, key)
+                + "paths:\n  run-dir: " + dir.resolve("run") + "\n  log-dir: " + dir.resolve("logs") + "\n");
         io.gatewayd.lifecycle.GatewayProcess process = io.gatewayd.lifecycle.GatewayProcess.start(
                 new io.gatewayd.lifecycle.GatewayProcess.Options(dir, Map.of(), config, null, "debug",
                         java.time.Duration.ofSeconds(5), false, null, null));

@@ -2,6 +2,7 @@ package io.gatewayd.clients;
 
 import io.gatewayd.testing.TestCa;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -26,13 +27,7 @@ class ClientLibrariesHttpsTest {
     Path dir;
 
     private TestGateway gateway(TestCa ca) {
-        return TestGateway.start("""
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                """.formatted(ca.chainPem(), ca.keyPem()));
+        return TestGateway.start(TlsYaml.httpsControl(ca.chainPem(), ca.keyPem()));
     }
 
     /** The certificate failures' own reason, as each transport words it. */

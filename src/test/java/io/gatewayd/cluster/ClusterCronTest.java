@@ -32,9 +32,10 @@ class ClusterCronTest {
     void runOnOneRunsEachTickOnceInTheCluster() throws Exception {
         try (TickCounter counter = new TickCounter()) {
             String prefix = "cron" + System.nanoTime();
-            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
-                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
-                 TestGateway c = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml())) {
+            String node = ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml();
+            try (TestGateway a = TestGateway.start(node);
+                 TestGateway b = TestGateway.start(node);
+                 TestGateway c = TestGateway.start(node)) {
                 Await.until("6 ticks ran", Duration.ofSeconds(60), () -> counter.ticks().size() >= 6);
                 long problems = 0;
                 long elsewhere = 0;
@@ -57,8 +58,9 @@ class ClusterCronTest {
     void aPauseOnOneNodeHoldsTheJobOnEveryNodeUntilAnotherResumesIt() throws Exception {
         try (TickCounter counter = new TickCounter()) {
             String prefix = "pause" + System.nanoTime();
-            try (TestGateway a = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml());
-                 TestGateway b = TestGateway.start(ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml())) {
+            String node = ClusterNodes.yaml(REDIS.url(), prefix, "") + counter.cronYaml();
+            try (TestGateway a = TestGateway.start(node);
+                 TestGateway b = TestGateway.start(node)) {
                 Await.until("2 ticks ran", Duration.ofSeconds(60), () -> counter.hits.size() >= 2);
                 assertThat(a.call("cron/pause", Map.of("name", "tick")).path("changed").asBoolean()).isTrue();
                 // every tick after this second starts after the pause was written, on either node

@@ -19,6 +19,7 @@ final class ClusterNodes implements AutoCloseable {
     final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
     private final String extra;
     private final List<String> urls = new ArrayList<>();
+    private final List<String> nodeYaml;
 
     /** Fast timings so failures are detected quickly in tests; {@code extra} lines ("  key: value") override them. */
     static String yaml(String redisUrl, String prefix, String extra) {
@@ -53,11 +54,24 @@ final class ClusterNodes implements AutoCloseable {
 
     /** One node per URL (e.g. one of them through a proxy). */
     ClusterNodes(List<String> redisUrls, String extra) {
+        this(redisUrls, extra, java.util.Collections.nCopies(redisUrls.size(), ""));
+    }
+
+    /**
+     * One node per entry of {@code nodeYaml}, the config after the cluster section that differs
+     * between the nodes (e.g. outbound.max-pending-bytes).
+     */
+    static ClusterNodes eachWith(String redisUrl, String... nodeYaml) {
+        return new ClusterNodes(java.util.Collections.nCopies(nodeYaml.length, redisUrl), null, List.of(nodeYaml));
+    }
+
+    private ClusterNodes(List<String> redisUrls, String extra, List<String> nodeYaml) {
         this.extra = extra;
+        this.nodeYaml = nodeYaml;
         try {
-            for (String url : redisUrls) {
-                urls.add(url);
-                nodes.add(TestGateway.start(yaml(url, prefix, extra)));
+            for (int i = 0; i < redisUrls.size(); i++) {
+                urls.add(redisUrls.get(i));
+                nodes.add(TestGateway.start(yaml(redisUrls.get(i), prefix, extra) + nodeYaml.get(i)));
             }
             awaitFormed();
         } catch (RuntimeException | Error e) {
@@ -75,7 +89,8 @@ final class ClusterNodes implements AutoCloseable {
         int port = old.gateway().controlPort();
         String id = old.gateway().nodeId();
         old.close();
-        TestGateway again = TestGateway.start(yaml(urls.get(i), prefix, extra)
+        // (a node yaml of eachWith that sets control: itself would clash with this control section)
+        TestGateway again = TestGateway.start(yaml(urls.get(i), prefix, extra) + nodeYaml.get(i)
                 + "control:\n  listen: http://127.0.0.1:" + port + "\n");
         nodes.set(i, again);
         if (!again.gateway().nodeId().equals(id)) {

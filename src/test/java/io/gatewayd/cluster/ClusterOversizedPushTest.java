@@ -29,12 +29,8 @@ class ClusterOversizedPushTest {
 
     @Test
     void aNodeWithASmallerLimitDropsAndCountsThePushInsteadOfClosingItsClients() {
-        try (ClusterNodes cluster = new ClusterNodes(List.of(), null)) {
-            cluster.nodes.add(TestGateway.start(ClusterNodes.yaml(REDIS.url(), cluster.prefix, null)
-                    + "outbound:\n  max-pending-bytes: 1MiB\n"));
-            cluster.nodes.add(TestGateway.start(ClusterNodes.yaml(REDIS.url(), cluster.prefix, null)
-                    + "outbound:\n  max-pending-bytes: 64KiB\n"));
-            cluster.awaitFormed();
+        try (ClusterNodes cluster = ClusterNodes.eachWith(REDIS.url(),
+                "outbound:\n  max-pending-bytes: 1MiB\n", "outbound:\n  max-pending-bytes: 64KiB\n")) {
             WsClient onBig = cluster.connect(0);
             WsClient onSmall = cluster.connect(1);
             cluster.awaitClientCount(2);
@@ -78,12 +74,8 @@ class ClusterOversizedPushTest {
     @Test
     void theOwnersRefusalOfADirectOperationIsTheCallersAnswer() {
         String control = "control:\n  listen: http://127.0.0.1:0\n  max-body-size: 1MiB\n";
-        try (ClusterNodes cluster = new ClusterNodes(List.of(), null)) {
-            cluster.nodes.add(TestGateway.start(ClusterNodes.yaml(REDIS.url(), cluster.prefix, null) + control
-                    + "outbound:\n  max-pending-bytes: 1MiB\n"));
-            cluster.nodes.add(TestGateway.start(ClusterNodes.yaml(REDIS.url(), cluster.prefix, null) + control
-                    + "outbound:\n  max-pending-bytes: 64KiB\n"));
-            cluster.awaitFormed();
+        try (ClusterNodes cluster = ClusterNodes.eachWith(REDIS.url(),
+                control + "outbound:\n  max-pending-bytes: 1MiB\n", control + "outbound:\n  max-pending-bytes: 64KiB\n")) {
             WsClient onBig = cluster.connect(0);
             WsClient onSmall = cluster.connect(1);
             cluster.awaitClientCount(2);

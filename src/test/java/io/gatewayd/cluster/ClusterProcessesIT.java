@@ -26,8 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -146,37 +144,18 @@ class ClusterProcessesIT {
                   run-dir: %s
                 """.formatted(controlPort, dir.resolve("run-" + name))
                 + ClusterNodes.yaml(REDIS.url(), prefix, "  node-ttl: " + NODE_TTL.toMillis() + "ms\n"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), CronProcessMain.class.getName(), yaml.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve(logName + ".log").toFile());
-        return pb.start();
+        return CronProcessMain.spawn(yaml, dir.resolve(logName + ".log"));
     }
 
     private Node ready(String name, String logName) {
         Path log = dir.resolve(logName + ".log");
-        int control = Await.value(name + " is ready", Duration.ofSeconds(120), () -> {
-            Matcher m = Pattern.compile("READY (\\d+)").matcher(read(log));
-            Integer last = null;
-            while (m.find()) {
-                last = Integer.parseInt(m.group(1));
-            }
-            return processes.get(name).isAlive() ? last : null;
-        });
+        int control = Await.value(name + " is ready", Duration.ofSeconds(120),
+                () -> processes.get(name).isAlive() ? CronProcessMain.readyPort(log) : null);
         Node probe = new Node(name, control, 0, null);
         JsonNode st = status(probe);
         String url = st.at("/listeners/0/url").asText();
         int ws = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
         return new Node(name, control, ws, st.at("/node_id").asText());
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private List<String> keys(String pattern) {

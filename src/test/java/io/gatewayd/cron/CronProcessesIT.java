@@ -9,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,15 +95,12 @@ class CronProcessesIT {
                         run-on: each
                         http: {url: "http://127.0.0.1:%d/every?p=%s&t=${timestamp}"}
                     """.formatted(runDir, counter.getAddress().getPort(), name, counter.getAddress().getPort(), name));
-            processes.put(name, start(yaml, dir.resolve(name + ".log")));
+            processes.put(name, CronProcessMain.spawn(yaml, dir.resolve(name + ".log")));
         }
         for (String name : processes.keySet()) {
             Path log = dir.resolve(name + ".log");
-            String ready = Await.value("process " + name + " is ready", Duration.ofSeconds(120), () -> {
-                Matcher m = Pattern.compile("READY (\\d+)").matcher(read(log));
-                return m.find() ? m.group(1) : null;
-            });
-            ports.put(name, Integer.parseInt(ready));
+            ports.put(name, Await.value("process " + name + " is ready", Duration.ofSeconds(120),
+                    () -> CronProcessMain.readyPort(log)));
         }
 
         Await.until("5 ticks ran in all three processes", Duration.ofSeconds(60),
@@ -152,15 +148,6 @@ class CronProcessesIT {
         assertThat(every.tailMap(lastOfC + 1).values()).as("two processes after the kill").allMatch(n -> n <= 2);
     }
 
-    private Process start(Path yaml, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), CronProcessMain.class.getName(), yaml.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        return pb.start();
-    }
-
     /** tick -> hits, for one job, of one process (null: all). */
     private TreeMap<Long, Integer> ticks(String job, String process) {
         TreeMap<Long, Integer> out = new TreeMap<>();
@@ -195,13 +182,5 @@ class CronProcessesIT {
             n += job.get("misfires").asLong() + job.get("skips").asLong();
         }
         return n;
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

@@ -68,6 +68,20 @@ class CronSchedulerTest {
         return scheduler(new FileJobLock(runDir, "test"), c -> actions.computeIfAbsent(c.name(), n -> new TestAction(false)));
     }
 
+    /** A scheduler with these jobs applied; an action put in {@link #actions} before is the job's. */
+    private CronScheduler scheduler(String jobsYaml) {
+        CronScheduler s = scheduler();
+        s.apply(cron(jobsYaml));
+        return s;
+    }
+
+    /** The scheduler of another process sharing the run directory: {@code name} holds its locks. */
+    private CronScheduler process(String name, Function<CronJobConfig, JobAction> actionFor, CronConfig jobs) {
+        CronScheduler s = scheduler(new FileJobLock(runDir, name), actionFor);
+        s.apply(jobs);
+        return s;
+    }
+
     private TestAction action(String job) {
         return actions.computeIfAbsent(job, n -> new TestAction(false));
     }
@@ -79,8 +93,13 @@ class CronSchedulerTest {
             s.runDue();
         }
         for (CronScheduler s : schedulers) {
-            Await.until("cron attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+            awaitDecided(s);
         }
+    }
+
+    /** Waits until every attempt submitted to {@code s} has decided to run, skip or misfire. */
+    private static void awaitDecided(CronScheduler s) {
+        Await.until("cron attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
     }
 
     private static CronScheduler.JobView view(CronScheduler s, String name) {
@@ -89,12 +108,11 @@ class CronSchedulerTest {
 
     @Test
     void forbidSkipsTicksWhileARunGoesOnAndNeverRunsTwoAtOnce() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: slow
                   every: 1s
                   push: {message: x}
-                """));
+                """);
         TestAction a = action("slow");
         step(clock, Duration.ofMillis(500), s);
         assertThat(a.started()).isEqualTo(1);
@@ -114,13 +132,12 @@ class CronSchedulerTest {
 
     @Test
     void allowLetsRunsOverlap() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: overlapping
                   every: 1s
                   overlap: allow
                   push: {message: x}
-                """));
+                """);
         for (int i = 0; i < 3; i++) {
             step(clock, Duration.ofSeconds(1), s);
         }
@@ -131,13 +148,12 @@ class CronSchedulerTest {
 
     @Test
     void replaceCancelsTheRunningOneBeforeStartingTheNext() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: latest-only
                   every: 1s
                   overlap: replace
                   push: {message: x}
-                """));
+                """);
         TestAction a = action("latest-only");
         step(clock, Duration.ofSeconds(1), s);
         step(clock, Duration.ofSeconds(1), s);
@@ -154,14 +170,13 @@ class CronSchedulerTest {
     @Test
     void aReplacedRunCountsAsCancelledNotAsAFailureAndTheLogSaysWhatReplacedIt() {
         ListAppender<ILoggingEvent> log = captureCronLog();
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: latest-only
                   every: 1s
                   timezone: UTC
                   overlap: replace
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(1), s);
         step(clock, Duration.ofSeconds(1), s);
         step(clock, Duration.ofSeconds(1), s);
@@ -186,12 +201,11 @@ class CronSchedulerTest {
     @Test
     void aRunCancelledAtStopCountsAsCancelledAndSaysTheGatewayWasStopping() {
         ListAppender<ILoggingEvent> log = captureCronLog();
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: stuck
                   every: 1s
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(1), s);
         s.stop(Duration.ofMillis(50));
         CronScheduler.JobView v = view(s, "stuck");
@@ -205,8 +219,7 @@ class CronSchedulerTest {
 
     @Test
     void anIntervalJobListsNoTimeZoneUnlessOneIsSet() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: interval
                   every: 10s
                   push: {message: x}
@@ -220,7 +233,7 @@ class CronSchedulerTest {
                 - name: expression
                   schedule: "0 0 * * * *"
                   push: {message: x}
-                """));
+                """);
         assertThat(view(s, "interval").timezone()).as("an interval fires at the same instants in every zone").isNull();
         assertThat(view(s, "at-interval").timezone()).isNull();
         assertThat(view(s, "interval-utc").timezone()).as("set: it still gives ${time} its offset").isEqualTo("UTC");
@@ -273,13 +286,12 @@ class CronSchedulerTest {
 
     @Test
     void aTickLaterThanTheGraceIsSkippedAndMissedTicksNeverBurst() {
-        CronScheduler s = scheduler();
         actions.put("minutely", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: minutely
                   schedule: "0 * * * * *"
                   push: {message: x}
-                """));
+                """);
         clock.set(Instant.parse("2024-01-01T00:01:10Z")); // 10 s late, grace 5 s
         step(clock, Duration.ZERO, s);
         assertThat(action("minutely").started()).isZero();
@@ -298,14 +310,13 @@ class CronSchedulerTest {
 
     @Test
     void runOnceRunsOneCatchUpRunForManyMissedTicks() {
-        CronScheduler s = scheduler();
         actions.put("catch-up", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: catch-up
                   schedule: "0 * * * * *"
                   misfire: run-once
                   push: {message: x}
-                """));
+                """);
         clock.set(Instant.parse("2024-01-01T00:05:10Z"));
         step(clock, Duration.ZERO, s);
         assertThat(action("catch-up").ticks).containsExactly(Instant.parse("2024-01-01T00:05:00Z"));
@@ -318,13 +329,12 @@ class CronSchedulerTest {
     void aCatchUpDueWithinTheGraceOfTheNextTimeIsLeftToThatTimeInsteadOfCostingIt() {
         // the stall ends 2 s before 00:06:00: a catch-up started now would still be running then
         // (this job takes longer), and overlap: forbid would skip the on-time run for it
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: report
                   schedule: "0 * * * * *"
                   misfire: run-once
                   push: {message: x}
-                """));
+                """);
         TestAction a = action("report");
         clock.set(Instant.parse("2024-01-01T00:05:58Z"));
         step(clock, Duration.ZERO, s);
@@ -340,14 +350,13 @@ class CronSchedulerTest {
 
     @Test
     void aCatchUpCostsTheNextTimeOnlyWhileItReallyStillRunsAndThenSaysSo() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: report
                   schedule: "0 * * * * *"
                   timezone: UTC
                   misfire: run-once
                   push: {message: x}
-                """));
+                """);
         TestAction a = action("report");
         clock.set(Instant.parse("2024-01-01T00:05:30Z"));
         step(clock, Duration.ZERO, s);
@@ -400,10 +409,9 @@ class CronSchedulerTest {
     @Test
     void aTickWhoseStartIsHeldUpPastTheGraceFollowsTheMisfirePolicyAndAStaleOneIsDropped() {
         // the timer fired the tick just before the process stopped; the worker started it after
-        CronScheduler s = scheduler();
         actions.put("once", new TestAction(true));
         actions.put("skip", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: once
                   every: 1m
                   misfire: run-once
@@ -411,7 +419,7 @@ class CronSchedulerTest {
                 - name: skip
                   every: 1m
                   push: {message: x}
-                """));
+                """);
         CountDownLatch[] held = occupyWorkers(s);
         clock.set(Instant.parse("2024-01-01T00:01:00Z"));
         s.runDue();
@@ -419,7 +427,7 @@ class CronSchedulerTest {
         s.runDue();
         held[0].countDown();
         held[1].countDown();
-        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        awaitDecided(s);
         assertThat(action("once").ticks).containsExactly(Instant.parse("2024-01-01T00:01:00Z"));
         assertThat(action("skip").ticks).as("misfire: skip").isEmpty();
 
@@ -430,7 +438,7 @@ class CronSchedulerTest {
         s.runDue();
         held[0].countDown();
         held[1].countDown();
-        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        awaitDecided(s);
         assertThat(action("once").ticks).as("one catch-up, for the latest time; none for the stale 00:02:00")
                 .containsExactly(Instant.parse("2024-01-01T00:01:00Z"), Instant.parse("2024-01-01T00:03:00Z"));
         assertThat(action("skip").ticks).isEmpty();
@@ -442,12 +450,11 @@ class CronSchedulerTest {
 
     @Test
     void aRunThatEndedWhileTheProcessStoodStillDoesNotCostTheFirstTimeAfterIt() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: report
                   every: 10s
                   push: {message: x}
-                """));
+                """);
         TestAction a = action("report");
         step(clock, Duration.ofSeconds(10), s);
         assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"));
@@ -456,7 +463,7 @@ class CronSchedulerTest {
         s.runDue();
         a.finish(0); // ended during the stall: its ending is queued behind the tick's attempt
         held[0].countDown(); // one worker: the attempt, then the ending, in that order
-        Await.until("attempts decided", () -> s.attemptsDone.get() == s.attemptsSubmitted.get());
+        awaitDecided(s);
         assertThat(a.ticks).containsExactly(Instant.parse("2024-01-01T00:00:10Z"), Instant.parse("2024-01-01T00:00:20Z"));
         assertThat(view(s, "report").skips()).isZero();
         held[1].countDown();
@@ -468,10 +475,9 @@ class CronSchedulerTest {
 
     @Test
     void afterTheMachineSleptForDaysTheRunIsForTheLatestTimeAndEveryMissedOneIsCounted() {
-        CronScheduler s = scheduler();
         actions.put("every-second", new TestAction(true));
         actions.put("every-10ms", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: every-second
                   schedule: "* * * * * *"
                   misfire: run-once
@@ -480,7 +486,7 @@ class CronSchedulerTest {
                   every: 10ms
                   misfire: run-once
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(1), s);
         clock.set(Instant.parse("2024-01-03T00:00:00.400Z")); // asleep for two days
         step(clock, Duration.ZERO, s); // took 15 s here, visiting each of the 17 million 10 ms ticks
@@ -494,13 +500,12 @@ class CronSchedulerTest {
 
     @Test
     void aShortStallWithinTheGraceRunsOnlyTheLatestTick() {
-        CronScheduler s = scheduler();
         actions.put("fast", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: fast
                   every: 1s
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofMillis(3500), s); // ticks 1, 2, 3 and 4 due
         assertThat(action("fast").ticks).containsExactly(Instant.parse("2024-01-01T00:00:04Z"));
         assertThat(view(s, "fast").misfires()).isEqualTo(3);
@@ -510,15 +515,13 @@ class CronSchedulerTest {
     void runOnOneRunsEachTickOnceAcrossSchedulersSharingTheLockDirectory() {
         TestAction a = new TestAction(true);
         TestAction b = new TestAction(true);
-        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> a);
-        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> b);
         CronConfig config = cron("""
                 - name: once
                   every: 1s
                   push: {message: x}
                 """);
-        sa.apply(config);
-        sb.apply(config);
+        CronScheduler sa = process("A", c -> a, config);
+        CronScheduler sb = process("B", c -> b, config);
         for (int i = 0; i < 6; i++) {
             step(clock, Duration.ofSeconds(1), sa, sb);
         }
@@ -532,15 +535,13 @@ class CronSchedulerTest {
     void runOnOneForbidSkipsWhileAnotherSchedulerHoldsTheRun() {
         TestAction a = new TestAction(false);
         TestAction b = new TestAction(false);
-        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> a);
-        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> b);
         CronConfig config = cron("""
                 - name: long
                   every: 1s
                   push: {message: x}
                 """);
-        sa.apply(config);
-        sb.apply(config);
+        CronScheduler sa = process("A", c -> a, config);
+        CronScheduler sb = process("B", c -> b, config);
         step(clock, Duration.ofSeconds(1), sa, sb);
         assertThat(a.started() + b.started()).isEqualTo(1);
         CronScheduler holder = a.started() == 1 ? sa : sb;
@@ -561,13 +562,12 @@ class CronSchedulerTest {
     void jitterDelaysEachRunByUpToTheJitterButKeepsTheTick() {
         clock.set(Instant.parse("2024-01-01T00:00:00Z"));
         actions.put("spread", new TestAction(true));
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: spread
                   every: 10s
                   jitter: 5s
                   push: {message: x}
-                """));
+                """);
         List<Long> delays = new ArrayList<>();
         for (int tick = 1; tick <= 5; tick++) {
             Instant due = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(10L * tick);
@@ -607,11 +607,10 @@ class CronSchedulerTest {
 
     @Test
     void reloadAddsRemovesAndReschedulesJobsAndKeepsTheRest() {
-        CronScheduler s = scheduler();
         actions.put("kept", new TestAction(true));
         actions.put("changed", new TestAction(true));
         actions.put("added", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: kept
                   every: 10s
                   push: {message: x}
@@ -621,7 +620,7 @@ class CronSchedulerTest {
                 - name: removed
                   every: 10s
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(10), s); // all three run at :10; "removed" stays running
         assertThat(action("removed").started()).isEqualTo(1);
         s.pause("kept");
@@ -662,14 +661,13 @@ class CronSchedulerTest {
 
     @Test
     void pausedJobsDoNotRunAndResumeDoesNotCatchUp() {
-        CronScheduler s = scheduler();
         actions.put("p", new TestAction(true));
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: p
                   every: 1s
                   paused: true
                   push: {message: x}
-                """));
+                """);
         for (int i = 0; i < 3; i++) {
             step(clock, Duration.ofSeconds(1), s);
         }
@@ -690,8 +688,6 @@ class CronSchedulerTest {
     void aPauseHoldsTheJobInEveryProcessSharingTheLockUntilAnyOfThemResumesIt() {
         Map<String, TestAction> inA = new ConcurrentHashMap<>();
         Map<String, TestAction> inB = new ConcurrentHashMap<>();
-        CronScheduler sa = scheduler(new FileJobLock(runDir, "A"), c -> inA.computeIfAbsent(c.name(), n -> new TestAction(true)));
-        CronScheduler sb = scheduler(new FileJobLock(runDir, "B"), c -> inB.computeIfAbsent(c.name(), n -> new TestAction(true)));
         CronConfig config = cron("""
                 - name: once
                   every: 1s
@@ -701,8 +697,8 @@ class CronSchedulerTest {
                   run-on: each
                   push: {message: x}
                 """);
-        sa.apply(config);
-        sb.apply(config);
+        CronScheduler sa = process("A", c -> inA.computeIfAbsent(c.name(), n -> new TestAction(true)), config);
+        CronScheduler sb = process("B", c -> inB.computeIfAbsent(c.name(), n -> new TestAction(true)), config);
         java.util.function.ToIntFunction<String> runs = job -> (inA.containsKey(job) ? inA.get(job).started() : 0)
                 + (inB.containsKey(job) ? inB.get(job).started() : 0);
         step(clock, Duration.ofSeconds(1), sa, sb);
@@ -720,8 +716,7 @@ class CronSchedulerTest {
         }
         assertThat(runs.applyAsInt("once")).as("no process ran the paused job").isEqualTo(1);
         assertThat(runs.applyAsInt("both")).isEqualTo(2);
-        CronScheduler restarted = scheduler(new FileJobLock(runDir, "C"), c -> new TestAction(true));
-        restarted.apply(config);
+        CronScheduler restarted = process("C", c -> new TestAction(true), config);
         assertThat(view(restarted, "once").paused()).as("a pause outlives a restart").isTrue();
 
         assertThat(sb.resume("once")).as("resumed by the process that did not pause it").isTrue();
@@ -793,12 +788,11 @@ class CronSchedulerTest {
 
     @Test
     void runNowRespectsTheOverlapPolicy() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: manual
                   schedule: "@yearly"
                   push: {message: x}
-                """));
+                """);
         CronScheduler.Started first = s.runNow("manual").join();
         assertThat(first.started()).isTrue();
         CronScheduler.Started second = s.runNow("manual").join();
@@ -816,12 +810,11 @@ class CronSchedulerTest {
 
     @Test
     void stopWaitsForRunningJobs() throws Exception {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: busy
                   every: 1s
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(1), s);
         TestAction a = action("busy");
         Thread stopper = new Thread(() -> s.stop(Duration.ofSeconds(60)));
@@ -837,12 +830,11 @@ class CronSchedulerTest {
 
     @Test
     void stopCancelsWhatIsStillRunningAtTheTimeout() {
-        CronScheduler s = scheduler();
-        s.apply(cron("""
+        CronScheduler s = scheduler("""
                 - name: stuck
                   every: 1s
                   push: {message: x}
-                """));
+                """);
         step(clock, Duration.ofSeconds(1), s);
         s.stop(Duration.ofMillis(50));
         assertThat(s.history("stuck")).extracting(JobResult::status).containsExactly(JobResult.Status.CANCELLED);

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -69,14 +67,8 @@ class ExecAcrossAStopIT {
                       timeout: %dms
                 """.formatted(dir.resolve("run"), dir, TIMEOUT.toMillis()));
         Path log = dir.resolve("gw.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), CronProcessMain.class.getName(), yaml.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int port = Integer.parseInt(Await.value("the gateway is ready", Duration.ofSeconds(120), () -> {
-            Matcher m = Pattern.compile("READY (\\d+)").matcher(read(log));
-            return m.find() ? m.group(1) : null;
-        }));
+        gateway = CronProcessMain.spawn(yaml, log);
+        int port = Await.value("the gateway is ready", Duration.ofSeconds(120), () -> CronProcessMain.readyPort(log));
 
         assertThat(call(port, "cron/run").path("started").asBoolean()).isTrue();
         Path pidFile = dir.resolve("pid");
@@ -132,13 +124,5 @@ class ExecAcrossAStopIT {
     private static void signal(String name, long pid) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start()
                 .waitFor()).as("kill -" + name + " " + pid).isZero();
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

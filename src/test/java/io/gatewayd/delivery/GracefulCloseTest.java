@@ -3,6 +3,7 @@ package io.gatewayd.delivery;
 import io.gatewayd.testing.Await;
 import io.gatewayd.testing.RawClient;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -67,13 +68,8 @@ class GracefulCloseTest {
     @Test
     void overTlsTheClientCanStillSendAfterTheCloseWithoutAReset() throws Exception {
         io.netty.handler.ssl.util.SelfSignedCertificate cert = new io.netty.handler.ssl.util.SelfSignedCertificate();
-        try (TestGateway gw = TestGateway.start("""
-                listeners:
-                  - url: wss://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                """.formatted(cert.certificate(), cert.privateKey()))) {
+        try (TestGateway gw = TestGateway.start("listeners:\n  - url: wss://127.0.0.1:0\n"
+                + TlsYaml.section(cert.certificate().toPath(), cert.privateKey().toPath()))) {
             javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
             ctx.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
             javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()

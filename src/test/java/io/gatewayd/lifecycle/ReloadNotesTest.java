@@ -2,6 +2,7 @@ package io.gatewayd.lifecycle;
 
 import io.gatewayd.testing.TestCa;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +55,7 @@ class ReloadNotesTest {
     @Test
     void aControlPortReloadedFromHttpToHttpsKeepsSpeakingHttpUntilTheRestart(@TempDir Path dir) throws Exception {
         TestCa ca = TestCa.create(dir, "gw");
-        String tls = "tls:\n  cert-file: " + ca.chainPem() + "\n  key-file: " + ca.keyPem() + "\n";
+        String tls = TlsYaml.section(ca.chainPem(), ca.keyPem());
         try (TestGateway gw = TestGateway.start(tls + "control:\n  listen: http://127.0.0.1:0\n")) {
             assertThat(gw.gateway().reload(TestGateway.config(tls + "control:\n  listen: https://127.0.0.1:0\n")))
                     .containsExactly("control.listen changed; it applies after a restart");

@@ -2,6 +2,7 @@ package io.gatewayd.security;
 
 import io.gatewayd.config.ConfigException;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import io.gatewayd.testing.WsClient;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.AfterAll;
@@ -50,15 +51,7 @@ class TlsFilesTest {
     }
 
     private static String yaml(Path cert, Path key, String extra) {
-        return """
-                listeners:
-                  - url: wss://127.0.0.1:0
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                %s""".formatted(cert, key, extra == null ? "" : "  " + extra + "\n");
+        return TlsYaml.wssAndHttpsControl(cert, key) + (extra == null ? "" : "  " + extra + "\n");
     }
 
     private static ConfigException startFails(Path cert, Path key, String extra) {

@@ -2,6 +2,7 @@ package io.gatewayd.security;
 
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.testing.TestGateway;
+import io.gatewayd.testing.TlsYaml;
 import io.gatewayd.testing.WsClient;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,13 @@ class TlsTest {
             }}, null);
             http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(10)).build();
         }
+
+        /** A sendToClient call to the https:// control port at {@code port}. */
+        HttpResponse<String> sendToClient(int port, String clientId, String message) throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/api/sendToClient"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + clientId
+                            + "\",\"message\":\"" + message + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     @ParameterizedTest
@@ -82,16 +90,7 @@ class TlsTest {
         Path key = dir.resolve("privkey.pem");
         Files.copy(first.certificate().toPath(), cert);
         Files.copy(first.privateKey().toPath(), key);
-        String yaml = """
-                listeners:
-                  - url: wss://127.0.0.1:0
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                  provider: %s
-                """.formatted(cert, key, provider);
+        String yaml = TlsYaml.wssAndHttpsControl(cert, key) + "  provider: " + provider + "\n";
         try (TestGateway gw = TestGateway.start(yaml)) {
             int wss = gw.gateway().port("websocket");
             URI uri = URI.create("wss://127.0.0.1:" + wss + "/");
@@ -102,11 +101,7 @@ class TlsTest {
 
                 // the control API over https
                 Recording api = new Recording();
-                HttpResponse<String> r = api.http.send(HttpRequest.newBuilder(
-                                URI.create("https://127.0.0.1:" + gw.gateway().controlPort() + "/api/sendToClient"))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + old.clientId()
-                                + "\",\"message\":\"over https\"}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = api.sendToClient(gw.gateway().controlPort(), old.clientId(), "over https");
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(old.next()).isEqualTo("over https");
                 assertThat(gw.gateway().controlUrl().getScheme()).isEqualTo("https");
@@ -122,11 +117,7 @@ class TlsTest {
                     assertThat(after.seen.get().getSubjectX500Principal().getName()).contains("second.test");
                 }
                 // the connection opened before the reload is still served
-                HttpResponse<String> again = api.http.send(HttpRequest.newBuilder(
-                                URI.create("https://127.0.0.1:" + gw.gateway().controlPort() + "/api/sendToClient"))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + old.clientId()
-                                + "\",\"message\":\"still here\"}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> again = api.sendToClient(gw.gateway().controlPort(), old.clientId(), "still here");
                 assertThat(again.statusCode()).isEqualTo(200);
                 assertThat(old.next()).isEqualTo("still here");
             }
@@ -159,15 +150,8 @@ class TlsTest {
     @org.junit.jupiter.api.Test
     void aPlainHttpRequestToATlsPortIsToldToUseTls() throws Exception {
         SelfSignedCertificate c = new SelfSignedCertificate("plain.test");
-        try (TestGateway gw = TestGateway.start("""
-                listeners:
-                  - url: wss://127.0.0.1:0
-                control:
-                  listen: https://127.0.0.1:0
-                tls:
-                  cert-file: %s
-                  key-file: %s
-                """.formatted(c.certificate(), c.privateKey()))) {
+        try (TestGateway gw = TestGateway.start(
+                TlsYaml.wssAndHttpsControl(c.certificate().toPath(), c.privateKey().toPath()))) {
             int wss = gw.gateway().port("websocket");
             int control = gw.gateway().controlPort();
             assertThat(plainRequest(wss, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -202,13 +186,8 @@ class TlsTest {
     @org.junit.jupiter.api.Test
     void aMissingCertificateFileStopsTheStartWithTheKeyToFix(@TempDir Path dir) {
         try {
-            TestGateway.start("""
-                    listeners:
-                      - url: wss://127.0.0.1:0
-                    tls:
-                      cert-file: %s/missing.pem
-                      key-file: %s/missing.key
-                    """.formatted(dir, dir)).close();
+            TestGateway.start("listeners:\n  - url: wss://127.0.0.1:0\n"
+                    + TlsYaml.section(dir.resolve("missing.pem"), dir.resolve("missing.key"))).close();
             throw new AssertionError("started without a certificate");
         } catch (io.gatewayd.config.ConfigException e) {
             assertThat(e.key()).isEqualTo("tls.cert-file");
