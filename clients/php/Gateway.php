@@ -70,7 +70,7 @@ class Gateway
     public static $timeout = 5.0;
     /**
      * @var string for an https:// $apiUrl: PEM file of the CA that signed the gateway's certificate,
-     * or of the certificate itself if it is self-signed ('': the system's CAs)
+     * or of the certificate itself if it is self-signed; the only CA trusted then ('': the system's CAs)
      */
     public static $caFile = '';
     /**
@@ -455,6 +455,30 @@ class Gateway
     }
 
     /**
+     * The CA directory that goes with $caFile, so that it is the only CA trusted: OpenSSL looks a CA up
+     * in a directory by name (<hash>.0), and a path that is no directory holds none. Without it curl
+     * trusts its compiled-in directory (/etc/ssl/certs on Debian) besides $caFile, so a certificate
+     * from any public CA would pass where the application pinned its own. ('' is refused by OpenSSL;
+     * null reaches curl as ''.)
+     */
+    const NO_CA_DIRECTORY = '/dev/null';
+
+    /**
+     * Whether curl verifies with OpenSSL (or a fork of it), where NO_CA_DIRECTORY means "no CA". Other
+     * TLS libraries (GnuTLS, mbedTLS, ...) refuse a CA directory that cannot be read, and every call
+     * would fail: there curl keeps its own directory.
+     */
+    private static function curlOnOpenSsl()
+    {
+        static $openSsl = null;
+        if ($openSsl === null) {
+            $v = curl_version();
+            $openSsl = (bool)preg_match('/^(OpenSSL|LibreSSL|BoringSSL|quictls|AWS-LC)\//i', (string)$v['ssl_version']);
+        }
+        return $openSsl;
+    }
+
+    /**
      * The request over the curl extension. It must behave as the streams transport does, so that
      * installing php-curl changes nothing an application sees but the wording of a low-level reason.
      */
@@ -475,7 +499,10 @@ class Gateway
             CURLOPT_TIMEOUT_MS => (int)ceil(self::waitSeconds() * 1000),
             // no SIGALRM around name lookups: it counts whole seconds and is unsafe in threaded PHP (ZTS, Swoole)
             CURLOPT_NOSIGNAL => true]);
-        if (self::$caFile !== '') curl_setopt($ch, CURLOPT_CAINFO, self::$caFile);
+        if (self::$caFile !== '') {
+            curl_setopt($ch, CURLOPT_CAINFO, self::$caFile);
+            if (self::curlOnOpenSsl()) curl_setopt($ch, CURLOPT_CAPATH, self::NO_CA_DIRECTORY);
+        }
         $raw = curl_exec($ch);
         $errno = curl_errno($ch);
         $err = $raw === false ? curl_error($ch) : null;
@@ -522,7 +549,11 @@ class Gateway
         $port = isset($parts['port']) ? $parts['port'] : ($https ? 443 : 80);
         $path = (isset($parts['path']) ? $parts['path'] : '/') . (isset($parts['query']) ? '?' . $parts['query'] : '');
         $ssl = ['peer_name' => trim($host, '[]')];
-        if (self::$caFile !== '') $ssl['cafile'] = self::$caFile;
+        if (self::$caFile !== '') {
+            // else php.ini's openssl.capath, when set, is trusted besides $caFile
+            $ssl['cafile'] = self::$caFile;
+            $ssl['capath'] = self::NO_CA_DIRECTORY;
+        }
         $ctx = stream_context_create(['ssl' => $ssl]);
         // A refused connection or a failed TLS handshake comes as warnings. The application's error
         // handler would get them despite @ (and frameworks turn warnings into exceptions of their

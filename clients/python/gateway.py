@@ -19,7 +19,11 @@ GatewayClient returns 0/1 (True == 1, so ported comparisons still hold), and for
 of connections the message was queued to.
 
 Each thread keeps one HTTP connection open to the gateway and reuses it (keep-alive); close() or
-a with block closes them. Every failure (the gateway's own errors, a gateway that does not answer
+a with block closes them. A connection idle for nearly as long as the gateway keeps one (the
+Keep-Alive header of its answers) is replaced rather than reused. When a reused connection breaks
+as a call goes out, the call is sent again on a new connection, unless it is a push (or a batch
+with a push): that raises GatewayError connection_lost, as the push may have been delivered
+already. Every failure (the gateway's own errors, a gateway that does not answer
 within timeout, bad arguments, parameters that cannot be sent as JSON, an answer that is not the
 gateway's, e.g. from a wrong URL or a proxy) raises GatewayError with the gateway's message or
 one naming the problem.
@@ -173,6 +177,31 @@ def _timed_out(e):
     return isinstance(e, socket.timeout) or "timed out" in str(e)
 
 
+_PUSHES = frozenset(("sendToAll", "sendToClient", "sendToUid", "sendToGroup"))
+
+
+def _repeatable(method, params):
+    """Whether sending the call twice does no harm: a push sent twice is delivered twice (msg_id stops
+    that only in cluster mode), anything else sets or reads the same state again."""
+    if method in _PUSHES:
+        return False
+    if method == "batch":
+        return isinstance(params, list) and all(
+            isinstance(c, Mapping) and isinstance(c.get("method"), str) and c["method"] not in _PUSHES
+            for c in params)
+    return True
+
+
+def _reusable_for(keep_alive):
+    """Seconds an idle connection may still be reused, from the gateway's "Keep-Alive: timeout=N" (None
+    without one): a margin short of N, so a request does not meet the gateway's idle close on the way."""
+    m = re.search(r"(?:^|[,;\s])timeout\s*=\s*(\d+)", keep_alive or "", re.IGNORECASE)
+    if m is None:
+        return None
+    n = int(m.group(1))
+    return n - min(1.0, n / 2.0)
+
+
 class Gateway:
     def __init__(self, api_url="http://127.0.0.1:8283", token="", timeout=5.0, ssl_context=None, cafile=None):
         """api_url: the control URL; token: the control token ('' when the gateway needs none);
@@ -264,9 +293,10 @@ class Gateway:
         """This thread's connection to endpoint and whether it served a request before."""
         key = (endpoint[:3], self.timeout, self.ssl_context, os.getpid())
         conn = getattr(self._local, "conn", None)
-        if conn is not None and (self._local.key != key or conn.sock is None or self._dropped(conn.sock)):
+        if conn is not None and (self._local.key != key or conn.sock is None or self._idled_out(conn)
+                                 or self._dropped(conn.sock)):
             # another URL, a forked child (the parent's socket is not ours to use), or a connection
-            # the gateway closed while idle (control.request-timeout)
+            # the gateway closes or has closed while idle (control.request-timeout)
             if self._local.key[3] == os.getpid():
                 conn.close()
             conn = None
@@ -277,10 +307,17 @@ class Gateway:
             conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.ssl_context)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        conn.gatewayd_reuse_by = None  # until an answer says how long the gateway keeps it idle
         self._local.conn, self._local.key = conn, key
         with self._open_lock:
             self._open.add(conn)
         return conn, False
+
+    @staticmethod
+    def _idled_out(conn):
+        """Idle for nearly as long as the gateway keeps an idle connection: reusing it could race its close."""
+        reuse_by = getattr(conn, "gatewayd_reuse_by", None)
+        return reuse_by is not None and time.monotonic() > reuse_by
 
     @staticmethod
     def _dropped(sock):
@@ -295,18 +332,20 @@ class Gateway:
         if getattr(self._local, "conn", None) is conn:
             self._local.conn = None
 
-    def _post(self, method, body):
-        """(status, body) of POST /api/<method>, all of it within timeout."""
+    def _post(self, method, body, repeatable):
+        """(status, body) of POST /api/<method>, all of it within timeout. repeatable: the call may be
+        sent again when a kept-alive connection breaks after it went out."""
         endpoint = self._endpoint()
         url = self.api_url + "/api/" + method
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
+        lost = None  # why an earlier attempt broke after its request went out
         while True:
             conn, reused = self._connection(endpoint)
             if not reused:
-                self._connect(conn, deadline, method, url)
+                self._connect(conn, deadline, method, url, lost)
             # 'unreachable' promises that nothing was sent, so a caller may retry anything; from here on
             # the request may reach the gateway and be carried out, and only a push with a msg_id is safe
             # to repeat
@@ -320,10 +359,14 @@ class Gateway:
                 raw = res.read()
             except (OSError, http.client.HTTPException) as e:
                 self._forget(conn)
-                # a kept-alive connection the gateway closed just as it was reused: the request did not
-                # get there (nothing sent, or no byte of an answer), so sending it again cannot repeat it
+                # a kept-alive connection that broke as it was reused: most likely the gateway closed it
+                # while idle and the request never got there, but a gateway that carried the request out
+                # and died before answering looks the same once it was sent, so only a call that is
+                # harmless twice is sent again then
                 if (reused and isinstance(e, (BrokenPipeError, ConnectionResetError))
-                        and (not sent or isinstance(e, http.client.RemoteDisconnected))):
+                        and (not sent or (repeatable and isinstance(e, http.client.RemoteDisconnected)))):
+                    if sent:
+                        lost = e
                     continue
                 if _timed_out(e):
                     raise GatewayError("gatewayd at %s did not answer within %s s; the call may still have been"
@@ -340,6 +383,9 @@ class Gateway:
                                    % (self.api_url, e), code="connection_lost") from None
             if res.will_close:
                 self._forget(conn)
+            else:
+                reusable = _reusable_for(res.getheader("Keep-Alive"))
+                conn.gatewayd_reuse_by = None if reusable is None else time.monotonic() + reusable
             if 300 <= res.status < 400:
                 # not followed: a redirect would turn the POST into a GET without its parameters, and
                 # hand the token to wherever it points
@@ -348,13 +394,19 @@ class Gateway:
                                    code="not_gatewayd", status=res.status)
             return res.status, raw
 
-    def _connect(self, conn, deadline, method, url):
-        """Opens conn (and its TLS session) within what is left of the call's time; nothing is sent yet."""
+    def _connect(self, conn, deadline, method, url, lost=None):
+        """Opens conn (and its TLS session) within what is left of the call's time; nothing is sent on it
+        yet. lost: why an earlier attempt of the call broke after its request went out, if one did."""
         try:
             conn.timeout = _left(deadline)
             conn.connect()
         except (OSError, ValueError) as e:  # ValueError: a host name that cannot be encoded (IDNA), ...
             self._forget(conn)
+            if lost is not None:  # not 'unreachable': the earlier attempt may have been carried out
+                raise GatewayError("the connection to gatewayd at %s broke before a whole answer came (%s), and"
+                                   " connecting again failed (%s); the call may still have been carried out"
+                                   " (retry a push with the same msg_id)" % (self.api_url, lost, e),
+                                   code="connection_lost") from None
             if _timed_out(e):
                 raise GatewayError("gatewayd at %s did not answer: no connection within %s s, so nothing was sent"
                                    % (self.api_url, self.timeout), code="unreachable") from None
@@ -386,7 +438,7 @@ class Gateway:
             hint = " (decode bytes to str; only a pushed message may be bytes)" if "bytes" in str(e) else ""
             raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint),
                                code="invalid_param") from None
-        status, raw = self._post(method, body)
+        status, raw = self._post(method, body, _repeatable(method, params))
         try:
             answer = json.loads(raw.decode("utf-8"))
         except ValueError:  # not UTF-8 or not JSON

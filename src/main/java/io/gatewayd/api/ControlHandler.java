@@ -417,6 +417,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             HalfClose.answer(ctx, res); // after a request it could not decode, more may be coming: FIN, not a reset
         } else {
+            res.headers().set(HttpHeaderNames.KEEP_ALIVE, server.keepAlive());
             ctx.writeAndFlush(res, ctx.voidPromise());
         }
     }

@@ -53,6 +53,8 @@ public final class ControlServer {
     /** Where and how it listens (address, http or https): a reload changes these only after a restart. */
     private final ControlConfig listen;
     private volatile ApiTokens tokens;
+    /** The Keep-Alive header of keep-alive answers, built once per config rather than per answer. */
+    private volatile io.netty.util.AsciiString keepAlive;
     private volatile boolean stopping;
     private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
     private Channel serverChannel;
@@ -84,6 +86,21 @@ public final class ControlServer {
     public void update(ControlConfig newConfig) {
         this.config = newConfig;
         this.tokens = new ApiTokens(newConfig.tokens());
+        this.keepAlive = keepAliveHeader(newConfig.requestTimeout());
+    }
+
+    /**
+     * "timeout=N": how long an idle keep-alive connection is kept (control.request-timeout, see
+     * {@link ControlGuard}), so a client can retire it before the gateway closes it, instead of
+     * sending a request into the close and not knowing whether it was carried out. Whole seconds,
+     * rounded down so a client never counts on more than it gets; at least 1, as 0 reads as "none".
+     */
+    static io.netty.util.AsciiString keepAliveHeader(Duration requestTimeout) {
+        return io.netty.util.AsciiString.cached("timeout=" + Math.max(1, requestTimeout.toSeconds()));
+    }
+
+    io.netty.util.AsciiString keepAlive() {
+        return keepAlive;
     }
 
     public ControlServer bind(Transport transport) {

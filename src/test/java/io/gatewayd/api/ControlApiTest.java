@@ -512,6 +512,36 @@ class ControlApiTest {
         }
     }
 
+    /**
+     * A keep-alive answer says how long the gateway keeps the idle connection (control.request-timeout
+     * in whole seconds, rounded down, at least 1), so a client can stop reusing it before the gateway
+     * closes it; a reload applies to the next answer. An answer that closes the connection says nothing.
+     */
+    @Test
+    void keepAliveAnswersAdvertiseHowLongAnIdleConnectionIsKept() throws Exception {
+        try (TestGateway g = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  request-timeout: 2900ms\n");
+             io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(g.gateway().controlPort())) {
+            String post = "POST /api/getAllClientIdCount HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+            c.write(post);
+            String head = c.readHead();
+            assertThat(c.readBody(head)).contains("\"result\":0");
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("\r\nkeep-alive: timeout=2\r\n");
+
+            assertThat(g.gateway().reload(TestGateway.config(
+                    "control:\n  listen: http://127.0.0.1:0\n  request-timeout: 900ms\n"))).isNotNull();
+            c.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            head = c.readHead();
+            c.readBody(head);
+            assertThat(head).as("below a second: 1, as 0 would read as no time at all")
+                    .containsIgnoringCase("\r\nkeep-alive: timeout=1\r\n");
+
+        }
+        try (io.gatewayd.testing.RawClient c = new io.gatewayd.testing.RawClient(gw.gateway().controlPort())) {
+            c.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(c.readHead()).containsIgnoringCase("connection: close").doesNotContainIgnoringCase("keep-alive");
+        }
+    }
+
     @Test
     void tokensAreRequiredWhenConfigured() {
         try (TestGateway secured = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  tokens: [s3cret, other]\n")) {

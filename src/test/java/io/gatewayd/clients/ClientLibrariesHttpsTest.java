@@ -81,6 +81,67 @@ class ClientLibrariesHttpsTest {
         }
     }
 
+    /**
+     * Gateway::$caFile means that CA only, not that CA besides those of a CA directory the transport
+     * has: there a certificate from any public CA would pass where the application pinned its own.
+     * Streams get one from php.ini (openssl.capath); curl from its build (--with-ca-path, e.g.
+     * /etc/ssl/certs on Debian), which a test cannot change, so here every curl handle starts with
+     * that directory set as such a build sets it, through a Gatewayd\curl_init that PHP calls before
+     * the global one. The directory holds the gateway's CA, and $caFile is another one.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PhpTransport.class)
+    void phpCaFileIsTheOnlyCaTrustedWhateverCaDirectoryTheTransportHas(PhpTransport transport) throws Exception {
+        String php = transport.php();
+        TestCa ca = TestCa.create(dir, "gw");
+        TestCa other = TestCa.create(dir, "other");
+        // a CA directory as OpenSSL reads it: each CA under the hash of its subject
+        String hash = run(List.of(php, "-r", "echo openssl_x509_parse(file_get_contents($argv[1]))['hash'];",
+                ca.caPem().toString()));
+        Path caDir = java.nio.file.Files.createDirectory(dir.resolve("capath"));
+        java.nio.file.Files.copy(ca.caPem(), caDir.resolve(hash + ".0"));
+        String script = """
+                namespace Gatewayd {
+                    function curl_init($url) {
+                        $ch = \\curl_init($url);
+                        \\curl_setopt($ch, CURLOPT_CAPATH, $GLOBALS['argv'][3]);
+                        return $ch;
+                    }
+                }
+                namespace {
+                """ + transport.strictClient() + """
+                Gateway::$apiUrl = $argv[1];
+                if ($argv[2] !== '') Gateway::$caFile = $argv[2];
+                try {
+                    $delivered = Gateway::sendToAll('over https');
+                    echo "ok $delivered\n";
+                } catch (\\Gatewayd\\GatewayException $e) {
+                    echo $e->getErrorCode(), ': ', $e->getMessage(), "\n";
+                }
+                }
+                """;
+        try (TestGateway gw = gateway(ca); WsClient client = gw.client()) {
+            String url = "https://127.0.0.1:" + gw.gateway().controlPort();
+            List<String> withCaDir = List.of(php, "-d", "openssl.capath=" + caDir, "-r", script, url);
+
+            assertThat(run(concat(withCaDir, "", caDir.toString()))).as("without $caFile, the directory's CAs are trusted")
+                    .isEqualTo("ok 1\n");
+            assertThat(client.next()).isEqualTo("over https");
+            assertThat(run(concat(withCaDir, other.caPem().toString(), caDir.toString())))
+                    .startsWith("unreachable: gatewayd at " + url + " did not answer: its TLS certificate is not trusted")
+                    .contains("Gateway::$caFile '" + other.caPem() + "' does not vouch for it");
+            assertThat(client.poll()).as("nothing pushed by the refused call").isNull();
+            assertThat(run(concat(withCaDir, ca.caPem().toString(), caDir.toString()))).isEqualTo("ok 1\n");
+            assertThat(client.next()).isEqualTo("over https");
+        }
+    }
+
+    private static List<String> concat(List<String> command, String... args) {
+        List<String> all = new java.util.ArrayList<>(command);
+        all.addAll(List.of(args));
+        return all;
+    }
+
     @Test
     void pythonClientTrustsItsCafileAndSaysWhatToPassWithoutIt() throws Exception {
         String python = onPath("python3");

@@ -603,7 +603,7 @@ class ClientLibrariesTest {
     /**
      * One connection per thread, kept alive across calls; when the gateway has closed it while idle
      * (control.request-timeout), the next call opens a new one instead of failing, whether the client
-     * notices before sending or only when the request fails on it.
+     * notices before sending or only when the request (a query, harmless twice) fails on it.
      */
     @Test
     void pythonClientKeepsItsConnectionAndReopensOneTheGatewayClosed() throws Exception {
@@ -634,6 +634,7 @@ class ClientLibrariesTest {
                 second = local_port()
                 closed_by_gateway()
                 Gateway._dropped = staticmethod(lambda sock: False)
+                Gateway._idled_out = staticmethod(lambda conn: False)
                 counts.append(gw.getAllClientIdCount())
                 print("retried", local_port() != second)
                 print("counts", counts)

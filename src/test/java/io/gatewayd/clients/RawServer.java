@@ -25,16 +25,33 @@ final class RawServer implements AutoCloseable {
         void answer(OutputStream out) throws IOException, InterruptedException;
     }
 
+    /**
+     * For a connection kept alive: answers the index-th request on its connection (from 0), whose head
+     * (request line and headers) is given, and says whether to read another request on the connection.
+     */
+    interface Conversation {
+        boolean answer(int index, String head, OutputStream out) throws IOException, InterruptedException;
+    }
+
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^Content-Length:\\s*(\\d+)");
 
     private final ServerSocket server;
-    private final Behaviour behaviour;
+    private final Conversation conversation;
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<String> requestLines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> threads = new ArrayList<>();
 
     RawServer(Behaviour behaviour) throws IOException {
+        this((index, head, out) -> {
+            behaviour.answer(out);
+            return false;
+        });
+    }
+
+    RawServer(Conversation conversation) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.behaviour = behaviour;
+        this.conversation = conversation;
         Thread acceptor = new Thread(this::accept, "raw-server-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -49,6 +66,18 @@ final class RawServer implements AutoCloseable {
         return requests.get();
     }
 
+    /** How many connections were accepted. */
+    int connections() {
+        return connections.get();
+    }
+
+    /** The request line ("POST /api/x HTTP/1.1") of every whole request that came in, in order. */
+    List<String> requestLines() {
+        synchronized (requestLines) {
+            return List.copyOf(requestLines);
+        }
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             Socket s;
@@ -57,6 +86,7 @@ final class RawServer implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
+            connections.incrementAndGet();
             Thread t = new Thread(() -> serve(s), "raw-server-connection");
             t.setDaemon(true);
             synchronized (threads) {
@@ -69,9 +99,16 @@ final class RawServer implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             s.setSoTimeout(20_000);
-            if (readRequest(s.getInputStream())) {
+            for (int index = 0; ; index++) {
+                String head = readRequest(s.getInputStream());
+                if (head == null) {
+                    return;
+                }
+                requestLines.add(head.substring(0, head.indexOf('\r')));
                 requests.incrementAndGet();
-                behaviour.answer(s.getOutputStream());
+                if (!conversation.answer(index, head, s.getOutputStream())) {
+                    return;
+                }
             }
         } catch (IOException e) {
             // the client gave up: the point of most of these servers
@@ -80,22 +117,23 @@ final class RawServer implements AutoCloseable {
         }
     }
 
-    /** Reads the head and as many body bytes as Content-Length says; false if the connection ended first. */
-    private static boolean readRequest(InputStream in) throws IOException {
+    /** Reads the head and as many body bytes as Content-Length says; the head, null if the connection ended first. */
+    private static String readRequest(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         byte[] end = {'\r', '\n', '\r', '\n'};
         while (matched < 4) {
             int b = in.read();
             if (b < 0) {
-                return false;
+                return null;
             }
             head.write(b);
             matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
         }
-        Matcher m = CONTENT_LENGTH.matcher(head.toString(StandardCharsets.ISO_8859_1));
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        Matcher m = CONTENT_LENGTH.matcher(text);
         long body = m.find() ? Long.parseLong(m.group(1)) : 0;
-        return in.readNBytes((int) body).length == body;
+        return in.readNBytes((int) body).length == body ? text : null;
     }
 
     @Override
@@ -108,9 +146,13 @@ final class RawServer implements AutoCloseable {
 
     /** An HTTP answer whose body is the gateway's answer to a push that reached one connection. */
     static byte[] pushAnswer() {
-        String body = "{\"result\":{\"delivered\":1}}";
-        return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
-                + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+        return answer("{\"result\":{\"delivered\":1}}", "");
+    }
+
+    /** A 200 answer with this JSON body and these extra header lines (each ending in CRLF). */
+    static byte[] answer(String json, String headerLines) {
+        return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + headerLines + "Content-Length: "
+                + json.length() + "\r\n\r\n" + json).getBytes(StandardCharsets.US_ASCII);
     }
 
     /**

@@ -1,0 +1,164 @@
+package io.gatewayd.clients;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.gatewayd.clients.ClientLibrariesTest.onPath;
+import static io.gatewayd.clients.ClientLibrariesTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Python client's kept-alive connection against a server that shows what the gateway only does
+ * under a race or a crash: it reads a request on a reused connection and closes it without answering.
+ * To the client that is the gateway closing an idle connection just as the request came (nothing was
+ * done) and a gateway that carried the request out and died before answering alike, so only a call
+ * that is harmless twice may be sent again.
+ */
+class PythonClientKeepAliveTest {
+    private static final String PRELUDE = """
+            import sys, time
+            sys.path.insert(0, "clients/python")
+            from gateway import Gateway, GatewayError
+            def attempt(label, f):
+                try:
+                    print(label, f())
+                except GatewayError as e:
+                    print(label, e.code, e)
+            """;
+
+    private String python;
+
+    @BeforeEach
+    void needsPython() {
+        python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
+    }
+
+    /** The answer to the request whose head is given: a push's report, a batch's list, true, or a count. */
+    private static void answer(String head, String headerLines, OutputStream out) throws IOException {
+        String json = head.startsWith("POST /api/sendTo") ? "{\"result\":{\"delivered\":1}}"
+                : head.startsWith("POST /api/batch") ? "{\"result\":[{\"result\":0}]}"
+                : head.startsWith("POST /api/bindUid") ? "{\"result\":true}" : "{\"result\":0}";
+        out.write(RawServer.answer(json, headerLines));
+        out.flush();
+    }
+
+    /** Answers the first request of each connection and keeps it open; reads the second and closes. */
+    private static RawServer.Conversation answersOnceThenDrops() {
+        return (index, head, out) -> {
+            if (index > 0) {
+                return false;
+            }
+            answer(head, "", out);
+            return true;
+        };
+    }
+
+    @Test
+    void aPushIsNotSentAgainWhenTheReusedConnectionBreaksAfterItWentOut() throws Exception {
+        try (RawServer server = new RawServer(answersOnceThenDrops())) {
+            String out = run(List.of(python, "-c", PRELUDE + """
+                    for label, call in [("push", lambda g: g.sendToAll("x")),
+                                        ("pushInBatch", lambda g: g.batch([("getAllUidCount",), ("sendToUid", {"uid": 1, "message": "x"})])),
+                                        ("pushByName", lambda g: g.call("sendToGroup", {"group": "g", "message": "x"}))]:
+                        with Gateway(sys.argv[1], timeout=5) as g:
+                            g.getAllClientIdCount()
+                            attempt(label, lambda: call(g))
+                    """, server.url()));
+            String lost = " connection_lost the connection to gatewayd at " + server.url() + " broke before a whole"
+                    + " answer came (Remote end closed connection without response); the call may still have been"
+                    + " carried out (retry a push with the same msg_id)\n";
+            assertThat(out).isEqualTo("push" + lost + "pushInBatch" + lost + "pushByName" + lost);
+            assertThat(server.requestLines()).as("each reached the server once, and no new connection was opened to"
+                    + " send one again").containsExactly(
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/sendToAll HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/batch HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/sendToGroup HTTP/1.1");
+            assertThat(server.connections()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aCallThatIsHarmlessTwiceIsSentAgainOnANewConnection() throws Exception {
+        try (RawServer server = new RawServer(answersOnceThenDrops())) {
+            String out = run(List.of(python, "-c", PRELUDE + """
+                    for label, call in [("query", lambda g: g.getAllUidCount()),
+                                        ("bind", lambda g: g.bindUid("7f0000011f9300000001", 1)),
+                                        ("queryBatch", lambda g: g.batch([("getAllUidCount",)]))]:
+                        with Gateway(sys.argv[1], timeout=5) as g:
+                            g.getAllClientIdCount()
+                            attempt(label, lambda: call(g))
+                    """, server.url()));
+            assertThat(out).isEqualTo("query 0\nbind True\nqueryBatch [{'result': 0}]\n");
+            assertThat(server.requestLines()).containsExactly(
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/getAllUidCount HTTP/1.1",
+                    "POST /api/getAllUidCount HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/bindUid HTTP/1.1", "POST /api/bindUid HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/batch HTTP/1.1", "POST /api/batch HTTP/1.1");
+            assertThat(server.connections()).as("each call once again on a new connection").isEqualTo(6);
+        }
+    }
+
+    /** 'unreachable' says nothing was sent; after an attempt that went out, that would be false. */
+    @Test
+    void aRetryThatCannotConnectIsAConnectionLostNotUnreachable() throws Exception {
+        AtomicReference<RawServer> self = new AtomicReference<>();
+        try (RawServer server = new RawServer((index, head, out) -> {
+            if (index == 0) {
+                answer(head, "", out);
+                return true;
+            }
+            self.get().close(); // no new connection is taken from here on: connecting again is refused
+            return false;
+        })) {
+            self.set(server);
+            String out = run(List.of(python, "-c", PRELUDE + """
+                    g = Gateway(sys.argv[1], timeout=5)
+                    g.getAllClientIdCount()
+                    attempt("query", g.getAllUidCount)
+                    """, server.url()));
+            assertThat(out).startsWith("query connection_lost the connection to gatewayd at " + server.url()
+                    + " broke before a whole answer came (Remote end closed connection without response), and"
+                    + " connecting again failed (").contains("Connection refused")
+                    .endsWith("); the call may still have been carried out (retry a push with the same msg_id)\n");
+            assertThat(server.requestLines()).containsExactly("POST /api/getAllClientIdCount HTTP/1.1",
+                    "POST /api/getAllUidCount HTTP/1.1");
+        }
+    }
+
+    /**
+     * A connection idle for nearly as long as the answer's Keep-Alive: timeout=N says the gateway keeps
+     * it is not reused: a new one is opened rather than race the gateway's close. Without the header
+     * the client reuses the connection as long as it is open.
+     */
+    @Test
+    void aConnectionIdleForNearlyTheAdvertisedTimeoutIsNotReused() throws Exception {
+        String script = PRELUDE + """
+                g = Gateway(sys.argv[1], timeout=5)
+                g.getAllClientIdCount()
+                g.getAllClientIdCount()
+                time.sleep(1.2)  # the idle itself: past 2 s less the client's 1 s margin
+                g.getAllClientIdCount()
+                """;
+        try (RawServer advertising = new RawServer((index, head, out) -> {
+            answer(head, "Keep-Alive: timeout=2\r\n", out);
+            return true;
+        }); RawServer silent = new RawServer((index, head, out) -> {
+            answer(head, "", out);
+            return true;
+        })) {
+            run(List.of(python, "-c", script, advertising.url()));
+            assertThat(advertising.requests()).isEqualTo(3);
+            assertThat(advertising.connections()).as("reused at once, not after the idle").isEqualTo(2);
+            run(List.of(python, "-c", script, silent.url()));
+            assertThat(silent.requests()).isEqualTo(3);
+            assertThat(silent.connections()).isEqualTo(1);
+        }
+    }
+}
