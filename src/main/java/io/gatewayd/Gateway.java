@@ -389,7 +389,9 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The cron jobs of the config's {@code cron:} section: list, run now, pause, resume, history.
-     * To add or change jobs from code, {@link #reload} a config with a new {@code cron} section.
+     * To add or change jobs from code, {@link #reload} a config with a new {@code cron} section:
+     * {@code gw.reload(gw.config().withCron(gw.config().cron().withJob(CronJobConfig.builder("tick")
+     * .every(Duration.ofSeconds(30)).push("all", "tick").build())))}.
      */
     public CronScheduler cron() {
         return cron;

@@ -16,11 +16,11 @@ import io.gatewayd.registry.Connection;
 import io.gatewayd.server.ClientEvents;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
-import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -37,13 +37,56 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EmbeddingTest {
     private static final Duration LONG = Duration.ofSeconds(30);
 
+    /** The README's "Embedding" example, as an embedder writes it: no Netty type, no 15-argument record. */
+    @Test
+    void anEmbedderStartsAGatewayHearsItsClientsAndAddsACronJobInAFewLines() throws Exception {
+        BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+        ClientEvents events = new ClientEvents() {
+            @Override
+            public void onConnect(Connection c, HandshakeInfo handshake) {
+                heard.add(handshake.path() + " room=" + handshake.query().get("room") + " app="
+                        + handshake.header("x-app"));
+            }
+
+            @Override
+            public void onMessage(Connection c, Message message) {
+                heard.add(message.text() + " (" + message.length() + " bytes)");
+            }
+        };
+        try (Gateway gw = Gateway.builder(GatewayConfig.ephemeral()).clientEvents(events).start();
+             WsClient client = WsClient.connect(HttpClient.newHttpClient().newWebSocketBuilder()
+                     .header("X-App", "demo"), URI.create("ws://127.0.0.1:" + gw.port("websocket") + "/chat?room=7"))) {
+            client.init();
+            assertThat(heard.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo("/chat room=[7] app=demo");
+            client.send("hi");
+            assertThat(heard.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo("hi (2 bytes)");
+
+            gw.reload(gw.config().withCron(gw.config().cron().withJob(CronJobConfig.builder("tick")
+                    .every(Duration.ofSeconds(1)).push("all", "tick from ${job}").build())));
+            assertThat(client.next()).isEqualTo("tick from tick");
+        }
+    }
+
+    @Test
+    void aCronJobBuiltInCodeIsValidatedAsTheConfigFileWouldBe() {
+        CronJobConfig job = CronJobConfig.builder("report").schedule("0 0 * * *").http("http://127.0.0.1/report")
+                .build();
+        assertThat(job.overlap()).isEqualTo(CronJobConfig.Overlap.FORBID);
+        assertThat(job.misfireGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(job.http().timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> CronJobConfig.builder("tick").push("all", "tick").build())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("schedule is missing");
+        assertThatThrownBy(() -> CronConfig.defaults().withJob(job).withJob(job))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("\"report\" is used by an earlier job");
+    }
+
     @Test
     void stopCalledFromAClientEventCallbackStopsTheGateway() {
         Gateway[] self = new Gateway[1];
         CompletableFuture<Gateway.State> stateAfterStop = new CompletableFuture<>();
         ClientEvents stopOnMessage = new ClientEvents() {
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+            public void onMessage(Connection c, ClientEvents.Message message) {
                 self[0].stop(Duration.ofSeconds(5)); // on the connection's event loop
                 stateAfterStop.complete(self[0].state());
             }
@@ -92,8 +135,7 @@ class EmbeddingTest {
             }
 
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
-                content.skipBytes(content.readableBytes());
+            public void onMessage(Connection c, ClientEvents.Message message) {
                 throw new IllegalStateException("listener bug on message");
             }
 
@@ -110,8 +152,8 @@ class EmbeddingTest {
             }
 
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
-                seen.add("message " + content.toString(StandardCharsets.UTF_8));
+            public void onMessage(Connection c, ClientEvents.Message message) {
+                seen.add("message " + message.text());
             }
 
             @Override
@@ -143,7 +185,7 @@ class EmbeddingTest {
         log.addAppender(logged);
         ClientEvents blocking = new ClientEvents() {
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+            public void onMessage(Connection c, ClientEvents.Message message) {
                 try {
                     Thread.sleep(300); // the mistake under test: blocking work on the event loop
                 } catch (InterruptedException e) {
@@ -196,8 +238,8 @@ class EmbeddingTest {
                     gateway.router().sendToClient(client.clientId(), OutboundMessage.text("from a timer")));
             assertThat(client.next()).isEqualTo("from a timer");
 
-            CronJobConfig job = new CronJobConfig("tick", null, Duration.ofSeconds(1), null, null, null, null, null,
-                    null, null, null, null, null, new CronJobConfig.Push("all", "tick from ${job}"), null);
+            CronJobConfig job = CronJobConfig.builder("tick").every(Duration.ofSeconds(1))
+                    .push("all", "tick from ${job}").build();
             assertThat(gateway.reload(gateway.config().withCron(CronConfig.ofJobs(List.of(job))))).isEmpty();
             assertThat(client.next()).isEqualTo("tick from tick");
         } finally {
@@ -233,7 +275,7 @@ class EmbeddingTest {
         Gateway[] self = new Gateway[1];
         ClientEvents drainOnMessage = new ClientEvents() {
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+            public void onMessage(Connection c, ClientEvents.Message message) {
                 self[0].drain(Duration.ofMillis(200), Duration.ofSeconds(5));
             }
         };
@@ -257,7 +299,7 @@ class EmbeddingTest {
                 GatewayConfig.ephemeral().listeners().get(0), ListenerConfig.of("text://127.0.0.1:0")));
         ClientEvents reloadOnMessage = new ClientEvents() {
             @Override
-            public void onMessage(Connection c, ByteBuf content, boolean binary) {
+            public void onMessage(Connection c, ClientEvents.Message message) {
                 try {
                     self[0].reload(withText);
                     refused.complete(null);

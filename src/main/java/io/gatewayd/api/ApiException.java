@@ -22,7 +22,7 @@ public final class ApiException extends RuntimeException {
         return details;
     }
 
-    public static ApiException badRequest(String code, String message) {
+    static ApiException badRequest(String code, String message) {
         return new ApiException(400, code, message);
     }
 

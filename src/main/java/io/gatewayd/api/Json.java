@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one JSON mapper of the control API. */
-public final class Json {
+final class Json {
     /**
      * Numbers with a fraction or exponent are read as BigDecimal, not double, and kept as written
      * (no trailing zeros stripped): a message is re-encoded from the tree, and a double turned

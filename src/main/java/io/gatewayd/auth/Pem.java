@@ -26,7 +26,7 @@ public final class Pem {
     private Pem() {
     }
 
-    public static PublicKey publicKey(String file, String configKey) {
+    static PublicKey publicKey(String file, String configKey) {
         String text = read(file, configKey);
         Matcher m = BLOCK.matcher(text);
         if (!m.find()) {

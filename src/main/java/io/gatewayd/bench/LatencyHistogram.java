@@ -8,7 +8,7 @@ package io.gatewayd.bench;
  *
  * <p>Not thread-safe: each event loop records into its own and the results are {@link #merge merged}.
  */
-public final class LatencyHistogram {
+final class LatencyHistogram {
     private static final int SUB = 128;
     private static final int BUCKETS = 256 + 24 * SUB;
     private static final long MAX_VALUE = (1L << 31) - 1;

@@ -1,7 +1,7 @@
 package io.gatewayd.cli;
 
 /** A failure the CLI reports as one line with a specific exit code. */
-public final class CliException extends RuntimeException {
+final class CliException extends RuntimeException {
     private final int exitCode;
 
     public CliException(int exitCode, String message) {

@@ -23,7 +23,7 @@ import java.time.Duration;
  * {@link TlsException} that says so, never "not running" or "does not answer".
  */
 public final class ControlClient {
-    public static final int EXIT_NOT_RUNNING = 3;
+    static final int EXIT_NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCHEME_HINT = " (in --control-url, or in control.listen of the config)";
 

@@ -45,8 +45,8 @@ import picocli.CommandLine.Command;
                 "3 not running.",
                 "See `gatewayctl help COMMAND` and man gatewayctl."})
 public final class GatewayCtl implements Runnable {
-    public static final int EXIT_OK = 0;
-    public static final int EXIT_FAILURE = 1;
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
 
     @CommandLine.Spec

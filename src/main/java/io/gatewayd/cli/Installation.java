@@ -8,7 +8,7 @@ import java.util.Map;
  * Where this installation lives and where its files go: GATEWAYD_HOME (set by bin/gatewayctl),
  * the default config conf/gatewayd.yaml there (or GATEWAYD_CONF).
  */
-public record Installation(Path home, Map<String, String> env) {
+record Installation(Path home, Map<String, String> env) {
 
     public static Installation current() {
         Map<String, String> env = System.getenv();

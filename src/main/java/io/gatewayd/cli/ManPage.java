@@ -16,7 +16,7 @@ import java.util.List;
  * <p>Run by the build ({@link GeneratedDocs}: {@code mvn package} writes target/man/gatewayctl.1),
  * which is the page the tarball and the .deb ship.
  */
-public final class ManPage {
+final class ManPage {
     static final String MARKER = ".\\\" @COMMANDS@";
 
     private ManPage() {

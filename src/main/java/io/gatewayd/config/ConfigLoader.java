@@ -200,7 +200,7 @@ public final class ConfigLoader {
             .build();
 
     /** The mapper config files are read with; shared with `config check`, which prints them back. */
-    public static ObjectMapper yamlMapper() {
+    static ObjectMapper yamlMapper() {
         return MAPPER;
     }
 

@@ -63,6 +63,13 @@ public record CronConfig(Integer workers, Integer history, List<CronJobConfig> j
         return new CronConfig(null, null, null);
     }
 
+    /** This section with {@code job} added after its jobs; refused if a job already has its name. */
+    public CronConfig withJob(CronJobConfig job) {
+        List<CronJobConfig> all = new java.util.ArrayList<>(jobs);
+        all.add(job);
+        return new CronConfig(workers, history, all);
+    }
+
     public CronJobConfig job(String name) {
         return jobs.stream().filter(j -> j.name().equals(name)).findFirst().orElse(null);
     }

@@ -95,6 +95,132 @@ public record CronJobConfig(String name, String schedule, Duration every, String
                 : "conflicts; " + job + "set exactly one action: http, push or exec");
     }
 
+    /**
+     * A job built in code, with the config file's defaults for whatever is not set; {@link Builder#build()}
+     * validates it as loading would:
+     *
+     * <pre>{@code
+     * CronJobConfig tick = CronJobConfig.builder("tick").every(Duration.ofSeconds(30))
+     *         .push("group:lobby", "tick at ${time}").build();
+     * }</pre>
+     */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Collects a job's settings; null (never set) means the config file's default. */
+    public static final class Builder {
+        private final String name;
+        private String schedule;
+        private Duration every;
+        private String timezone;
+        private RunOn runOn;
+        private Overlap overlap;
+        private Misfire misfire;
+        private Duration misfireGrace;
+        private Duration jitter;
+        private Boolean paused;
+        private Duration lockAtMostFor;
+        private Duration lockAtLeastFor;
+        private Http http;
+        private Push push;
+        private Exec exec;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** A cron expression (5 or 6 fields), a macro such as {@code @hourly}, or {@code @every 10s}. */
+        public Builder schedule(String cron) {
+            this.schedule = cron;
+            return this;
+        }
+
+        /** Runs at this interval instead of a {@link #schedule}. */
+        public Builder every(Duration interval) {
+            this.every = interval;
+            return this;
+        }
+
+        /** Zone of the cron expression, e.g. {@code Europe/Berlin} (default: the server's). */
+        public Builder timezone(String zone) {
+            this.timezone = zone;
+            return this;
+        }
+
+        public Builder runOn(RunOn v) {
+            this.runOn = v;
+            return this;
+        }
+
+        public Builder overlap(Overlap v) {
+            this.overlap = v;
+            return this;
+        }
+
+        public Builder misfire(Misfire v) {
+            this.misfire = v;
+            return this;
+        }
+
+        public Builder misfireGrace(Duration v) {
+            this.misfireGrace = v;
+            return this;
+        }
+
+        public Builder jitter(Duration v) {
+            this.jitter = v;
+            return this;
+        }
+
+        public Builder paused(boolean v) {
+            this.paused = v;
+            return this;
+        }
+
+        public Builder lockAtMostFor(Duration v) {
+            this.lockAtMostFor = v;
+            return this;
+        }
+
+        public Builder lockAtLeastFor(Duration v) {
+            this.lockAtLeastFor = v;
+            return this;
+        }
+
+        /** Pushes {@code message} (may use ${job}, ${time}, ${timestamp}) to all, group:NAME or uid:UID. */
+        public Builder push(String to, String message) {
+            this.push = new Push(to, message);
+            return this;
+        }
+
+        /** GETs {@code url} with the default timeout; {@link #http(Http)} for method, body and more. */
+        public Builder http(String url) {
+            return http(new Http(null, url, null, null, null, null));
+        }
+
+        public Builder http(Http v) {
+            this.http = v;
+            return this;
+        }
+
+        /** Runs a program (no shell), first the program then its arguments; {@link #exec(Exec)} for more. */
+        public Builder exec(String... command) {
+            return exec(new Exec(command == null ? null : java.util.Arrays.asList(command), null, null, null, null));
+        }
+
+        public Builder exec(Exec v) {
+            this.exec = v;
+            return this;
+        }
+
+        /** The job, validated: a {@link ConfigException} names the setting that is wrong and how to fix it. */
+        public CronJobConfig build() {
+            return new CronJobConfig(name, schedule, every, timezone, runOn, overlap, misfire, misfireGrace, jitter,
+                    paused, lockAtMostFor, lockAtLeastFor, http, push, exec);
+        }
+    }
+
     /** The parsed schedule. */
     public Schedule parsedSchedule() {
         return schedule != null ? Schedules.parse(schedule) : Schedules.every(every);

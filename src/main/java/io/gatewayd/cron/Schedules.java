@@ -29,7 +29,7 @@ import java.util.Map;
  */
 public final class Schedules {
     /** The shortest interval a schedule may have. */
-    public static final Duration MIN_INTERVAL = Duration.ofMillis(10);
+    static final Duration MIN_INTERVAL = Duration.ofMillis(10);
 
     private static final Map<String, String> MACROS = Map.of(
             "@yearly", "0 0 0 1 1 *",

@@ -27,7 +27,7 @@ public final class HalfClose {
      * How long a client gets to read an answer and close its side: an answer fits in the socket
      * buffers, so a client that reads at all has it in a round trip; more only holds descriptors.
      */
-    public static final long GRACE_MILLIS = 2000;
+    static final long GRACE_MILLIS = 2000;
 
     private HalfClose() {
     }

@@ -30,7 +30,7 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public final class AdminApi {
-    public static final int DEFAULT_LIMIT = 1000;
+    static final int DEFAULT_LIMIT = 1000;
     public static final int MAX_LIMIT = 100_000;
 
     /** What the process running the gateway does on request. */

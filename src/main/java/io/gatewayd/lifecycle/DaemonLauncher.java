@@ -30,8 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * time, the reason and the last log lines.
  */
 public final class DaemonLauncher {
-    public static final String MAIN_CLASS = "io.gatewayd.cli.GatewayCtl";
-    public static final String OUT_FILE = "gatewayd.out";
+    static final String MAIN_CLASS = "io.gatewayd.cli.GatewayCtl";
+    static final String OUT_FILE = "gatewayd.out";
     public static final String LOG_FILE = "gatewayd.log";
     private static final int TAIL_LINES = 15;
 

@@ -157,7 +157,7 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         gateway.serve();
     }
 
-    public RuntimeInfo runtimeInfo() {
+    RuntimeInfo runtimeInfo() {
         return new RuntimeInfo(ProcessHandle.current().pid(), options.mode(), Version.get(),
                 Instant.ofEpochMilli(gateway.stats().startedAtMillis()).toString(), gateway.controlUrl().toString(),
                 gateway.listenerUrls(), options.configFile().toString(),

@@ -49,7 +49,7 @@ public final class LogDirLock implements AutoCloseable {
      * @throws InUseException when a live gateway holds it
      * @throws PidFile.PidFileException when the lock file cannot be opened or locked
      */
-    public static LogDirLock acquire(Path logDir, Path pidFile) {
+    static LogDirLock acquire(Path logDir, Path pidFile) {
         Path file = logDir.resolve(FILE);
         FileChannel ch;
         try {

@@ -52,7 +52,7 @@ public final class PidFile {
         return pidFile;
     }
 
-    public Path lockPath() {
+    Path lockPath() {
         return lockFile;
     }
 
@@ -111,7 +111,7 @@ public final class PidFile {
         return new Probe(Files.exists(pidFile) ? State.STALE : State.NOT_RUNNING, pid, null);
     }
 
-    public RuntimeInfo readRuntime() {
+    RuntimeInfo readRuntime() {
         try {
             return RuntimeInfo.parse(Files.readAllBytes(runtimeFile));
         } catch (IOException e) {
@@ -157,7 +157,7 @@ public final class PidFile {
      * @param onStale receives a warning when a stale pid file is found (it is replaced later)
      * @throws AlreadyRunningException if a running gatewayd holds it
      */
-    public Lock acquire(java.util.function.Consumer<String> onStale) {
+    Lock acquire(java.util.function.Consumer<String> onStale) {
         try {
             Files.createDirectories(pidFile.getParent());
         } catch (IOException e) {

@@ -38,7 +38,7 @@ public record RuntimeInfo(long pid, String mode, String version, String startedA
         listeners = listeners == null ? List.of() : List.copyOf(listeners);
     }
 
-    public byte[] toJson() {
+    byte[] toJson() {
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
         } catch (IOException e) {

@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public final class CertificateExpiry {
     /** Let's Encrypt renews 30 days ahead: 14 days left means a renewal has been failing for two weeks. */
-    public static final int WARN_DAYS = 14;
+    static final int WARN_DAYS = 14;
     private static final DateTimeFormatter END = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
             .withZone(ZoneOffset.UTC);
 
@@ -22,7 +22,7 @@ public final class CertificateExpiry {
     }
 
     /** Whole days from {@code now} to the certificate's end (rounded down); negative once expired. */
-    public static long daysLeft(X509Certificate cert, Instant now) {
+    static long daysLeft(X509Certificate cert, Instant now) {
         return Duration.between(now, cert.getNotAfter().toInstant()).toDays();
     }
 

@@ -22,11 +22,23 @@ final class ClientEventFanout {
     static final long SLOW_NANOS = 100_000_000L;
 
     private final List<ClientEvents> listeners;
+    /** Those that override onMessage: with none (the built-in webhooks), a message costs no view. */
+    private final List<ClientEvents> messageListeners;
     private final LogLimiter failures = new LogLimiter(LOG, 10_000);
     private final LogLimiter slow = new LogLimiter(LOG, 10_000);
 
     ClientEventFanout(List<ClientEvents> listeners) {
         this.listeners = List.copyOf(listeners);
+        this.messageListeners = listeners.stream().filter(ClientEventFanout::overridesOnMessage).toList();
+    }
+
+    private static boolean overridesOnMessage(ClientEvents l) {
+        try {
+            return l.getClass().getMethod("onMessage", Connection.class, ClientEvents.Message.class)
+                    .getDeclaringClass() != ClientEvents.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("ClientEvents.onMessage is public", e);
+        }
     }
 
     void connect(Connection c, ClientEvents.HandshakeInfo handshake) {
@@ -42,15 +54,18 @@ final class ClientEventFanout {
     }
 
     void message(Connection c, ByteBuf content, boolean binary) {
-        int reader = content.readerIndex();
-        for (ClientEvents l : listeners) {
+        if (messageListeners.isEmpty()) {
+            return;
+        }
+        // the view never moves the buffer's indexes, so each listener sees the whole message
+        ClientEvents.Message message = new ClientEvents.Message(content, binary);
+        for (ClientEvents l : messageListeners) {
             long start = System.nanoTime();
             try {
-                l.onMessage(c, content, binary);
+                l.onMessage(c, message);
             } catch (RuntimeException e) {
                 failed(l, "onMessage", e);
             }
-            content.readerIndex(reader); // a listener that read the buffer leaves the next one the whole message
             checkTime(l, "onMessage", start);
         }
     }

@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
  */
 public final class Subprotocols {
     /** The one subprotocol the server selects. */
-    public static final String GATEWAYD = "gatewayd";
+    static final String GATEWAYD = "gatewayd";
 
     private Subprotocols() {
     }

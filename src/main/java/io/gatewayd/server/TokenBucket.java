@@ -1,7 +1,7 @@
 package io.gatewayd.server;
 
 /** A token bucket of {@code rate} tokens per second with room for {@code rate}. Not thread-safe. */
-public final class TokenBucket {
+final class TokenBucket {
     private double tokens;
     private long lastNanos;
     private int rate;

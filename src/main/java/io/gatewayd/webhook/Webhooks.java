@@ -20,7 +20,6 @@ import io.gatewayd.server.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The gateway → backend side: turns connects, closes and (under client-messages.policy: webhook)
@@ -76,7 +76,7 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
             return;
         }
         ObjectNode body = connectBody(cfg.webhooks(), c.clientId(), c.remote(), c.listener(),
-                handshake == null ? null : handshake.uri(), handshake == null ? null : handshake.headers(), false);
+                handshake == null ? null : handshake.uri(), handshake == null ? null : handshake::header, false);
         body.put("uid", c.uid());
         body.set("groups", JSON.valueToTree(c.groups()));
         String id = c.clientId();
@@ -133,7 +133,8 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
             return CompletableFuture.completedFuture(ConnectAuthenticator.Decision.reject(
                     Rejection.BACKEND_UNAVAILABLE, "no connect webhook URL configured"));
         }
-        ObjectNode body = connectBody(wc, r.clientId(), r.remote(), r.listener(), r.uri(), r.headers(), true);
+        ObjectNode body = connectBody(wc, r.clientId(), r.remote(), r.listener(), r.uri(),
+                r.headers() == null ? null : r.headers()::get, true);
         return submit(r.loop(), WebhookEvent.CONNECT, r.clientId(), url, body, r.active()).handle((res, err) -> {
             if (err == null) {
                 List<String> problems = new ArrayList<>();
@@ -223,7 +224,7 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
     }
 
     private ObjectNode connectBody(WebhooksConfig wc, String clientId, InetSocketAddress remote, String listener,
-                                   String uri, HttpHeaders headers, boolean decides) {
+                                   String uri, UnaryOperator<String> header, boolean decides) {
         ObjectNode o = base(WebhookEvent.CONNECT, clientId);
         o.put("auth", decides);
         o.put("remote_ip", remote == null ? null : remote.getAddress().getHostAddress());
@@ -243,10 +244,10 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
                 }
             });
         }
-        if (headers != null) {
+        if (header != null) {
             ObjectNode h = o.putObject("headers");
             for (String name : wc.headers()) {
-                String v = headers.get(name);
+                String v = header.apply(name);
                 if (v != null) {
                     h.put(name, v);
                 }
