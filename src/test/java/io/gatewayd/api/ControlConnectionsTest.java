@@ -85,19 +85,123 @@ class ControlConnectionsTest {
             int fill = 2 + ControlAdmission.OPERATOR_RESERVE;
             List<RawClient> held = new ArrayList<>();
             try {
-                for (int i = 0; i < fill; i++) { // connected and silent: each holds a slot until request-timeout
+                for (int i = 0; i < 2; i++) { // connected and silent: each holds a slot of the cap until request-timeout
                     held.add(new RawClient(port));
                 }
-                Await.until("the cap and the reserve are full", () -> gw.gateway().controlConnections() == fill);
-                try (RawClient flood = new RawClient(port, 10_000)) {
-                    assertThat(flood.closedByServer()).as("closed without waiting for a request").isTrue();
+                // the reserve lets a silent connection go after a second: on a host so loaded that filling
+                // it took longer, the flood's connection landed on a freed slot; fill it again then
+                for (int attempt = 1; ; attempt++) {
+                    List<RawClient> reserve = new ArrayList<>();
+                    for (int i = 0; i < ControlAdmission.OPERATOR_RESERVE; i++) {
+                        reserve.add(new RawClient(port));
+                    }
+                    held.addAll(reserve);
+                    Await.until("the cap and the reserve are full", () -> gw.gateway().controlConnections() == fill);
+                    String answer;
+                    try (RawClient flood = new RawClient(port, 10_000)) {
+                        flood.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); // served on the reserve
+                        answer = flood.readHead();
+                    } catch (IOException closed) {
+                        break; // closed without an answer: past the reserve
+                    }
+                    assertThat(reserve.get(0).closedByServer())
+                            .as("answered (%s) only because the reserve had let its first connection go", answer)
+                            .isTrue();
+                    assertThat(attempt).as("attempts to fill the reserve within its deadline").isLessThan(5);
+                    for (RawClient c : reserve) {
+                        c.close();
+                    }
+                    held.removeAll(reserve);
+                    Await.until("the reserve is empty again", () -> gw.gateway().controlConnections() == 2);
                 }
-                assertThat(gw.gateway().controlConnections()).isEqualTo(fill);
             } finally {
                 for (RawClient c : held) {
                     c.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Silent connections that take the reserve cannot lock the operator out: each must send its
+     * request within a second (the request-timeout here is far longer), and gatewayctl's status
+     * gets through well before the request-timeout would have freed them.
+     */
+    @Test
+    void silentConnectionsOnTheReserveAreClosedSoStatusGetsThrough() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n"
+                + "  request-timeout: 60s\n")) {
+            int port = gw.gateway().controlPort();
+            List<RawClient> held = new ArrayList<>();
+            try {
+                RawClient backend = new RawClient(port); // the cap, served and kept alive
+                held.add(backend);
+                backend.write(GET_COUNT);
+                String head = backend.readHead();
+                assertThat(RawClient.status(head)).isEqualTo(200);
+                backend.readBody(head);
+                List<RawClient> silent = new ArrayList<>();
+                for (int i = 0; i < ControlAdmission.OPERATOR_RESERVE; i++) {
+                    RawClient c = new RawClient(port, 20_000);
+                    silent.add(c);
+                    held.add(c);
+                }
+                // one of them sends half a request line and stops: slow counts as silent
+                silent.get(0).write("GET /api/sta");
+                Await.until("the cap and the reserve are full",
+                        () -> gw.gateway().controlConnections() == 1 + ControlAdmission.OPERATOR_RESERVE);
+                long start = System.nanoTime();
+                for (RawClient c : silent) {
+                    assertThat(c.closedByServer()).as("a silent connection on the reserve is closed").isTrue();
+                }
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                        .as("closed long before control.request-timeout (60 s)").isLessThan(java.time.Duration.ofSeconds(15));
+                Await.until("gatewayctl status gets through", java.time.Duration.ofSeconds(15),
+                        () -> statusOverNewConnection(port) == 200);
+                assertThat(gw.get("/api/status").json().get("result").get("limits").get("control_refused").asInt())
+                        .as("the reserve connections closed unserved are refused ones")
+                        .isGreaterThanOrEqualTo(ControlAdmission.OPERATOR_RESERVE);
+                // the backend's keep-alive connection under the cap never noticed
+                backend.write(GET_COUNT);
+                assertThat(RawClient.status(backend.readHead())).isEqualTo(200);
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** A reserve connection whose request head came but whose body does not is answered 408 within the same second. */
+    @Test
+    void aSlowBodyOnTheReserveIsAnswered408Quickly() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n"
+                + "  request-timeout: 60s\n")) {
+            int port = gw.gateway().controlPort();
+            try (RawClient backend = new RawClient(port)) {
+                backend.write(GET_COUNT);
+                String head = backend.readHead();
+                assertThat(RawClient.status(head)).isEqualTo(200);
+                backend.readBody(head);
+                try (RawClient slow = new RawClient(port, 15_000)) {
+                    slow.write("POST /api/admin/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{");
+                    String answer = slow.readHead();
+                    assertThat(RawClient.status(answer)).isEqualTo(408);
+                    JsonNode error = JSON.readTree(slow.readBody(answer)).get("error");
+                    assertThat(error.get("code").asText()).isEqualTo("request_timeout");
+                    assertThat(error.get("message").asText()).contains("control.max-connections", "1000 ms");
+                }
+            }
+        }
+    }
+
+    /** The status code of GET /api/status over a new connection, or -1 when the connection is closed unanswered. */
+    private static int statusOverNewConnection(int port) {
+        try (RawClient c = new RawClient(port, 10_000)) {
+            c.write("GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n");
+            return RawClient.status(c.readHead());
+        } catch (IOException e) {
+            return -1;
         }
     }
 
