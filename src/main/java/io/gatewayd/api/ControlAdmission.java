@@ -24,9 +24,9 @@ import java.util.function.Supplier;
  * the connection closes; any other request is answered 503 too_many_connections, and a connection
  * that has not sent its whole request within {@link #RESERVED_REQUEST_DEADLINE} is let go. The reserve is
  * chosen by request rather than by address because the leaking backend is usually on the same
- * host as gatewayctl. Past the reserve a connection is closed at once, unanswered: answering
- * means keeping its descriptor until its request comes, which a flood must not be able to make
- * the gateway do.
+ * host as gatewayctl. Past the reserve a connection gets a 503 at once, without its request
+ * being read, and is closed (over TLS closed at once, unanswered): waiting for its request means
+ * keeping its descriptor, which a flood must not be able to make the gateway do.
  */
 final class ControlAdmission {
     private static final Logger LOG = LoggerFactory.getLogger(ControlAdmission.class);
@@ -53,7 +53,7 @@ final class ControlAdmission {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     /**
-     * Connections over the cap: answered 503, closed at once past the reserve, or closed on the
+     * Connections over the cap: answered 503 (past the reserve without reading the request), or closed on the
      * reserve for not sending a request within {@link #RESERVED_REQUEST_DEADLINE}.
      */
     final LongAdder refused = new LongAdder();
@@ -104,6 +104,12 @@ final class ControlAdmission {
         return "the control port is at its limit of " + max + " open connections (control.max-connections); "
                 + "close idle ones (does a backend open a connection per request and keep it?) or raise "
                 + "control.max-connections";
+    }
+
+    /** The 503's message past the reserve: an operator's request is refused too, so it says when to try again. */
+    String pastReserveMessage() {
+        return overCapMessage() + "; the " + OPERATOR_RESERVE + " more kept for gatewayctl status, stop and reload "
+                + "are busy too: retry in a second";
     }
 
     /** Said at most once a minute while connections are over the cap: the operator must look at who holds them. */

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * control.max-connections over real sockets: a leaking backend fills the cap, its next
  * connections get 503 too_many_connections, gatewayctl's requests still get through on the
- * operator's reserve, and past the reserve connections are closed unanswered.
+ * operator's reserve, and past the reserve connections get a 503 without their request being read.
  */
 class ControlConnectionsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,7 +79,7 @@ class ControlConnectionsTest {
     }
 
     @Test
-    void pastTheOperatorsReserveAConnectionIsClosedAtOnce() throws Exception {
+    void pastTheOperatorsReserveAConnectionIsRefusedAtOnceWithoutBeingRead() throws Exception {
         try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 2\n")) {
             int port = gw.gateway().controlPort();
             int fill = 2 + ControlAdmission.OPERATOR_RESERVE;
@@ -101,8 +101,15 @@ class ControlConnectionsTest {
                     try (RawClient flood = new RawClient(port, 10_000)) {
                         flood.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); // served on the reserve
                         answer = flood.readHead();
-                    } catch (IOException closed) {
-                        break; // closed without an answer: past the reserve
+                        if (RawClient.status(answer) == 503) { // past the reserve: refused, its request unread
+                            assertThat(answer).containsIgnoringCase("Retry-After: 1");
+                            JsonNode error = JSON.readTree(flood.readBody(answer)).get("error");
+                            assertThat(error.get("code").asText()).isEqualTo("too_many_connections");
+                            assertThat(error.get("message").asText())
+                                    .contains("control.max-connections", "gatewayctl status", "retry in a second");
+                            assertThat(flood.closedByServer()).as("closed after the 503").isTrue();
+                            break;
+                        }
                     }
                     assertThat(reserve.get(0).closedByServer())
                             .as("answered (%s) only because the reserve had let its first connection go", answer)
@@ -195,7 +202,66 @@ class ControlConnectionsTest {
         }
     }
 
-    /** The status code of GET /api/status over a new connection, or -1 when the connection is closed unanswered. */
+    /**
+     * A backend's burst reaches the cap while its pool's keep-alive connections are busy: those
+     * keep being served and kept alive throughout, each connection of the burst is answered 503
+     * too_many_connections (past the reserve too, where its request is not even read) and every
+     * one of them is counted in control_refused.
+     */
+    @Test
+    void aBurstOverTheCapLeavesTheKeptAliveConnectionsAloneAndIsCounted() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 3\n")) {
+            int port = gw.gateway().controlPort();
+            int burst = ControlAdmission.OPERATOR_RESERVE + 12;
+            List<RawClient> pool = new ArrayList<>();
+            List<RawClient> over = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    RawClient c = new RawClient(port);
+                    pool.add(c);
+                    assertKeptAlive(c);
+                }
+                for (int i = 0; i < burst; i++) { // the burst's requests go out at once, as a pool's would
+                    RawClient c = new RawClient(port, 10_000);
+                    over.add(c);
+                    c.write(GET_COUNT);
+                    assertKeptAlive(pool.get(i % pool.size())); // interleaved with the pool's own requests
+                }
+                for (RawClient c : over) { // on the reserve and past it alike: not "the connection broke"
+                    String head = c.readHead();
+                    assertThat(RawClient.status(head)).as(head).isEqualTo(503);
+                    assertThat(c.readBody(head)).contains("too_many_connections");
+                }
+                for (RawClient c : pool) {
+                    assertKeptAlive(c);
+                }
+                for (RawClient c : over) {
+                    c.close();
+                }
+                Await.until("the burst is gone", () -> gw.gateway().controlConnections() == 3);
+                JsonNode limits = gw.get("/api/status").json().get("result").get("limits"); // on the reserve
+                assertThat(limits.get("control_refused").asInt()).as("every connection of the burst").isEqualTo(burst);
+            } finally {
+                for (RawClient c : over) {
+                    c.close();
+                }
+                for (RawClient c : pool) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** One request on a pooled connection: served, and the connection stays open for the next. */
+    private static void assertKeptAlive(RawClient c) throws IOException {
+        c.write(GET_COUNT);
+        String head = c.readHead();
+        assertThat(RawClient.status(head)).as(head).isEqualTo(200);
+        assertThat(head).doesNotContainIgnoringCase("connection: close");
+        c.readBody(head);
+    }
+
+    /** The status code of GET /api/status over a new connection, or -1 when the connection closes unanswered. */
     private static int statusOverNewConnection(int port) {
         try (RawClient c = new RawClient(port, 10_000)) {
             c.write("GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n");
