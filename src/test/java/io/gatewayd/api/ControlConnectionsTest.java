@@ -261,6 +261,28 @@ class ControlConnectionsTest {
         c.readBody(head);
     }
 
+    /**
+     * The leaking backend and gatewayctl usually share an address: the backend spending that
+     * address's control.max-requests-per-second must not turn the operator's status into a 429.
+     */
+    @Test
+    void theOperatorsRequestOnTheReserveIsNotRateLimitedByTheBackendsAddress() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n"
+                + "  max-requests-per-second: 1\n")) {
+            int port = gw.gateway().controlPort();
+            try (RawClient backend = new RawClient(port)) {
+                backend.write(GET_COUNT); // the address's one request this second
+                String head = backend.readHead();
+                assertThat(RawClient.status(head)).isEqualTo(200);
+                backend.readBody(head);
+                try (RawClient gatewayctl = new RawClient(port)) {
+                    gatewayctl.write("GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(RawClient.status(gatewayctl.readHead())).isEqualTo(200);
+                }
+            }
+        }
+    }
+
     /** The status code of GET /api/status over a new connection, or -1 when the connection closes unanswered. */
     private static int statusOverNewConnection(int port) {
         try (RawClient c = new RawClient(port, 10_000)) {
