@@ -31,8 +31,8 @@ import java.util.function.Supplier;
  * further; a request that has not fully arrived within control.request-timeout (a slow body,
  * or no request at all on a fresh connection) is answered 408 and the connection closes. On a
  * connection over control.max-connections only an operator's request is served (whatever its
- * address's rate), and a 503 answers any other; such a connection must send its whole request within a second of connecting (see
- * {@link ControlAdmission}).
+ * address's rate), and a 503 answers any other; such a connection must send its whole request
+ * within a second of connecting (see {@link ControlAdmission}).
  */
 final class ControlGuard extends ChannelDuplexHandler {
     /** Counters shared by all control connections. */
