@@ -157,7 +157,7 @@ public final class ControlClient {
         }
         HttpResponse<String> r;
         try {
-            r = http.send(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            r = sendPastFullReserve(req.timeout(timeout).build());
         } catch (ConnectException e) {
             TlsException tls = tlsFailure(e);
             if (tls != null) {
@@ -205,6 +205,37 @@ public final class ControlClient {
             return body.get("result");
         }
         return body;
+    }
+
+    /**
+     * Sends, and again while the control port is over control.max-connections with the operator's
+     * reserve in use too (503 too_many_connections): the reserve lets a connection that has not sent
+     * its request go within a second, so a retry after its Retry-After gets through. Still refused
+     * when the timeout is spent, the gateway counts as not answering: stop and reload fall back to
+     * their signals, as they did when such a connection was closed unanswered.
+     */
+    private HttpResponse<String> sendPastFullReserve(HttpRequest req) throws IOException, InterruptedException {
+        long giveUp = System.nanoTime() + timeout.toNanos();
+        for (;;) {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 503 || !r.body().contains("\"too_many_connections\"")) {
+                return r;
+            }
+            long pause = r.headers().firstValueAsLong("Retry-After").orElse(1) * 1_000_000_000L;
+            if (System.nanoTime() + pause >= giveUp) {
+                throw new NotAnsweringException("gatewayd on " + base + " refused every control connection for "
+                        + timeout.toSeconds() + " s (too_many_connections): " + errorMessage(r.body()));
+            }
+            Thread.sleep(pause / 1_000_000L);
+        }
+    }
+
+    private static String errorMessage(String body) {
+        try {
+            return JSON.readTree(body).path("error").path("message").asText(abbreviate(body));
+        } catch (IOException e) {
+            return abbreviate(body);
+        }
     }
 
     private static String abbreviate(String s) {

@@ -325,6 +325,32 @@ class ControlConnectionsTest {
         }
     }
 
+    /**
+     * gatewayctl's client, refused past a reserve that silent connections fill, tries again after
+     * the 503's Retry-After: by then the reserve has let them go.
+     */
+    @Test
+    void gatewayctlsClientGetsThroughOnceTheReserveLetsSilentConnectionsGo() throws Exception {
+        try (TestGateway gw = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  max-connections: 1\n")) {
+            int port = gw.gateway().controlPort();
+            List<RawClient> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1 + ControlAdmission.OPERATOR_RESERVE; i++) {
+                    held.add(new RawClient(port));
+                }
+                Await.until("the cap and the reserve are full",
+                        () -> gw.gateway().controlConnections() == 1 + ControlAdmission.OPERATOR_RESERVE);
+                io.gatewayd.cli.ControlClient ctl = new io.gatewayd.cli.ControlClient(gw.gateway().controlUrl(), null,
+                        java.time.Duration.ofSeconds(10));
+                assertThat(ctl.get("/api/status").path("limits").path("control_max_connections").asInt()).isEqualTo(1);
+            } finally {
+                for (RawClient c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     /** The descriptors kept for the control port come out of the clients' cap, not out of its general headroom. */
     @Test
     void theDescriptorBudgetKeepsTheControlCapAndTheReserve() {
