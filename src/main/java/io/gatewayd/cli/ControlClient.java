@@ -25,6 +25,9 @@ import java.time.Duration;
 public final class ControlClient {
     public static final int EXIT_NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What the gateway serves on its operator's reserve over control.max-connections (ControlAdmission). */
+    private static final java.util.Set<String> RESERVE_PATHS = java.util.Set.of("/health", "/api/status",
+            "/api/admin/stop", "/api/admin/reload");
     private static final String SCHEME_HINT = " (in --control-url, or in control.listen of the config)";
 
     private final URI base;
@@ -208,9 +211,10 @@ public final class ControlClient {
     }
 
     /**
-     * Sends, and again while the control port is over control.max-connections with the operator's
-     * reserve in use too (503 too_many_connections): the reserve lets a connection that has not sent
-     * its request go within a second, so a retry after its Retry-After gets through. Still refused
+     * Sends, and for a request the operator's reserve serves again while the control port is over
+     * control.max-connections with that reserve in use too (503 too_many_connections): the reserve
+     * lets a connection that has not sent its request go within a second, so a retry after its
+     * Retry-After gets through (any other request is refused on the reserve too). Still refused
      * when the timeout is spent, the gateway counts as not answering: stop and reload fall back to
      * their signals, as they did when such a connection was closed unanswered.
      */
@@ -218,7 +222,8 @@ public final class ControlClient {
         long giveUp = System.nanoTime() + timeout.toNanos();
         for (;;) {
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 503 || !r.body().contains("\"too_many_connections\"")) {
+            if (r.statusCode() != 503 || !RESERVE_PATHS.contains(req.uri().getPath())
+                    || !r.body().contains("\"too_many_connections\"")) {
                 return r;
             }
             long pause = r.headers().firstValueAsLong("Retry-After").orElse(1) * 1_000_000_000L;

@@ -34,20 +34,7 @@ class ControlClientRefusedTest {
     @Test
     void refusedThroughoutItsTimeoutTheGatewayIsNotAnsweringAfterRetrying() throws Exception {
         AtomicInteger connections = new AtomicInteger();
-        try (ServerSocket full = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread server = new Thread(() -> {
-                while (!full.isClosed()) {
-                    try (Socket s = full.accept()) {
-                        connections.incrementAndGet();
-                        readHead(s.getInputStream());
-                        s.getOutputStream().write(FULL);
-                    } catch (IOException e) {
-                        // closed: the test is over
-                    }
-                }
-            }, "full-control-port");
-            server.setDaemon(true);
-            server.start();
+        try (ServerSocket full = refusingEveryConnection(connections)) {
             ControlClient ctl = new ControlClient(URI.create("http://127.0.0.1:" + full.getLocalPort()), null,
                     Duration.ofSeconds(3));
             assertThatThrownBy(() -> ctl.get("/api/status"))
@@ -56,6 +43,40 @@ class ControlClientRefusedTest {
                     .hasMessageContaining("at its limit");
             assertThat(connections.get()).as("tried again after each Retry-After").isBetween(2, 4);
         }
+    }
+
+    /** A push is refused on the reserve as well: trying again would only make the user wait. */
+    @Test
+    void aRequestTheReserveDoesNotServeIsRefusedAtOnce() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket full = refusingEveryConnection(connections)) {
+            ControlClient ctl = new ControlClient(URI.create("http://127.0.0.1:" + full.getLocalPort()), null,
+                    Duration.ofSeconds(3));
+            assertThatThrownBy(() -> ctl.call("sendToAll", new com.fasterxml.jackson.databind.ObjectMapper()
+                    .createObjectNode().put("data", "x")))
+                    .isInstanceOf(CliException.class)
+                    .hasMessageContaining("at its limit");
+            assertThat(connections.get()).isEqualTo(1);
+        }
+    }
+
+    /** A loopback server that answers every connection, once its request head is in, as a full reserve does. */
+    private static ServerSocket refusingEveryConnection(AtomicInteger connections) throws IOException {
+        ServerSocket full = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread server = new Thread(() -> {
+            while (!full.isClosed()) {
+                try (Socket s = full.accept()) {
+                    connections.incrementAndGet();
+                    readHead(s.getInputStream());
+                    s.getOutputStream().write(FULL);
+                } catch (IOException e) {
+                    // closed: the test is over
+                }
+            }
+        }, "full-control-port");
+        server.setDaemon(true);
+        server.start();
+        return full;
     }
 
     private static void readHead(InputStream in) throws IOException {
