@@ -30,8 +30,9 @@ import java.util.function.Supplier;
  * control.max-requests-per-second (per remote address) is answered 429 without being read
  * further; a request that has not fully arrived within control.request-timeout (a slow body,
  * or no request at all on a fresh connection) is answered 408 and the connection closes. On a
- * connection over control.max-connections only an operator's request is served, and a 503
- * answers any other (see {@link ControlAdmission}).
+ * connection over control.max-connections only an operator's request is served (whatever its
+ * address's rate), and a 503 answers any other; such a connection must send its whole request
+ * within a second of connecting (see {@link ControlAdmission}).
  */
 final class ControlGuard extends ChannelDuplexHandler {
     /** Counters shared by all control connections. */
@@ -61,7 +62,8 @@ final class ControlGuard extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        arm(ctx); // the first request must arrive in time too
+        // the first request must arrive in time too; on the reserve, armed once for the whole request
+        arm(ctx, overCap == null ? config.get().requestTimeout() : overCap.reservedRequestDeadline());
         super.channelActive(ctx);
     }
 
@@ -69,10 +71,14 @@ final class ControlGuard extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             inRequest = true;
-            arm(ctx);
+            if (overCap == null) {
+                arm(ctx);
+            }
             InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            boolean operator = false;
             if (overCap != null && !discarding) {
-                if (ControlAdmission.operatorRequest((HttpRequest) msg)) {
+                operator = ControlAdmission.operatorRequest((HttpRequest) msg);
+                if (operator) {
                     HttpUtil.setKeepAlive((HttpRequest) msg, false); // served once: the reserve is for the next operator
                 } else {
                     overCap.refused.increment();
@@ -80,7 +86,9 @@ final class ControlGuard extends ChannelDuplexHandler {
                     reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections", overCap.overCapMessage());
                 }
             }
-            if (!discarding && !counters.rate.tryAcquire(from, config.get().maxRequestsPerSecond())) {
+            // the leaking backend is usually on gatewayctl's address, and has spent its rate: the
+            // reserve's one request per connection is bounded by the reserve already
+            if (!discarding && !operator && !counters.rate.tryAcquire(from, config.get().maxRequestsPerSecond())) {
                 counters.rateLimited.increment();
                 discarding = true;
                 reply(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", "more than "
@@ -97,7 +105,7 @@ final class ControlGuard extends ChannelDuplexHandler {
         if (last) {
             inRequest = false;
             disarm();
-            if (answeredInRequest) { // answered already: from now on the connection idles
+            if (answeredInRequest && overCap == null) { // answered already: from now on the connection idles
                 answeredInRequest = false;
                 arm(ctx);
             }
@@ -106,7 +114,8 @@ final class ControlGuard extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof io.netty.handler.codec.http.HttpResponse && !answering) {
+        // a reserved connection is not kept alive: its answer closes it, no idle time to measure
+        if (msg instanceof io.netty.handler.codec.http.HttpResponse && !answering && overCap == null) {
             if (inRequest) {
                 answeredInRequest = true; // armed once the request's last part has passed
             } else {
@@ -122,7 +131,11 @@ final class ControlGuard extends ChannelDuplexHandler {
      * cancel a task for each.
      */
     private void arm(ChannelHandlerContext ctx) {
-        long timeoutNanos = config.get().requestTimeout().toNanos();
+        arm(ctx, config.get().requestTimeout());
+    }
+
+    private void arm(ChannelHandlerContext ctx, java.time.Duration timeout) {
+        long timeoutNanos = timeout.toNanos();
         deadlineNanos = System.nanoTime() + timeoutNanos;
         if (deadline == null) {
             deadline = ctx.executor().schedule(() -> timerFired(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -150,13 +163,28 @@ final class ControlGuard extends ChannelDuplexHandler {
         if (!ctx.channel().isActive()) {
             return;
         }
-        if (inRequest) {
+        if (overCap != null) {
+            reserveTimedOut(ctx);
+        } else if (inRequest) {
             counters.timedOut.increment();
             discarding = true;
             reply(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request did not arrive within "
                     + config.get().requestTimeout().toMillis() + " ms (control.request-timeout)");
         } else {
             ctx.close(); // an idle keep-alive connection
+        }
+    }
+
+    /** Lets a reserved slot go: it is the operator's, and whoever took it did not use it in time. */
+    private void reserveTimedOut(ChannelHandlerContext ctx) {
+        overCap.refused.increment();
+        if (inRequest) {
+            discarding = true;
+            reply(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "over control.max-connections, a "
+                    + "connection is kept only for gatewayctl's requests, and this one did not arrive within "
+                    + overCap.reservedRequestDeadline().toMillis() + " ms of connecting");
+        } else {
+            ctx.close(); // nothing, or not even a whole request head: no one to answer
         }
     }
 

@@ -139,7 +139,11 @@ public final class ControlServer {
         connections.add(ch);
         ControlAdmission.Admission admitted = admission.opened(ch);
         if (admitted == ControlAdmission.Admission.REFUSED) {
-            ch.close();
+            if (listen.tls()) {
+                ch.close(); // an answer would need a TLS handshake first: the descriptor held for it
+            } else {
+                ch.pipeline().addLast("refused", new PastReserve(admission.pastReserveMessage()));
+            }
             return;
         }
         int maxBody = config.maxBodySize().intBytes();
@@ -176,7 +180,7 @@ public final class ControlServer {
         return connections.size();
     }
 
-    /** Connections over control.max-connections: answered 503 too_many_connections, or closed at once. */
+    /** Connections over control.max-connections: answered 503 too_many_connections (or, over TLS past the reserve, closed at once). */
     public long refusedConnections() {
         return admission.refused.sum();
     }

@@ -25,6 +25,9 @@ import java.time.Duration;
 public final class ControlClient {
     static final int EXIT_NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What the gateway serves on its operator's reserve over control.max-connections (ControlAdmission). */
+    private static final java.util.Set<String> RESERVE_PATHS = java.util.Set.of("/health", "/api/status",
+            "/api/admin/stop", "/api/admin/reload");
     private static final String SCHEME_HINT = " (in --control-url, or in control.listen of the config)";
 
     private final URI base;
@@ -157,7 +160,7 @@ public final class ControlClient {
         }
         HttpResponse<String> r;
         try {
-            r = http.send(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            r = sendPastFullReserve(req.timeout(timeout).build());
         } catch (ConnectException e) {
             TlsException tls = tlsFailure(e);
             if (tls != null) {
@@ -205,6 +208,39 @@ public final class ControlClient {
             return body.get("result");
         }
         return body;
+    }
+
+    /**
+     * Sends, and for a request the operator's reserve serves again while the control port is over
+     * control.max-connections with that reserve in use too (503 too_many_connections): the reserve
+     * lets a connection that has not sent its request go within a second, so a retry after its
+     * Retry-After gets through (any other request is refused on the reserve too). Still refused
+     * when the timeout is spent, the gateway counts as not answering: stop and reload fall back to
+     * their signals, as they did when such a connection was closed unanswered.
+     */
+    private HttpResponse<String> sendPastFullReserve(HttpRequest req) throws IOException, InterruptedException {
+        long giveUp = System.nanoTime() + timeout.toNanos();
+        for (;;) {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 503 || !RESERVE_PATHS.contains(req.uri().getPath())
+                    || !r.body().contains("\"too_many_connections\"")) {
+                return r;
+            }
+            long pause = r.headers().firstValueAsLong("Retry-After").orElse(1) * 1_000_000_000L;
+            if (System.nanoTime() + pause >= giveUp) {
+                throw new NotAnsweringException("gatewayd on " + base + " refused every control connection for "
+                        + timeout.toSeconds() + " s (too_many_connections): " + errorMessage(r.body()));
+            }
+            Thread.sleep(pause / 1_000_000L);
+        }
+    }
+
+    private static String errorMessage(String body) {
+        try {
+            return JSON.readTree(body).path("error").path("message").asText(abbreviate(body));
+        } catch (IOException e) {
+            return abbreviate(body);
+        }
     }
 
     private static String abbreviate(String s) {
