@@ -53,16 +53,19 @@ final class Subscriptions {
         }
         RedisPubSubAsyncCommands<String, byte[]> a = conn.async();
         List<CompletableFuture<Void>> all = new ArrayList<>();
+        // subscribing first: Redis runs one connection's commands in order, so a client moved
+        // from the last member's uid B to uid A is behind a subscribed channel at every moment,
+        // and a push to [A, B] (published atomically) reaches this node
+        List<String> sub = new ArrayList<>(subscribe);
+        sub.retainAll(wanted);
+        for (List<String> part : parts(sub)) {
+            all.add(a.subscribe(part.toArray(String[]::new)).toCompletableFuture());
+        }
         List<String> unsub = new ArrayList<>(unsubscribe);
         unsub.removeAll(fixed);
         unsub.removeAll(wanted); // re-wanted meanwhile
         for (List<String> part : parts(unsub)) {
             all.add(a.unsubscribe(part.toArray(String[]::new)).toCompletableFuture());
-        }
-        List<String> sub = new ArrayList<>(subscribe);
-        sub.retainAll(wanted);
-        for (List<String> part : parts(sub)) {
-            all.add(a.subscribe(part.toArray(String[]::new)).toCompletableFuture());
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }

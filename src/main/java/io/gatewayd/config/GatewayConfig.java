@@ -45,6 +45,7 @@ public record GatewayConfig(NodeConfig node,
         webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
         tls = tls == null ? TlsConfig.defaults() : tls;
         SecurityChecks.check(listeners, clientMessages, control, auth, webhooks, tls);
+        WelcomeCheck.check(welcome, listeners, outbound);
         // cluster stays null: single-node mode, no Redis
     }
 

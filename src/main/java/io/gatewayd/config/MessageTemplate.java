@@ -57,6 +57,28 @@ public final class MessageTemplate {
         return sb.toString();
     }
 
+    /**
+     * The UTF-8 size of the longest rendering, given the most bytes each placeholder's value can
+     * take: the literal text plus that much per occurrence.
+     */
+    public long maxBytes(java.util.function.ToLongFunction<String> maxValueBytes) {
+        long n = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            n += i % 2 == 0 ? parts.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    : maxValueBytes.applyAsLong(parts.get(i));
+        }
+        return n;
+    }
+
+    /** The placeholders used, each once, in order of first use. */
+    public List<String> placeholders() {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        for (int i = 1; i < parts.size(); i += 2) {
+            names.add(parts.get(i));
+        }
+        return List.copyOf(names);
+    }
+
     public String source() {
         return source;
     }

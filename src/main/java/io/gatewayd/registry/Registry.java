@@ -26,6 +26,8 @@ public final class Registry {
     private final ConcurrentHashMap<String, Connection> clients = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Connection>> uids = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Connection>> groups = new ConcurrentHashMap<>();
+    private final AddFence uidAdds = new AddFence();
+    private final AddFence groupAdds = new AddFence();
     private final AtomicLong peak = new AtomicLong();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> emptyWaiters = new ConcurrentLinkedQueue<>();
     private volatile Listener listener = Listener.NONE;
@@ -159,11 +161,18 @@ public final class Registry {
                 return true;
             }
             String before = c.uid;
-            if (c.uid != null) {
-                removeFromIndex(uids, c.uid, c);
+            // fenced from before the removal: between it and the addition the connection is in no
+            // index, which a multi-uid resolve must not take for "bound to none of them"
+            uidAdds.enter();
+            try {
+                if (c.uid != null) {
+                    removeFromIndex(uids, c.uid, c);
+                }
+                c.uid = uid;
+                addToIndex(uids, uid, c);
+            } finally {
+                uidAdds.exit();
             }
-            c.uid = uid;
-            addToIndex(uids, uid, c);
             listener.uidChanged(c, before, uid);
         }
         enforceUidLimit(uid, c);
@@ -215,7 +224,12 @@ public final class Registry {
                         + " groups (limits.max-groups-per-connection); leave one first");
             }
             if (c.addGroup(group)) {
-                addToIndex(groups, group, c);
+                groupAdds.enter();
+                try {
+                    addToIndex(groups, group, c);
+                } finally {
+                    groupAdds.exit();
+                }
                 listener.groupChanged(c, group, true);
             }
             return true;
@@ -268,6 +282,63 @@ public final class Registry {
     public Set<Connection> byGroup(String group) {
         Set<Connection> s = groups.get(group);
         return s == null ? Set.of() : s;
+    }
+
+    /**
+     * The connections bound to any of {@code keys} but not excluded, each once. A connection bound
+     * to one of them all through the call is never missed, though a rebind can move it from a key
+     * not yet read to one already read: a read overtaken by a uid change is done again and the
+     * results united (see {@link AddFence}). Costs a set per call; a single key needs none of this
+     * ({@link #byUid}).
+     */
+    public Set<Connection> byUids(Collection<String> keys, Set<String> exclude) {
+        return resolve(uids, uidAdds, keys, exclude);
+    }
+
+    /** As {@link #byUids}, for groups: a client that joins one before leaving another is not missed. */
+    public Set<Connection> byGroups(Collection<String> keys, Set<String> exclude) {
+        return resolve(groups, groupAdds, keys, exclude);
+    }
+
+    /** Optimistic reads before holding additions off: enough unless additions never pause. */
+    private static final int OPTIMISTIC_READS = 3;
+
+    private static Set<Connection> resolve(ConcurrentHashMap<String, Set<Connection>> index, AddFence fence,
+                                           Collection<String> keys, Set<String> exclude) {
+        Set<Connection> out = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < OPTIMISTIC_READS; i++) {
+            long stamp = fence.stamp();
+            collect(index, keys, exclude, out);
+            if (fence.settled(stamp)) {
+                return out;
+            }
+        }
+        fence.hold();
+        try {
+            collect(index, keys, exclude, out);
+        } finally {
+            fence.release();
+        }
+        return out;
+    }
+
+    private static void collect(ConcurrentHashMap<String, Set<Connection>> index, Collection<String> keys,
+                                Set<String> exclude, Set<Connection> into) {
+        for (String k : keys) {
+            Set<Connection> members = index.get(k);
+            if (members == null) {
+                continue;
+            }
+            if (exclude.isEmpty()) {
+                into.addAll(members);
+            } else {
+                for (Connection c : members) {
+                    if (!exclude.contains(c.clientId())) {
+                        into.add(c);
+                    }
+                }
+            }
+        }
     }
 
     public Set<String> uidKeys() {

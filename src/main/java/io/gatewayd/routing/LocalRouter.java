@@ -104,12 +104,9 @@ public final class LocalRouter implements Router {
             targets = new ArrayList<>();
             addAll(targets, registry.byUid(uids.iterator().next()), exclude);
         } else {
-            // a connection has one uid at a time, but a bindUid on another thread can move it from
-            // one of these uids to the next between two reads: a set sends it the message once
-            targets = new LinkedHashSet<>();
-            for (String uid : uids) {
-                addAll(targets, registry.byUid(uid), exclude);
-            }
+            // a rebind on another thread can move a connection between these uids while they are
+            // read: the registry resolves them so that it is found, and once
+            targets = registry.byUids(uids, exclude);
         }
         return delivered(outbound.send(m, targets));
     }
@@ -126,10 +123,7 @@ public final class LocalRouter implements Router {
             targets = new ArrayList<>();
             addAll(targets, registry.byGroup(groups.iterator().next()), exclude);
         } else {
-            targets = new LinkedHashSet<>(); // a client in two of the groups gets the message once
-            for (String g : groups) {
-                addAll(targets, registry.byGroup(g), exclude);
-            }
+            targets = registry.byGroups(groups, exclude); // each member once, even if in two of them
         }
         return delivered(outbound.send(m, targets));
     }
