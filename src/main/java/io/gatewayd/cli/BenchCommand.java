@@ -93,15 +93,18 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "1000",
             description = "WebSocket clients to connect (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "10000000")
     int n;
 
     @Option(names = "--m", paramLabel = "M", defaultValue = "100",
             description = "broadcast: messages to push (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "100000000")
     int m;
 
     @Option(names = "--s", paramLabel = "BYTES", defaultValue = "200",
             description = "Message size in bytes (default: ${DEFAULT-VALUE}; at least " + MIN_MESSAGE_SIZE
                     + ", room for the BENCH:... header).")
+    @Bounds(min = "" + MIN_MESSAGE_SIZE, max = "" + (16 << 20))
     int s;
 
     /** Room for BENCH:<seq>:<send-us>:<client>: at its longest (10 + 20 + 10 digits): every message is --s bytes. */
@@ -109,20 +112,24 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--k", paramLabel = "K", defaultValue = "10000",
             description = "unicast, batch: pushes, each to a uniformly random client's uid (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "1000000000")
     int k;
 
     @Option(names = "--b", paramLabel = "B", defaultValue = "100",
             description = "batch: pushes per /api/batch call (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "100000")
     int b;
 
     @Option(names = {"--c", "--concurrency"}, paramLabel = "C",
             description = "API calls in flight (default: 1 for broadcast, so the next push waits for the answer; 64 "
                     + "for unicast; 8 for batch).")
+    @Bounds(min = "1", max = "100000")
     Integer c;
 
     @Option(names = "--api-conns", paramLabel = "P",
             description = "Keep-alive HTTP connections that carry the --c calls, pipelined (default: --c, at most 8). "
                     + "--api-conns equal to --c is one call per connection, as the Node load client does.")
+    @Bounds(min = "1", max = "10000")
     Integer apiConns;
 
     @Option(names = "--warmup", paramLabel = "W",
@@ -130,24 +137,29 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
                     + "that the JIT compilers of this JVM and of a cold gateway are done; not counted. Default: "
                     + "enough for about 50,000 receipts (at most 50 messages) for broadcast, 2000 pushes for unicast "
                     + "and batch; 0 = none, as the Node load client.")
+    @Bounds(min = "0", max = "100000000")
     Integer warmup;
 
     @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
             description = "Pace pushes (calls, for batch) to R per second; 0 = as fast as the API answers "
                     + "(default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "0", max = "100000000", unit = "per second")
     double rate;
 
     @Option(names = "--ramp", paramLabel = "R", defaultValue = "256",
             description = "WebSocket handshakes in flight while connecting (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "1000000")
     int ramp;
 
     @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "5",
             description = "connect: hold the clients this long before the memory is measured (default: "
                     + "${DEFAULT-VALUE}).")
+    @Bounds(min = "0", max = "86400", unit = "seconds")
     double hold;
 
     @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
             description = "After the last push, wait up to this long for missing messages (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "0", max = "86400", unit = "seconds")
     double grace;
 
     @Option(names = "--bcast-via", paramLabel = "all|group", defaultValue = "all",
@@ -166,34 +178,42 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "Give up on clients not ready after this long; they count as failed (default: "
                     + "${DEFAULT-VALUE}).")
+    @Bounds(min = "0.001", max = "86400", unit = "seconds")
     double connectTimeout;
 
     @Option(names = "--threads", paramLabel = "T",
             description = "Event loops of the load client (default: one per CPU). Native epoll when available.")
+    @Bounds(min = "1", max = "1024")
     Integer threads;
 
     @Option(names = "--addrs", paramLabel = "A",
             description = "Loopback targets: spread clients over source addresses 127.0.0.<base>..<base+A-1> "
                     + "(default: one per 5000 clients).")
+    @Bounds(min = "1", max = "254")
     Integer addrs;
 
     @Option(names = "--addr-base", paramLabel = "B", defaultValue = "1",
             description = "First source address is 127.0.0.B; give concurrent bench processes different ones "
                     + "(default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "254")
     int addrBase;
 
     @Option(names = "--seed", paramLabel = "X", defaultValue = "12345",
             description = "unicast, batch: seed of the random recipients (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "" + Long.MIN_VALUE, max = "" + Long.MAX_VALUE)
     long seed;
 
     @Option(names = "--server-pid", paramLabel = "PID",
             description = "The gateway's pid, for its CPU and PSS from /proc (default: the pid /api/status reports, "
                     + "when the gateway runs on this machine).")
+    // pids stay below Linux's PID_MAX_LIMIT (4194304), the most /proc/sys/kernel/pid_max can be raised to
+    @Bounds(min = "1", max = "4194303")
     Long serverPid;
 
     @Option(names = "--ping-interval", paramLabel = "SECONDS", defaultValue = "25",
             description = "Every client sends a WebSocket ping this often, so that a gateway heartbeat "
                     + "(ping-not-response-limit) keeps idle clients; 0 = never (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "0", max = "86400", unit = "seconds")
     double pingInterval;
 
     @Option(names = "--full-jit",
@@ -240,7 +260,6 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         if (!bcastVia.equals("all") && !bcastVia.equals("group")) {
             throw new CliException(GatewayCtl.EXIT_USAGE, "--bcast-via must be all or group, got " + bcastVia);
         }
-        checkRanges();
         Target t = control.target(Installation.current(), err);
         if (!t.hasUrl()) {
             throw t.notRunning();
@@ -293,34 +312,6 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
         }
         out.flush();
         return r.path("ok").asBoolean() ? GatewayCtl.EXIT_OK : GatewayCtl.EXIT_FAILURE;
-    }
-
-    /**
-     * Every number against its range before anything is contacted: a negative count or duration
-     * would otherwise run as something else (--hold -1 as no hold, --s 5 as messages of ~40 bytes
-     * reported as 5 B).
-     */
-    private void checkRanges() {
-        OptionRange.between("--n", n, 1, 10_000_000);
-        OptionRange.between("--m", m, 1, 100_000_000);
-        OptionRange.between("--s", s, MIN_MESSAGE_SIZE, 16 << 20);
-        OptionRange.between("--k", k, 1, 1_000_000_000);
-        OptionRange.between("--b", b, 1, 100_000);
-        OptionRange.between("--c", c, 1, 100_000);
-        OptionRange.between("--api-conns", apiConns, 1, 10_000);
-        OptionRange.between("--warmup", warmup, 0, 100_000_000);
-        OptionRange.between("--ramp", ramp, 1, 1_000_000);
-        OptionRange.between("--threads", threads, 1, 1024);
-        OptionRange.between("--addrs", addrs, 1, 254);
-        OptionRange.between("--addr-base", addrBase, 1, 254);
-        if (serverPid != null) {
-            OptionRange.between("--server-pid", serverPid, 1, Long.MAX_VALUE);
-        }
-        OptionRange.finiteBetween("--rate", rate, 0, 100_000_000, "per second");
-        OptionRange.finiteBetween("--hold", hold, 0, 86_400, "seconds");
-        OptionRange.finiteBetween("--grace", grace, 0, 86_400, "seconds");
-        OptionRange.finiteBetween("--connect-timeout", connectTimeout, 0.001, 86_400, "seconds");
-        OptionRange.finiteBetween("--ping-interval", pingInterval, 0, 86_400, "seconds");
     }
 
     /** The report as a table (the JSON has everything, with wsload's field names). */

@@ -11,7 +11,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.math.BigInteger;
 
 /** {@code gatewayctl connections [--uid U] [--group G] [--limit N] [--json]}. */
 @Command(name = "connections",
@@ -39,8 +38,8 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
             description = "Show at most N connections (default: ${DEFAULT-VALUE}; at most 100000).")
-    // not int: picocli would answer a value past the int range with "is not an int" rather than the range
-    BigInteger limit;
+    @Bounds(min = "1", max = "" + AdminApi.MAX_LIMIT)
+    int limit;
 
     @Option(names = "--json", description = "Print the control API's admin/connections result as JSON.")
     boolean json;
@@ -51,7 +50,6 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        OptionRange.between("--limit", limit, 1, AdminApi.MAX_LIMIT);
         SendCommand.requireNonEmpty("--uid", uid);
         SendCommand.requireNonEmpty("--group", group);
         Target t = control.target(Installation.current(), spec.commandLine().getErr());
@@ -62,7 +60,7 @@ final class ConnectionsCommand implements java.util.concurrent.Callable<Integer>
         if (group != null) {
             params.put("group", group);
         }
-        params.put("limit", limit.intValueExact());
+        params.put("limit", limit);
         JsonNode r;
         try {
             r = t.client(control.timeout()).call("admin/connections", params);

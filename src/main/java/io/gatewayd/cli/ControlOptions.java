@@ -16,13 +16,11 @@ final class ControlOptions {
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "How long to wait for the gateway to answer (default: ${DEFAULT-VALUE}).")
+    @Bounds(min = "1", max = "" + 365 * 86400, unit = "seconds")
     long timeoutSeconds;
 
     /** The running gateway as config, pid file and runtime file describe it (see {@link Target}). */
     Target target(Installation inst, java.io.PrintWriter err) {
-        if (timeoutSeconds < 1) {
-            throw new CliException(GatewayCtl.EXIT_USAGE, "--timeout must be at least 1 second, got " + timeoutSeconds);
-        }
         return where.target(inst, err);
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 /** {@code gatewayctl cron list|run|pause|resume}: the running gateway's cron jobs, over the control API. */
 @Command(name = "cron",
         mixinStandardHelpOptions = true,
-        description = {"List, run, pause and resume the cron jobs of the running gateway.",
+        description = {"List, run, pause and resume the running gateway's cron jobs.",
                 "Pause and resume apply to every process sharing the run directory, or to the",
                 "whole cluster, whichever process you talk to."},
         subcommands = {CronCommand.ListJobs.class, CronCommand.Run.class, CronCommand.Pause.class,

@@ -75,17 +75,15 @@ public final class GatewayCtl implements Runnable {
                         + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "") + ")");
             }
         });
-        // picocli's own would say "is not a java.math.BigInteger"
-        cl.registerConverter(java.math.BigInteger.class, s -> {
-            try {
-                return new java.math.BigInteger(s);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + s + "' is not a whole number");
-            }
+        // after parsing, before any command (or its help) runs: numbers outside their @Bounds are usage errors
+        cl.setExecutionStrategy(parsed -> {
+            OptionRange.check(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("gatewayctl: " + ex.getMessage());
+            String range = OptionRange.conversionProblem(ex, args);
+            c.getErr().println("gatewayctl: " + (range != null ? range : ex.getMessage()));
             if (ex instanceof CommandLine.UnmatchedArgumentException u) {
                 String hint = WorkermanFlags.hint(c.getCommandName(), u.getUnmatched());
                 if (hint != null) {

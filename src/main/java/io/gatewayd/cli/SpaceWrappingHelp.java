@@ -6,17 +6,19 @@ import picocli.CommandLine.Help.Column;
 import picocli.CommandLine.Help.ColorScheme;
 import picocli.CommandLine.Help.TextTable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * picocli's help, with option descriptions wrapped at spaces only. picocli breaks
- * where java.text.BreakIterator allows, which includes after '.', ':' and ',' inside a word: it
- * printed "control." at the end of one line and "listen" at the start of the next, and split
- * -XX:TieredStopAtLevel=1, so a key or flag copied from the help was wrong.
+ * picocli's help, with option descriptions and the command list wrapped at spaces only.
+ * picocli breaks where java.text.BreakIterator allows, which includes after '.', ':' and ','
+ * inside a word: it printed "control." at the end of one line and "listen" at the start of the
+ * next, and split -XX:TieredStopAtLevel=1, so a key or flag copied from the help was wrong.
  */
 final class SpaceWrappingHelp extends Help {
     SpaceWrappingHelp(CommandSpec spec, ColorScheme scheme) {
@@ -29,6 +31,35 @@ final class SpaceWrappingHelp extends Help {
         Layout layout = super.createDefaultLayout(options, positionals, scheme);
         return new Layout(scheme, new Table(scheme, layout.textTable()), layout.optionRenderer(),
                 layout.parameterRenderer());
+    }
+
+    /**
+     * The "Commands:" list, as picocli lays it out (names, then each command's first header or
+     * description line), but in a table that wraps at spaces: picocli builds it apart from the
+     * option layout above, with a table of its own.
+     */
+    @Override
+    public String commandList(Map<String, Help> subcommands) {
+        if (subcommands.isEmpty()) {
+            return "";
+        }
+        UsageMessageSpec usage = commandSpec().usageMessage();
+        int names = Math.min(subcommands.keySet().stream().mapToInt(String::length).max().orElse(0),
+                usage.width() / 2);
+        TextTable table = new Table(colorScheme(), TextTable.forColumns(colorScheme(),
+                new Column(names + 2, 2, Column.Overflow.SPAN),
+                new Column(usage.width() - (names + 2), 2, Column.Overflow.WRAP)));
+        table.setAdjustLineBreaksForWideCJKCharacters(usage.adjustLineBreaksForWideCJKCharacters());
+        for (Help sub : subcommands.values()) {
+            UsageMessageSpec u = sub.commandSpec().usageMessage();
+            String summary = u.header().length > 0 ? u.header()[0]
+                    : u.description().length > 0 ? u.description()[0] : "";
+            Text[] lines = colorScheme().text(String.format(summary)).splitLines();
+            for (int i = 0; i < lines.length; i++) {
+                table.addRowValues(i == 0 ? sub.commandNamesText(", ") : colorScheme().text(""), lines[i]);
+            }
+        }
+        return table.toString();
     }
 
     /** picocli's table with the same columns; only wrapping columns are filled differently. */

@@ -66,9 +66,8 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         return run(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
-    /** The options and the config file as this start would use them; a problem is a usage error (exit 2). */
+    /** The config file with this start's overrides applied; a problem is a usage error (exit 2). */
     GatewayConfig checkedConfig(Installation inst) {
-        options.validate();
         return applyOverrides(configOptions.load(inst)); // validates: exit 2 with the key named
     }
 

@@ -57,6 +57,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "stop: how long clients get to close (default: the gateway's --stop-timeout). "
                     + "stop -g: how long to wait for clients to leave (default: indefinitely).")
+    @Bounds(min = "0", max = "" + 365 * 86400, unit = "seconds")
     Double timeoutSeconds;
 
     @Option(names = "--force",
@@ -70,7 +71,6 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        checkTimeout(timeoutSeconds);
         Target t = target.target(Installation.current(), err);
         if (!t.probe.running() && !t.hasUrl()) {
             throw t.notRunning();
@@ -82,7 +82,6 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     /** Stops the gateway {@code t} points at and waits until its process has exited. */
     static void stop(Target t, boolean graceful, Double timeoutSeconds, boolean force, PrintWriter out,
                      PrintWriter err) {
-        checkTimeout(timeoutSeconds);
         long pid = t.pid();
         Optional<ProcessHandle> handle = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         long started = System.nanoTime();
@@ -184,13 +183,6 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
         removeStale(t, out);
         out.println("gatewayd stopped (pid " + pid + ") in " + Format.seconds((System.nanoTime() - started) / 1e9));
         out.flush();
-    }
-
-    /** Before anything is looked up: a bad option is a usage error even when nothing runs. */
-    static void checkTimeout(Double timeoutSeconds) {
-        if (timeoutSeconds != null) {
-            OptionRange.finiteBetween("--timeout", timeoutSeconds, 0, 365 * 86400, "seconds");
-        }
     }
 
     private static boolean drain(boolean graceful, boolean viaSignal) {

@@ -74,7 +74,7 @@ class CliHelpTest {
     }
 
     @Test
-    void noWordOfAnOptionDescriptionIsSplitAcrossLines() {
+    void noWordOfTheHelpIsSplitAcrossLines() {
         // picocli broke after the '.' of control.listen and the ':' of -XX:TieredStopAtLevel=1
         List<String> problems = new ArrayList<>();
         for (CommandLine command : all(GatewayCtl.commandLine())) {
@@ -85,11 +85,23 @@ class CliHelpTest {
                     words.addAll(List.of(line.replace("${DEFAULT-VALUE}", def == null ? "" : def).split("\\s+")));
                 }
             }
+            // the "Commands:" list wraps each subcommand's summary as picocli wraps descriptions
+            CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+            List<String[]> texts = new ArrayList<>(List.of(usage.description(), usage.header(), usage.footer()));
+            for (CommandLine sub : command.getSubcommands().values()) {
+                texts.add(sub.getCommandSpec().usageMessage().description());
+                texts.add(sub.getCommandSpec().usageMessage().header());
+            }
+            for (String[] text : texts) {
+                for (String line : text) {
+                    words.addAll(List.of(line.split("\\s+")));
+                }
+            }
             String name = command.getCommandSpec().qualifiedName();
             List<String> lines = command.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
             for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).length() > 80) {
-                    problems.add(name + " --help, wider than 80 columns: " + lines.get(i));
+                if (lines.get(i).length() > 79) {
+                    problems.add(name + " --help, wider than 79 columns: " + lines.get(i));
                 }
                 if (i + 1 == lines.size() || lines.get(i).isBlank() || lines.get(i + 1).isBlank()) {
                     continue;
@@ -102,6 +114,22 @@ class CliHelpTest {
             }
         }
         assertThat(problems).isEmpty();
+    }
+
+    /**
+     * A summary in the "Commands:" list keeps a dotted key on one line wherever the wrap falls;
+     * the real summaries happen not to put one at the edge today, so this places one there.
+     */
+    @Test
+    void theCommandListWrapsSummariesAtSpacesOnly() {
+        for (int n = 0; n < 80; n++) {
+            CommandLine sub = new CommandLine(CommandSpec.create().name("sub"));
+            sub.getCommandSpec().usageMessage().description("x".repeat(n) + " then see control.listen for it.");
+            CommandLine top = new CommandLine(CommandSpec.create().name("top").addSubcommand("sub", sub));
+            top.setHelpFactory(SpaceWrappingHelp::new);
+            String help = top.getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertThat(help).as("n=" + n + ":\n" + help).contains("control.listen");
+        }
     }
 
     @Test

@@ -38,7 +38,7 @@ class CliUsageErrorsTest {
         usageError(run("call", "getAllClientIdCount", "--control-url", "ftp://x"), "--control-url", "\"ftp://x\"");
         usageError(run("stop", "--control-url", "notaurl"), "--control-url");
         usageError(run("cron", "list", "--control-url", "notaurl"), "--control-url");
-        usageError(run("status", "--timeout", "0"), "--timeout must be at least 1");
+        usageError(run("status", "--timeout", "0"), "--timeout must be between 1 and 31536000 seconds, got 0");
     }
 
     @Test
