@@ -573,7 +573,11 @@ class Gateway
             $fp = stream_socket_client(($https ? 'ssl://' : 'tcp://') . "$host:$port", $errno, $errstr,
                 max(0.001, $deadline - microtime(true)), STREAM_CLIENT_CONNECT, $ctx);
             if ($fp === false) {
-                $timedOut = $certProblem === null && microtime(true) >= $deadline;
+                // PHP's own connect timer fails with ETIMEDOUT; it counts whole milliseconds, so it
+                // may end a little before $deadline and the clock alone would call it a plain failure
+                $timedOut = $certProblem === null
+                    // ETIMEDOUT: 110 on Linux, 60 on macOS and the BSDs, 10060 on Windows
+                    && (in_array($errno, [110, 60, 10060], true) || microtime(true) >= $deadline);
                 return $failed(false, $errstr !== '' ? $errstr : ($warning !== null ? $warning : 'connection failed'),
                     $timedOut, $certProblem);
             }
