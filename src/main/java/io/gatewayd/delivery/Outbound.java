@@ -254,6 +254,14 @@ public final class Outbound {
     }
 
     /**
+     * Loop thread only: writes now what the lane still holds for {@code c}. A client's close frame
+     * is answered at once, and pushes answered before it was read must not be overtaken by that answer.
+     */
+    public void deliverPending(Connection c) {
+        lane(c.channel().eventLoop()).deliverPendingTo(c);
+    }
+
+    /**
      * Cuts the connection (GatewayWorker's destroy): no close frame, and no waiting on a client
      * that does not read. Pushes it was sent before still go first, as far as the socket takes
      * them: GatewayWorker's gateway writes a push into the socket before it reads the destroy

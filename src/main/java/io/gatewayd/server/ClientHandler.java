@@ -203,6 +203,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
             closeFrameReceived(close);
             if (!connection.isClosing()) { // answer the close handshake, then hang up
+                // a push answered as delivered may still wait in the lane (a broadcast sweeps in
+                // slices, io_uring may read first): it goes out before our close frame
+                sessions.outbound().deliverPending(connection);
                 connection.markClosing(closeCode, closeReason);
                 ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? 1000 : close.statusCode(), ""))
                         .addListener(ChannelFutureListener.CLOSE);
