@@ -10,8 +10,6 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -51,15 +49,7 @@ class ClientCloseTest {
                 c.channel().pipeline().fireChannelReadComplete();
             }).get(10, TimeUnit.SECONDS);
 
-            List<String> received = new ArrayList<>();
-            try {
-                while (true) {
-                    RawClient.Frame f = client.readFrame();
-                    received.add(f.opcode() == 8 ? "close frame " + f.closeCode() : f.text());
-                }
-            } catch (IOException endOfStream) {
-                assertThat(endOfStream).hasMessage("closed");
-            }
+            List<String> received = client.framesUntilEnd();
             assertThat(received).as("what was pushed before the client's close frame, then the answering close frame")
                     .containsExactly("to all", "to you", "close frame 1000");
         }

@@ -11,8 +11,6 @@ import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -56,15 +54,7 @@ class DestroyTest {
                 router.destroyClient(id);
             }).get(10, TimeUnit.SECONDS);
 
-            List<String> received = new ArrayList<>();
-            try {
-                while (true) {
-                    RawClient.Frame f = client.readFrame();
-                    received.add(f.opcode() == 8 ? "close frame " + f.closeCode() : f.text());
-                }
-            } catch (IOException endOfStream) {
-                assertThat(endOfStream).hasMessage("closed");
-            }
+            List<String> received = client.framesUntilEnd();
             assertThat(received).as("what was pushed before the destroy, then the end, without a close frame")
                     .containsExactly("to all", "to you");
             assertThat(closeEvent.get(10, TimeUnit.SECONDS)).isEqualTo("1006 destroyed");

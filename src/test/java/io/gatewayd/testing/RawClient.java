@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -200,6 +202,25 @@ public final class RawClient implements AutoCloseable {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /**
+     * Every frame until the server ends the stream, as text, a close frame as "close frame CODE".
+     * Fails on a reset or if the end does not come within the read timeout.
+     */
+    public List<String> framesUntilEnd() throws IOException {
+        List<String> received = new ArrayList<>();
+        try {
+            while (true) {
+                Frame f = readFrame();
+                received.add(f.opcode() == 8 ? "close frame " + f.closeCode() : f.text());
+            }
+        } catch (IOException end) {
+            if (!"closed".equals(end.getMessage())) {
+                throw end;
+            }
+        }
+        return received;
     }
 
     /** True once the server closed the connection (EOF or reset), draining whatever comes first. */
