@@ -54,6 +54,7 @@ public final class Bench {
     private final BenchSettings s;
     private final Progress progress;
     private final HttpClient http;
+    private final MemoryShortage memory = new MemoryShortage();
 
     private Bench(BenchSettings settings) {
         this.s = settings;
@@ -108,7 +109,7 @@ public final class Bench {
         try (BenchTransport transport = new BenchTransport(threads)) {
             r.put("client_transport", transport.name());
             Clients clients = new Clients(transport, ws, s.n, s.ramp, sources,
-                    (long) (s.handshakeTimeoutSeconds * 1000));
+                    (long) (s.handshakeTimeoutSeconds * 1000), memory);
             try {
                 connect(clients, r, pid, ws);
                 ScheduledFuture<?> pinger = null;
@@ -542,14 +543,14 @@ public final class Bench {
         switch (s.scenario) {
             case BROADCAST -> {
                 String head = s.viaGroup ? "{\"group\":\"" + s.group + "\",\"message\":\"" : "{\"message\":\"";
-                return new Calls(api, s.viaGroup ? "/api/sendToGroup" : "/api/sendToAll", count, c, rate, j -> {
+                return new Calls(memory, api, s.viaGroup ? "/api/sendToGroup" : "/api/sendToAll", count, c, rate, j -> {
                     StringBuilder sb = new StringBuilder(s.s + 64).append(head);
                     message(sb, base + j, 0, pad);
                     return ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, sb.append("\"}"));
                 }, single);
             }
             case UNICAST -> {
-                return new Calls(api, "/api/sendToUid", count, c, rate, j -> {
+                return new Calls(memory, api, "/api/sendToUid", count, c, rate, j -> {
                     int seq = base + j;
                     StringBuilder sb = new StringBuilder(s.s + 80).append("{\"uid\":\"").append(s.uidPrefix)
                             .append(dst[seq]).append("\",\"message\":\"");
@@ -559,7 +560,7 @@ public final class Bench {
             }
             default -> {
                 int calls = (count + s.b - 1) / s.b;
-                return new Calls(api, "/api/batch", calls, c, rate, j -> {
+                return new Calls(memory, api, "/api/batch", calls, c, rate, j -> {
                     int from = base + j * s.b;
                     int to = base + Math.min(count, (j + 1) * s.b);
                     StringBuilder sb = new StringBuilder((to - from) * (s.s + 100) + 2).append('[');
@@ -616,7 +617,7 @@ public final class Bench {
         AtomicIntegerArray okFlags = new AtomicIntegerArray(ready.length);
         LongAdder bad = new LongAdder();
         Map<String, LongAdder> errs = new ConcurrentHashMap<>();
-        Calls calls = new Calls(api, "/api/" + method, ready.length, s.setupConcurrency, 0,
+        Calls calls = new Calls(memory, api, "/api/" + method, ready.length, s.setupConcurrency, 0,
                 j -> ByteBufUtil.writeAscii(ByteBufAllocator.DEFAULT, body.apply(ready[j])),
                 (j, status, content, failure) -> {
                     if (status == 200 && content != null && content.toString(StandardCharsets.UTF_8).contains("true")) {
@@ -796,6 +797,7 @@ public final class Bench {
     private boolean waitUntil(BooleanSupplier done, double seconds, Supplier<String> status) {
         long deadline = seconds >= 1e9 ? Long.MAX_VALUE : System.nanoTime() + (long) (seconds * 1e9);
         while (!done.getAsBoolean()) {
+            memory.check();
             if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
                 return done.getAsBoolean();
             }

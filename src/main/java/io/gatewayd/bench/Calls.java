@@ -37,9 +37,12 @@ final class Calls {
     private final AtomicLong firstSend = new AtomicLong();
     private final AtomicLong lastDone = new AtomicLong();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final MemoryShortage memory;
     private long startNanos;
 
-    Calls(ApiPool pool, String path, int total, int concurrency, double rate, Maker maker, Handler handler) {
+    Calls(MemoryShortage memory, ApiPool pool, String path, int total, int concurrency, double rate, Maker maker,
+          Handler handler) {
+        this.memory = memory;
         this.pool = pool;
         this.path = path;
         this.total = total;
@@ -84,7 +87,13 @@ final class Calls {
 
     private void send(int conn, int j) {
         firstSend.compareAndSet(0, System.nanoTime());
-        ByteBuf body = maker.body(j);
+        ByteBuf body;
+        try {
+            body = maker.body(j);
+        } catch (OutOfMemoryError e) {
+            memory.record(e); // the run stops on it; the call is left unfinished
+            return;
+        }
         pool.post(conn, path, body, (status, content, failure) -> {
             try {
                 handler.done(j, status, content, failure);

@@ -83,6 +83,7 @@ final class Clients implements AutoCloseable {
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<EventLoop, Recorder> recorders = new ConcurrentHashMap<>();
     private final LongAdder uniqueProgress = new LongAdder();
+    private final MemoryShortage memory;
     private volatile boolean stopConnecting;
     private volatile boolean stopping;
 
@@ -95,7 +96,9 @@ final class Clients implements AutoCloseable {
      * @param sources source addresses to spread connections over (connection i uses
      *                sources[i % length]); empty = let the kernel choose
      */
-    Clients(BenchTransport transport, URI uri, int n, int ramp, InetAddress[] sources, long handshakeTimeoutMillis) {
+    Clients(BenchTransport transport, URI uri, int n, int ramp, InetAddress[] sources, long handshakeTimeoutMillis,
+            MemoryShortage memory) {
+        this.memory = memory;
         this.transport = transport;
         this.uri = uri;
         this.n = n;
@@ -209,6 +212,7 @@ final class Clients implements AutoCloseable {
     int closedAfterReady() {
         return closedAfterReady.get();
     }
+
 
     /** Seconds from the first attempt to the last connection that became ready. */
     double connectSeconds() {
@@ -543,6 +547,7 @@ final class Clients implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            memory.record(cause);
             if (!ready) {
                 fail(index, Bench.errorKind(cause));
             }

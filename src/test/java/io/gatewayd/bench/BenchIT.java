@@ -35,4 +35,20 @@ class BenchIT extends InstallationTest {
         assertThat(j.path("server_pid").asLong()).isPositive(); // a gateway on this machine: CPU from /proc
         assertThat(j.has("server_cpu_s")).isTrue();
     }
+
+    /**
+     * A load client short of direct memory used to crawl through the JVM's retries (a GC and a
+     * sleep per buffer) until its grace time, measuring itself; it stops at the first
+     * OutOfMemoryError and says how to give it more.
+     */
+    @Test
+    void aLoadClientOutOfMemoryStopsAndSaysSo() throws Exception {
+        inst.startDaemon();
+        Result r = inst.exec(List.of(inst.home().resolve("bin/gatewayctl").toString(), "bench", "broadcast", "--n", "40",
+                "--m", "20", "--s", "400000", "--warmup", "0", "--grace", "600", "-q"),
+                Map.of("GATEWAYD_JAVA_OPTS", "-XX:MaxDirectMemorySize=2m"));
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).as(r.toString()).contains("gatewayctl: the load client ran out of memory (")
+                .contains("give it more with GATEWAYD_JAVA_OPTS=-Xmx4g").doesNotContain("\tat ");
+    }
 }
