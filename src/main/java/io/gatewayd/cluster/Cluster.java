@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * is the {@link Router} built on it.
  *
  * <p>Threads: one "gatewayd-cluster" thread does everything that touches the mirror connection,
- * the subscriber and the connection state; a second one runs the janitor. Messages from Redis
+ * the subscriber and the connection state; a second one runs the janitor; a third keeps the
+ * heartbeat key alive while the first is busy joining (see {@link #keepAliveWhileJoining}). Messages from Redis
  * arrive on event loops and are handed to the local router, which queues on client loops.
  * Nothing here blocks an event loop.
  */
@@ -67,6 +68,7 @@ public final class Cluster {
     private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
     final ScheduledThreadPoolExecutor exec;
     private final ScheduledThreadPoolExecutor janitorThread;
+    private final ScheduledThreadPoolExecutor beatThread;
     private final String boot = hex(8);
 
     volatile String nodeId;
@@ -75,6 +77,10 @@ public final class Cluster {
     private volatile String gen; // generation of the mirror in Redis; null until written
     private volatile boolean available;
     private volatile boolean stopped;
+    /** This process has written its heartbeat key (the key is then its own, not a previous life's). */
+    private volatile boolean keyWritten;
+    /** The cluster thread is in {@link #connectStep}, where it waits on Redis and the heartbeat cannot run. */
+    private volatile boolean joining;
     private volatile String lastError;
     private Map<String, String> info = Map.of();
 
@@ -128,6 +134,7 @@ public final class Cluster {
         this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
         this.exec = daemonExecutor("gatewayd-cluster");
         this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
+        this.beatThread = daemonExecutor("gatewayd-cluster-beat");
         this.mirror = new Mirror(registry, keys, exec);
         this.router = new ClusterRouter(this);
     }
@@ -191,6 +198,7 @@ public final class Cluster {
         submit(this::connectStep);
         long beat = config.heartbeat().toMillis();
         exec.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        beatThread.scheduleWithFixedDelay(guard(this::keepAliveWhileJoining), beat, beat, TimeUnit.MILLISECONDS);
         long probe = config.probeInterval().toMillis();
         exec.scheduleWithFixedDelay(guard(this::probe), probe, probe, TimeUnit.MILLISECONDS);
         long ttl = config.mirrorTtl().toMillis() / 3;
@@ -265,6 +273,7 @@ public final class Cluster {
             return;
         }
         long timeout = config.commandTimeout().toMillis();
+        joining = true;
         try {
             if (!link.opened()) {
                 link.connect();
@@ -303,6 +312,8 @@ public final class Cluster {
             connectFailures++;
             long delay = Math.min(5000, 200L << Math.min(5, connectFailures));
             exec.schedule(guard(this::connectStep), delay, TimeUnit.MILLISECONDS);
+        } finally {
+            joining = false;
         }
     }
 
@@ -390,6 +401,7 @@ public final class Cluster {
         String next = hex(4);
         RedisAsyncCommands<String, String> c = link.cmd();
         writeInfo(gen).get(timeout, TimeUnit.MILLISECONDS); // alive before writing, so the janitor keeps off
+        keyWritten = true;
         Set<String> channels = mirror.writeAll(keys.mirror(nodeId, next), timeout * 10);
         writeInfo(next).get(timeout, TimeUnit.MILLISECONDS);
         c.hset(keys.nodes(), nodeId, next).get(timeout, TimeUnit.MILLISECONDS);
@@ -439,6 +451,24 @@ public final class Cluster {
             }
         });
         refreshPeers();
+    }
+
+    /**
+     * A join (or a resubscribe) waits on Redis on the cluster thread: a whole mirror to write, then
+     * every interest channel to subscribe in batches, over a connection still to be opened. On a
+     * loaded host or with many channels that takes longer than node-ttl, and the heartbeat, queued
+     * behind it on the same thread, came too late: the key expired, other nodes left this node's
+     * clients out of their answers, their janitor deleted its fresh mirror, and the first beat after
+     * joining found the keys missing and rewrote everything. So meanwhile this separate thread
+     * renews the key's expiry: one async PEXPIRE per beat, never waited for. PEXPIRE cannot create
+     * the key, so it cannot bring back a key Redis lost (the heartbeat after the join still notices
+     * that), nor race the fields the cluster thread writes; and it starts only once this process
+     * wrote the key, so a crashed predecessor's key is not kept alive.
+     */
+    private void keepAliveWhileJoining() {
+        if (joining && keyWritten && link != null && link.commandsUp()) {
+            link.cmd().pexpire(keys.node(nodeId), config.nodeTtl().toMillis());
+        }
     }
 
     /** Re-reads the live nodes and their heartbeat fields (async). */
@@ -964,6 +994,7 @@ public final class Cluster {
         available = false;
         exec.shutdownNow();
         janitorThread.shutdownNow();
+        beatThread.shutdownNow();
         for (Object w : pending.values()) {
             if (w instanceof PushWait pw) {
                 pw.timeout();

@@ -16,13 +16,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP proxy for fault injection. {@link #freezeSubscribers()} makes every connection
  * that has sent SUBSCRIBE so far silently dead: it stays open, but nothing more reaches the
  * client (what the server sends is dropped), like a half-broken NAT or proxy. New connections
- * work normally.
+ * work normally. {@link #holdSubscribers(boolean)} keeps what the server answers on subscriber
+ * connections (SUBSCRIBE confirmations, messages) until released, as a slow or loaded link would:
+ * delayed, never lost.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private final Object holdLock = new Object();
+    private boolean holding; // guarded by holdLock
 
     private static final class Link {
         final Socket client;
@@ -60,6 +64,27 @@ public final class TcpProxy implements AutoCloseable {
         return n;
     }
 
+    /** Starts (true) or ends (false) holding back what the server sends on subscriber connections. */
+    public void holdSubscribers(boolean hold) {
+        synchronized (holdLock) {
+            holding = hold;
+            holdLock.notifyAll();
+        }
+    }
+
+    private void awaitRelease() throws IOException {
+        synchronized (holdLock) {
+            while (holding && !closed) {
+                try {
+                    holdLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -90,6 +115,9 @@ public final class TcpProxy implements AutoCloseable {
                     }
                     if (!fromClient && l.frozen) {
                         continue; // dropped: the client never hears of it
+                    }
+                    if (!fromClient && l.subscriber) {
+                        awaitRelease();
                     }
                     out.write(buf, 0, n);
                     out.flush();
