@@ -413,7 +413,7 @@ public final class Cluster {
         ObjectNode h = Envelope.JSON.createObjectNode().put("gen", next);
         publish(keys.control(), Envelope.of(Envelope.Type.HELLO, ids.incrementAndGet(), nodeId, h));
         janitorThread.execute(guard(() -> deleteMirrors(nodeId, old == null ? null : keys.mirror(nodeId, old),
-                keys.mirror(nodeId, next))));
+                keys.mirror(nodeId, next), null)));
     }
 
     private CompletableFuture<Void> writeInfo(String generation) {
@@ -513,7 +513,11 @@ public final class Cluster {
                 if (id.equals(nodeId) || c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) > 0) {
                     continue;
                 }
-                long n = deleteMirrors(id, null, null);
+                long n = deleteMirrors(id, null, null, keys.node(id));
+                if (n < 0) {
+                    LOG.info("cluster janitor: node {} came back while its mirror was being deleted; left it", id);
+                    continue;
+                }
                 // only if it did not come back meanwhile
                 if (c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) == 0) {
                     c.hdel(keys.nodes(), id).get(t, TimeUnit.MILLISECONDS);
@@ -528,10 +532,21 @@ public final class Cluster {
     }
 
     /**
-     * Deletes mirror keys of node {@code id}: of generation prefix {@code only}, or of every
-     * generation except {@code keep} when {@code only} is null. Janitor thread; returns the count.
+     * Deletes only while KEYS[1], the node's heartbeat key, is absent: checked and deleted in one
+     * step. The janitor finds a node dead, then scans its keys; a restarted node writes its
+     * heartbeat key and then its new mirror meanwhile, and a separate check before each UNLINK
+     * would still let that fresh mirror go.
      */
-    private long deleteMirrors(String id, String only, String keep) {
+    private static final String UNLINK_IF_DEAD = "if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end "
+            + "return redis.call('UNLINK', unpack(KEYS, 2))";
+
+    /**
+     * Deletes mirror keys of node {@code id}: of generation prefix {@code only}, or of every
+     * generation except {@code keep} when {@code only} is null; when {@code unlessAlive} is given
+     * (a dead node's heartbeat key), it stops as soon as that key exists again. Janitor thread;
+     * returns the count, or -1 when it stopped because the node came back.
+     */
+    private long deleteMirrors(String id, String only, String keep, String unlessAlive) {
         if (!link.commandsUp()) {
             return 0;
         }
@@ -550,8 +565,21 @@ public final class Cluster {
                         doomed.add(k);
                     }
                 }
-                if (!doomed.isEmpty()) {
-                    deleted += c.unlink(doomed.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                for (int i = 0; i < doomed.size(); i += Mirror.BATCH) { // Lua's unpack takes a few thousand at most
+                    List<String> part = doomed.subList(i, Math.min(doomed.size(), i + Mirror.BATCH));
+                    if (unlessAlive == null) {
+                        deleted += c.unlink(part.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                        continue;
+                    }
+                    List<String> args = new ArrayList<>(part.size() + 1);
+                    args.add(unlessAlive);
+                    args.addAll(part);
+                    long n = c.<Long>eval(UNLINK_IF_DEAD, io.lettuce.core.ScriptOutputType.INTEGER,
+                            args.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                    if (n < 0) {
+                        return -1;
+                    }
+                    deleted += n;
                 }
                 cursor = page;
             } while (!cursor.isFinished());
@@ -986,7 +1014,7 @@ public final class Cluster {
         registry.listener(null);
         if (link != null && nodeId != null) {
             try {
-                janitorThread.submit(() -> deleteMirrors(nodeId, null, null)).get(t * 5, TimeUnit.MILLISECONDS);
+                janitorThread.submit(() -> deleteMirrors(nodeId, null, null, null)).get(t * 5, TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 LOG.debug("cluster: deleting the mirror: {}", e.toString());
             }

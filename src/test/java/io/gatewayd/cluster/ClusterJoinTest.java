@@ -123,6 +123,43 @@ class ClusterJoinTest {
         }
     }
 
+    @Test
+    void theJanitorLeavesTheMirrorOfANodeThatCameBackWhileItWasDeleting() throws Exception {
+        var clusterLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Cluster.class);
+        Level level = clusterLog.getLevel();
+        clusterLog.setLevel(Level.INFO); // the janitor says at INFO what it did with the node
+        try (TcpProxy proxy = new TcpProxy(REDIS.port());
+             Nodes nodes = new Nodes()) {
+            String prefix = nodes.prefix;
+            String dead = "00000000dead";
+            // a node that crashed: still registered, heartbeat key expired, its mirror left behind
+            REDIS.command("HSET", prefix + ":nodes", dead, "old00000");
+            REDIS.command("HSET", prefix + ":m:" + dead + ":old00000:c", "00000000dead0000000000000001", "");
+            // the janitor is stopped once it decided the node is dead and starts scanning its keys
+            proxy.holdCommandsWith(prefix + ":m:" + dead + ":*");
+            // the held SCAN holds the node's command connection: slow timings, so that neither the
+            // SCAN times out nor the node's own heartbeat key expires while the test acts
+            nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix,
+                    "  node-ttl: 20s\n  mirror-ttl: 60s\n  janitor-interval: 1s\n  command-timeout: 20s\n"));
+            Await.until("the janitor scans the dead node's keys", ClusterNodes.DEADLINE, () -> proxy.heldCommands() > 0);
+
+            // meanwhile the node restarts: heartbeat key first, then its new mirror (as Cluster.fullWrite)
+            REDIS.command("HSET", prefix + ":node:" + dead, "gen", "");
+            REDIS.command("PEXPIRE", prefix + ":node:" + dead, "60000");
+            String fresh = prefix + ":m:" + dead + ":new00000:c";
+            REDIS.command("HSET", fresh, "00000000dead0000000000000002", "");
+            proxy.holdCommandsWith(null);
+
+            Await.until("the janitor is done with the node", ClusterNodes.DEADLINE, () -> log.messages(Level.INFO)
+                    .stream().anyMatch(m -> m.startsWith("cluster janitor: node " + dead)));
+            assertThat(REDIS.command("EXISTS", fresh)).as("the restarted node's fresh mirror, "
+                    + log.messages(Level.INFO)).isEqualTo("1");
+            assertThat(REDIS.command("HEXISTS", prefix + ":nodes", dead)).isEqualTo("1");
+        } finally {
+            clusterLog.setLevel(level);
+        }
+    }
+
     private List<String> warnings() {
         return log.messages(Level.WARN).stream().filter(m -> m.contains("keys are missing")).toList();
     }

@@ -18,7 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * client (what the server sends is dropped), like a half-broken NAT or proxy. New connections
  * work normally. {@link #holdSubscribers(boolean)} keeps what the server answers on subscriber
  * connections (SUBSCRIBE confirmations, messages) until released, as a slow or loaded link would:
- * delayed, never lost.
+ * delayed, never lost. {@link #holdCommandsWith(String)} likewise holds what a client sends that
+ * contains a given text, to stop a client at a chosen command.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -27,6 +28,8 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean closed;
     private final Object holdLock = new Object();
     private boolean holding; // guarded by holdLock
+    private String heldText; // guarded by holdLock
+    private int heldCommands; // guarded by holdLock
 
     private static final class Link {
         final Socket client;
@@ -72,6 +75,41 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds (until called again with null) every chunk a client sends that contains {@code text}
+     * (case-insensitive); what that connection sends after it waits behind it.
+     */
+    public void holdCommandsWith(String text) {
+        synchronized (holdLock) {
+            heldText = text == null ? null : text.toUpperCase(Locale.ROOT);
+            holdLock.notifyAll();
+        }
+    }
+
+    /** How many chunks {@link #holdCommandsWith} has caught so far. */
+    public int heldCommands() {
+        synchronized (holdLock) {
+            return heldCommands;
+        }
+    }
+
+    private void holdIfMatching(String chunk) throws IOException {
+        synchronized (holdLock) {
+            if (heldText == null || !chunk.toUpperCase(Locale.ROOT).contains(heldText)) {
+                return;
+            }
+            heldCommands++;
+            while (heldText != null && !closed) {
+                try {
+                    holdLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+    }
+
     private void awaitRelease() throws IOException {
         synchronized (holdLock) {
             while (holding && !closed) {
@@ -112,6 +150,9 @@ public final class TcpProxy implements AutoCloseable {
                     if (fromClient && !l.subscriber
                             && new String(buf, 0, n, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT).contains("SUBSCRIBE")) {
                         l.subscriber = true;
+                    }
+                    if (fromClient) {
+                        holdIfMatching(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
                     }
                     if (!fromClient && l.frozen) {
                         continue; // dropped: the client never hears of it
