@@ -30,8 +30,9 @@ class ClusterJoinTest {
     @RegisterExtension
     final LogCapture log = new LogCapture(Cluster.class);
 
-    private static final long NODE_TTL_MS = 1000;
-    private static final String TIMINGS = "  node-ttl: 1s\n  mirror-ttl: 3s\n  janitor-interval: 1s\n";
+    /** ClusterNodes' timings: node-ttl 2s, heartbeat 200ms, janitor every second. */
+    private static final long NODE_TTL_MS = 2000;
+    private static final String TIMINGS = null;
 
     @Test
     void aJoinSlowerThanNodeTtlKeepsTheHeartbeatKeyAndNeedsNoRewrite() throws Exception {
@@ -46,7 +47,7 @@ class ClusterJoinTest {
             Await.until("node b wrote its mirror and points its heartbeat key at it", ClusterNodes.DEADLINE,
                     () -> !gen(nodeKey).isEmpty());
 
-            List<String> gaps = watch(nodeKey, 3 * NODE_TTL_MS, () -> {
+            List<String> gaps = watch(nodeKey, 2 * NODE_TTL_MS, () -> {
             });
             assertThat(b.get("/api/status").json().at("/result/cluster/state").asText())
                     .as("still joining (subscriptions held) for the whole watch").isEqualTo("degraded");
@@ -96,7 +97,7 @@ class ClusterJoinTest {
                     () -> "degraded".equals(b.get("/api/status").json().at("/result/cluster/state").asText()));
 
             List<String> miscounts = new ArrayList<>();
-            List<String> gaps = watch(nodeKey, 3 * NODE_TTL_MS, () -> {
+            List<String> gaps = watch(nodeKey, 2 * NODE_TTL_MS, () -> {
                 int n = a.call("getAllClientIdCount", Map.of()).asInt();
                 if (n != 1) {
                     miscounts.add(n + " at " + System.currentTimeMillis());
