@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * is the {@link Router} built on it.
  *
  * <p>Threads: one "gatewayd-cluster" thread does everything that touches the mirror connection,
- * the subscriber and the connection state; a second one runs the janitor. Messages from Redis
+ * the subscriber and the connection state; a second one runs the janitor; a third keeps the
+ * heartbeat key alive while the first is busy joining (see {@link #keepAliveWhileJoining}). Messages from Redis
  * arrive on event loops and are handed to the local router, which queues on client loops.
  * Nothing here blocks an event loop.
  */
@@ -67,6 +68,7 @@ public final class Cluster {
     private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
     final ScheduledThreadPoolExecutor exec;
     private final ScheduledThreadPoolExecutor janitorThread;
+    private final ScheduledThreadPoolExecutor beatThread;
     private final String boot = hex(8);
 
     volatile String nodeId;
@@ -75,6 +77,10 @@ public final class Cluster {
     private volatile String gen; // generation of the mirror in Redis; null until written
     private volatile boolean available;
     private volatile boolean stopped;
+    /** This process has written its heartbeat key (the key is then its own, not a previous life's). */
+    private volatile boolean keyWritten;
+    /** The cluster thread is in {@link #connectStep}, where it waits on Redis and the heartbeat cannot run. */
+    private volatile boolean joining;
     private volatile String lastError;
     private Map<String, String> info = Map.of();
 
@@ -128,6 +134,7 @@ public final class Cluster {
         this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
         this.exec = daemonExecutor("gatewayd-cluster");
         this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
+        this.beatThread = daemonExecutor("gatewayd-cluster-beat");
         this.mirror = new Mirror(registry, keys, exec);
         this.router = new ClusterRouter(this);
     }
@@ -191,6 +198,7 @@ public final class Cluster {
         submit(this::connectStep);
         long beat = config.heartbeat().toMillis();
         exec.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        beatThread.scheduleWithFixedDelay(guard(this::keepAliveWhileJoining), beat, beat, TimeUnit.MILLISECONDS);
         long probe = config.probeInterval().toMillis();
         exec.scheduleWithFixedDelay(guard(this::probe), probe, probe, TimeUnit.MILLISECONDS);
         long ttl = config.mirrorTtl().toMillis() / 3;
@@ -265,6 +273,7 @@ public final class Cluster {
             return;
         }
         long timeout = config.commandTimeout().toMillis();
+        joining = true;
         try {
             if (!link.opened()) {
                 link.connect();
@@ -303,6 +312,8 @@ public final class Cluster {
             connectFailures++;
             long delay = Math.min(5000, 200L << Math.min(5, connectFailures));
             exec.schedule(guard(this::connectStep), delay, TimeUnit.MILLISECONDS);
+        } finally {
+            joining = false;
         }
     }
 
@@ -390,6 +401,7 @@ public final class Cluster {
         String next = hex(4);
         RedisAsyncCommands<String, String> c = link.cmd();
         writeInfo(gen).get(timeout, TimeUnit.MILLISECONDS); // alive before writing, so the janitor keeps off
+        keyWritten = true;
         Set<String> channels = mirror.writeAll(keys.mirror(nodeId, next), timeout * 10);
         writeInfo(next).get(timeout, TimeUnit.MILLISECONDS);
         c.hset(keys.nodes(), nodeId, next).get(timeout, TimeUnit.MILLISECONDS);
@@ -401,7 +413,7 @@ public final class Cluster {
         ObjectNode h = Envelope.JSON.createObjectNode().put("gen", next);
         publish(keys.control(), Envelope.of(Envelope.Type.HELLO, ids.incrementAndGet(), nodeId, h));
         janitorThread.execute(guard(() -> deleteMirrors(nodeId, old == null ? null : keys.mirror(nodeId, old),
-                keys.mirror(nodeId, next))));
+                keys.mirror(nodeId, next), null)));
     }
 
     private CompletableFuture<Void> writeInfo(String generation) {
@@ -439,6 +451,24 @@ public final class Cluster {
             }
         });
         refreshPeers();
+    }
+
+    /**
+     * A join (or a resubscribe) waits on Redis on the cluster thread: a whole mirror to write, then
+     * every interest channel to subscribe in batches, over a connection still to be opened. On a
+     * loaded host or with many channels that takes longer than node-ttl, and the heartbeat, queued
+     * behind it on the same thread, came too late: the key expired, other nodes left this node's
+     * clients out of their answers, their janitor deleted its fresh mirror, and the first beat after
+     * joining found the keys missing and rewrote everything. So meanwhile this separate thread
+     * renews the key's expiry: one async PEXPIRE per beat, never waited for. PEXPIRE cannot create
+     * the key, so it cannot bring back a key Redis lost (the heartbeat after the join still notices
+     * that), nor race the fields the cluster thread writes; and it starts only once this process
+     * wrote the key, so a crashed predecessor's key is not kept alive.
+     */
+    private void keepAliveWhileJoining() {
+        if (joining && keyWritten && link != null && link.commandsUp()) {
+            link.cmd().pexpire(keys.node(nodeId), config.nodeTtl().toMillis());
+        }
     }
 
     /** Re-reads the live nodes and their heartbeat fields (async). */
@@ -483,7 +513,11 @@ public final class Cluster {
                 if (id.equals(nodeId) || c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) > 0) {
                     continue;
                 }
-                long n = deleteMirrors(id, null, null);
+                long n = deleteMirrors(id, null, null, keys.node(id));
+                if (n < 0) {
+                    LOG.info("cluster janitor: node {} came back while its mirror was being deleted; left it", id);
+                    continue;
+                }
                 // only if it did not come back meanwhile
                 if (c.exists(keys.node(id)).get(t, TimeUnit.MILLISECONDS) == 0) {
                     c.hdel(keys.nodes(), id).get(t, TimeUnit.MILLISECONDS);
@@ -498,10 +532,21 @@ public final class Cluster {
     }
 
     /**
-     * Deletes mirror keys of node {@code id}: of generation prefix {@code only}, or of every
-     * generation except {@code keep} when {@code only} is null. Janitor thread; returns the count.
+     * Deletes only while KEYS[1], the node's heartbeat key, is absent: checked and deleted in one
+     * step. The janitor finds a node dead, then scans its keys; a restarted node writes its
+     * heartbeat key and then its new mirror meanwhile, and a separate check before each UNLINK
+     * would still let that fresh mirror go.
      */
-    private long deleteMirrors(String id, String only, String keep) {
+    private static final String UNLINK_IF_DEAD = "if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end "
+            + "return redis.call('UNLINK', unpack(KEYS, 2))";
+
+    /**
+     * Deletes mirror keys of node {@code id}: of generation prefix {@code only}, or of every
+     * generation except {@code keep} when {@code only} is null; when {@code unlessAlive} is given
+     * (a dead node's heartbeat key), it stops as soon as that key exists again. Janitor thread;
+     * returns the count, or -1 when it stopped because the node came back.
+     */
+    private long deleteMirrors(String id, String only, String keep, String unlessAlive) {
         if (!link.commandsUp()) {
             return 0;
         }
@@ -520,8 +565,21 @@ public final class Cluster {
                         doomed.add(k);
                     }
                 }
-                if (!doomed.isEmpty()) {
-                    deleted += c.unlink(doomed.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                for (int i = 0; i < doomed.size(); i += Mirror.BATCH) { // Lua's unpack takes a few thousand at most
+                    List<String> part = doomed.subList(i, Math.min(doomed.size(), i + Mirror.BATCH));
+                    if (unlessAlive == null) {
+                        deleted += c.unlink(part.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                        continue;
+                    }
+                    List<String> args = new ArrayList<>(part.size() + 1);
+                    args.add(unlessAlive);
+                    args.addAll(part);
+                    long n = c.<Long>eval(UNLINK_IF_DEAD, io.lettuce.core.ScriptOutputType.INTEGER,
+                            args.toArray(String[]::new)).get(t, TimeUnit.MILLISECONDS);
+                    if (n < 0) {
+                        return -1;
+                    }
+                    deleted += n;
                 }
                 cursor = page;
             } while (!cursor.isFinished());
@@ -956,7 +1014,7 @@ public final class Cluster {
         registry.listener(null);
         if (link != null && nodeId != null) {
             try {
-                janitorThread.submit(() -> deleteMirrors(nodeId, null, null)).get(t * 5, TimeUnit.MILLISECONDS);
+                janitorThread.submit(() -> deleteMirrors(nodeId, null, null, null)).get(t * 5, TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 LOG.debug("cluster: deleting the mirror: {}", e.toString());
             }
@@ -964,6 +1022,7 @@ public final class Cluster {
         available = false;
         exec.shutdownNow();
         janitorThread.shutdownNow();
+        beatThread.shutdownNow();
         for (Object w : pending.values()) {
             if (w instanceof PushWait pw) {
                 pw.timeout();

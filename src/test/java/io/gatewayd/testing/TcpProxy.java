@@ -16,13 +16,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP proxy for fault injection. {@link #freezeSubscribers()} makes every connection
  * that has sent SUBSCRIBE so far silently dead: it stays open, but nothing more reaches the
  * client (what the server sends is dropped), like a half-broken NAT or proxy. New connections
- * work normally.
+ * work normally. {@link #holdSubscribers(boolean)} keeps what the server answers on subscriber
+ * connections (SUBSCRIBE confirmations, messages) until released, as a slow or loaded link would:
+ * delayed, never lost. {@link #holdCommandsWith(String)} likewise holds what a client sends that
+ * contains a given text, to stop a client at a chosen command.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private final Object holdLock = new Object();
+    private boolean holding; // guarded by holdLock
+    private String heldText; // guarded by holdLock
+    private int heldCommands; // guarded by holdLock
 
     private static final class Link {
         final Socket client;
@@ -60,6 +67,62 @@ public final class TcpProxy implements AutoCloseable {
         return n;
     }
 
+    /** Starts (true) or ends (false) holding back what the server sends on subscriber connections. */
+    public void holdSubscribers(boolean hold) {
+        synchronized (holdLock) {
+            holding = hold;
+            holdLock.notifyAll();
+        }
+    }
+
+    /**
+     * Holds (until called again with null) every chunk a client sends that contains {@code text}
+     * (case-insensitive); what that connection sends after it waits behind it.
+     */
+    public void holdCommandsWith(String text) {
+        synchronized (holdLock) {
+            heldText = text == null ? null : text.toUpperCase(Locale.ROOT);
+            holdLock.notifyAll();
+        }
+    }
+
+    /** How many chunks {@link #holdCommandsWith} has caught so far. */
+    public int heldCommands() {
+        synchronized (holdLock) {
+            return heldCommands;
+        }
+    }
+
+    private void holdIfMatching(String chunk) throws IOException {
+        synchronized (holdLock) {
+            if (heldText == null || !chunk.toUpperCase(Locale.ROOT).contains(heldText)) {
+                return;
+            }
+            heldCommands++;
+            while (heldText != null && !closed) {
+                try {
+                    holdLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+    }
+
+    private void awaitRelease() throws IOException {
+        synchronized (holdLock) {
+            while (holding && !closed) {
+                try {
+                    holdLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -88,8 +151,14 @@ public final class TcpProxy implements AutoCloseable {
                             && new String(buf, 0, n, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT).contains("SUBSCRIBE")) {
                         l.subscriber = true;
                     }
+                    if (fromClient) {
+                        holdIfMatching(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
                     if (!fromClient && l.frozen) {
                         continue; // dropped: the client never hears of it
+                    }
+                    if (!fromClient && l.subscriber) {
+                        awaitRelease();
                     }
                     out.write(buf, 0, n);
                     out.flush();
