@@ -97,6 +97,15 @@ class LauncherScriptTest {
     }
 
     @Test
+    void benchGetsALoadClientsHeapNotTheServersOptions() throws Exception {
+        List<String> opts = jvmOptions(javaArgs(null, "bench", "connect"));
+        assertThat(opts).contains("-Xmx1g", "-XX:TieredStopAtLevel=1")
+                .doesNotContain("-Xmx128m", "-Xms64m", "-XX:+UseParallelGC");
+        assertThat(jvmOptions(javaArgs("-Xmx4g", "bench", "connect")))
+                .as("GATEWAYD_JAVA_OPTS's heap replaces it").contains("-Xmx4g").doesNotContain("-Xmx1g");
+    }
+
+    @Test
     void gatewaydJavaOptsComeLastAndReplaceTheHeapOrCollectorTheySet() throws Exception {
         List<String> opts = jvmOptions(javaArgs("-Xmx2g  -XX:+UseZGC /e*", "start"));
         assertThat(opts).doesNotContain("-Xms64m", "-Xmx1g", "-XX:+UseParallelGC")
