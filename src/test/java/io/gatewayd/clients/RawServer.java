@@ -41,6 +41,7 @@ final class RawServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> threads = new ArrayList<>();
+    private final Thread acceptor;
 
     RawServer(Behaviour behaviour) throws IOException {
         this((index, head, out) -> {
@@ -52,7 +53,7 @@ final class RawServer implements AutoCloseable {
     RawServer(Conversation conversation) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.conversation = conversation;
-        Thread acceptor = new Thread(this::accept, "raw-server-" + server.getLocalPort());
+        acceptor = new Thread(this::accept, "raw-server-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -136,9 +137,22 @@ final class RawServer implements AutoCloseable {
         return in.readNBytes((int) body).length == body ? text : null;
     }
 
+    /**
+     * Stops taking connections; once this returns, connecting is refused. Closing the listening socket
+     * alone is not enough: while the acceptor thread is still inside accept() the kernel keeps the socket
+     * listening, and a client that connects in that window is accepted (seen on a loaded CI box).
+     */
     @Override
     public void close() throws IOException {
         server.close();
+        try {
+            acceptor.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (acceptor.isAlive()) {
+            throw new IllegalStateException("the acceptor of " + url() + " did not stop within 10 s");
+        }
         synchronized (threads) {
             threads.forEach(Thread::interrupt);
         }
