@@ -51,7 +51,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--json", description = "Print JSON (the control API's /api/status, plus \"running\").")
     boolean json;
 
-    @Option(names = {"-w", "--watch"}, description = "Refresh every second, with rates, until Ctrl-C.")
+    @Option(names = {"-w", "--watch"}, description = "Refresh every second, with rates, until Ctrl-C or the gateway's process ends.")
     boolean watch;
 
     @CommandLine.Spec
@@ -78,12 +78,17 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         boolean tty = System.console() != null && !json;
         JsonNode prev = null;
         long prevAt = 0;
+        PidFile.Probe silent = null; // set while the process runs but its control port does not answer
         while (true) {
             long now = System.nanoTime();
             if (tty) {
                 out.print("\033[H\033[2J"); // home, clear screen
             }
-            print(st, prev, prev == null ? 0 : (now - prevAt) / 1e9, t, out);
+            if (st != null) {
+                print(st, prev, prev == null ? 0 : (now - prevAt) / 1e9, t, out);
+            } else {
+                notRunning(t, silent, null, out, err);
+            }
             if (!tty && !json) {
                 out.println();
             }
@@ -97,8 +102,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             LockSupportSleep.sleepMillis(1000); // the refresh period of the display
             st = fetch(t);
             if (st == null) {
+                silent = t.probeAgain();
+                if (silent.running()) {
+                    // a stopping gateway closes its control port before its process ends (or it is
+                    // wedged): a watch reports that and goes on until the process is gone
+                    continue;
+                }
                 if (json) { // one JSON object per line to the end, as scripts reading the stream expect
-                    return notRunning(t, t.probeAgain(), null, out, err);
+                    return notRunning(t, silent, null, out, err);
                 }
                 out.println("gatewayd has stopped");
                 out.flush();

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -218,13 +219,7 @@ class LifecycleIT extends InstallationTest {
         Ready ready = inst.startDaemon();
         Path out = dir.resolve("watch.out");
         Process watch = inst.spawn(out, "status", "--watch", "--json");
-        Await.until("a first status line", LONG, () -> {
-            try {
-                return Files.exists(out) && Files.readString(out).contains("\"pid\"");
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
+        awaitLine(out, "a first status line", l -> l.contains("\"pid\""), 0);
         assertThat(inst.run("stop").exit()).isZero();
         assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as("watch ends when the gateway is gone").isTrue();
         assertThat(watch.exitValue()).isEqualTo(3);
@@ -236,6 +231,53 @@ class LifecycleIT extends InstallationTest {
         assertThat(last.path("running").asBoolean(true)).isFalse();
         assertThat(last.path("state").asText()).isEqualTo("stopped");
         assertThat(TempInstallation.alive(ready.pid())).isFalse();
+    }
+
+    /**
+     * A stopping gateway closes its control port a moment before its process ends, and a wedged one
+     * never answers: neither ends a watch, which goes on, saying so, until the process is gone.
+     */
+    @Test
+    void statusWatchGoesOnWhileTheProcessRunsButDoesNotAnswer() throws Exception {
+        Ready ready = inst.startDaemon();
+        Path out = dir.resolve("watch.out");
+        Process watch = inst.spawn(out, "status", "--watch", "--json", "--timeout", "1");
+        awaitLine(out, "a first status line", l -> l.contains("\"pid\"") && l.contains("\"running\":true"), 0);
+        String pid = Long.toString(ready.pid());
+        assertThat(new ProcessBuilder("kill", "-STOP", pid).start().waitFor()).isZero();
+        int unknown;
+        try {
+            unknown = awaitLine(out, "a line saying the control port does not answer",
+                    l -> l.contains("\"state\":\"unknown\"") && l.contains("does not answer"), 0);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+        }
+        awaitLine(out, "status lines again once the gateway answers", l -> l.contains("\"running\":true"), unknown + 1);
+        assertThat(inst.run("stop").exit()).isZero();
+        assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as("watch ends when the gateway is gone").isTrue();
+        assertThat(watch.exitValue()).as(Files.readString(out)).isEqualTo(3);
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines.get(lines.size() - 1)).contains("\"state\":\"stopped\"");
+    }
+
+    /** Waits for a line of {@code out}, from line {@code from} on, that passes {@code test}; its index. */
+    private static int awaitLine(Path out, String what, java.util.function.Predicate<String> test, int from) {
+        int[] found = {-1};
+        Await.until(what, LONG, () -> {
+            try {
+                List<String> lines = Files.exists(out) ? Files.readAllLines(out) : List.of();
+                for (int i = from; i < lines.size(); i++) {
+                    if (test.test(lines.get(i))) {
+                        found[0] = i;
+                        return true;
+                    }
+                }
+                return false;
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        });
+        return found[0];
     }
 
     @Test
