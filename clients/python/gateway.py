@@ -21,12 +21,14 @@ of connections the message was queued to.
 Each thread keeps one HTTP connection open to the gateway and reuses it (keep-alive); close() or
 a with block closes them. A connection idle for nearly as long as the gateway keeps one (the
 Keep-Alive header of its answers) is replaced rather than reused. When a reused connection breaks
-as a call goes out, the call is sent again on a new connection, unless it is a push (or a batch
-with a push): that raises GatewayError connection_lost, as the push may have been delivered
-already. Every failure (the gateway's own errors, a gateway that does not answer
-within timeout, bad arguments, parameters that cannot be sent as JSON, an answer that is not the
-gateway's, e.g. from a wrong URL or a proxy) raises GatewayError with the gateway's message or
-one naming the problem.
+as a call goes out, the call is sent again on a new connection when it answers the same twice (the
+queries, bindUid, unbindUid, joinGroup, leaveGroup, setSession, updateSession, or a batch of only
+those); any other call raises GatewayError connection_lost, as it may have been carried out already:
+a push would be delivered twice, and closeClient, destroyClient or ungroup sent again would answer
+false or 0 for a client or group the first attempt closed or emptied. Every failure (the gateway's
+own errors, a gateway that does not answer within timeout, bad arguments, parameters that cannot
+be sent as JSON, an answer that is not the gateway's, e.g. from a wrong URL or a proxy) raises
+GatewayError with the gateway's message or one naming the problem.
 """
 import base64
 import functools
@@ -177,19 +179,32 @@ def _timed_out(e):
     return isinstance(e, socket.timeout) or "timed out" in str(e)
 
 
-_PUSHES = frozenset(("sendToAll", "sendToClient", "sendToUid", "sendToGroup"))
+# Calls that answer the second time what they answered the first, so a retry after an attempt that
+# may have been carried out shows the caller nothing different: the queries, and the writes that
+# answer only "true, or false if offline" and leave the same state done twice. Not here, so never sent
+# again: pushes (delivered twice), closeClient and destroyClient (the first attempt's close makes the
+# retry answer false: offline), ungroup (the retry counts 0 members removed), cron/run (runs the job
+# twice), cron/pause and cron/resume ("changed": false), admin/*, and any method this client does not
+# know (a newer gateway's).
+_SAME_ANSWER_TWICE = frozenset((
+    "bindUid", "unbindUid", "joinGroup", "leaveGroup", "setSession", "updateSession",
+    "getSession", "isOnline", "isUidOnline", "isUidsOnline", "getClientIdByUid", "batchGetClientIdByUid",
+    "getUidByClientId", "getAllClientIdCount", "getAllClientCount", "getAllClientIdList",
+    "getClientIdCountByGroup", "getClientCountByGroup", "batchGetClientIdCountByGroup",
+    "getClientIdListByGroup", "getAllClientSessions", "getAllClientInfo", "getClientSessionsByGroup",
+    "getClientInfoByGroup", "getUidListByGroup", "getUidCountByGroup", "getAllUidList", "getAllUidCount",
+    "getAllGroupIdList", "getAllGroupUidList", "getAllGroupUidCount", "getAllGroupClientIdList",
+    "getAllGroupClientIdCount", "status", "methods", "cron/list", "cron/history", "admin/connections"))
 
 
 def _repeatable(method, params):
-    """Whether sending the call twice does no harm: a push sent twice is delivered twice (msg_id stops
-    that only in cluster mode), anything else sets or reads the same state again."""
-    if method in _PUSHES:
-        return False
+    """Whether the call may be sent again after an attempt that may have been carried out: a batch when
+    each of its calls may."""
     if method == "batch":
         return isinstance(params, list) and all(
-            isinstance(c, Mapping) and isinstance(c.get("method"), str) and c["method"] not in _PUSHES
+            isinstance(c, Mapping) and isinstance(c.get("method"), str) and c["method"] in _SAME_ANSWER_TWICE
             for c in params)
-    return True
+    return method in _SAME_ANSWER_TWICE
 
 
 def _reusable_for(keep_alive):
@@ -361,8 +376,8 @@ class Gateway:
                 self._forget(conn)
                 # a kept-alive connection that broke as it was reused: most likely the gateway closed it
                 # while idle and the request never got there, but a gateway that carried the request out
-                # and died before answering looks the same once it was sent, so only a call that is
-                # harmless twice is sent again then
+                # and died before answering looks the same once it was sent, so only a call that answers
+                # the same twice is sent again then
                 if (reused and isinstance(e, (BrokenPipeError, ConnectionResetError))
                         and (not sent or (repeatable and isinstance(e, http.client.RemoteDisconnected)))):
                     if sent:

@@ -93,10 +93,11 @@ public final class ControlServer {
      * "timeout=N": how long an idle keep-alive connection is kept (control.request-timeout, see
      * {@link ControlGuard}), so a client can retire it before the gateway closes it, instead of
      * sending a request into the close and not knowing whether it was carried out. Whole seconds,
-     * rounded down so a client never counts on more than it gets; at least 1, as 0 reads as "none".
+     * rounded down so a client never counts on more than it gets: below a second that is 0, "do not
+     * count on reusing it", since 1 would promise a second the gateway does not keep it for.
      */
     static io.netty.util.AsciiString keepAliveHeader(Duration requestTimeout) {
-        return io.netty.util.AsciiString.cached("timeout=" + Math.max(1, requestTimeout.toSeconds()));
+        return io.netty.util.AsciiString.cached("timeout=" + requestTimeout.toSeconds());
     }
 
     io.netty.util.AsciiString keepAlive() {

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * under a race or a crash: it reads a request on a reused connection and closes it without answering.
  * To the client that is the gateway closing an idle connection just as the request came (nothing was
  * done) and a gateway that carried the request out and died before answering alike, so only a call
- * that is harmless twice may be sent again.
+ * that is harmless twice and answers the same twice may be sent again.
  */
 class PythonClientKeepAliveTest {
     private static final String PRELUDE = """
@@ -40,11 +40,18 @@ class PythonClientKeepAliveTest {
         Assumptions.assumeTrue(python != null, "python3 is not installed; skipping the Python client test");
     }
 
-    /** The answer to the request whose head is given: a push's report, a batch's list, true, or a count. */
+    /**
+     * The answer to the request whose head is given: a push's report, a batch's list, true, false, or a
+     * count. closeClient and destroyClient answer false, as the gateway does once an earlier attempt
+     * closed the client; ungroup answers 0 (the count's default), as it does once an earlier one emptied it.
+     */
     private static void answer(String head, String headerLines, OutputStream out) throws IOException {
         String json = head.startsWith("POST /api/sendTo") ? "{\"result\":{\"delivered\":1}}"
                 : head.startsWith("POST /api/batch") ? "{\"result\":[{\"result\":0}]}"
-                : head.startsWith("POST /api/bindUid") ? "{\"result\":true}" : "{\"result\":0}";
+                : head.startsWith("POST /api/cron/run") ? "{\"result\":{\"name\":\"j\",\"started\":true}}"
+                : head.matches("POST /api/(bindUid|leaveGroup) [\\s\\S]*") ? "{\"result\":true}"
+                : head.matches("POST /api/(closeClient|destroyClient) [\\s\\S]*") ? "{\"result\":false}"
+                : "{\"result\":0}";
         out.write(RawServer.answer(json, headerLines));
         out.flush();
     }
@@ -84,24 +91,62 @@ class PythonClientKeepAliveTest {
         }
     }
 
+    /**
+     * A call that answers false or 0 once an earlier attempt was carried out (closeClient, destroyClient:
+     * the client is gone; ungroup: the group is empty) or that does something again (cron/run) is not
+     * sent again either: its retry would tell the caller "was offline" or "had no members" of what the
+     * first attempt closed or emptied. The server answers such a retry as the gateway would.
+     */
     @Test
-    void aCallThatIsHarmlessTwiceIsSentAgainOnANewConnection() throws Exception {
+    void aCallThatWouldAnswerDifferentlyTheSecondTimeIsNotSentAgain() throws Exception {
+        try (RawServer server = new RawServer(answersOnceThenDrops())) {
+            String out = run(List.of(python, "-c", PRELUDE + """
+                    for label, call in [("close", lambda g: g.closeClient("7f0000011f9300000001")),
+                                        ("destroy", lambda g: g.destroyClient("7f0000011f9300000001")),
+                                        ("ungroup", lambda g: g.ungroup("room")),
+                                        ("cronRun", lambda g: g.call("cron/run", {"name": "j"})),
+                                        ("closeInBatch", lambda g: g.batch([("getAllUidCount",), ("closeClient", {"client_id": "7f0000011f9300000001"})]))]:
+                        with Gateway(sys.argv[1], timeout=5) as g:
+                            g.getAllClientIdCount()
+                            attempt(label, lambda: call(g))
+                    """, server.url()));
+            String lost = " connection_lost the connection to gatewayd at " + server.url() + " broke before a whole"
+                    + " answer came (Remote end closed connection without response); the call may still have been"
+                    + " carried out (retry a push with the same msg_id)\n";
+            assertThat(out).isEqualTo("close" + lost + "destroy" + lost + "ungroup" + lost + "cronRun" + lost
+                    + "closeInBatch" + lost);
+            assertThat(server.requestLines()).as("each reached the server once").containsExactly(
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/closeClient HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/destroyClient HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/ungroup HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/cron/run HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/batch HTTP/1.1");
+            assertThat(server.connections()).isEqualTo(5);
+        }
+    }
+
+    /** What the gateway answers the same twice (queries, and writes answering "true, or false if offline"). */
+    @Test
+    void aCallThatAnswersTheSameTwiceIsSentAgainOnANewConnection() throws Exception {
         try (RawServer server = new RawServer(answersOnceThenDrops())) {
             String out = run(List.of(python, "-c", PRELUDE + """
                     for label, call in [("query", lambda g: g.getAllUidCount()),
                                         ("bind", lambda g: g.bindUid("7f0000011f9300000001", 1)),
+                                        ("leave", lambda g: g.leaveGroup("7f0000011f9300000001", "room")),
                                         ("queryBatch", lambda g: g.batch([("getAllUidCount",)]))]:
                         with Gateway(sys.argv[1], timeout=5) as g:
                             g.getAllClientIdCount()
                             attempt(label, lambda: call(g))
                     """, server.url()));
-            assertThat(out).isEqualTo("query 0\nbind True\nqueryBatch [{'result': 0}]\n");
+            assertThat(out).isEqualTo("query 0\nbind True\nleave True\nqueryBatch [{'result': 0}]\n");
             assertThat(server.requestLines()).containsExactly(
                     "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/getAllUidCount HTTP/1.1",
                     "POST /api/getAllUidCount HTTP/1.1",
                     "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/bindUid HTTP/1.1", "POST /api/bindUid HTTP/1.1",
+                    "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/leaveGroup HTTP/1.1",
+                    "POST /api/leaveGroup HTTP/1.1",
                     "POST /api/getAllClientIdCount HTTP/1.1", "POST /api/batch HTTP/1.1", "POST /api/batch HTTP/1.1");
-            assertThat(server.connections()).as("each call once again on a new connection").isEqualTo(6);
+            assertThat(server.connections()).as("each call once again on a new connection").isEqualTo(8);
         }
     }
 
