@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * is the {@link Router} built on it.
  *
  * <p>Threads: one "gatewayd-cluster" thread does everything that touches the mirror connection,
- * the subscriber and the connection state; a second one runs the janitor; a third keeps the
- * heartbeat key alive while the first is busy joining (see {@link #keepAliveWhileJoining}). Messages from Redis
+ * the subscriber and the connection state; a second one runs the janitor; a third, the timer, runs
+ * what must happen on time while the first waits on Redis (see {@link #timer}). Messages from Redis
  * arrive on event loops and are handed to the local router, which queues on client loops.
  * Nothing here blocks an event loop.
  */
@@ -68,7 +68,16 @@ public final class Cluster {
     private final Class<? extends io.netty.channel.socket.SocketChannel> channelClass;
     final ScheduledThreadPoolExecutor exec;
     private final ScheduledThreadPoolExecutor janitorThread;
-    private final ScheduledThreadPoolExecutor beatThread;
+    /**
+     * Small tasks that must run on time and never wait: the heartbeat key's keep-alive during a
+     * join ({@link #keepAliveWhileJoining}) and the deadlines of pushes and requests waiting for
+     * other nodes. The cluster thread waits on Redis in {@link #connectStep} (a join, a resubscribe,
+     * a whole mirror rewritten), for seconds on a loaded host or with a big mirror; a deadline
+     * queued behind that fired late, and a control call waiting for a dead or silent node hung far
+     * past cluster.ack-timeout or query-timeout. Each push schedules a deadline and cancels it when
+     * the reports are in, so cancelled ones are removed at once (remove-on-cancel).
+     */
+    private final ScheduledThreadPoolExecutor timer;
     private final String boot = hex(8);
 
     volatile String nodeId;
@@ -134,7 +143,7 @@ public final class Cluster {
         this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
         this.exec = daemonExecutor("gatewayd-cluster");
         this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
-        this.beatThread = daemonExecutor("gatewayd-cluster-beat");
+        this.timer = daemonExecutor("gatewayd-cluster-timer");
         this.mirror = new Mirror(registry, keys, exec);
         this.router = new ClusterRouter(this);
     }
@@ -198,7 +207,7 @@ public final class Cluster {
         submit(this::connectStep);
         long beat = config.heartbeat().toMillis();
         exec.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
-        beatThread.scheduleWithFixedDelay(guard(this::keepAliveWhileJoining), beat, beat, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(guard(this::keepAliveWhileJoining), beat, beat, TimeUnit.MILLISECONDS);
         long probe = config.probeInterval().toMillis();
         exec.scheduleWithFixedDelay(guard(this::probe), probe, probe, TimeUnit.MILLISECONDS);
         long ttl = config.mirrorTtl().toMillis() / 3;
@@ -459,7 +468,7 @@ public final class Cluster {
      * loaded host or with many channels that takes longer than node-ttl, and the heartbeat, queued
      * behind it on the same thread, came too late: the key expired, other nodes left this node's
      * clients out of their answers, their janitor deleted its fresh mirror, and the first beat after
-     * joining found the keys missing and rewrote everything. So meanwhile this separate thread
+     * joining found the keys missing and rewrote everything. So meanwhile the timer thread
      * renews the key's expiry: one async PEXPIRE per beat, never waited for. PEXPIRE cannot create
      * the key, so it cannot bring back a key Redis lost (the heartbeat after the join still notices
      * that), nor race the fields the cluster thread writes; and it starts only once this process
@@ -807,8 +816,7 @@ public final class Cluster {
             w.expect(receivers);
         });
         if (wait) {
-            var t = exec.schedule(w::timeout, config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            w.future.whenComplete((d, e) -> t.cancel(false));
+            deadline(w, w.future, w::timeout, config.ackTimeout().toMillis());
         }
         return w.future;
     }
@@ -840,14 +848,36 @@ public final class Cluster {
                         w.future.complete(null);
                     }
                 });
-        var t = exec.schedule(() -> {
+        deadline(w, w.future, () -> {
             if (pending.remove(id) != null) {
                 w.future.completeExceptionally(new java.util.concurrent.TimeoutException(
                         "node " + node + " did not answer within " + timeoutMillis + " ms"));
             }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
-        w.future.whenComplete((v, e) -> t.cancel(false));
+        }, timeoutMillis);
         return w.future;
+    }
+
+    /**
+     * Runs {@code expire} on the timer after {@code millis} unless wait {@code w} is {@code done} by then.
+     * PushWait and ReplyWait complete from any thread (answers come on event loops): PushWait is
+     * synchronized, ReplyWait's owner is whoever removes it from {@code pending}. Once stopped,
+     * the timer takes nothing more: the wait fails now, as stop() fails those it found.
+     */
+    private void deadline(Object w, CompletableFuture<?> done, Runnable expire, long millis) {
+        try {
+            var t = timer.schedule(expire, millis, TimeUnit.MILLISECONDS);
+            done.whenComplete((v, e) -> t.cancel(false));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            failStopped(w);
+        }
+    }
+
+    private void failStopped(Object w) {
+        if (w instanceof PushWait pw) {
+            pw.timeout();
+        } else if (w instanceof ReplyWait rw) {
+            rw.future.completeExceptionally(ClusterRouter.unavailable(0, null));
+        }
     }
 
     /** True while this node waits for as many answers as it keeps: requests are refused. */
@@ -1022,14 +1052,11 @@ public final class Cluster {
         available = false;
         exec.shutdownNow();
         janitorThread.shutdownNow();
-        beatThread.shutdownNow();
-        for (Object w : pending.values()) {
-            if (w instanceof PushWait pw) {
-                pw.timeout();
-            } else if (w instanceof ReplyWait rw) {
-                rw.future.completeExceptionally(ClusterRouter.unavailable(0, null));
-            }
-        }
+        // before failing the waits: shutdownNow drops deadlines not yet run, so a wait whose deadline
+        // the timer accepted is in pending (put first) and fails below; a later one is refused a
+        // deadline and fails at once (see deadline)
+        timer.shutdownNow();
+        pending.values().forEach(this::failStopped);
         pending.clear();
         if (subs != null) {
             subs.detach();
