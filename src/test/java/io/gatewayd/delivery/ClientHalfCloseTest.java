@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -79,6 +80,7 @@ class ClientHalfCloseTest {
                     + "  - url: text://127.0.0.1:0\n    max-frame-size: " + max + "\n"
                     + "  - url: frame://127.0.0.1:0\n    max-frame-size: " + max + "\n"
                     + "outbound:\n  max-pending-bytes: 64MiB\n"
+                    + "limits:\n  handshake-timeout: 60s\n"
                     + "control:\n  listen: http://127.0.0.1:0\n";
             GATEWAYS.put(transport, TestGateway.start(Gateway.builder(TestGateway.config(yaml))));
         }
@@ -170,6 +172,23 @@ class ClientHalfCloseTest {
                 () -> !c.channel().isOpen());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
+    void aWebSocketProbeThatConnectsAndLeavesIsClosedAtOnceNotAtTheHandshakeDeadline(String transport)
+            throws Exception {
+        TestGateway gw = GATEWAYS.get(transport);
+        for (String sent : List.of("", "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")) { // nothing, half a request
+            try (Client client = Client.open(gw, Kind.WEBSOCKET, 64 * 1024)) {
+                client.socket.setSoTimeout(10_000); // the handshake timeout is 60 s
+                client.out.write(sent.getBytes(StandardCharsets.US_ASCII));
+                client.socket.shutdownOutput();
+                // read to the end of stream (a read timeout fails): at most a 400 for the cut request
+                String answer = new String(client.in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(answer).as("answer to \"%s\"", sent).matches("|(?s)HTTP/1.1 400 .*");
+            }
+        }
+    }
+
     /**
      * Pushes until some of it waits in the gateway (the client reads nothing: the kernel's buffers
      * fill first); returns what was pushed, in order.
@@ -241,7 +260,7 @@ class ClientHalfCloseTest {
             out.flush();
         }
 
-        private void readHttpHead() throws IOException {
+        void readHttpHead() throws IOException {
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 head.append((char) in.readUnsignedByte());
