@@ -13,7 +13,12 @@ public enum CloseCodes {
     UID_LIMIT(1008, "too many connections for this uid (limits.max-connections-per-uid)"),
     MESSAGE_TOO_BIG(1009, "message too big"),
     /** Never sent (destroy sends no close frame): what close events report for a destroyed client. */
-    DESTROYED(1006, "destroyed");
+    DESTROYED(1006, "destroyed"),
+    /**
+     * Never sent: what close events report for a client that ended its side of the connection
+     * (FIN) without a close frame, as they did when the gateway closed such a client at once.
+     */
+    INPUT_ENDED(1006, "");
 
     private final int code;
     private final String reason;

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -14,8 +16,8 @@ import io.netty.util.ReferenceCountUtil;
  * still has unread input makes the kernel answer with a reset, and a client that is still
  * sending (over its message rate, say) may then lose the close frame and see only 1006. So the
  * gateway half-closes instead: it sends FIN, discards whatever else the client sends, and the
- * channel closes when the client closes its side (Netty closes on end of input) or when the
- * caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
+ * channel closes when both sides have ended (the client's FIN, read with half-closure allowed,
+ * before or after ours) or when the caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
  * client still sends is dropped before it is decrypted.
  *
  * <p>The same holds for an HTTP answer that ends a connection before any session exists (a
@@ -101,7 +103,8 @@ public final class HalfClose {
 
     private static void shutdownOutput(DuplexChannel ch) {
         ch.shutdownOutput().addListener(f -> {
-            if (!f.isSuccess()) {
+            // the client's FIN came first: both sides have ended
+            if (!f.isSuccess() || ch.isInputShutdown()) {
                 ch.close();
             }
         });
@@ -115,6 +118,22 @@ public final class HalfClose {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
+        }
+
+        /**
+         * The client's FIN (a channel that allows half-closure reports it instead of closing): once
+         * ours is out too, the connection is done; before that, {@link #shutdownOutput} closes it.
+         * Not passed on: a session being closed has nothing more to do on its client's end of input.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete) {
+                if (!(ctx.channel() instanceof DuplexChannel d) || d.isOutputShutdown()) {
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -262,6 +262,31 @@ public final class Outbound {
     }
 
     /**
+     * The client ended its side of the connection (FIN: shutdown(SHUT_WR), a script piped into nc,
+     * a WebSocket client gone without a close frame). It leaves the registry at once, so nothing
+     * more is routed to it, but what was queued for it before (pushes already answered as
+     * delivered, its welcome, answers to its last messages) is written, then the connection
+     * closes. A client that does not read that has the close grace to take it, as a client the
+     * gateway closes has for its close frame: then the socket is cut. Loop thread only.
+     */
+    public void inputEnded(Connection c) {
+        registry.remove(c);
+        Channel ch = c.channel();
+        if (c.isClosing() || !ch.isActive()) {
+            return;
+        }
+        lane(ch.eventLoop()).deliverPendingTo(c);
+        if (c.isClosing()) {
+            return; // over max-pending-bytes on the way: it is being closed as a slow consumer
+        }
+        c.markClosing(CloseCodes.INPUT_ENDED.code(), CloseCodes.INPUT_ENDED.reason());
+        // no close frame: the client left the WebSocket without one, and its input is gone anyway
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+        var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> cut.cancel(false));
+    }
+
+    /**
      * Cuts the connection (GatewayWorker's destroy): no close frame, and no waiting on a client
      * that does not read. Pushes it was sent before still go first, as far as the socket takes
      * them: GatewayWorker's gateway writes a push into the socket before it reads the destroy

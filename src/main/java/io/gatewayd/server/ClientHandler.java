@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -53,6 +55,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private boolean partialBinary;
     private TokenBucket messageRate;
     private int closeCode = 1006; // abnormal closure unless we learn better
+    private boolean inputEnded;
     private String closeReason = "";
 
     ClientHandler(ClientSessions sessions, Protocol protocol, WireFormat tcpFormat, String listener, boolean welcome) {
@@ -152,9 +155,42 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             connection = sessions.open(ctx.channel(), protocol,
                     deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener, welcome,
                     new ClientEvents.HandshakeInfo(hs.requestUri(), hs.requestHeaders()));
+            if (inputEnded) { // its FIN came while the upgrade was being answered: welcome, then close
+                sessions.outbound().inputEnded(connection);
+            }
+            return;
+        }
+        if (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete) {
+            inputEnded(ctx);
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * The client ended its side (FIN): nothing more will be read, but what is queued for it still
+     * goes out before the close (see {@link io.gatewayd.delivery.Outbound#inputEnded}).
+     */
+    private void inputEnded(ChannelHandlerContext ctx) {
+        if (inputEnded) {
+            return; // the read-complete event that follows the shutdown event on some transports
+        }
+        inputEnded = true;
+        releasePartial(); // a message the end of input cut short is no message
+        if (connection != null) {
+            if (!connection.isClosing()) { // a close the gateway started ends on its own (HalfClose)
+                ClientSessions.EVENTS.debug("input ended {}: writing what is queued, then closing", connection);
+                sessions.outbound().inputEnded(connection);
+            }
+            return;
+        }
+        // No session yet (WebSocket). A complete handshake request being decided or answered is
+        // finished, the session then opens and closes as above, within the handshake deadline;
+        // anything else (a probe that connects and leaves, half a request) is closed now.
+        HandshakeGuard guard = ctx.pipeline().get(HandshakeGuard.class);
+        if (guard != null && !guard.deciding()) {
+            ctx.close();
+        }
     }
 
     /**

@@ -50,6 +50,8 @@ public final class ClientListener {
                 .option(ChannelOption.AUTO_READ, accepting)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // a client's FIN ends only its input: what is queued for it still goes out (ClientHandler)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         outbound.writeBufferLow().intBytes(), outbound.writeBufferHigh().intBytes()))
                 .handler(new AcceptFailures(listener::url, sessions.stats().acceptFailures))

@@ -39,6 +39,11 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         this.listener = listener;
     }
 
+    /** True while a slow decision (connect webhook) on a complete handshake request runs. */
+    boolean deciding() {
+        return deciding;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel ch = ctx.channel();
