@@ -496,7 +496,9 @@ class ControlApiTest {
 
     @Test
     void anIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout() throws Exception {
-        try (TestGateway short_ = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  request-timeout: 300ms\n");
+        // the timeout runs from the connect until the first request too: 1 s, not 300 ms, so that
+        // a test thread held up between its connect and its write does not find the socket closed
+        try (TestGateway short_ = TestGateway.start("control:\n  listen: http://127.0.0.1:0\n  request-timeout: 1s\n");
              java.net.Socket s = new java.net.Socket("127.0.0.1", short_.gateway().controlPort())) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));

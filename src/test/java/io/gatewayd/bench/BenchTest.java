@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewayd.cli.GatewayCtl;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RefusedPort;
 import io.gatewayd.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,19 +183,17 @@ class BenchTest {
 
     @Test
     void aGatewayThatIsNotRunningIsARunThatCannotStart() throws Exception {
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort(); // closed again: nothing listens there
+        try (RefusedPort nothing = new RefusedPort()) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cl = GatewayCtl.commandLine();
+            cl.setOut(new PrintWriter(out));
+            cl.setErr(new PrintWriter(err));
+            int exit = cl.execute("bench", "connect", "--n", "5", "-q", "--control-url", nothing.httpUrl());
+            assertThat(exit).as(err.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
+            assertThat(err.toString()).contains("nothing answers on " + nothing.httpUrl())
+                    .contains("is the gateway running?").doesNotContain("Exception");
         }
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = GatewayCtl.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute("bench", "connect", "--n", "5", "-q", "--control-url", "http://127.0.0.1:" + port);
-        assertThat(exit).as(err.toString()).isEqualTo(GatewayCtl.EXIT_USAGE);
-        assertThat(err.toString()).contains("nothing answers on http://127.0.0.1:" + port)
-                .contains("is the gateway running?").doesNotContain("Exception");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.gatewayd.clients;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RefusedPort;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
@@ -283,12 +284,6 @@ class ClientLibrariesTest {
         }
     }
 
-    static int closedPort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** What a run of a client against {@link #failingEndpoints} printed, and the URLs it was given. */
     record FailureRun(String out, List<String> urls) {}
 
@@ -299,21 +294,23 @@ class ClientLibrariesTest {
      * answers (timeout) and no gateway at all. The script must push once to the cluster node.
      */
     static FailureRun failingEndpoints(List<String> script) throws Exception {
-        String noRedis = "redis://127.0.0.1:" + closedPort() + "/0";
-        try (TestGateway limited = TestGateway.start("""
+        try (RefusedPort redisDown = new RefusedPort();
+             RefusedPort noGateway = new RefusedPort();
+             TestGateway limited = TestGateway.start("""
                 control:
                   listen: http://127.0.0.1:0
                   max-body-size: 1KiB
                   max-requests-per-second: 1
                 """);
-             TestGateway cluster = TestGateway.start("cluster:\n  redis: \"" + noRedis + "\"\n");
+             TestGateway cluster = TestGateway.start("cluster:\n  redis: \"redis://127.0.0.1:" + redisDown.port()
+                     + "/0\"\n");
              WsClient local = cluster.client();
              java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             Await.until("the cluster node says it is degraded",
                     () -> "degraded".equals(cluster.get("/health").json().path("status").asText()));
             List<String> urls = List.of("http://127.0.0.1:" + limited.gateway().controlPort(),
                     "http://127.0.0.1:" + cluster.gateway().controlPort(), notGatewayUrl("proxy"),
-                    "http://127.0.0.1:" + silent.getLocalPort(), "http://127.0.0.1:" + closedPort());
+                    "http://127.0.0.1:" + silent.getLocalPort(), noGateway.httpUrl());
             List<String> command = new java.util.ArrayList<>(script);
             command.addAll(urls);
             String out = run(command);
@@ -390,7 +387,8 @@ class ClientLibrariesTest {
      */
     static BrokenRun brokenConnections(List<String> script) throws Exception {
         byte[] answer = RawServer.pushAnswer();
-        try (RawServer.Unaccepting unaccepting = new RawServer.Unaccepting();
+        try (RefusedPort refusing = new RefusedPort();
+             RawServer.Unaccepting unaccepting = new RawServer.Unaccepting();
              RawServer dropping = new RawServer(out -> { });
              RawServer cutting = new RawServer(out -> out.write(answer, 0, answer.length - 10));
              RawServer dribbling = new RawServer(out -> {
@@ -401,7 +399,7 @@ class ClientLibrariesTest {
                  }
              });
              RawServer notHttp = new RawServer(out -> out.write("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII)))) {
-            String refused = "http://127.0.0.1:" + closedPort();
+            String refused = refusing.httpUrl();
             List<String> command = new java.util.ArrayList<>(script);
             command.addAll(List.of(refused, unaccepting.url(), dropping.url(), cutting.url(), dribbling.url(),
                     notHttp.url()));

@@ -116,17 +116,14 @@ class ClusterFailureTest {
 
     @Test
     void aSecondLiveProcessWithTheSameNodeIdIsRefusedUntilTheFirstIsGone() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         String prefix = "dup" + UUID.randomUUID().toString().substring(0, 6);
         String cluster = ClusterNodes.yaml(REDIS.url(), prefix, null);
-        // same lan-ip and control port (on another loopback address): the same node id
-        TestGateway first = TestGateway.start("node:\n  lan-ip: 127.0.0.1\ncontrol:\n  listen: http://127.0.0.1:" + port
-                + "\n" + cluster);
+        TestGateway first = TestGateway.start("node:\n  lan-ip: 127.0.0.1\ncontrol:\n  listen: http://127.0.0.1:0\n"
+                + cluster);
         TestGateway second = null;
         try {
+            // same lan-ip and control port (on another loopback address): the same node id
+            int port = first.gateway().controlPort();
             Await.until("the first joins", ClusterNodes.DEADLINE,
                     () -> "ok".equals(first.get("/health").json().path("status").asText()));
             second = TestGateway.start("node:\n  lan-ip: 127.0.0.1\ncontrol:\n  listen: http://127.0.0.2:" + port

@@ -28,7 +28,10 @@ class ClusterProbeTest {
         try (TcpProxy proxy = new TcpProxy(REDIS.port());
              ClusterNodes cluster = new ClusterNodes(List.of(REDIS.url(), REDIS.url(),
                      "redis://127.0.0.1:" + proxy.port() + "/0"),
-                     "  probe-interval: 1s\n  probe-timeout: 4s\n  query-timeout: 1s\n")) {
+                     // query-timeout: what the healthy node 1 has to answer in on a loaded box;
+                     // probe-timeout: node 2 must stay frozen past the whole query, and a probe
+                     // sent just before the freeze fails a probe-timeout after it (4s left 3 s)
+                     "  probe-interval: 1s\n  probe-timeout: 10s\n  query-timeout: 3s\n")) {
             WsClient c2 = cluster.connect(2);
             TestGateway n0 = cluster.get(0);
             String node2 = cluster.get(2).gateway().nodeId();

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,18 +29,17 @@ class ClusterReusePortTest {
     @Test
     void threeNodesOnOnePortActAsOneGateway() throws Exception {
         Assumptions.assumeTrue(IoUring.isAvailable() || Epoll.isAvailable(), "reuse-port needs a native transport");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         String prefix = "rp" + UUID.randomUUID().toString().substring(0, 6);
-        String yaml = "listeners:\n  - url: websocket://127.0.0.1:" + port + "\n    reuse-port: true\n"
-                + ClusterNodes.yaml(REDIS.url(), prefix, null);
+        String cluster = ClusterNodes.yaml(REDIS.url(), prefix, null);
         List<TestGateway> nodes = new ArrayList<>();
         List<WsClient> clients = new ArrayList<>();
         try {
-            for (int i = 0; i < 3; i++) {
-                nodes.add(TestGateway.start(yaml));
+            // the first node binds a port of its own choosing and the others join it there: a port
+            // found free beforehand and closed again could be taken before the first node binds it
+            nodes.add(TestGateway.start(listener(0) + cluster));
+            int port = nodes.get(0).gateway().port("websocket");
+            for (int i = 1; i < 3; i++) {
+                nodes.add(TestGateway.start(listener(port) + cluster));
             }
             for (TestGateway g : nodes) {
                 io.gatewayd.testing.Await.until("node sees 3 nodes", ClusterNodes.DEADLINE,
@@ -71,5 +69,9 @@ class ClusterReusePortTest {
             clients.forEach(WsClient::close);
             nodes.forEach(TestGateway::close);
         }
+    }
+
+    private static String listener(int port) {
+        return "listeners:\n  - url: websocket://127.0.0.1:" + port + "\n    reuse-port: true\n";
     }
 }

@@ -2,6 +2,7 @@ package io.gatewayd.config;
 
 import io.gatewayd.Gateway;
 import io.gatewayd.testing.Await;
+import io.gatewayd.testing.RefusedPort;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -106,13 +107,8 @@ class ClusterConfigTest {
 
     @Test
     void aGatewayStartsWithRedisUnreachableServesItsClientsAndReportsDegraded() {
-        int closedPort;
-        try (var s = new java.net.ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-        try (TestGateway gw = TestGateway.start("cluster:\n  redis: redis://127.0.0.1:" + closedPort + "/0\n");
+        try (RefusedPort noRedis = new RefusedPort();
+             TestGateway gw = TestGateway.start("cluster:\n  redis: redis://127.0.0.1:" + noRedis.port() + "/0\n");
              WsClient c = gw.client()) {
             assertThat(gw.gateway().state()).isEqualTo(Gateway.State.RUNNING);
             Await.until("/health says degraded", () -> {

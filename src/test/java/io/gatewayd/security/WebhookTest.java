@@ -3,6 +3,7 @@ package io.gatewayd.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewayd.testing.Await;
 import io.gatewayd.testing.RawClient;
+import io.gatewayd.testing.RefusedPort;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WebhookReceiver;
 import io.gatewayd.testing.WebhookReceiver.Reply;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
@@ -150,17 +150,15 @@ class WebhookTest {
 
     @Test
     void networkErrorsAreRetriedToo() throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            deadPort = s.getLocalPort();
-        }
+        RefusedPort dead = new RefusedPort();
+        open.add(dead);
         TestGateway gw = TestGateway.start("""
                 webhooks:
                   url: http://127.0.0.1:%d/nothing-listens
                   secret: %s
                   retries: 2
                   retry-backoff: 5ms
-                """.formatted(deadPort, SECRET));
+                """.formatted(dead.port(), SECRET));
         open.add(gw);
         try (WsClient c = gw.client()) {
             Await.until("the connect webhook is given up after retries", () -> gw.gateway().webhooks().failed() == 1);

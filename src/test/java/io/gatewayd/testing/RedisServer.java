@@ -41,8 +41,27 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         Assumptions.assumeTrue(executable != null, "redis-server is not installed (apt-get install redis-server; "
                 + ".ci/run does it in CI): skipping the cluster tests");
         dir = Files.createTempDirectory("gatewayd-redis");
-        port = freePort();
-        start();
+        // redis-server cannot be told to pick a port itself: a port found free can be taken before
+        // it binds it (by any bind to port 0 on the machine), so try another one then
+        for (int attempt = 1; ; attempt++) {
+            port = freePort();
+            try {
+                start();
+                return;
+            } catch (PortTakenException e) {
+                if (attempt == 5) {
+                    throw new AssertionError("redis-server found 5 free ports taken before it could bind them: "
+                            + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** redis-server exited because its port was taken meanwhile. */
+    private static final class PortTakenException extends AssertionError {
+        PortTakenException(String message) {
+            super(message);
+        }
     }
 
     @Override
@@ -84,7 +103,11 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
         Await.until("redis-server answers on port " + port, Duration.ofSeconds(30), () -> {
             if (!p.isAlive()) {
-                throw new AssertionError("redis-server exited: " + log());
+                String log = log();
+                if (log.contains("Address already in use")) {
+                    throw new PortTakenException("redis-server could not bind port " + port + ": " + log);
+                }
+                throw new AssertionError("redis-server exited: " + log);
             }
             try {
                 return "PONG".equals(command("PING"));
