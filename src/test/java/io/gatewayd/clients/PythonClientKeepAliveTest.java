@@ -188,11 +188,11 @@ class PythonClientKeepAliveTest {
                 g = Gateway(sys.argv[1], timeout=5)
                 g.getAllClientIdCount()
                 g.getAllClientIdCount()
-                time.sleep(1.2)  # the idle itself: past 2 s less the client's 1 s margin
+                time.sleep(3.2)  # idle past 4 s less the client's 1 s margin (the two calls above would need a 3 s stall)
                 g.getAllClientIdCount()
                 """;
         try (RawServer advertising = new RawServer((index, head, out) -> {
-            answer(head, "Keep-Alive: timeout=2\r\n", out);
+            answer(head, "Keep-Alive: timeout=4\r\n", out);
             return true;
         }); RawServer silent = new RawServer((index, head, out) -> {
             answer(head, "", out);

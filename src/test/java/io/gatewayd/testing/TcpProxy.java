@@ -43,12 +43,14 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    private final Thread acceptor;
+
     public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(this::accept, "tcp-proxy-accept");
-        t.setDaemon(true);
-        t.start();
+        acceptor = new Thread(this::accept, "tcp-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     public int port() {
@@ -187,8 +189,13 @@ public final class TcpProxy implements AutoCloseable {
         closed = true;
         try {
             server.close();
+            // a socket closed while a thread is blocked in accept() listens until that accept returns,
+            // and a link it accepted meanwhile would miss the loop below (RawServer had that race)
+            acceptor.join(10_000);
         } catch (IOException ignored) {
             // closing anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (Link l : links) {
             closeQuietly(l.client);
