@@ -25,7 +25,7 @@ import java.util.List;
                 "",
                 "Examples:",
                 "  gatewayctl call getAllClientIdCount",
-                "  gatewayctl call bindUid client_id=7f00000108fc00000001 uid=42",
+                "  gatewayctl call bindUid client_id=7f000001205bc4d67599 uid=42",
                 "  gatewayctl call sendToUid uids:='[\"1\",\"2\"]' message=hi",
                 "  gatewayctl call isUidsOnline --data '{\"uids\":[1,2,3]}'"})
 final class CallCommand implements java.util.concurrent.Callable<Integer> {

@@ -19,7 +19,7 @@ final class TargetOptions {
     URI controlUrl;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Control API token (default: the first of control.tokens, or $GATEWAYD_CONTROL_TOKEN).")
+            description = "Control API token (default: the first of control.tokens, else the variable that control.token-env names, or $GATEWAYD_CONTROL_TOKEN).")
     String token;
 
     @Option(names = "--cacert", paramLabel = "FILE",
