@@ -300,6 +300,11 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             throw ApiException.missing(where + ".method", "the method name as a string");
         }
         ApiMethods.Method m = methods.get(name.textValue());
+        if (m == null && BUILT_IN.stream().anyMatch(b -> b.name().equals(name.textValue()))) {
+            // /api/methods lists them (batchable: false): "unknown" would contradict it
+            throw ApiException.badRequest("not_batchable", name.textValue() + " cannot be batched; call /api/"
+                    + name.textValue() + " on its own");
+        }
         if (m == null) {
             throw unknownMethod(name.textValue());
         }

@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 
 /** {@code gatewayctl cron list|run|pause|resume}: the running gateway's cron jobs, over the control API. */
 @Command(name = "cron",
-        mixinStandardHelpOptions = true,
         description = {"List, run, pause and resume the running gateway's cron jobs.",
                 "Pause and resume apply to every process sharing the run directory, or to the",
                 "whole cluster, whichever process you talk to."},
@@ -28,6 +27,9 @@ import java.util.concurrent.Callable;
                 "  gatewayctl cron run report --wait  run the job now and print its result",
                 "  gatewayctl cron pause report       pause it in every process until resumed"})
 final class CronCommand implements Runnable {
+    @Mixin
+    HelpOption helpOption;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @CommandLine.Spec
@@ -49,12 +51,15 @@ final class CronCommand implements Runnable {
         return p;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(name = "list",
             description = {"List the jobs with their next and last runs.",
                     "Columns: schedule, time zone, next run, last run and result, duration,",
                     "runs/failures/skips, lock holder; and cancelled runs (overlap: replace, a stop)",
                     "when a job has any."})
     static final class ListJobs implements Callable<Integer> {
+        @Mixin
+        HelpOption helpOption;
+
         @Mixin
         ControlOptions control;
 
@@ -165,9 +170,12 @@ final class CronCommand implements Runnable {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(name = "run",
             description = "Run a job now, respecting its overlap policy.")
     static final class Run implements Callable<Integer> {
+        @Mixin
+        HelpOption helpOption;
+
         @Mixin
         ControlOptions control;
 
@@ -207,11 +215,14 @@ final class CronCommand implements Runnable {
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true,
+    @Command(name = "pause",
             description = {"Pause a job in every process until it is resumed (a run going on finishes).",
                     "Every process sharing the run directory, or the whole cluster, skips its",
                     "runs until then."})
     static final class Pause implements Callable<Integer> {
+        @Mixin
+        HelpOption helpOption;
+
         @Mixin
         ControlOptions control;
 
@@ -227,9 +238,12 @@ final class CronCommand implements Runnable {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true,
+    @Command(name = "resume",
             description = "Resume a paused job everywhere, from now (missed runs are not made up).")
     static final class Resume implements Callable<Integer> {
+        @Mixin
+        HelpOption helpOption;
+
         @Mixin
         ControlOptions control;
 

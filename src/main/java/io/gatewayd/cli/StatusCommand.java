@@ -206,7 +206,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         JsonNode draining = st.path("draining");
         if ("draining".equals(state) && draining.isObject()) {
             int left = draining.path("connections_left").asInt();
-            state = "draining, " + left + " connection" + (left == 1 ? "" : "s") + " left"
+            state = "draining, " + count(left, "connection") + " left"
                     + (draining.hasNonNull("deadline") ? " (stops at " + draining.path("deadline").asText() + " at the latest)"
                     : "");
         }
@@ -372,9 +372,9 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         long outages = redis.path("outages").asLong();
         out.println("cluster " + cluster.path("state").asText() + ": Redis " + redis.path("state").asText() + " at "
                 + redis.path("url").asText() + (redis.hasNonNull("error") ? " (" + redis.path("error").asText() + ")" : "")
-                + ", " + cluster.path("nodes").size() + " nodes, " + cluster.path("connections_total").asLong()
-                + " connections in total, " + (!up && outages == 0 ? "not connected since the start"
-                : outages + " Redis outages"));
+                + ", " + count(cluster.path("nodes").size(), "node") + ", "
+                + count(cluster.path("connections_total").asLong(), "connection") + " in total, "
+                + (!up && outages == 0 ? "not connected since the start" : count(outages, "Redis outage")));
         if (!up && !cluster.path("nodes").isEmpty()) {
             out.println("(the other nodes as last seen before Redis went down: their rows may be out of date)");
         }
@@ -437,7 +437,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             conns.append(sep).append(l.path("connections").asLong());
             backlog.append(sep).append(l.path("backlog").asLong());
         }
-        return ", " + loops.size() + " event loop" + (loops.size() == 1 ? "" : "s") + ": " + conns + " connections, backlog "
-                + backlog;
+        // one loop: "1 connection"; several: "3 / 1 connections"
+        String connections = loops.size() == 1 ? count(loops.get(0).path("connections").asLong(), "connection")
+                : conns + " connections";
+        return ", " + count(loops.size(), "event loop") + ": " + connections + ", backlog " + backlog;
+    }
+
+    /** "1 node", "2 nodes". */
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -27,7 +27,7 @@ public final class CronApi {
         api.register("cron/history", true, "name", "[{tick, started, duration_ms, status, code, output, trigger}], "
                 + "newest first", p -> offLoop(cron, () -> cron.get().history(name(p)).stream().map(CronApi::result).toList()));
         api.register("cron/run", false, "name, wait? (boolean: answer when the run ends)",
-                "{started, reason?, result?}", p -> {
+                "{name, started, reason?, result?}", p -> {
                     String name = name(p);
                     boolean wait = p.node().path("wait").asBoolean(false);
                     CompletableFuture<CronScheduler.Started> f = guarded(() -> cron.get().runNow(name)).thenCompose(s -> s);

@@ -633,7 +633,9 @@ class ControlApiTest {
                     Map.of("method", "getAllClientIdCount"),
                     Map.of("method", "admin/stop"),
                     Map.of("method", "admin/reload", "params", Map.of()),
-                    Map.of("method", "admin/connections")));
+                    Map.of("method", "admin/connections"),
+                    Map.of("method", "status"),
+                    Map.of("method", "batch", "params", List.of())));
             assertThat(items.get(0).get("result").asInt()).isZero();
             JsonNode err = items.get(1).get("error");
             assertThat(err.get("code").asText()).isEqualTo("not_batchable");
@@ -642,6 +644,9 @@ class ControlApiTest {
             assertThat(items.get(2).get("error").get("code").asText()).isEqualTo("not_batchable");
             assertThat(items.get(3).get("result").get("total").asInt()).as("a read-only admin method may be batched")
                     .isZero();
+            assertThat(items.get(4).get("error").get("message").asText()).as("/api/methods lists it, as not batchable")
+                    .isEqualTo("status cannot be batched; call /api/status on its own");
+            assertThat(items.get(5).get("error").get("code").asText()).isEqualTo("not_batchable");
             assertThat(stops.get()).isZero();
             assertThat(reloads.get()).isZero();
             // alone, they work as before

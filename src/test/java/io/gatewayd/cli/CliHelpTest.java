@@ -42,6 +42,9 @@ class CliHelpTest {
                 problems.add(name + ": first description line is not a short sentence: " + description[0]);
             }
             for (OptionSpec o : spec.options()) {
+                if (o.versionHelp() && spec.version().length == 0) {
+                    problems.add(name + " " + o.longestName() + ": offered, but prints nothing (no version here)");
+                }
                 if (!o.hidden() && (o.description().length == 0 || o.description()[0].isBlank())) {
                     problems.add(name + " " + o.longestName() + ": no description");
                 }

@@ -16,6 +16,8 @@ class StatusEventLoopsTest {
                 .isEqualTo(", 2 event loops: 406 / 407 connections, backlog 0 / 12");
         assertThat(StatusCommand.eventLoops(JSON.readTree("[{\"connections\":3,\"backlog\":0}]")))
                 .isEqualTo(", 1 event loop: 3 connections, backlog 0");
+        assertThat(StatusCommand.eventLoops(JSON.readTree("[{\"connections\":1,\"backlog\":0}]")))
+                .isEqualTo(", 1 event loop: 1 connection, backlog 0");
     }
 
     @Test
