@@ -208,6 +208,36 @@ class ClientLibrariesTest {
     }
 
     /**
+     * The Python client sends a call again after a broken reused connection only when it answers the
+     * same twice: every read-only method the gateway lists must be on that list (a new query would
+     * otherwise lose its retry), and every name on it must be one the gateway has (a typo would).
+     */
+    @Test
+    void thePythonClientRetriesEveryQueryAndNothingTheGatewayLacks() throws Exception {
+        String python = onPath("python3");
+        Assumptions.assumeTrue(python != null, "python3 is not installed; skipping");
+        JsonNode retried = WsClient.json(run(List.of(python, "-c", """
+                import json, sys
+                sys.path.insert(0, "clients/python")
+                import gateway
+                print(json.dumps(sorted(gateway._SAME_ANSWER_TWICE)))
+                """)));
+        java.util.Set<String> onList = new java.util.TreeSet<>();
+        retried.forEach(n -> onList.add(n.asText()));
+        java.util.Set<String> all = new java.util.TreeSet<>();
+        java.util.Set<String> readOnly = new java.util.TreeSet<>();
+        for (JsonNode m : gw.get("/api/methods").json().path("result")) {
+            all.add(m.path("name").asText());
+            if (m.path("http").asText().startsWith("GET")) {
+                readOnly.add(m.path("name").asText());
+            }
+        }
+        assertThat(onList).as("retried by the Python client").containsAll(readOnly);
+        all.add("admin/connections"); // registered by the daemon (lifecycle.AdminApi), not by an embedded gateway
+        assertThat(all).as("the gateway's methods").containsAll(onList);
+    }
+
+    /**
      * The push options beyond GatewayClient's arguments: exclusions on sendToUid, msg_id on every push
      * (passed by name: PHP 8 named arguments, Python keywords), and the whole answer of the last call.
      * A single node ignores msg_id but still checks it, so an empty one shows it was sent.
