@@ -90,7 +90,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         Path logFile = daemonChild ? config.paths().logDir(inst.home()).resolve(DaemonLauncher.LOG_FILE) : null;
         GatewayProcess process;
         try {
-            process = GatewayProcess.start(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
+            process = GatewayProcess.startHandlingSignals(new GatewayProcess.Options(inst.home(), inst.env(), configFile, overrides,
                     mode, Duration.ofSeconds(options.stopTimeoutSeconds), false, logFile, logOverrides));
         } catch (PidFile.AlreadyRunningException | PidFile.PidFileException | LogDirLock.InUseException e) {
             throw new CliException(GatewayCtl.EXIT_FAILURE, e.getMessage());
@@ -98,7 +98,6 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             GatewayProcess.flushLogs();
             throw e;
         }
-        process.installSignalHandlers();
         var gw = process.gateway();
         out.println("gatewayd started in " + mode.toUpperCase(Locale.ROOT) + " mode (pid " + ProcessHandle.current().pid()
                 + "): clients on " + String.join(", ", gw.listenerUrls()) + ", control on " + gw.controlUrl()

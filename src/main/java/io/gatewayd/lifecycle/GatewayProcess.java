@@ -54,6 +54,12 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         }
     }
 
+    /** Installs a handler for a signal; false if it cannot be handled. A seam for tests: see {@link Signals#handle}. */
+    @FunctionalInterface
+    interface SignalInstaller {
+        boolean handle(String name, Runnable action);
+    }
+
     private final Options options;
     private final PidFile.Lock lock;
     /** Null when logging to the console. */
@@ -77,7 +83,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
     }
 
     /**
-     * Loads the config, takes the pid-file lock, binds everything, publishes the pid file.
+     * Loads the config, takes the pid-file lock, binds everything, publishes the pid file. Installs
+     * no signal handler: for a gateway embedded in someone else's JVM, tests and jsvc (which
+     * handles the signals itself).
      *
      * @throws ConfigException                 the config is invalid
      * @throws PidFile.AlreadyRunningException another gatewayd holds the lock
@@ -85,6 +93,21 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
      * @throws GatewayStartException           a port cannot be bound (the message names it and its holder)
      */
     public static GatewayProcess start(Options options) {
+        return start(options, null);
+    }
+
+    /**
+     * As {@link #start(Options)}, for the process that owns its JVM (`gatewayctl start`): the
+     * signal handlers are in place before the pid file is published. The pid file means "ready",
+     * and a SIGHUP that beat the handler would get the JVM's default, which exits: `start -d`
+     * followed at once by `kill -HUP` (or `gatewayctl reload` falling back to it) killed the gateway.
+     */
+    public static GatewayProcess startHandlingSignals(Options options) {
+        return start(options, Signals::handle);
+    }
+
+    /** @param signals installs a signal handler (see {@link Signals#handle}); null installs none */
+    static GatewayProcess start(Options options, SignalInstaller signals) {
         GatewayConfig config = load(options);
         PidFile pidFile = PidFile.of(config, options.home());
         PidFile.Lock lock = pidFile.acquire(LOG::warn);
@@ -122,6 +145,9 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
         try {
             AdminApi.install(gateway, process);
             gateway.addStatusSection("process", process::processStatus);
+            if (signals != null) {
+                process.installSignalHandlers(signals);
+            }
             lock.publish(process.runtimeInfo());
         } catch (RuntimeException e) {
             gateway.stop(Duration.ofSeconds(5));
@@ -179,10 +205,10 @@ public final class GatewayProcess implements AdminApi.Control, AutoCloseable {
      * SIGTERM and SIGINT stop (a second one while stopping forces an immediate exit), SIGHUP
      * reloads. Under nohup SIGHUP is ignored and stays so: use `gatewayctl reload`.
      */
-    public void installSignalHandlers() {
-        Signals.handle("TERM", () -> onStopSignal("TERM"));
-        Signals.handle("INT", () -> onStopSignal("INT")); // ignored in background jobs: stays so
-        if (!Signals.handle("HUP", this::onHangup)) {
+    private void installSignalHandlers(SignalInstaller signals) {
+        signals.handle("TERM", () -> onStopSignal("TERM"));
+        signals.handle("INT", () -> onStopSignal("INT")); // ignored in background jobs: stays so
+        if (!signals.handle("HUP", this::onHangup)) {
             LOG.warn("SIGHUP is ignored by this process (started under nohup?), so it cannot reload on SIGHUP; "
                     + "use `gatewayctl reload`");
         }

@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ControlUrlOfAnotherGatewayIT extends InstallationTest {
     @Test
     void commandsWithTheUrlOfAnotherGatewayLeaveTheConfigsGatewayOutOfIt() throws Exception {
+        TempInstallation.assumeSighupNotIgnored();
         Ready configs = inst.startDaemon();
         Files.writeString(inst.home().resolve("conf/other.yaml"), TempInstallation.CONFIG
                 + "paths:\n  run-dir: run-other\n  log-dir: logs-other\n");

@@ -45,6 +45,7 @@ class WarningsOnceIT extends InstallationTest {
 
     @Test
     void aRefusedSighupReloadIsLoggedOnce() throws Exception {
+        TempInstallation.assumeSighupNotIgnored();
         Ready ready = inst.startDaemon();
         inst.writeConfig(TempInstallation.CONFIG.replace("ping-interval: 55", "ping-interval: abc"));
         Result kill = inst.exec(java.util.List.of("kill", "-HUP", Long.toString(ready.pid())), java.util.Map.of());

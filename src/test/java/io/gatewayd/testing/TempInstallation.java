@@ -377,6 +377,26 @@ public final class TempInstallation implements AutoCloseable {
         }
     }
 
+    /**
+     * Skips a test that needs the gateways it starts to handle SIGHUP when this JVM ignores it
+     * (the build was started under nohup): a child inherits an ignored signal, and the gateway
+     * then rightly keeps it ignored and warns, so the test would time out on a misleading message.
+     */
+    public static void assumeSighupNotIgnored() {
+        long ignored = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    ignored = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+                }
+            }
+        } catch (IOException e) {
+            return; // no /proc: nothing to tell
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue((ignored & 1) == 0, "this JVM ignores SIGHUP (mvn run under "
+                + "nohup?) and every gateway it starts inherits that: run the build without nohup to run this test");
+    }
+
     /** Alive and not a zombie (an exited daemon stays a zombie until init reaps it). */
     public static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(io.gatewayd.os.Processes::running).orElse(false);
