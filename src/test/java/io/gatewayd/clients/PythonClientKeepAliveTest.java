@@ -67,6 +67,13 @@ class PythonClientKeepAliveTest {
         };
     }
 
+    /** What attempt() prints after its label for a call that went out and was not sent again. */
+    private static String lost(RawServer server) {
+        return " connection_lost the connection to gatewayd at " + server.url() + " broke before a whole answer came"
+                + " (Remote end closed connection without response); the call may still have been carried out"
+                + " (retry a push with the same msg_id)\n";
+    }
+
     @Test
     void aPushIsNotSentAgainWhenTheReusedConnectionBreaksAfterItWentOut() throws Exception {
         try (RawServer server = new RawServer(answersOnceThenDrops())) {
@@ -78,9 +85,7 @@ class PythonClientKeepAliveTest {
                             g.getAllClientIdCount()
                             attempt(label, lambda: call(g))
                     """, server.url()));
-            String lost = " connection_lost the connection to gatewayd at " + server.url() + " broke before a whole"
-                    + " answer came (Remote end closed connection without response); the call may still have been"
-                    + " carried out (retry a push with the same msg_id)\n";
+            String lost = lost(server);
             assertThat(out).isEqualTo("push" + lost + "pushInBatch" + lost + "pushByName" + lost);
             assertThat(server.requestLines()).as("each reached the server once, and no new connection was opened to"
                     + " send one again").containsExactly(
@@ -110,9 +115,7 @@ class PythonClientKeepAliveTest {
                             g.getAllClientIdCount()
                             attempt(label, lambda: call(g))
                     """, server.url()));
-            String lost = " connection_lost the connection to gatewayd at " + server.url() + " broke before a whole"
-                    + " answer came (Remote end closed connection without response); the call may still have been"
-                    + " carried out (retry a push with the same msg_id)\n";
+            String lost = lost(server);
             assertThat(out).isEqualTo("close" + lost + "destroy" + lost + "ungroup" + lost + "cronRun" + lost
                     + "closeInBatch" + lost);
             assertThat(server.requestLines()).as("each reached the server once").containsExactly(
