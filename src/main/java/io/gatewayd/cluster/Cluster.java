@@ -88,6 +88,13 @@ public final class Cluster {
     private volatile boolean stopped;
     /** This process has written its heartbeat key (the key is then its own, not a previous life's). */
     private volatile boolean keyWritten;
+    /**
+     * No other live process uses this node id (checked once). Not checked again on a retry: the
+     * heartbeat key now names the mirror only once subscribed, so a first join that failed while
+     * subscribing is retried from the start, and its own half-made subscription to the node
+     * channel would answer the probe as a duplicate.
+     */
+    private boolean idChecked; // cluster thread
     /** The cluster thread is in {@link #connectStep}, where it waits on Redis and the heartbeat cannot run. */
     private volatile boolean joining;
     private volatile String lastError;
@@ -290,17 +297,15 @@ public final class Cluster {
             if (!link.commandsUp()) {
                 return; // Lettuce reconnects these by itself; connectionChanged calls us again
             }
-            if (gen == null) {
+            if (!idChecked) {
                 refuseDuplicateNodeId(timeout);
+                idChecked = true;
             }
             if (gen == null || mirror.needsFullWrite()) {
                 fullWrite(timeout);
             }
             if (!subs.up()) {
-                int n = subs.attach(link.connectSubscriber(), timeout * 4);
-                if (resubscribes.getAndIncrement() > 0) {
-                    LOG.info("cluster: resubscribed to {} channels", n);
-                }
+                attach(timeout);
             }
             connectFailures = 0;
             setAvailable(true, null);
@@ -405,19 +410,45 @@ public final class Cluster {
         }
     }
 
-    /** Writes the whole mirror under a new generation, then points the heartbeat key at it. */
+    private void attach(long timeout) throws Exception {
+        int n = subs.attach(link.connectSubscriber(), timeout * 4);
+        if (resubscribes.getAndIncrement() > 0) {
+            LOG.info("cluster: resubscribed to {} channels", n);
+        }
+    }
+
+    /**
+     * Writes the whole mirror under a new generation, subscribes to what it holds, then points the
+     * heartbeat key at it. Other nodes read a mirror only once the heartbeat key names its
+     * generation, and then answer that its clients are online; pointed at it before the
+     * subscriptions were live (a join, or a rejoin after Redis was lost, subscribing thousands of
+     * channels), a push sent on that answer found no subscriber here and was lost, reported as
+     * delivered 0.
+     */
     private void fullWrite(long timeout) throws Exception {
         String next = hex(4);
         RedisAsyncCommands<String, String> c = link.cmd();
         writeInfo(gen).get(timeout, TimeUnit.MILLISECONDS); // alive before writing, so the janitor keeps off
         keyWritten = true;
-        Set<String> channels = mirror.writeAll(keys.mirror(nodeId, next), timeout * 10);
-        writeInfo(next).get(timeout, TimeUnit.MILLISECONDS);
-        c.hset(keys.nodes(), nodeId, next).get(timeout, TimeUnit.MILLISECONDS);
+        try {
+            Set<String> channels = mirror.writeAll(keys.mirror(nodeId, next), timeout * 10);
+            CompletableFuture<Void> wanted = subs.wantExactly(channels); // fails at once when not connected
+            if (subs.up()) {
+                wanted.get(timeout * 4, TimeUnit.MILLISECONDS);
+            } else {
+                attach(timeout);
+            }
+            writeInfo(next).get(timeout, TimeUnit.MILLISECONDS);
+            c.hset(keys.nodes(), nodeId, next).get(timeout, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // the mirror now writes to a generation the heartbeat key may not name: the retry
+            // writes a new one rather than keep updating an unread one
+            mirror.invalidate();
+            throw e;
+        }
         String old = gen;
         gen = next;
         fullWrites.incrementAndGet();
-        mirror.chain(subs.wantExactly(channels));
         peers.put(nodeId, new Peer(nodeId, next, Map.of()));
         ObjectNode h = Envelope.JSON.createObjectNode().put("gen", next);
         publish(keys.control(), Envelope.of(Envelope.Type.HELLO, ids.incrementAndGet(), nodeId, h));
@@ -472,10 +503,12 @@ public final class Cluster {
      * renews the key's expiry: one async PEXPIRE per beat, never waited for. PEXPIRE cannot create
      * the key, so it cannot bring back a key Redis lost (the heartbeat after the join still notices
      * that), nor race the fields the cluster thread writes; and it starts only once this process
-     * wrote the key, so a crashed predecessor's key is not kept alive.
+     * wrote the key, so a crashed predecessor's key is not kept alive. Until the first join is
+     * done (no generation yet) the heartbeat does not run at all, so the key is also renewed
+     * between the attempts of a join that failed while subscribing.
      */
     private void keepAliveWhileJoining() {
-        if (joining && keyWritten && link != null && link.commandsUp()) {
+        if ((joining || gen == null) && keyWritten && link != null && link.commandsUp()) {
             link.cmd().pexpire(keys.node(nodeId), config.nodeTtl().toMillis());
         }
     }

@@ -406,11 +406,6 @@ final class Mirror implements Registry.Listener {
         return flushAndJoin(sent);
     }
 
-    /** Later syncs complete only after {@code f} (e.g. subscriptions made by a full write). Cluster thread. */
-    void chain(CompletableFuture<?> f) {
-        lastFlush = CompletableFuture.allOf(lastFlush.handle((v, err) -> null), f.handle((v, err) -> null));
-    }
-
     /** The key prefix of the current generation, or null before the first full write. */
     String current() {
         return mirror;

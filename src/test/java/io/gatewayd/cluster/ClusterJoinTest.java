@@ -44,8 +44,9 @@ class ClusterJoinTest {
             TestGateway b = nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix, TIMINGS));
             String id = b.gateway().nodeId();
             String nodeKey = prefix + ":node:" + id;
-            Await.until("node b wrote its mirror and points its heartbeat key at it", ClusterNodes.DEADLINE,
-                    () -> !gen(nodeKey).isEmpty());
+            Await.until("node b wrote its heartbeat key and is subscribing", ClusterNodes.DEADLINE,
+                    () -> exists(nodeKey) && b.get("/api/status").json()
+                            .at("/result/cluster/subscriptions").asInt() > 0);
 
             List<String> gaps = watch(nodeKey, 2 * NODE_TTL_MS, () -> {
             });
@@ -63,6 +64,62 @@ class ClusterJoinTest {
                     .as("the mirror written once, not rewritten after the join").isEqualTo(1);
             Await.until("node a sees node b", ClusterNodes.DEADLINE,
                     () -> a.get("/api/status").json().at("/result/cluster/nodes").size() == 2);
+        }
+    }
+
+    /**
+     * Other nodes read a node's mirror once its heartbeat key names the generation, and then say
+     * its clients are online. A joining node pointed the key at its mirror before subscribing to
+     * its uid channels: in between, a push to a uid another node called online reached no
+     * subscriber and was lost, reported as delivered 0. Here the client is bound while the join
+     * waits (as after a restart, or a rejoin once Redis is back), and the join's SUBSCRIBE is held.
+     */
+    @Test
+    void aJoiningNodeIsNotReadBeforeItsSubscriptionsAreLive() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(REDIS.port());
+             Nodes nodes = new Nodes()) {
+            String prefix = nodes.prefix;
+            TestGateway a = nodes.start(ClusterNodes.yaml(REDIS.url(), prefix, TIMINGS));
+            Await.until("node a joined", ClusterNodes.DEADLINE,
+                    () -> "ok".equals(a.get("/api/status").json().at("/result/cluster/state").asText()));
+            // first stop: the duplicate-node-id probe, before anything is written; slow timings so
+            // that no command times out while held
+            proxy.holdCommandsWith("PUBLISH");
+            TestGateway b = nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix,
+                    "  command-timeout: 20s\n"));
+            Await.until("node b is probing for its node id", ClusterNodes.DEADLINE, () -> proxy.heldCommands() > 0);
+            WsClient c = nodes.client(b);
+            // bound here at once; not waited for, as its answer waits for the join
+            b.gateway().router().bindUid(c.clientId(), "u1");
+            Await.until("u1 is bound on node b", ClusterNodes.DEADLINE,
+                    () -> !b.gateway().registry().byUid("u1").isEmpty());
+            String nodeKey = prefix + ":node:" + b.gateway().nodeId();
+
+            int held = proxy.heldCommands();
+            proxy.holdCommandsWith("SUBSCRIBE"); // second stop: the join's subscriptions
+            Await.until("node b wrote its mirror and is subscribing", ClusterNodes.DEADLINE,
+                    () -> proxy.heldCommands() > held);
+            List<String> lost = new ArrayList<>();
+            watch(nodeKey, 1000, () -> {
+                if (a.call("isUidOnline", Map.of("uid", "u1")).asBoolean()) {
+                    int n = a.call("sendToUid", Map.of("uid", "u1", "message", "early")).path("delivered").asInt();
+                    if (n != 1) {
+                        lost.add("online, but delivered " + n + " at " + System.currentTimeMillis());
+                    }
+                }
+            });
+            assertThat(lost).as("node a said u1 is online while node b was not subscribed to it").isEmpty();
+            assertThat(gen(nodeKey)).as("the heartbeat key names no mirror before the subscriptions are live")
+                    .isEmpty();
+
+            proxy.holdCommandsWith(null);
+            Await.until("node b joined", ClusterNodes.DEADLINE,
+                    () -> "ok".equals(b.get("/api/status").json().at("/result/cluster/state").asText()));
+            Await.until("node a sees u1 online", ClusterNodes.DEADLINE,
+                    () -> a.call("isUidOnline", Map.of("uid", "u1")).asBoolean());
+            assertThat(a.call("sendToUid", Map.of("uid", "u1", "message", "after")).path("delivered").asInt())
+                    .isEqualTo(1);
+            assertThat(c.next()).isEqualTo("after");
         }
     }
 
@@ -180,6 +237,14 @@ class ClusterJoinTest {
             Thread.sleep(50);
         }
         return gaps;
+    }
+
+    private static boolean exists(String key) {
+        try {
+            return "1".equals(REDIS.command("EXISTS", key));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String gen(String nodeKey) {

@@ -78,8 +78,9 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     /**
-     * Holds (until called again with null) every chunk a client sends that contains {@code text}
-     * (case-insensitive); what that connection sends after it waits behind it.
+     * Holds every chunk a client sends that contains {@code text} (case-insensitive), until called
+     * again with null or with a text the chunk does not contain (so a client can be moved from one
+     * stop to the next); what that connection sends after it waits behind it.
      */
     public void holdCommandsWith(String text) {
         synchronized (holdLock) {
@@ -101,7 +102,7 @@ public final class TcpProxy implements AutoCloseable {
                 return;
             }
             heldCommands++;
-            while (heldText != null && !closed) {
+            while (heldText != null && chunk.toUpperCase(Locale.ROOT).contains(heldText) && !closed) {
                 try {
                     holdLock.wait(100);
                 } catch (InterruptedException e) {
