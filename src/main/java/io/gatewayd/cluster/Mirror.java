@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Keeps this node's mirror in Redis (its client ids with their uid, its uids with their client
@@ -60,6 +61,8 @@ final class Mirror implements Registry.Listener {
 
     // cluster thread only
     private CompletableFuture<Void> lastFlush = CompletableFuture.completedFuture(null);
+    /** Completes (never exceptionally) once the last deferred flush's commands are sent. */
+    private CompletableFuture<Void> lastSend = CompletableFuture.completedFuture(null);
     private Interest interest;
     private java.util.function.Supplier<RedisAsyncCommands<String, String>> redis;
     private java.util.function.BooleanSupplier ready;
@@ -209,8 +212,7 @@ final class Mirror implements Registry.Listener {
             }
             return;
         }
-        RedisAsyncCommands<String, String> r = redis.get();
-        List<RedisFuture<?>> sent = new ArrayList<>();
+        List<Function<RedisAsyncCommands<String, String>, RedisFuture<?>>> ops = new ArrayList<>();
         Set<String> uids = new HashSet<>();
         Set<String> groups = new HashSet<>();
         String m = mirror;
@@ -220,9 +222,9 @@ final class Mirror implements Registry.Listener {
                 Connection c = registry.get(ci.clientId());
                 if (c != null && !c.isClosed()) {
                     String uid = c.uid();
-                    sent.add(r.hset(Keys.clients(m), ci.clientId(), uid == null ? "" : uid));
+                    ops.add(r -> r.hset(Keys.clients(m), ci.clientId(), uid == null ? "" : uid));
                 } else {
-                    sent.add(r.hdel(Keys.clients(m), ci.clientId()));
+                    ops.add(r -> r.hdel(Keys.clients(m), ci.clientId()));
                 }
             } else if (item instanceof UidItem ui) {
                 uids.add(ui.uid()); // written below from the uid's current members
@@ -230,7 +232,7 @@ final class Mirror implements Registry.Listener {
                 Connection c = registry.get(gi.clientId());
                 boolean member = c != null && c.groups().contains(gi.group());
                 String key = Keys.group(m, gi.group());
-                sent.add(member ? r.sadd(key, gi.clientId()) : r.srem(key, gi.clientId()));
+                ops.add(r -> member ? r.sadd(key, gi.clientId()) : r.srem(key, gi.clientId()));
                 groups.add(gi.group());
             }
         }
@@ -239,28 +241,42 @@ final class Mirror implements Registry.Listener {
         for (String uid : uids) {
             String ids = joinedIds(registry.byUid(uid));
             if (!ids.isEmpty()) {
-                sent.add(r.hset(Keys.uids(m), uid, ids));
+                ops.add(r -> r.hset(Keys.uids(m), uid, ids));
                 subscribe.add(keys.uidChannel(uid));
             } else {
-                sent.add(r.hdel(Keys.uids(m), uid));
+                ops.add(r -> r.hdel(Keys.uids(m), uid));
                 unsubscribe.add(keys.uidChannel(uid));
             }
         }
         for (String g : groups) {
             boolean any = !registry.byGroup(g).isEmpty();
             if (any) {
-                sent.add(r.sadd(Keys.groupSet(m), g));
-                sent.add(r.pexpire(Keys.group(m, g), ttlMillis));
+                ops.add(r -> r.sadd(Keys.groupSet(m), g));
+                ops.add(r -> r.pexpire(Keys.group(m, g), ttlMillis));
                 subscribe.add(keys.groupChannel(g));
             } else {
-                sent.add(r.srem(Keys.groupSet(m), g));
+                ops.add(r -> r.srem(Keys.groupSet(m), g));
                 unsubscribe.add(keys.groupChannel(g));
             }
         }
         flushes.incrementAndGet();
         CompletableFuture<Void> subscribed = subscribe.isEmpty() && unsubscribe.isEmpty()
                 ? CompletableFuture.completedFuture(null) : interest.apply(subscribe, unsubscribe);
-        CompletableFuture<Void> written = flushAndJoin(sent);
+        // Other nodes answer from the mirror that a uid or group has members here, and then push to
+        // its channel: what this flush adds is written only once its channel is subscribed, or a
+        // push sent on that answer found no subscriber yet (two connections: Redis does not keep
+        // the order of commands sent on each). Sends stay in flush order, so an older state
+        // never lands after a newer one.
+        CompletableFuture<Void> gate = subscribe.isEmpty() ? lastSend
+                : CompletableFuture.allOf(lastSend, subscribed.handle((v, err) -> null));
+        CompletableFuture<Void> written;
+        if (gate.isDone()) {
+            written = send(m, ops);
+        } else {
+            CompletableFuture<CompletableFuture<Void>> later = gate.thenApplyAsync(v -> send(m, ops), exec);
+            lastSend = later.handle((v, err) -> null);
+            written = later.thenCompose(f -> f);
+        }
         // A waiter whose change was already taken (and sent) by the previous flush must not be
         // told "done" before that flush's commands are answered: complete in flush order.
         CompletableFuture<Void> previous = lastFlush.handle((v, err) -> null);
@@ -275,6 +291,23 @@ final class Mirror implements Registry.Listener {
                 done.forEach(f -> f.complete(null));
             }
         });
+    }
+
+    /**
+     * Sends a flush's commands on the mirror connection (cluster thread), unless a full write
+     * replaced generation {@code m} meanwhile: that wrote the current state already, and a late
+     * write would leave an old generation's key behind with no expiry.
+     */
+    private CompletableFuture<Void> send(String m, List<Function<RedisAsyncCommands<String, String>, RedisFuture<?>>> ops) {
+        if (!m.equals(mirror)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        RedisAsyncCommands<String, String> r = redis.get();
+        List<RedisFuture<?>> sent = new ArrayList<>(ops.size());
+        for (var op : ops) {
+            sent.add(op.apply(r));
+        }
+        return flushAndJoin(sent);
     }
 
     /** Sends the batched commands and completes when all have answered. */

@@ -123,6 +123,65 @@ class ClusterJoinTest {
         }
     }
 
+    /**
+     * The same order for a bind or a join on a node already in the cluster: the mirror (what other
+     * nodes answer from) and the subscription go out on two connections, and Redis does not keep
+     * their order; the mirror write landing first made a uid or group "online" for other nodes
+     * while a push to it still reached no subscriber here. The SUBSCRIBE is held to open that gap.
+     */
+    @Test
+    void aBindIsNotReadBeforeItsChannelIsSubscribed() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(REDIS.port());
+             Nodes nodes = new Nodes()) {
+            String prefix = nodes.prefix;
+            TestGateway a = nodes.start(ClusterNodes.yaml(REDIS.url(), prefix, TIMINGS));
+            TestGateway b = nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix,
+                    "  command-timeout: 20s\n"));
+            for (TestGateway g : List.of(a, b)) {
+                Await.until("both nodes joined", ClusterNodes.DEADLINE, () -> {
+                    var st = g.get("/api/status").json().path("result").path("cluster");
+                    return "ok".equals(st.path("state").asText()) && st.path("nodes").size() == 2;
+                });
+            }
+            WsClient c = nodes.client(b);
+            int held = proxy.heldCommands();
+            proxy.holdCommandsWith("SUBSCRIBE");
+            // not waited for: their answers wait for the subscriptions
+            b.gateway().router().bindUid(c.clientId(), "u1");
+            b.gateway().router().joinGroup(c.clientId(), "g1");
+            Await.until("node b is subscribing", ClusterNodes.DEADLINE, () -> proxy.heldCommands() > held);
+
+            List<String> lost = new ArrayList<>();
+            watch(prefix + ":node:" + b.gateway().nodeId(), 1000, () -> {
+                if (a.call("isUidOnline", Map.of("uid", "u1")).asBoolean()) {
+                    int n = a.call("sendToUid", Map.of("uid", "u1", "message", "early")).path("delivered").asInt();
+                    if (n != 1) {
+                        lost.add("u1 online, but delivered " + n);
+                    }
+                }
+                if (a.call("getClientIdCountByGroup", Map.of("group", "g1")).asInt() > 0) {
+                    int n = a.call("sendToGroup", Map.of("group", "g1", "message", "early")).path("delivered").asInt();
+                    if (n != 1) {
+                        lost.add("g1 has members, but delivered " + n);
+                    }
+                }
+            });
+            assertThat(lost).as("node a saw the bind before node b was subscribed").isEmpty();
+
+            proxy.holdCommandsWith(null);
+            Await.until("node a sees u1 online", ClusterNodes.DEADLINE,
+                    () -> a.call("isUidOnline", Map.of("uid", "u1")).asBoolean());
+            Await.until("node a sees g1's member", ClusterNodes.DEADLINE,
+                    () -> a.call("getClientIdCountByGroup", Map.of("group", "g1")).asInt() == 1);
+            assertThat(a.call("sendToUid", Map.of("uid", "u1", "message", "after")).path("delivered").asInt())
+                    .isEqualTo(1);
+            assertThat(c.next()).isEqualTo("after");
+            assertThat(a.call("sendToGroup", Map.of("group", "g1", "message", "after g1")).path("delivered").asInt())
+                    .isEqualTo(1);
+            assertThat(c.next()).isEqualTo("after g1");
+        }
+    }
+
     @Test
     void aResubscribeSlowerThanNodeTtlKeepsTheNodesClientsVisibleAndItsMirror() throws Exception {
         try (TcpProxy proxy = new TcpProxy(REDIS.port());
