@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import io.netty.channel.ChannelFutureListener;
@@ -177,6 +178,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
         inputEnded = true;
         releasePartial(); // a message the end of input cut short is no message
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls != null && !tls.handshakeFuture().isSuccess()) {
+            // It can no longer finish the TLS handshake, so nothing queued for it (a text or frame
+            // session's welcome) can ever reach it: waiting out the close grace would only hold the socket.
+            ctx.close();
+            return;
+        }
         if (connection != null) {
             if (!connection.isClosing()) { // a close the gateway started ends on its own (HalfClose)
                 ClientSessions.EVENTS.debug("input ended {}: writing what is queued, then closing", connection);

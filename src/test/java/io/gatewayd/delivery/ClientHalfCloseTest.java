@@ -193,7 +193,7 @@ class ClientHalfCloseTest {
      * Pushes until some of it waits in the gateway (the client reads nothing: the kernel's buffers
      * fill first); returns what was pushed, in order.
      */
-    private static List<String> pushUntilQueuedInTheGateway(Gateway gateway, String id, Connection c)
+    static List<String> pushUntilQueuedInTheGateway(Gateway gateway, String id, Connection c)
             throws Exception {
         List<String> pushed = new ArrayList<>();
         for (int i = 0; i < PUSHES; i++) {
@@ -207,7 +207,7 @@ class ClientHalfCloseTest {
     }
 
     /** Messages as "index/length": a failure shows what is missing, not 8 MiB of padding. */
-    private static List<String> summary(List<String> messages) {
+    static List<String> summary(List<String> messages) {
         return messages.stream().map(m -> m.substring(0, Math.max(0, m.indexOf(':'))) + "/" + m.length()).toList();
     }
 
@@ -219,10 +219,15 @@ class ClientHalfCloseTest {
         final OutputStream out;
 
         private Client(Socket socket, Kind kind) throws IOException {
+            this(socket, kind, socket.getInputStream(), socket.getOutputStream());
+        }
+
+        /** Over streams of the socket's own, e.g. TLS (TlsHalfCloseTest); {@code socket} is the raw one. */
+        Client(Socket socket, Kind kind, java.io.InputStream in, OutputStream out) {
             this.socket = socket;
             this.kind = kind;
-            this.in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024));
-            this.out = socket.getOutputStream();
+            this.in = new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
+            this.out = out;
         }
 
         static Client open(TestGateway gw, Kind kind, int receiveBuffer) throws IOException {
