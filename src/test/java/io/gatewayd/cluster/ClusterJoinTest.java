@@ -34,6 +34,15 @@ class ClusterJoinTest {
     private static final long NODE_TTL_MS = 2000;
     private static final String TIMINGS = null;
 
+    private static void awaitBothJoined(TestGateway a, TestGateway b) {
+        for (TestGateway g : List.of(a, b)) {
+            Await.until("both nodes joined", ClusterNodes.DEADLINE, () -> {
+                var st = g.get("/api/status").json().path("result").path("cluster");
+                return "ok".equals(st.path("state").asText()) && st.path("nodes").size() == 2;
+            });
+        }
+    }
+
     @Test
     void aJoinSlowerThanNodeTtlKeepsTheHeartbeatKeyAndNeedsNoRewrite() throws Exception {
         try (TcpProxy proxy = new TcpProxy(REDIS.port());
@@ -137,12 +146,7 @@ class ClusterJoinTest {
             TestGateway a = nodes.start(ClusterNodes.yaml(REDIS.url(), prefix, TIMINGS));
             TestGateway b = nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix,
                     "  command-timeout: 20s\n"));
-            for (TestGateway g : List.of(a, b)) {
-                Await.until("both nodes joined", ClusterNodes.DEADLINE, () -> {
-                    var st = g.get("/api/status").json().path("result").path("cluster");
-                    return "ok".equals(st.path("state").asText()) && st.path("nodes").size() == 2;
-                });
-            }
+            awaitBothJoined(a, b);
             WsClient c = nodes.client(b);
             int held = proxy.heldCommands();
             proxy.holdCommandsWith("SUBSCRIBE");
@@ -189,12 +193,7 @@ class ClusterJoinTest {
             String prefix = nodes.prefix;
             TestGateway a = nodes.start(ClusterNodes.yaml(REDIS.url(), prefix, TIMINGS));
             TestGateway b = nodes.start(ClusterNodes.yaml("redis://127.0.0.1:" + proxy.port() + "/0", prefix, TIMINGS));
-            for (TestGateway g : List.of(a, b)) {
-                Await.until("both nodes joined", ClusterNodes.DEADLINE, () -> {
-                    var st = g.get("/api/status").json().path("result").path("cluster");
-                    return "ok".equals(st.path("state").asText()) && st.path("nodes").size() == 2;
-                });
-            }
+            awaitBothJoined(a, b);
             WsClient c = nodes.client(b);
             b.call("bindUid", Map.of("client_id", c.clientId(), "uid", "u1"));
             Await.until("node a counts node b's client", ClusterNodes.DEADLINE,
