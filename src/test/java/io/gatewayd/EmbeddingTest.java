@@ -9,6 +9,7 @@ import io.gatewayd.config.CronConfig;
 import io.gatewayd.config.CronJobConfig;
 import io.gatewayd.config.GatewayConfig;
 import io.gatewayd.config.ListenerConfig;
+import io.gatewayd.config.PathsConfig;
 import io.gatewayd.delivery.OutboundMessage;
 import io.gatewayd.registry.Registry;
 import io.gatewayd.testing.Await;
@@ -17,10 +18,12 @@ import io.gatewayd.server.ClientEvents;
 import io.gatewayd.testing.TestGateway;
 import io.gatewayd.testing.WsClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +42,7 @@ class EmbeddingTest {
 
     /** The README's "Embedding" example, as an embedder writes it: no Netty type, no 15-argument record. */
     @Test
-    void anEmbedderStartsAGatewayHearsItsClientsAndAddsACronJobInAFewLines() throws Exception {
+    void anEmbedderStartsAGatewayHearsItsClientsAndAddsACronJobInAFewLines(@TempDir Path runDir) throws Exception {
         BlockingQueue<String> heard = new LinkedBlockingQueue<>();
         ClientEvents events = new ClientEvents() {
             @Override
@@ -53,7 +56,9 @@ class EmbeddingTest {
                 heard.add(message.text() + " (" + message.length() + " bytes)");
             }
         };
-        try (Gateway gw = Gateway.builder(GatewayConfig.ephemeral()).clientEvents(events).start();
+        // a run-on: one job keeps its lock files under paths.run-dir: here, not in the working directory
+        GatewayConfig config = GatewayConfig.ephemeral().withPaths(new PathsConfig(runDir.toString(), null, null));
+        try (Gateway gw = Gateway.builder(config).clientEvents(events).start();
              WsClient client = WsClient.connect(HttpClient.newHttpClient().newWebSocketBuilder()
                      .header("X-App", "demo"), URI.create("ws://127.0.0.1:" + gw.port("websocket") + "/chat?room=7"))) {
             client.init();
@@ -64,6 +69,7 @@ class EmbeddingTest {
             gw.reload(gw.config().withCron(gw.config().cron().withJob(CronJobConfig.builder("tick")
                     .every(Duration.ofSeconds(1)).push("all", "tick from ${job}").build())));
             assertThat(client.next()).isEqualTo("tick from tick");
+            assertThat(runDir.resolve("cron")).isDirectory();
         }
     }
 
@@ -230,8 +236,9 @@ class EmbeddingTest {
     }
 
     @Test
-    void timersAndCronJobsAddedFromCodePushAndATimerAfterStopIsRefused() throws Exception {
-        TestGateway gw = TestGateway.start();
+    void timersAndCronJobsAddedFromCodePushAndATimerAfterStopIsRefused(@TempDir Path runDir) throws Exception {
+        TestGateway gw = TestGateway.start(Gateway.builder(
+                GatewayConfig.ephemeral().withPaths(new PathsConfig(runDir.toString(), null, null))));
         Gateway gateway = gw.gateway();
         try (WsClient client = gw.client()) {
             gateway.timers().delay(Duration.ofMillis(10), () ->
@@ -242,6 +249,7 @@ class EmbeddingTest {
                     .push("all", "tick from ${job}").build();
             assertThat(gateway.reload(gateway.config().withCron(CronConfig.ofJobs(List.of(job))))).isEmpty();
             assertThat(client.next()).isEqualTo("tick from tick");
+            assertThat(runDir.resolve("cron")).isDirectory();
         } finally {
             closeWithin(gateway);
         }
