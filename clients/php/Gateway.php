@@ -231,6 +231,26 @@ class Gateway
         return is_array($group) ? ['groups' => array_values($group)] : ['group' => $group];
     }
 
+    /**
+     * The end of an error for a call that may have reached the gateway: what makes a retry safe, where
+     * something does (a push's msg_id), and nothing for the rest, whose retry the caller must judge.
+     */
+    private static function mayHaveBeenCarriedOut($method, $params)
+    {
+        $pushes = ['sendToAll', 'sendToClient', 'sendToUid', 'sendToGroup'];
+        if (in_array($method, $pushes, true)) {
+            return 'the call may still have been carried out (retry it with the same msg_id)';
+        }
+        if ($method === 'batch' && is_array($params)) {
+            foreach ($params as $call) {
+                if (is_array($call) && isset($call['method']) && in_array($call['method'], $pushes, true)) {
+                    return 'the call may still have been carried out (retry its pushes with the same msg_id)';
+                }
+            }
+        }
+        return 'the call may still have been carried out';
+    }
+
     /** exclude_client_ids and msg_id of a push, when given. */
     private static function pushOptions(array $p, $exclude_client_id, $msg_id)
     {
@@ -405,7 +425,7 @@ class Gateway
         }
         if ($timedOut) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer within " . self::$timeout
-                . " s; the call may still have been carried out (retry a push with the same msg_id)", 'timeout');
+                . " s; " . self::mayHaveBeenCarriedOut($method, $params), 'timeout');
         }
         if ($raw === false && $certProblem !== null) {
             throw new GatewayException("gatewayd at " . self::$apiUrl . " did not answer: " . self::certificateHint($certProblem),
@@ -416,8 +436,7 @@ class Gateway
         }
         if ($raw === false) {
             throw new GatewayException("the connection to gatewayd at " . self::$apiUrl . " broke before a whole"
-                . " answer came ($err); the call may still have been carried out (retry a push with the same msg_id)",
-                'connection_lost');
+                . " answer came ($err); " . self::mayHaveBeenCarriedOut($method, $params), 'connection_lost');
         }
         if ($status >= 300 && $status < 400) {
             throw new GatewayException("$url answered $status, a redirect to "

@@ -197,6 +197,20 @@ _SAME_ANSWER_TWICE = frozenset((
     "getAllGroupClientIdCount", "status", "methods", "cron/list", "cron/history", "admin/connections"))
 
 
+_PUSHES = frozenset(("sendToAll", "sendToClient", "sendToUid", "sendToGroup"))
+
+
+def _may_have_been_carried_out(method, params):
+    """The end of an error for a call that may have reached the gateway: what makes a retry safe, where
+    something does (a push's msg_id), and nothing for the rest, whose retry the caller must judge."""
+    if method in _PUSHES:
+        return "the call may still have been carried out (retry it with the same msg_id)"
+    if method == "batch" and isinstance(params, list) and any(
+            isinstance(c, Mapping) and c.get("method") in _PUSHES for c in params):
+        return "the call may still have been carried out (retry its pushes with the same msg_id)"
+    return "the call may still have been carried out"
+
+
 def _repeatable(method, params):
     """Whether the call may be sent again after an attempt that may have been carried out: a batch when
     each of its calls may."""
@@ -347,9 +361,10 @@ class Gateway:
         if getattr(self._local, "conn", None) is conn:
             self._local.conn = None
 
-    def _post(self, method, body, repeatable):
+    def _post(self, method, body, repeatable, carried_out):
         """(status, body) of POST /api/<method>, all of it within timeout. repeatable: the call may be
-        sent again when a kept-alive connection breaks after it went out."""
+        sent again when a kept-alive connection breaks after it went out. carried_out: what an error
+        says of a call that may have reached the gateway."""
         endpoint = self._endpoint()
         url = self.api_url + "/api/" + method
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
@@ -360,7 +375,7 @@ class Gateway:
         while True:
             conn, reused = self._connection(endpoint)
             if not reused:
-                self._connect(conn, deadline, method, url, lost)
+                self._connect(conn, deadline, method, url, lost, carried_out)
             # 'unreachable' promises that nothing was sent, so a caller may retry anything; from here on
             # the request may reach the gateway and be carried out, and only a push with a msg_id is safe
             # to repeat
@@ -384,8 +399,8 @@ class Gateway:
                         lost = e
                     continue
                 if _timed_out(e):
-                    raise GatewayError("gatewayd at %s did not answer within %s s; the call may still have been"
-                                       " carried out (retry a push with the same msg_id)" % (self.api_url, self.timeout),
+                    raise GatewayError("gatewayd at %s did not answer within %s s; %s"
+                                       % (self.api_url, self.timeout, carried_out),
                                        code="timeout") from None
                 if isinstance(e, http.client.HTTPException) and not isinstance(
                         e, (http.client.IncompleteRead, http.client.RemoteDisconnected)):
@@ -393,9 +408,9 @@ class Gateway:
                     raise GatewayError("%s answered something that is not HTTP (%s); is this the gateway's control"
                                        " URL?" % (url, " ".join(str(e).split()) or type(e).__name__),
                                        code="not_gatewayd") from None
-                raise GatewayError("the connection to gatewayd at %s broke before a whole answer came (%s); the call"
-                                   " may still have been carried out (retry a push with the same msg_id)"
-                                   % (self.api_url, e), code="connection_lost") from None
+                raise GatewayError("the connection to gatewayd at %s broke before a whole answer came (%s); %s"
+                                   % (self.api_url, e, carried_out),
+                                   code="connection_lost") from None
             if res.will_close:
                 self._forget(conn)
             else:
@@ -409,9 +424,10 @@ class Gateway:
                                    code="not_gatewayd", status=res.status)
             return res.status, raw
 
-    def _connect(self, conn, deadline, method, url, lost=None):
+    def _connect(self, conn, deadline, method, url, lost, carried_out):
         """Opens conn (and its TLS session) within what is left of the call's time; nothing is sent on it
-        yet. lost: why an earlier attempt of the call broke after its request went out, if one did."""
+        yet. lost: why an earlier attempt of the call broke after its request went out, if one did, and
+        carried_out what the error then says of it."""
         try:
             conn.timeout = _left(deadline)
             conn.connect()
@@ -419,8 +435,8 @@ class Gateway:
             self._forget(conn)
             if lost is not None:  # not 'unreachable': the earlier attempt may have been carried out
                 raise GatewayError("the connection to gatewayd at %s broke before a whole answer came (%s), and"
-                                   " connecting again failed (%s); the call may still have been carried out"
-                                   " (retry a push with the same msg_id)" % (self.api_url, lost, e),
+                                   " connecting again failed (%s); %s"
+                                   % (self.api_url, lost, e, carried_out),
                                    code="connection_lost") from None
             if _timed_out(e):
                 raise GatewayError("gatewayd at %s did not answer: no connection within %s s, so nothing was sent"
@@ -453,7 +469,8 @@ class Gateway:
             hint = " (decode bytes to str; only a pushed message may be bytes)" if "bytes" in str(e) else ""
             raise GatewayError("%s: the parameters cannot be sent as JSON: %s%s" % (method, e, hint),
                                code="invalid_param") from None
-        status, raw = self._post(method, body, _repeatable(method, params))
+        status, raw = self._post(method, body, _repeatable(method, params),
+                                 _may_have_been_carried_out(method, params))
         try:
             answer = json.loads(raw.decode("utf-8"))
         except ValueError:  # not UTF-8 or not JSON

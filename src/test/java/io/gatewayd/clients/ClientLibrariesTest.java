@@ -393,7 +393,7 @@ class ClientLibrariesTest {
                 + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
                 + " the gateway that cannot reach it, or not the control URL?\n");
         assertThat(run.out()).contains("timeout timeout null 0 [] gatewayd at " + urls.get(3) + " did not answer within"
-                + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+                + " 1 s; the call may still have been carried out (retry it with the same msg_id)\n");
         // connected in time, or (a busy machine) not: the call's timeout covers connecting too
         assertThat(run.out()).containsPattern("tinyTimeout (timeout null 0 \\[\\] gatewayd at " + urls.get(3)
                 + " did not answer within 0.0004 s;|unreachable null 0 \\[\\] gatewayd at " + urls.get(3)
@@ -504,7 +504,7 @@ class ClientLibrariesTest {
     }
 
     private static void assertBrokenConnections(BrokenRun run) {
-        String lost = "; the call may still have been carried out (retry a push with the same msg_id)\n";
+        String lost = "; the call may still have been carried out (retry it with the same msg_id)\n";
         assertThat(run.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote("refused unreachable null gatewayd at "
                 + run.refused() + " did not answer: ") + ".*Connection refused.*\n");
         assertThat(run.out()).startsWith("refused ").contains("\nnoConnection unreachable null gatewayd at " + run.unaccepting()
@@ -562,7 +562,7 @@ class ClientLibrariesTest {
                 + " answered 502 but not with JSON (\"<html><h1>502 Bad Gateway</h1></html>\"); a proxy in front of"
                 + " the gateway that cannot reach it, or not the control URL?\n");
         assertThat(pyOut).contains("timeout timeout null {} gatewayd at " + urls.get(3) + " did not answer within"
-                + " 1 s; the call may still have been carried out (retry a push with the same msg_id)\n");
+                + " 1 s; the call may still have been carried out (retry it with the same msg_id)\n");
         assertThat(pyOut).contains("down unreachable null {} gatewayd at " + urls.get(4) + " did not answer:");
     }
 
