@@ -157,6 +157,27 @@ class HalfClosedClientWebhookAnswerTest {
     }
 
     @Test
+    void destroyClientThroughTheControlApiEndsTheWaitAtOnce() throws Exception {
+        Gateway gateway = start();
+        answerAfterTheFin(gateway, call -> {
+            gw.call("sendToClient", Map.of("client_id", call.clientId(), "message", "pushed"));
+            boolean destroyed = gw.call("destroyClient", Map.of("client_id", call.clientId())).asBoolean();
+            return Reply.json("{\"reply\":\"destroyClient answered " + destroyed + "\"}");
+        });
+        try (Client client = connect(gw, Kind.FRAME)) {
+            String id = clientId(client);
+            client.send("ping");
+            client.socket.shutdownOutput();
+
+            assertThat(client.readUntilEnd()).as("the push before the destroy, then the end of stream")
+                    .containsExactly("pushed");
+            JsonNode close = closeWebhookOf(id);
+            assertThat(close.get("code").asInt()).isEqualTo(1006);
+            assertThat(close.get("reason").asText()).isEqualTo("destroyed");
+        }
+    }
+
+    @Test
     void whileItWaitsItGetsNoBroadcastAndTheAnswerCannotBindItAgain() throws Exception {
         Gateway gateway = start();
         answerAfterTheFin(gateway, call -> {
