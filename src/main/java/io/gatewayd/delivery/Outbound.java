@@ -290,27 +290,26 @@ public final class Outbound {
      * close code (1006).
      */
     public void inputEnded(Connection c, long answerWaitMillis) {
-        registry.remove(c);
         Channel ch = c.channel();
-        if (c.isClosing() || !ch.isActive()) {
+        boolean wait = c.answersAwaited() > 0 && answerWaitMillis > 0 && !c.isClosing() && ch.isActive();
+        if (wait) {
+            // before it leaves the registry: a push by its client_id finds it in the one or the other
+            leaving.put(c.clientId(), c);
+            ch.closeFuture().addListener(f -> leaving.remove(c.clientId(), c));
+        }
+        registry.remove(c);
+        if (!wait) {
+            endInput(c, null);
             return;
         }
         Lane lane = lane(ch.eventLoop());
-        lane.deliverPendingTo(c);
+        lane.deliverPendingTo(c); // what was queued before its input ended, broadcasts included
         if (c.isClosing()) {
             return; // over max-pending-bytes on the way: it is being closed as a slow consumer
         }
-        if (c.answersAwaited() > 0 && answerWaitMillis > 0) {
-            lane.detach(c); // broadcasts go to the lane's connections: from here on not to this one
-            leaving.put(c.clientId(), c);
-            var bound = ch.eventLoop().schedule(() -> endInput(c, null), answerWaitMillis, TimeUnit.MILLISECONDS);
-            ch.closeFuture().addListener(f -> {
-                bound.cancel(false);
-                leaving.remove(c.clientId(), c);
-            });
-            return;
-        }
-        endInput(c, null);
+        lane.detach(c); // broadcasts go to the lane's connections: from here on not to this one
+        var bound = ch.eventLoop().schedule(() -> endInput(c, null), answerWaitMillis, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> bound.cancel(false));
     }
 
     /**
@@ -350,12 +349,14 @@ public final class Outbound {
 
     /** What {@link #inputEnded} does once nothing more is awaited: write what is queued (and {@code lastMessage}), then end. */
     private void endInput(Connection c, OutboundMessage lastMessage) {
-        leaving.remove(c.clientId(), c);
+        if (!leaving.isEmpty()) {
+            leaving.remove(c.clientId(), c);
+        }
         Channel ch = c.channel();
         if (!c.isClosing() && ch.isActive()) {
             lane(ch.eventLoop()).deliverPendingTo(c);
         }
-        if (c.isClosing() || !ch.isActive()) { // closed meanwhile, or over max-pending-bytes just now
+        if (c.isClosing() || !ch.isActive()) { // closed meanwhile, or over max-pending-bytes on the way
             if (lastMessage != null) {
                 lastMessage.release();
             }
