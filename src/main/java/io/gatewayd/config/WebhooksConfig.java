@@ -98,6 +98,29 @@ public record WebhooksConfig(String url, WebhookUrls urls, List<WebhookEvent> ev
                 "must be at least 64KiB, got " + queueBytes);
     }
 
+    /** The longest a client whose input ended is kept open for the answers to its messages. */
+    public static final Duration MAX_ANSWER_WAIT = Duration.ofSeconds(60);
+
+    /**
+     * How long a client that ended its side of the connection (FIN) is kept open while answers to
+     * its message webhooks are outstanding: one event's whole budget, every attempt's
+     * {@code timeout} plus the longest backoff before each retry (5 s × 4 + 0.2 + 0.4 + 0.8 s =
+     * 21.4 s by default), at most {@link #MAX_ANSWER_WAIT}. An answer later than that could not
+     * be told from a backend that never answers, and the socket is held meanwhile.
+     */
+    public Duration answerWait() {
+        long max = MAX_ANSWER_WAIT.toMillis();
+        long total = Math.min(max, timeout.toMillis() * (retries + 1));
+        long base = retryBackoff.toMillis();
+        long cap = maxRetryBackoff.toMillis();
+        for (int n = 1; n <= retries && total < max; n++) {
+            int shift = n - 1;
+            long backoff = shift >= 62 || base > (cap >> shift) ? cap : base << shift;
+            total = Math.min(max, total + backoff);
+        }
+        return Duration.ofMillis(total);
+    }
+
     public static WebhooksConfig defaults() {
         return new WebhooksConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -39,6 +41,11 @@ public final class Outbound {
     private final Registry registry;
     private final GatewayStats stats;
     private final Supplier<OutboundConfig> config;
+    /**
+     * Clients whose input ended while answers to their messages were awaited, by client_id: gone
+     * from the registry, still reachable by their id ({@link #inputEnded}). Empty but for those.
+     */
+    private final ConcurrentHashMap<String, Connection> leaving = new ConcurrentHashMap<>();
 
     public Outbound(EventLoopGroup group, Registry registry, GatewayStats stats, Supplier<OutboundConfig> config) {
         this.registry = registry;
@@ -215,6 +222,10 @@ public final class Outbound {
             loop.execute(() -> close(c, code, lastMessage));
             return;
         }
+        if (!leaving.isEmpty() && leaving.remove(c.clientId(), c)) {
+            endInput(c, lastMessage); // its input ended: it ends as such a client does, with no close frame
+            return;
+        }
         if (c.isClosing() || !ch.isActive()) {
             if (lastMessage != null) {
                 lastMessage.release();
@@ -264,22 +275,102 @@ public final class Outbound {
     /**
      * The client ended its side of the connection (FIN: shutdown(SHUT_WR), a script piped into nc,
      * a WebSocket client gone without a close frame). It leaves the registry at once, so nothing
-     * more is routed to it, but what was queued for it before (pushes already answered as
-     * delivered, its welcome, answers to its last messages) is written, then the connection
-     * closes. A client that does not read that has the close grace to take it, as a client the
-     * gateway closes has for its close frame: then the socket is cut. Loop thread only.
+     * more is routed to it by uid, group or broadcast, but what was queued for it before (pushes
+     * already answered as delivered, its welcome) is written, then the connection closes. A
+     * client that does not read that has the close grace to take it, as a client the gateway
+     * closes has for its close frame: then the socket is cut. Loop thread only.
+     *
+     * <p>While the backend still owes answers to its messages (message webhooks sent or queued,
+     * {@link #awaitAnswer}), the connection stays open for them, up to {@code answerWaitMillis}:
+     * a script that sends its request and ends its side is waiting for exactly those. Meanwhile
+     * it is {@linkplain #leaving addressable by its client_id} only (a webhook answer's reply and
+     * close, sendToClient, closeClient, destroyClient); it is in no uid, group or broadcast, and
+     * bindings for it are refused as for any client gone from the registry. Once the answers are
+     * in (or the wait is over, or closeClient asks) it ends as above, reported with the same
+     * close code (1006).
      */
-    public void inputEnded(Connection c) {
-        registry.remove(c);
+    public void inputEnded(Connection c, long answerWaitMillis) {
         Channel ch = c.channel();
-        if (c.isClosing() || !ch.isActive()) {
+        boolean wait = c.answersAwaited() > 0 && answerWaitMillis > 0 && !c.isClosing() && ch.isActive();
+        if (wait) {
+            // before it leaves the registry: a push by its client_id finds it in the one or the other
+            leaving.put(c.clientId(), c);
+            ch.closeFuture().addListener(f -> leaving.remove(c.clientId(), c));
+        }
+        registry.remove(c);
+        if (!wait) {
+            endInput(c, null);
             return;
         }
-        lane(ch.eventLoop()).deliverPendingTo(c);
+        Lane lane = lane(ch.eventLoop());
+        lane.deliverPendingTo(c); // what was queued before its input ended, broadcasts included
         if (c.isClosing()) {
             return; // over max-pending-bytes on the way: it is being closed as a slow consumer
         }
+        lane.detach(c); // broadcasts go to the lane's connections: from here on not to this one
+        var bound = ch.eventLoop().schedule(() -> endInput(c, null), answerWaitMillis, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> bound.cancel(false));
+    }
+
+    /**
+     * A message of {@code c} went to the backend; {@code answered} completes once the answer was
+     * applied (its reply queued) or will never be. A client whose input ended meanwhile is closed
+     * once it has its last answer ({@link #inputEnded}). Loop thread only.
+     */
+    public void awaitAnswer(Connection c, CompletionStage<?> answered) {
+        c.answerAwaited();
+        answered.whenComplete((v, err) -> {
+            EventLoop loop = c.channel().eventLoop();
+            if (loop.inEventLoop()) {
+                answerSettled(c);
+            } else {
+                try {
+                    loop.execute(() -> answerSettled(c));
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    // the gateway stopped: its connections are gone
+                }
+            }
+        });
+    }
+
+    private void answerSettled(Connection c) {
+        if (c.answerSettled() == 0 && !leaving.isEmpty() && leaving.get(c.clientId()) == c) {
+            endInput(c, null);
+        }
+    }
+
+    /**
+     * A client whose input ended and that waits for answers to its messages ({@link #inputEnded}),
+     * by client_id; null if there is none. Any thread.
+     */
+    public Connection leaving(String clientId) {
+        return leaving.isEmpty() || clientId == null ? null : leaving.get(clientId);
+    }
+
+    /** What {@link #inputEnded} does once nothing more is awaited: write what is queued (and {@code lastMessage}), then end. */
+    private void endInput(Connection c, OutboundMessage lastMessage) {
+        if (!leaving.isEmpty()) {
+            leaving.remove(c.clientId(), c);
+        }
+        Channel ch = c.channel();
+        if (!c.isClosing() && ch.isActive()) {
+            lane(ch.eventLoop()).deliverPendingTo(c);
+        }
+        if (c.isClosing() || !ch.isActive()) { // closed meanwhile, or over max-pending-bytes on the way
+            if (lastMessage != null) {
+                lastMessage.release();
+            }
+            return;
+        }
         c.markClosing(CloseCodes.INPUT_ENDED.code(), CloseCodes.INPUT_ENDED.reason());
+        if (lastMessage != null) {
+            try {
+                ch.write(lastMessage.writable(c.wireFormat()), ch.voidPromise());
+                c.countOut(lastMessage.size());
+            } finally {
+                lastMessage.release();
+            }
+        }
         // no close frame: the client left the WebSocket without one, and its input is gone anyway
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
         var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);

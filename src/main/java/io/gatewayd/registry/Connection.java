@@ -39,6 +39,8 @@ public final class Connection {
     private long bytesIn;
     private long messagesOut;
     private long bytesOut;
+    /** Message webhooks sent or queued for this client whose answers are not yet applied. */
+    private int answersAwaited;
     private volatile long lastActiveMillis;
 
     // guarded by this
@@ -121,6 +123,21 @@ public final class Connection {
 
     public long bytesOut() {
         return bytesOut;
+    }
+
+    /** Event loop only: a message of this client went to the backend; its answer may address the client. */
+    public void answerAwaited() {
+        answersAwaited++;
+    }
+
+    /** Event loop only: that answer was applied, or will never come; returns how many are still awaited. */
+    public int answerSettled() {
+        return answersAwaited > 0 ? --answersAwaited : 0;
+    }
+
+    /** Event loop only. */
+    public int answersAwaited() {
+        return answersAwaited;
     }
 
     /** GatewayWorker's heartbeat counter: -1 after activity, +1 per tick. Event loop only. */

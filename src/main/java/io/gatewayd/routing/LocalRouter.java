@@ -71,7 +71,7 @@ public final class LocalRouter implements Router {
         }
         Set<Connection> targets = new LinkedHashSet<>();
         for (String id : onlyClientIds) {
-            Connection c = registry.get(id);
+            Connection c = byId(id);
             if (c != null && !exclude.contains(id)) {
                 targets.add(c);
             }
@@ -85,7 +85,7 @@ public final class LocalRouter implements Router {
         if (refused != null) {
             return refused;
         }
-        Connection c = registry.get(clientId);
+        Connection c = byId(clientId);
         if (c == null) {
             m.release();
             return done(Delivered.NONE);
@@ -178,7 +178,7 @@ public final class LocalRouter implements Router {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused.asLastMessage());
         }
-        Connection c = registry.get(clientId);
+        Connection c = byId(clientId);
         if (c == null) {
             if (lastMessage != null) {
                 lastMessage.release();
@@ -191,10 +191,22 @@ public final class LocalRouter implements Router {
 
     @Override
     public CompletableFuture<Boolean> destroyClient(String clientId) {
-        return onClient(clientId, c -> {
+        Connection c = byId(clientId);
+        if (c != null) {
             outbound.destroy(c);
-            return true;
-        });
+        }
+        return done(c != null);
+    }
+
+    /**
+     * The connection a client_id addresses: one in the registry, or one whose input ended and that
+     * waits for the answers to its messages ({@link Outbound#inputEnded}). Only what addresses a
+     * client by its id reaches the latter (a push, closeClient, destroyClient, and so a webhook
+     * answer's reply and close); it is online for nothing else.
+     */
+    private Connection byId(String clientId) {
+        Connection c = registry.get(clientId);
+        return c != null ? c : outbound.leaving(clientId);
     }
 
     @Override

@@ -157,7 +157,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                     deflate ? WireFormat.WEBSOCKET_DEFLATE : WireFormat.WEBSOCKET, listener, welcome,
                     new ClientEvents.HandshakeInfo(hs.requestUri(), hs.requestHeaders()));
             if (inputEnded) { // its FIN came while the upgrade was being answered: welcome, then close
-                sessions.outbound().inputEnded(connection);
+                sessions.inputEnded(connection);
             }
             return;
         }
@@ -188,7 +188,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (connection != null) {
             if (!connection.isClosing()) { // a close the gateway started ends on its own (HalfClose)
                 ClientSessions.EVENTS.debug("input ended {}: writing what is queued, then closing", connection);
-                sessions.outbound().inputEnded(connection);
+                sessions.inputEnded(connection);
             }
             return;
         }

@@ -3,6 +3,7 @@ package io.gatewayd.server;
 import io.gatewayd.registry.Connection;
 import io.netty.buffer.ByteBuf;
 
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -19,10 +20,13 @@ public record ClientSecurity(ConnectionGuard guard, ConnectAuthenticator authent
 
     /** Forwards a client's message to the backend. Event loop; must not block; the buffer is only valid during the call. */
     public interface MessageForwarder {
-        MessageForwarder NONE = (c, content, binary) -> {
-        };
+        MessageForwarder NONE = (c, content, binary) -> null;
 
-        void forward(Connection c, ByteBuf content, boolean binary);
+        /**
+         * @return completes once the backend's answer was applied to the client (its reply
+         *         queued), or will never be (failed, dropped); null when nothing was forwarded
+         */
+        CompletionStage<?> forward(Connection c, ByteBuf content, boolean binary);
     }
 
     /** No authentication, no TLS, limits from the live config. */

@@ -143,6 +143,16 @@ public final class ClientSessions {
         listeners.close(c, last, closeCode, reason);
     }
 
+    /**
+     * The client ended its side of the connection (FIN). Answers to its messages still on their
+     * way from the backend are waited for, at most {@code webhooks}' budget for one event
+     * ({@link io.gatewayd.config.WebhooksConfig#answerWait}); see {@link Outbound#inputEnded}.
+     * Event loop only.
+     */
+    public void inputEnded(Connection c) {
+        outbound.inputEnded(c, c.answersAwaited() == 0 ? 0 : config.config().webhooks().answerWait().toMillis());
+    }
+
     /** A complete message from the client. Event loop only. */
     public void message(Connection c, ByteBuf content, boolean binary) {
         int size = content.readableBytes();
@@ -169,7 +179,10 @@ public final class ClientSessions {
             if (isHeartbeat(type)) {
                 writeNow(c, OutboundMessage.text(echo(type, c.clientId()))); // heartbeats stay local
             } else {
-                security.forwarder().forward(c, content, binary);
+                java.util.concurrent.CompletionStage<?> answered = security.forwarder().forward(c, content, binary);
+                if (answered != null) {
+                    outbound.awaitAnswer(c, answered);
+                }
             }
         }
         listeners.message(c, content, binary);

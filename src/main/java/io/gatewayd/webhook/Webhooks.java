@@ -105,11 +105,11 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
     }
 
     @Override
-    public void forward(Connection c, ByteBuf content, boolean binary) {
+    public CompletableFuture<Void> forward(Connection c, ByteBuf content, boolean binary) {
         GatewayConfig cfg = config.get();
         String url = cfg.webhooks().urlFor(WebhookEvent.MESSAGE, cfg.clientMessages().policy());
         if (url == null) {
-            return;
+            return null;
         }
         ObjectNode body = base(WebhookEvent.MESSAGE, c.clientId());
         body.put("uid", c.uid());
@@ -119,8 +119,8 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
             body.put("message", content.toString(StandardCharsets.UTF_8));
         }
         String id = c.clientId();
-        submit(c.channel().eventLoop(), WebhookEvent.MESSAGE, id, url, body, () -> true)
-                .thenAccept(res -> apply(id, res.body()));
+        return submit(c.channel().eventLoop(), WebhookEvent.MESSAGE, id, url, body, () -> true)
+                .thenCompose(res -> apply(id, res.body()));
     }
 
     // ---- auth.connect: webhook
@@ -153,13 +153,11 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
 
     // ---- actions
 
-    private void apply(String clientId, byte[] answer) {
+    private CompletableFuture<Void> apply(String clientId, byte[] answer) {
         List<String> problems = new ArrayList<>();
         ClientActions a = WebhookActions.parse(answer, problems);
         report(clientId, problems);
-        if (!a.isEmpty()) {
-            apply(clientId, a);
-        }
+        return a.isEmpty() ? CompletableFuture.completedFuture(null) : apply(clientId, a);
     }
 
     /** Applies actions through the router, in order: bind, join, session, then reply and close. */

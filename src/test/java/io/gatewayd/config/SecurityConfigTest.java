@@ -80,6 +80,19 @@ class SecurityConfigTest {
     }
 
     @Test
+    void aHalfClosedClientWaitsForItsAnswersOneEventsWebhookBudgetAtMostAMinute() {
+        String hook = "webhooks:\n  url: http://127.0.0.1:9/hook\n  secret: 0123456789abcdef\n";
+        // 4 attempts of 5 s, backoffs of 0.2, 0.4 and 0.8 s before the retries
+        assertThat(parse(hook).webhooks().answerWait()).isEqualTo(java.time.Duration.ofMillis(21_400));
+        // backoffs double up to max-retry-backoff: 1 + 2 + 2 s
+        assertThat(parse(hook + "  timeout: 1s\n  retry-backoff: 1s\n  max-retry-backoff: 2s\n").webhooks().answerWait())
+                .isEqualTo(java.time.Duration.ofSeconds(4 * 1 + 1 + 2 + 2));
+        assertThat(parse(hook + "  timeout: 1s\n  retries: 0\n").webhooks().answerWait()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(parse(hook + "  timeout: 5m\n  retries: 20\n  max-retry-backoff: 100d\n  retry-backoff: 50d\n")
+                .webhooks().answerWait()).isEqualTo(WebhooksConfig.MAX_ANSWER_WAIT);
+    }
+
+    @Test
     void cidrRangesMatchAddresses() throws Exception {
         assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("10.200.3.4"))).isTrue();
         assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("11.0.0.1"))).isFalse();
