@@ -103,7 +103,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = c.msgIds.once(m, x -> local.sendToAll(x, null, exclude));
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToAll(m, null, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("all", List.of(), List.of(c.keys.all()), exclude, payload, binary, msgId,
                 d.count()));
     }
@@ -118,7 +119,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = c.msgIds.once(m, x -> local.sendToUids(keys, x, exclude));
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToUids(keys, m, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("uids", keys, channels(keys, c.keys::uidChannel), exclude, payload, binary,
                 msgId, d.count()));
     }
@@ -133,7 +135,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = c.msgIds.once(m, x -> local.sendToGroups(keys, x, exclude));
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToGroups(keys, m, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("groups", keys, channels(keys, c.keys::groupChannel), exclude, payload,
                 binary, msgId, d.count()));
     }
@@ -176,7 +179,8 @@ final class ClusterRouter implements Router {
             return refused; // before publishing: not even the nodes whose limit is larger get it
         }
         if (isLocal(clientId)) {
-            return c.msgIds.once(m, x -> local.sendToClient(clientId, x))
+            String msgId = m.msgId();
+            return (c.msgIds.fresh(msgId) ? c.msgIds.settle(msgId, local.sendToClient(clientId, m)) : skip(m))
                     .thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
         }
         return sendToClients(m, List.of(clientId), Set.of());
@@ -203,7 +207,8 @@ final class ClusterRouter implements Router {
             m.release();
             return CompletableFuture.failedFuture(c.overloaded(0)); // before any delivery: a retry is safe
         }
-        CompletableFuture<Delivered> here = mine.isEmpty() ? skip(m) : c.msgIds.once(m, x -> local.sendToAll(x, mine, Set.of()));
+        CompletableFuture<Delivered> here = !mine.isEmpty() && c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToAll(m, mine, Set.of())) : skip(m);
         if (byNode.isEmpty()) {
             return here.thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
         }
@@ -276,6 +281,10 @@ final class ClusterRouter implements Router {
         if (h.path("multi").asBoolean(false)) {
             deliver = c.copies.first(e.origin() + ":" + e.id()); // came on several of our channels
         }
+        String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
+        if (deliver && !c.msgIds.fresh(msgId)) {
+            deliver = false;
+        }
         boolean report = h.path("report").asBoolean(false);
         if (e.type() == Envelope.Type.UNGROUP) {
             String group = h.path("group").asText();
@@ -288,12 +297,12 @@ final class ClusterRouter implements Router {
         }
         long n = 0;
         if (deliver) {
-            OutboundMessage m = message(h, e.payload()).msgId(h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null);
+            OutboundMessage m = message(h, e.payload());
             Set<String> exclude = strings(h.get("exclude"));
-            CompletableFuture<Delivered> f = c.msgIds.once(m, x -> switch (h.path("kind").asText()) {
-                case "uids" -> local.sendToUids(list(h.get("keys")), x, exclude);
-                case "groups" -> local.sendToGroups(list(h.get("keys")), x, exclude);
-                default -> local.sendToAll(x, null, exclude);
+            CompletableFuture<Delivered> f = c.msgIds.settle(msgId, switch (h.path("kind").asText()) {
+                case "uids" -> local.sendToUids(list(h.get("keys")), m, exclude);
+                case "groups" -> local.sendToGroups(list(h.get("keys")), m, exclude);
+                default -> local.sendToAll(m, null, exclude);
             });
             n = f.isCompletedExceptionally() ? 0 : f.getNow(Delivered.NONE).count();
             tooLarge(f, e.origin());
@@ -476,8 +485,9 @@ final class ClusterRouter implements Router {
             result = switch (op) {
                 case "send" -> {
                     String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
-                    OutboundMessage m = message(h, e.payload()).msgId(msgId);
-                    CompletableFuture<Delivered> sent = c.msgIds.once(m, x -> local.sendToAll(x, list(h.get("ids")), Set.of()));
+                    OutboundMessage m = message(h, e.payload());
+                    CompletableFuture<Delivered> sent = c.msgIds.fresh(msgId)
+                            ? c.msgIds.settle(msgId, local.sendToAll(m, list(h.get("ids")), Set.of())) : skip(m);
                     tooLarge(sent, e.origin());
                     yield sent.thenApply(Delivered::count);
                 }

@@ -24,26 +24,30 @@ public final class MsgIdRouter implements Router {
         this.msgIds = msgIds;
     }
 
+    // fresh(null) is true and settle(null, f) is f: a push without a msg_id only passes through
+
     @Override
     public CompletableFuture<Delivered> sendToAll(OutboundMessage m, Collection<String> onlyClientIds, Set<String> exclude) {
-        return m.msgId() == null ? next.sendToAll(m, onlyClientIds, exclude)
-                : msgIds.once(m, x -> next.sendToAll(x, onlyClientIds, exclude));
+        String id = m.msgId();
+        return msgIds.fresh(id) ? msgIds.settle(id, next.sendToAll(m, onlyClientIds, exclude)) : MsgIds.repeat(m);
     }
 
     @Override
     public CompletableFuture<Delivered> sendToClient(String clientId, OutboundMessage m) {
-        return m.msgId() == null ? next.sendToClient(clientId, m) : msgIds.once(m, x -> next.sendToClient(clientId, x));
+        String id = m.msgId();
+        return msgIds.fresh(id) ? msgIds.settle(id, next.sendToClient(clientId, m)) : MsgIds.repeat(m);
     }
 
     @Override
     public CompletableFuture<Delivered> sendToUids(Collection<String> uids, OutboundMessage m, Set<String> exclude) {
-        return m.msgId() == null ? next.sendToUids(uids, m, exclude) : msgIds.once(m, x -> next.sendToUids(uids, x, exclude));
+        String id = m.msgId();
+        return msgIds.fresh(id) ? msgIds.settle(id, next.sendToUids(uids, m, exclude)) : MsgIds.repeat(m);
     }
 
     @Override
     public CompletableFuture<Delivered> sendToGroups(Collection<String> groups, OutboundMessage m, Set<String> exclude) {
-        return m.msgId() == null ? next.sendToGroups(groups, m, exclude)
-                : msgIds.once(m, x -> next.sendToGroups(groups, x, exclude));
+        String id = m.msgId();
+        return msgIds.fresh(id) ? msgIds.settle(id, next.sendToGroups(groups, m, exclude)) : MsgIds.repeat(m);
     }
 
     @Override

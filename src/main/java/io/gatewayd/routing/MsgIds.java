@@ -6,7 +6,6 @@ import io.gatewayd.routing.Router.Delivered;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 
 /**
  * The msg_ids a node delivered within control.dedup-window (at most control.dedup-max-entries),
@@ -39,23 +38,21 @@ public final class MsgIds {
     }
 
     /**
-     * {@code push} applied to {@code m}, unless its msg_id is a repeat: then {@link Delivered#NONE}
-     * with the message released, as a push that reached nobody. A push that fails at once (too
-     * large, delivery queues full) queued nothing, so its id is forgotten: the retry the error
-     * asks for must deliver.
+     * {@code push}, made because {@link #fresh} said so. A push that failed at once (too large,
+     * delivery queues full) queued nothing, so its id is forgotten: the retry its error asks for
+     * must deliver.
      */
-    public CompletableFuture<Delivered> once(OutboundMessage m,
-                                             Function<OutboundMessage, CompletableFuture<Delivered>> push) {
-        String msgId = m.msgId();
-        if (!fresh(msgId)) {
-            m.release();
-            return CompletableFuture.completedFuture(Delivered.NONE);
-        }
-        CompletableFuture<Delivered> f = push.apply(m);
-        if (msgId != null && f.isCompletedExceptionally()) {
+    public CompletableFuture<Delivered> settle(String msgId, CompletableFuture<Delivered> push) {
+        if (msgId != null && push.isCompletedExceptionally()) {
             seen.forget(msgId);
         }
-        return f;
+        return push;
+    }
+
+    /** The answer to a repeat: as a push that reached nobody. Takes ownership of {@code m} (releases it). */
+    public static CompletableFuture<Delivered> repeat(OutboundMessage m) {
+        m.release();
+        return CompletableFuture.completedFuture(Delivered.NONE);
     }
 
     /** Repeats not delivered so far, for status. */
