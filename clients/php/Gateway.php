@@ -85,8 +85,9 @@ class Gateway
     // As in GatewayClient, an empty array of client ids sends to nobody, while null, '' or false
     // send to everyone; an empty exclude argument ('' included) excludes nobody.
     // The arguments after GatewayClient's own are gatewayd's: pass them by name on PHP 8
-    // (Gateway::sendToUid($uid, $msg, msg_id: 'order-7')). $msg_id makes a retry idempotent in
-    // cluster mode: each node delivers a push with a given id once.
+    // (Gateway::sendToUid($uid, $msg, msg_id: 'order-7')). $msg_id makes a retry idempotent: a
+    // gateway (each node in cluster mode) delivers a push with a given id once within
+    // control.dedup-window.
     public static function sendToAll($message, $client_id_array = null, $exclude_client_id = null, $raw = false, $msg_id = null)
     {
         $p = self::messageParam('sendToAll', $message, $raw);

@@ -510,8 +510,8 @@ class Gateway:
         return result["delivered"]
 
     # ---- pushes: each returns how many connections the message was queued to (sendToClient: a bool).
-    # msg_id (keyword only) makes a retry idempotent in cluster mode: each node delivers a push with a
-    # given id once. last_answer has the cluster's delivery report.
+    # msg_id (keyword only) makes a retry idempotent: a gateway (each node in cluster mode) delivers a
+    # push with a given id once within control.dedup-window. last_answer has the cluster's delivery report.
     def sendToAll(self, message, client_ids=None, exclude_client_ids=None, raw=False, *, msg_id=None):
         """To every client; with client_ids only to those ([] sends to nobody; None or '' to all)."""
         p = _message("sendToAll", message, raw)

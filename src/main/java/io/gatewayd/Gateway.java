@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayStats stats = new GatewayStats();
     private final Outbound outbound;
     private final Router router;
+    private final io.gatewayd.routing.MsgIds msgIds;
     private final io.gatewayd.cluster.Cluster cluster; // null in single-node mode
     private final ApiMethods api;
     private final ControlServer control;
@@ -174,9 +175,12 @@ public final class Gateway implements AutoCloseable {
                 config.node().eventLoops(Runtime.getRuntime().availableProcessors()), "gatewayd-io");
         this.outbound = new Outbound(transport.group(), registry, stats, () -> live.config().outbound());
         LocalRouter local = new LocalRouter(registry, outbound);
+        this.msgIds = new io.gatewayd.routing.MsgIds(config.control().dedupWindow(), config.control().dedupMaxEntries(),
+                stats.duplicatesDropped);
         this.cluster = config.cluster() == null ? null
-                : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, transport.group(), transport.channelClass());
-        this.router = cluster == null ? local : cluster.router();
+                : new io.gatewayd.cluster.Cluster(config.cluster(), registry, local, msgIds, transport.group(),
+                        transport.channelClass());
+        this.router = cluster == null ? new io.gatewayd.routing.MsgIdRouter(local, msgIds) : cluster.router();
         this.api = new ApiMethods(router, stats);
         this.heartbeat = new HeartbeatSweeper(outbound, stats);
         this.guard = new io.gatewayd.server.ConnectionGuard(() -> live.config().limits());
@@ -613,6 +617,7 @@ public final class Gateway implements AutoCloseable {
         tls.set(nextTls);
         nextAuth.run();
         control.update(next.control());
+        msgIds.configure(next.control().dedupWindow(), next.control().dedupMaxEntries());
         heartbeat.apply(next.heartbeat());
         cron.apply(next.cron());
         updated.forEach((running, settings) -> {

@@ -150,7 +150,7 @@ public final class ApiMethods {
         return new ApiException(413, "message_too_large", e.describe("\"" + field + "\""), details);
     }
 
-    /** The message of a push, carrying the optional msg_id (cluster mode drops a repeated one). */
+    /** The message of a push, carrying the optional msg_id (the router drops a repeated one). */
     private static OutboundMessage pushMessage(Params p) {
         String msgId = null;
         if (p.has("msg_id")) {

@@ -67,6 +67,7 @@ public final class StatusReport {
         api.put("pushes", stats.apiPushes.sum());
         api.put("errors", stats.apiErrors.sum());
         api.put("rejected_overloaded", stats.pushesRejected.sum());
+        api.put("duplicates_dropped", stats.duplicatesDropped.sum());
         ObjectNode dropped = o.putObject("dropped");
         dropped.put("slow_clients", stats.slowClientsDropped.sum());
         dropped.put("heartbeat", stats.heartbeatDropped.sum());

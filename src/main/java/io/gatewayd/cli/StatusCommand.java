@@ -250,7 +250,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 {"api", api.path("requests").asLong() + " requests, " + api.path("pushes").asLong() + " pushes"
                         + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "api", "pushes")) + ")" : "") + ", "
                         + api.path("errors").asLong() + " errors, " + api.path("rejected_overloaded").asLong()
-                        + " rejected (overloaded)"},
+                        + " rejected (overloaded)" + (api.path("duplicates_dropped").asLong() > 0 ? ", "
+                        + api.path("duplicates_dropped").asLong() + " repeated msg_id not delivered" : "")},
                 {"dropped", dropped.path("slow_clients").asLong() + " slow clients, " + dropped.path("heartbeat").asLong()
                         + " heartbeat timeouts, " + dropped.path("oversize").asLong() + " oversize messages"},
         }));

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewayd.config.ClusterConfig;
 import io.gatewayd.cron.JobLock;
 import io.gatewayd.registry.Registry;
+import io.gatewayd.routing.Dedup;
 import io.gatewayd.routing.LocalRouter;
+import io.gatewayd.routing.MsgIds;
 import io.gatewayd.routing.Router;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -54,10 +56,10 @@ public final class Cluster {
     final Keys keys;
     final Registry registry;
     final LocalRouter local;
-    final Dedup dedup;
+    final MsgIds msgIds;
     /**
      * Envelopes published on several channels (a push to many uids or groups), so a node on more
-     * than one of them delivers once. Not the msg_id dedup: dedup-max-entries 0 turns that off,
+     * than one of them delivers once. Not the msg_id dedup: control.dedup-max-entries 0 turns that off,
      * and must not make every such push arrive twice. The copies come in one burst, so a short
      * window and a fixed bound are enough.
      */
@@ -119,7 +121,6 @@ public final class Cluster {
     final LongAdder published = new LongAdder();
     final LongAdder received = new LongAdder();
     final LongAdder malformed = new LongAdder();
-    final LongAdder duplicatesDropped = new LongAdder();
     final LongAdder tooLargeDropped = new LongAdder();
     /** A peer with a larger outbound.max-pending-bytes can send many such pushes: one warning per interval. */
     final io.gatewayd.logging.LogLimiter tooLargeLog = new io.gatewayd.logging.LogLimiter(LOG, 10_000);
@@ -138,8 +139,11 @@ public final class Cluster {
     record Peer(String id, String gen, Map<String, String> info) {
     }
 
-    /** @param channelClass the socket channel class of the gateway's loops (see {@link SharedLoops}) */
-    public Cluster(ClusterConfig config, Registry registry, LocalRouter local, EventLoopGroup loops,
+    /**
+     * @param msgIds       the gateway's msg_id dedup: pushes this node takes and those other nodes send it
+     * @param channelClass the socket channel class of the gateway's loops (see {@link SharedLoops})
+     */
+    public Cluster(ClusterConfig config, Registry registry, LocalRouter local, MsgIds msgIds, EventLoopGroup loops,
                    Class<? extends io.netty.channel.socket.SocketChannel> channelClass) {
         this.config = config;
         this.keys = new Keys(config.keyPrefix());
@@ -147,7 +151,7 @@ public final class Cluster {
         this.local = local;
         this.loops = loops;
         this.channelClass = channelClass;
-        this.dedup = new Dedup(config.dedupWindow(), config.dedupMaxEntries());
+        this.msgIds = msgIds;
         this.exec = daemonExecutor("gatewayd-cluster");
         this.janitorThread = daemonExecutor("gatewayd-cluster-janitor");
         this.timer = daemonExecutor("gatewayd-cluster-timer");
@@ -1016,12 +1020,12 @@ public final class Cluster {
         s.put("pending_answers", pending.size());
         s.put("mirror_pending", mirror.pending());
         s.put("mirror_full_writes", fullWrites.get());
-        s.put("dedup_entries", dedup.size());
+        s.put("dedup_entries", msgIds.size());
         Map<String, Object> msgs = new LinkedHashMap<>();
         msgs.put("published", published.sum());
         msgs.put("received", received.sum());
         msgs.put("malformed", malformed.sum());
-        msgs.put("duplicates_dropped", duplicatesDropped.sum());
+        msgs.put("duplicates_dropped", msgIds.dropped());
         msgs.put("too_large_dropped", tooLargeDropped.sum());
         s.put("messages", msgs);
         Map<String, Object> probe = new LinkedHashMap<>();

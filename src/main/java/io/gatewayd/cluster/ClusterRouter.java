@@ -84,15 +84,6 @@ final class ClusterRouter implements Router {
         return ClientIds.nodeOf(clientId).equals(c.nodeId);
     }
 
-    /** True if this node should deliver a message with this msg_id (first time seen). */
-    private boolean fresh(String msgId) {
-        if (msgId == null || c.dedup.first("m:" + msgId)) {
-            return true;
-        }
-        c.duplicatesDropped.increment();
-        return false;
-    }
-
     private static CompletableFuture<Delivered> skip(OutboundMessage m) {
         m.release();
         return CompletableFuture.completedFuture(Delivered.NONE);
@@ -112,7 +103,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = fresh(msgId) ? local.sendToAll(m, null, exclude) : skip(m);
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToAll(m, null, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("all", List.of(), List.of(c.keys.all()), exclude, payload, binary, msgId,
                 d.count()));
     }
@@ -127,7 +119,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = fresh(msgId) ? local.sendToUids(keys, m, exclude) : skip(m);
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToUids(keys, m, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("uids", keys, channels(keys, c.keys::uidChannel), exclude, payload, binary,
                 msgId, d.count()));
     }
@@ -142,7 +135,8 @@ final class ClusterRouter implements Router {
         byte[] payload = m.payload();
         boolean binary = m.isBinary();
         String msgId = m.msgId();
-        CompletableFuture<Delivered> here = fresh(msgId) ? local.sendToGroups(keys, m, exclude) : skip(m);
+        CompletableFuture<Delivered> here = c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToGroups(keys, m, exclude)) : skip(m);
         return here.thenCompose(d -> fanOut("groups", keys, channels(keys, c.keys::groupChannel), exclude, payload,
                 binary, msgId, d.count()));
     }
@@ -185,7 +179,8 @@ final class ClusterRouter implements Router {
             return refused; // before publishing: not even the nodes whose limit is larger get it
         }
         if (isLocal(clientId)) {
-            return (fresh(m.msgId()) ? local.sendToClient(clientId, m) : skip(m))
+            String msgId = m.msgId();
+            return (c.msgIds.fresh(msgId) ? c.msgIds.settle(msgId, local.sendToClient(clientId, m)) : skip(m))
                     .thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
         }
         return sendToClients(m, List.of(clientId), Set.of());
@@ -212,7 +207,8 @@ final class ClusterRouter implements Router {
             m.release();
             return CompletableFuture.failedFuture(c.overloaded(0)); // before any delivery: a retry is safe
         }
-        CompletableFuture<Delivered> here = !mine.isEmpty() && fresh(msgId) ? local.sendToAll(m, mine, Set.of()) : skip(m);
+        CompletableFuture<Delivered> here = !mine.isEmpty() && c.msgIds.fresh(msgId)
+                ? c.msgIds.settle(msgId, local.sendToAll(m, mine, Set.of())) : skip(m);
         if (byNode.isEmpty()) {
             return here.thenApply(d -> new Delivered(d.count(), new Delivered.ClusterPart(d.count(), 0, 0)));
         }
@@ -286,9 +282,8 @@ final class ClusterRouter implements Router {
             deliver = c.copies.first(e.origin() + ":" + e.id()); // came on several of our channels
         }
         String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
-        if (deliver && msgId != null && !c.dedup.first("m:" + msgId)) {
+        if (deliver && !c.msgIds.fresh(msgId)) {
             deliver = false;
-            c.duplicatesDropped.increment();
         }
         boolean report = h.path("report").asBoolean(false);
         if (e.type() == Envelope.Type.UNGROUP) {
@@ -304,11 +299,11 @@ final class ClusterRouter implements Router {
         if (deliver) {
             OutboundMessage m = message(h, e.payload());
             Set<String> exclude = strings(h.get("exclude"));
-            CompletableFuture<Delivered> f = switch (h.path("kind").asText()) {
+            CompletableFuture<Delivered> f = c.msgIds.settle(msgId, switch (h.path("kind").asText()) {
                 case "uids" -> local.sendToUids(list(h.get("keys")), m, exclude);
                 case "groups" -> local.sendToGroups(list(h.get("keys")), m, exclude);
                 default -> local.sendToAll(m, null, exclude);
-            };
+            });
             n = f.isCompletedExceptionally() ? 0 : f.getNow(Delivered.NONE).count();
             tooLarge(f, e.origin());
         }
@@ -491,7 +486,8 @@ final class ClusterRouter implements Router {
                 case "send" -> {
                     String msgId = h.hasNonNull("msg_id") ? h.get("msg_id").asText() : null;
                     OutboundMessage m = message(h, e.payload());
-                    CompletableFuture<Delivered> sent = fresh(msgId) ? local.sendToAll(m, list(h.get("ids")), Set.of()) : skip(m);
+                    CompletableFuture<Delivered> sent = c.msgIds.fresh(msgId)
+                            ? c.msgIds.settle(msgId, local.sendToAll(m, list(h.get("ids")), Set.of())) : skip(m);
                     tooLarge(sent, e.origin());
                     yield sent.thenApply(Delivered::count);
                 }

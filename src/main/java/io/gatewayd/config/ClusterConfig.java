@@ -21,8 +21,6 @@ import java.util.Locale;
  *                          miss it are listed as missing_nodes with "partial": true
  * @param probeInterval     how often a node publishes a probe to itself to prove its subscription works
  * @param probeTimeout      a probe not received back within this means the subscription is dead: reconnect
- * @param dedupWindow       how long a push's msg_id is remembered, so a retried push is not delivered twice
- * @param dedupMaxEntries   bound on remembered msg_ids (oldest forgotten first)
  * @param resubscribeBatch  channels per SUBSCRIBE command when (re)subscribing
  * @param janitorInterval   how often one node (under a Redis lock) deletes dead nodes' mirrors
  * @param mirrorTtl         expiry of mirror keys, refreshed by their node; a safety net if every
@@ -35,8 +33,8 @@ import java.util.Locale;
  */
 public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Duration heartbeat,
                             Duration commandTimeout, Duration ackTimeout, Duration queryTimeout,
-                            Duration probeInterval, Duration probeTimeout, Duration dedupWindow,
-                            Integer dedupMaxEntries, Integer resubscribeBatch, Duration janitorInterval,
+                            Duration probeInterval, Duration probeTimeout, Integer resubscribeBatch,
+                            Duration janitorInterval,
                             Duration mirrorTtl, Integer fanoutThreshold, Boolean shareEventLoops) {
 
     public static final String EXAMPLE = "redis://127.0.0.1:6379/0";
@@ -58,12 +56,8 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
         queryTimeout = orDefault(queryTimeout, Duration.ofSeconds(3));
         probeInterval = orDefault(probeInterval, Duration.ofSeconds(5));
         probeTimeout = orDefault(probeTimeout, Duration.ofSeconds(3));
-        dedupWindow = orDefault(dedupWindow, Duration.ofMinutes(5));
         janitorInterval = orDefault(janitorInterval, Duration.ofSeconds(30));
         mirrorTtl = orDefault(mirrorTtl, Duration.ofMinutes(10));
-        if (dedupMaxEntries == null) {
-            dedupMaxEntries = 100_000;
-        }
         if (resubscribeBatch == null) {
             resubscribeBatch = 500;
         }
@@ -86,9 +80,6 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
         ConfigProblem.require(mirrorTtl.compareTo(nodeTtl.multipliedBy(3)) >= 0, "mirror-ttl",
                 "must be at least three times cluster.node-ttl (" + Durations.format(nodeTtl) + "), got "
                         + Durations.format(mirrorTtl));
-        ConfigProblem.require(!dedupWindow.isNegative(), "dedup-window", "must not be negative");
-        ConfigProblem.require(dedupMaxEntries >= 0 && dedupMaxEntries <= 10_000_000, "dedup-max-entries",
-                "must be between 0 (off) and 10000000, got " + dedupMaxEntries);
         ConfigProblem.require(resubscribeBatch >= 1 && resubscribeBatch <= 100_000, "resubscribe-batch",
                 "must be between 1 and 100000, got " + resubscribeBatch);
         ConfigProblem.require(fanoutThreshold >= 1 && fanoutThreshold <= 1_000_000, "fanout-threshold",
@@ -97,7 +88,7 @@ public record ClusterConfig(String redis, String keyPrefix, Duration nodeTtl, Du
 
     public static ClusterConfig of(String redisUrl) {
         return new ClusterConfig(redisUrl, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null);
     }
 
     private static Duration orDefault(Duration d, Duration def) {

@@ -303,7 +303,22 @@ public final class ConfigLoader {
         return null;
     }
 
+    /**
+     * Keys that moved to another section: old path, new path, and why. A config written for the
+     * old place is refused with the new one named rather than silently losing the setting.
+     */
+    private static final Map<String, String[]> MOVED = Map.of(
+            "cluster.dedup-window", new String[] {"control.dedup-window",
+                    "msg_id dedup applies to a single node too, not only in cluster mode"},
+            "cluster.dedup-max-entries", new String[] {"control.dedup-max-entries",
+                    "msg_id dedup applies to a single node too, not only in cluster mode"});
+
     private static ConfigException unknownKey(String path, String at, String name, Collection<Object> known) {
+        String[] moved = MOVED.get(path);
+        if (moved != null) {
+            return new ConfigException(path, at + ": " + path + " has moved to " + moved[0] + " (" + moved[1]
+                    + "); write it under " + moved[0].substring(0, moved[0].indexOf('.')) + ": instead, same value");
+        }
         String hint = closest(name, known);
         return new ConfigException(path, at + ": unknown key \"" + path + "\""
                 + (hint != null ? "; did you mean \"" + hint + "\"?" : "") + " Known keys here: " + sortedNames(known));

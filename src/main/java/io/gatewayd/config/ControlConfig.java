@@ -22,10 +22,13 @@ import java.util.List;
  *                    256, is a few backend pools with a keep-alive connection per worker (PHP-FPM's
  *                    pm.max_children is typically 5-100) with room to spare, while the descriptors
  *                    it reserves still leave a 1024 open-file limit most of its room for clients
+ * @param dedupWindow how long a push's msg_id is remembered, so that a backend's retry of a push is
+ *                    not delivered twice (by a single node as by each cluster node)
+ * @param dedupMaxEntries bound on remembered msg_ids (oldest forgotten first); 0 turns the dedup off
  */
 public record ControlConfig(String listen, List<String> tokens, String tokenEnv, ByteSize maxBodySize,
                             Integer maxRequestsPerSecond, java.time.Duration requestTimeout,
-                            Integer maxConnections) {
+                            Integer maxConnections, java.time.Duration dedupWindow, Integer dedupMaxEntries) {
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final String DEFAULT_LISTEN = "http://127.0.0.1:8283";
     public static final String DEFAULT_TOKEN_ENV = "GATEWAYD_CONTROL_TOKEN";
@@ -64,10 +67,19 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
         ConfigProblem.require(maxConnections >= 0 && maxConnections <= 100_000, "max-connections",
                 "must be 0 (no limit) or between 1 and 100000, got " + maxConnections
                         + " (each control connection is a file descriptor taken from the clients' room)");
+        if (dedupWindow == null) {
+            dedupWindow = java.time.Duration.ofMinutes(5);
+        }
+        ConfigProblem.require(!dedupWindow.isNegative(), "dedup-window", "must not be negative");
+        if (dedupMaxEntries == null) {
+            dedupMaxEntries = 100_000;
+        }
+        ConfigProblem.require(dedupMaxEntries >= 0 && dedupMaxEntries <= 10_000_000, "dedup-max-entries",
+                "must be between 0 (off) and 10000000, got " + dedupMaxEntries);
     }
 
     public static ControlConfig defaults() {
-        return new ControlConfig(null, null, null, null, null, null, null);
+        return new ControlConfig(null, null, null, null, null, null, null, null, null);
     }
 
     public String host() {
@@ -81,12 +93,13 @@ public record ControlConfig(String listen, List<String> tokens, String tokenEnv,
     public ControlConfig withPort(int port) {
         String host = host();
         return new ControlConfig(scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
-                tokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout, maxConnections);
+                tokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout, maxConnections, dedupWindow,
+                dedupMaxEntries);
     }
 
     public ControlConfig withTokens(List<String> newTokens) {
         return new ControlConfig(listen, newTokens, tokenEnv, maxBodySize, maxRequestsPerSecond, requestTimeout,
-                maxConnections);
+                maxConnections, dedupWindow, dedupMaxEntries);
     }
 
     /** True for an https:// control port (it uses the certificate of the tls section). */

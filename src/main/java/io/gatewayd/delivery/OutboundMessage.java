@@ -48,8 +48,9 @@ public final class OutboundMessage {
     }
 
     /**
-     * The caller's id for this push ({@code msg_id}), or null. In cluster mode a node delivers a
-     * message with an id it has seen within the dedup window only once, so retries are idempotent.
+     * The caller's id for this push ({@code msg_id}), or null. A gateway (and in cluster mode each
+     * node) delivers a message with an id it has seen within control.dedup-window only once, so
+     * retries are idempotent.
      */
     public String msgId() {
         return msgId;

@@ -17,6 +17,8 @@ public final class GatewayStats {
     public final LongAdder heartbeatDropped = new LongAdder();
     public final LongAdder oversizeClosed = new LongAdder();
     public final LongAdder pushesRejected = new LongAdder();
+    /** Pushes not delivered because their msg_id was delivered within control.dedup-window. */
+    public final LongAdder duplicatesDropped = new LongAdder();
     /** accept() on a listening socket failed, mostly for want of file descriptors. */
     public final LongAdder acceptFailures = new LongAdder();
 

@@ -20,6 +20,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>A push larger than outbound.max-pending-bytes fails with {@link MessageTooLargeException}
  * and reaches nobody; a push the delivery queues cannot take fails with {@link OverloadedException}.
+ *
+ * <p>The gateway's router ({@code Gateway.router()}) delivers a message whose
+ * {@link OutboundMessage#msgId() msgId} it delivered within control.dedup-window only once: a repeat
+ * completes with {@link Delivered#NONE}, as a push that reached nobody ({@link MsgIds}).
  */
 public interface Router {
 

@@ -240,7 +240,7 @@ class ClientLibrariesTest {
     /**
      * The push options beyond GatewayClient's arguments: exclusions on sendToUid, msg_id on every push
      * (passed by name: PHP 8 named arguments, Python keywords), and the whole answer of the last call.
-     * A single node ignores msg_id but still checks it, so an empty one shows it was sent.
+     * Each push has its own msg_id, so each is delivered; an empty one is refused, which shows it was sent.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(PhpTransport.class)

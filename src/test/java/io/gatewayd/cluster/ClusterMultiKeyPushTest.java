@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A push to several uids or groups is published once per key's channel, so a node whose clients
  * are behind two of those keys gets it twice and must deliver it once. That holds with
- * cluster.dedup-max-entries: 0, which turns off msg_id dedup only.
+ * control.dedup-max-entries: 0, which turns off msg_id dedup only.
  */
 class ClusterMultiKeyPushTest {
     @RegisterExtension
@@ -23,7 +23,8 @@ class ClusterMultiKeyPushTest {
 
     @Test
     void aNodeBehindTwoOfThePushsKeysDeliversItOnceWithMsgIdDedupOff() {
-        try (ClusterNodes cluster = new ClusterNodes(REDIS.url(), 2, "  dedup-max-entries: 0\n")) {
+        String dedupOff = "control:\n  listen: http://127.0.0.1:0\n  dedup-max-entries: 0\n";
+        try (ClusterNodes cluster = ClusterNodes.eachWith(REDIS.url(), dedupOff, dedupOff)) {
             WsClient x = cluster.connect(1);
             WsClient y = cluster.connect(1);
             cluster.awaitClientCount(2);

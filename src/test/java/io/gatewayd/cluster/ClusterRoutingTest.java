@@ -296,6 +296,8 @@ class ClusterRoutingTest {
         assertThat(delivered(r)).isEqualTo(6);
         r = node(1).call("sendToAll", Map.of("message", "once", "msg_id", mid));
         assertThat(delivered(r)).isZero();
+        assertThat(node(1).get("/api/status").json().at("/result/api/duplicates_dropped").asLong())
+                .as("status counts the repeat as a single node does").isPositive();
         String mid2 = "m-" + UUID.randomUUID();
         assertThat(delivered(node(2).call("sendToClient", Map.of("client_id", id(0, 1), "message", "one", "msg_id", mid2))))
                 .isEqualTo(1);

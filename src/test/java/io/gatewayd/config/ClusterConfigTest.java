@@ -38,7 +38,6 @@ class ClusterConfigTest {
         assertThat(c.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.ackTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.queryTimeout()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(c.dedupWindow()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c).isEqualTo(ClusterConfig.of("redis://10.0.0.9:6379/2"));
     }
 
@@ -55,8 +54,6 @@ class ClusterConfigTest {
                   query-timeout: 4s
                   probe-interval: 10s
                   probe-timeout: 2s
-                  dedup-window: 1m
-                  dedup-max-entries: 5000
                   resubscribe-batch: 100
                   janitor-interval: 20s
                   mirror-ttl: 2m
@@ -67,7 +64,6 @@ class ClusterConfigTest {
         assertThat(c.keyPrefix()).isEqualTo("shop-gw");
         assertThat(c.nodeTtl()).isEqualTo(Duration.ofSeconds(6));
         assertThat(c.commandTimeout()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(c.dedupMaxEntries()).isEqualTo(5000);
         assertThat(c.resubscribeBatch()).isEqualTo(100);
         assertThat(c.fanoutThreshold()).isEqualTo(10);
     }
@@ -86,6 +82,21 @@ class ClusterConfigTest {
                 .hasMessageContaining("cluster.key-prefix");
         assertThatThrownBy(() -> parse("cluster:\n  redis: redis://h:1/0\n  nodettl: 5s\n"))
                 .hasMessageContaining("did you mean \"node-ttl\"");
+    }
+
+    @Test
+    void theDedupKeysOfOldConfigsNameTheirNewPlace() {
+        assertThatThrownBy(() -> parse("cluster:\n  redis: redis://h:1/0\n  dedup-window: 1m\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("gw.yaml:3: cluster.dedup-window has moved to control.dedup-window (msg_id dedup applies "
+                        + "to a single node too, not only in cluster mode); write it under control: instead, same value");
+        assertThatThrownBy(() -> parse("cluster:\n  redis: redis://h:1/0\n  key-prefix: a\n  dedup-max-entries: 0\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("gw.yaml:4: cluster.dedup-max-entries has moved to control.dedup-max-entries (");
+        // and where they live now, a cluster reads them
+        GatewayConfig c = parse("cluster:\n  redis: redis://h:1/0\ncontrol:\n  dedup-window: 1m\n  dedup-max-entries: 5000\n");
+        assertThat(c.control().dedupWindow()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.control().dedupMaxEntries()).isEqualTo(5000);
     }
 
     @Test

@@ -198,6 +198,10 @@ class ConfigLoaderTest {
                 .hasMessageContaining("must be 0 (no limit) or between 1 and 100000, got -1");
         assertThat(parse("control:\n  max-connections: 0\n").control().maxConnections()).isZero();
         assertThat(parse("").control().maxConnections()).isEqualTo(ControlConfig.DEFAULT_MAX_CONNECTIONS);
+        assertThatThrownBy(() -> parse("control:\n  dedup-max-entries: -1\n"))
+                .hasMessageStartingWith("gw.yaml:2: control.dedup-max-entries must be between 0 (off) and 10000000, got -1");
+        assertThat(parse("").control().dedupWindow()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(parse("").control().dedupMaxEntries()).isEqualTo(100_000);
         assertThatThrownBy(() -> parse("heartbeat:\n  ping-interval: 1\nheartbeat:\n  ping-interval: 2\n"))
                 .hasMessageContaining("gw.yaml").hasMessageContaining("heartbeat");
     }

@@ -1,26 +1,36 @@
-package io.gatewayd.cluster;
+package io.gatewayd.routing;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Remembers ids for a window, bounded in count (oldest forgotten first): a push's msg_id, so a
- * backend's retry is not delivered twice by the same node, or (in another instance) the id of an
- * envelope published on several channels, so a node subscribed to more than one of them delivers
- * it once.
+ * backend's retry is not delivered twice by the same node ({@link MsgIds}), or (in another
+ * instance) the id of a cluster envelope published on several channels, so a node subscribed to
+ * more than one of them delivers it once.
  */
-final class Dedup {
-    private final long windowNanos;
-    private final int max;
+public final class Dedup {
+    private long windowNanos;
+    private int max;
     private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>(1024, 0.75f, false);
 
-    Dedup(java.time.Duration window, int max) {
+    public Dedup(Duration window, int max) {
+        configure(window, max);
+    }
+
+    /**
+     * A new window and bound, keeping the ids already seen (a reload must not make a retry that is
+     * on its way deliver twice); a smaller bound forgets the oldest at once.
+     */
+    public synchronized void configure(Duration window, int max) {
         this.windowNanos = window.toNanos();
         this.max = max;
+        trim();
     }
 
     /** True the first time {@code id} is offered within the window (always true when the bound is 0). */
-    synchronized boolean first(String id) {
+    public synchronized boolean first(String id) {
         if (max == 0) {
             return true;
         }
@@ -30,13 +40,23 @@ final class Dedup {
         if (at != null && now - at < windowNanos) {
             return false;
         }
+        seen.remove(id); // a re-entry goes to the end of the insertion order, which expire() relies on
         seen.put(id, now);
+        trim();
+        return true;
+    }
+
+    /** Forgets {@code id}, so that it counts as new again. */
+    public synchronized void forget(String id) {
+        seen.remove(id);
+    }
+
+    private void trim() {
         while (seen.size() > max) {
             var it = seen.entrySet().iterator();
             it.next();
             it.remove();
         }
-        return true;
     }
 
     private void expire(long now) {
@@ -50,7 +70,7 @@ final class Dedup {
         }
     }
 
-    synchronized int size() {
+    public synchronized int size() {
         return seen.size();
     }
 }
