@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * sending (over its message rate, say) may then lose the close frame and see only 1006. So the
  * gateway half-closes instead: it sends FIN, discards whatever else the client sends, and the
  * channel closes when both sides have ended (the client's FIN, read with half-closure allowed,
- * before or after ours) or when the caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
- * client still sends is dropped before it is decrypted.
+ * before or after ours) or when the caller's grace cut runs out ({@link #cut}: a reset, if the
+ * client has not taken all that was written). Over TLS likewise: close_notify goes before the
+ * FIN, and what the client still sends is dropped before it is decrypted.
  *
  * <p>The same holds for an HTTP answer that ends a connection before any session exists (a
  * refused handshake, a control request over a limit): {@link #answer} sends it that way.
