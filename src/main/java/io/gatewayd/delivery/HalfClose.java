@@ -2,8 +2,10 @@ package io.gatewayd.delivery;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
@@ -11,14 +13,17 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Ends a connection the gateway closes, once its close frame is flushed. Closing a socket that
  * still has unread input makes the kernel answer with a reset, and a client that is still
  * sending (over its message rate, say) may then lose the close frame and see only 1006. So the
  * gateway half-closes instead: it sends FIN, discards whatever else the client sends, and the
  * channel closes when both sides have ended (the client's FIN, read with half-closure allowed,
- * before or after ours) or when the caller's grace cut runs out. Over TLS likewise: close_notify goes before the FIN, and what the
- * client still sends is dropped before it is decrypted.
+ * before or after ours) or when the caller's grace cut runs out ({@link #cut}: a reset, if the
+ * client has not taken all that was written). Over TLS likewise: close_notify goes before the
+ * FIN, and what the client still sends is dropped before it is decrypted.
  *
  * <p>The same holds for an HTTP answer that ends a connection before any session exists (a
  * refused handshake, a control request over a limit): {@link #answer} sends it that way.
@@ -60,17 +65,60 @@ public final class HalfClose {
             return;
         }
         discardInput(ch);
-        via.writeAndFlush(last).addListener(f -> {
+        ChannelFuture flushed = via.writeAndFlush(last).addListener(f -> {
             if (f.isSuccess()) {
                 afterFlush(ch);
             } else {
                 ch.close();
             }
         });
-        var cut = ch.eventLoop().schedule(() -> {
-            ch.close();
-        }, graceMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        cutAfter(ch, flushed, graceMillis);
+    }
+
+    /**
+     * Ends {@code ch} after {@code graceMillis} if it is still open then, whatever the client
+     * does: see {@link #cut}. {@code flushed} is the write of the last thing the client was to get.
+     */
+    public static void cutAfter(Channel ch, ChannelFuture flushed, long graceMillis) {
+        var cut = ch.eventLoop().schedule(() -> cut(ch, flushed), graceMillis, TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> cut.cancel(false));
+    }
+
+    /**
+     * Ends a connection whose client did not take in time what was written to it. Once all of it
+     * is in the kernel ({@code flushed} succeeded) a close is clean: the client reads it, then the
+     * end. Otherwise the socket may hold the first part of some message (a write is taken in
+     * pieces, and a TLS record ends where 16 KiB do, not where a message does); a FIN, or a
+     * close_notify after it, would let the client take that part, or the messages before it, for
+     * a stream that ended cleanly. So the connection is reset instead, without a close_notify: the
+     * client reads what reached it, then an error that says the stream was cut. Loop thread only.
+     */
+    static void cut(Channel ch, ChannelFuture flushed) {
+        end(ch, flushed.isSuccess());
+    }
+
+    /**
+     * As {@link #cut}, now, for a connection whose last write is not at hand: anything Netty still
+     * holds for it is unsent (TLS encrypts at each flush, so unsent records are counted there).
+     */
+    public static void cutNow(Channel ch) {
+        var buffer = ch.unsafe().outboundBuffer();
+        end(ch, buffer == null || buffer.totalPendingWriteBytes() == 0);
+    }
+
+    private static void end(Channel ch, boolean allSent) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (allSent) {
+            ch.close();
+            return;
+        }
+        ch.config().setOption(ChannelOption.SO_LINGER, 0); // close() then sends RST, and drops what is unsent
+        // from the head of the pipeline: below the TLS handler, which would queue a close_notify
+        // behind the unsent records and wait for it to be flushed
+        ChannelHandlerContext first = ch.pipeline().firstContext();
+        (first != null ? first : ch).close();
     }
 
     /** True once {@link #answer} or {@link #afterFlush} has begun to end the connection. */

@@ -207,7 +207,8 @@ public final class Outbound {
     /**
      * Closes a client politely: it leaves the registry at once (nothing more is routed to it),
      * gets a close frame (WebSocket) after what is already queued, and the socket is cut once
-     * that is flushed or after a short grace if the client does not read. Any thread.
+     * that is flushed or after a short grace if the client does not read (then with a reset, if
+     * some of it is still unsent: {@link HalfClose#cut}). Any thread.
      */
     public void close(Connection c, CloseCodes code) {
         close(c, code, null);
@@ -248,15 +249,14 @@ public final class Outbound {
                 case WEBSOCKET, WEBSOCKET_DEFLATE -> new CloseWebSocketFrame(code.code(), code.reason());
                 default -> Unpooled.EMPTY_BUFFER;
             };
-            ch.writeAndFlush(closeFrame).addListener(f -> {
+            var flushed = ch.writeAndFlush(closeFrame).addListener(f -> {
                 if (f.isSuccess()) {
                     HalfClose.afterFlush(ch);
                 } else {
                     ch.close();
                 }
             });
-            var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-            ch.closeFuture().addListener(f -> cut.cancel(false));
+            HalfClose.cutAfter(ch, flushed, CLOSE_GRACE_MILLIS);
         } finally {
             if (lastMessage != null) {
                 lastMessage.release();
@@ -278,7 +278,8 @@ public final class Outbound {
      * more is routed to it by uid, group or broadcast, but what was queued for it before (pushes
      * already answered as delivered, its welcome) is written, then the connection closes. A
      * client that does not read that has the close grace to take it, as a client the gateway
-     * closes has for its close frame: then the socket is cut. Loop thread only.
+     * closes has for its close frame: then the connection is reset, since part of a message may
+     * be out ({@link HalfClose#cut}). Loop thread only.
      *
      * <p>While the backend still owes answers to its messages (message webhooks sent or queued,
      * {@link #awaitAnswer}), the connection stays open for them, up to {@code answerWaitMillis}:
@@ -372,9 +373,8 @@ public final class Outbound {
             }
         }
         // no close frame: the client left the WebSocket without one, and its input is gone anyway
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
-        var cut = ch.eventLoop().schedule(() -> ch.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> cut.cancel(false));
+        var flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+        HalfClose.cutAfter(ch, flushed, CLOSE_GRACE_MILLIS);
     }
 
     /**
@@ -383,7 +383,9 @@ public final class Outbound {
      * them: GatewayWorker's gateway writes a push into the socket before it reads the destroy
      * that follows, and a backend that pushes, then destroys, expects the push to arrive. Here a
      * push answered a moment ago may still wait in the lane (io_uring can read the destroy before
-     * the loop runs its queued writes), so it is written out first. Any thread.
+     * the loop runs its queued writes), so it is written out first; what the socket has not
+     * taken within {@link #DESTROY_FLUSH_MILLIS} is dropped with a reset ({@link HalfClose#cut}).
+     * Any thread.
      */
     public void destroy(Connection c) {
         registry.remove(c);
@@ -397,16 +399,15 @@ public final class Outbound {
             return;
         }
         if (c.isClosing()) {
-            ch.close(); // a polite close is waiting for the client: destroy does not
+            HalfClose.cutNow(ch); // a polite close is waiting for the client: destroy does not
             return;
         }
         lane(loop).deliverPendingTo(c);
         c.markClosing(CloseCodes.DESTROYED.code(), CloseCodes.DESTROYED.reason());
         HalfClose.discardInput(ch);
         // closed once what was written is in the socket, or when the socket will not take it
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
-        var cut = loop.schedule(() -> ch.close(), DESTROY_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> cut.cancel(false));
+        var flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+        HalfClose.cutAfter(ch, flushed, DESTROY_FLUSH_MILLIS);
     }
 
 }

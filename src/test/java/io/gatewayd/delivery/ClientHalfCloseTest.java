@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,11 +31,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A client that ends its side of the TCP connection (FIN: {@code shutdown(SHUT_WR)}, a script
  * piped into nc, a WebSocket client that drops without a close frame) still gets what was already
- * queued for it, then the end of stream; one that stops reading is cut after the close grace; one
+ * queued for it, then the end of stream; one that stops reading is reset after the close grace; one
  * that resets is closed at once. For every listener type on every transport, over real sockets.
  */
 class ClientHalfCloseTest {
@@ -152,6 +154,9 @@ class ClientHalfCloseTest {
             long afterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - finAt);
             assertThat(afterMillis).as("it had the close grace to take what was queued")
                     .isGreaterThanOrEqualTo(Outbound.CLOSE_GRACE_MILLIS - 100);
+            // part of a message is in its socket: a FIN after it would pass for a clean end
+            assertThatThrownBy(client::readUntilEnd).as("what reached it, then a reset (not the end of stream)")
+                    .isInstanceOf(SocketException.class);
         }
     }
 
