@@ -31,8 +31,11 @@ import java.util.function.Supplier;
 public final class Outbound {
     /** Messages queued on one loop before pushes are refused with "overloaded". */
     static final int MAX_QUEUED_PER_LANE = 200_000;
-    /** How long a closing client gets to take its close frame before the socket is cut. */
-    static final long CLOSE_GRACE_MILLIS = 2000;
+    /**
+     * How long a closing client may take nothing of what is still queued for it (its close frame
+     * included) before the socket is cut ({@link HalfClose#cutWhenStalled}).
+     */
+    static final long CLOSE_GRACE_MILLIS = HalfClose.GRACE_MILLIS;
     /** How long a destroyed client's socket may take what was pushed before: a moment, not a goodbye. */
     static final long DESTROY_FLUSH_MILLIS = 200;
 
@@ -207,8 +210,8 @@ public final class Outbound {
     /**
      * Closes a client politely: it leaves the registry at once (nothing more is routed to it),
      * gets a close frame (WebSocket) after what is already queued, and the socket is cut once
-     * that is flushed or after a short grace if the client does not read (then with a reset, if
-     * some of it is still unsent: {@link HalfClose#cut}). Any thread.
+     * that is flushed, or once the client has taken nothing for the close grace (then with a
+     * reset, if some of it is still unsent: {@link HalfClose#cutWhenStalled}). Any thread.
      */
     public void close(Connection c, CloseCodes code) {
         close(c, code, null);
@@ -256,7 +259,7 @@ public final class Outbound {
                     ch.close();
                 }
             });
-            HalfClose.cutAfter(ch, flushed, CLOSE_GRACE_MILLIS);
+            HalfClose.cutWhenStalled(ch, flushed);
         } finally {
             if (lastMessage != null) {
                 lastMessage.release();
@@ -277,9 +280,9 @@ public final class Outbound {
      * a WebSocket client gone without a close frame). It leaves the registry at once, so nothing
      * more is routed to it by uid, group or broadcast, but what was queued for it before (pushes
      * already answered as delivered, its welcome) is written, then the connection closes. A
-     * client that does not read that has the close grace to take it, as a client the gateway
-     * closes has for its close frame: then the connection is reset, since part of a message may
-     * be out ({@link HalfClose#cut}). Loop thread only.
+     * client that stops reading it is cut once it has taken nothing for the close grace, as a
+     * client the gateway closes is while its close frame waits: then the connection is reset,
+     * since part of a message may be out ({@link HalfClose#cutWhenStalled}). Loop thread only.
      *
      * <p>While the backend still owes answers to its messages (message webhooks sent or queued,
      * {@link #awaitAnswer}), the connection stays open for them, up to {@code answerWaitMillis}:
@@ -374,7 +377,7 @@ public final class Outbound {
         }
         // no close frame: the client left the WebSocket without one, and its input is gone anyway
         var flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
-        HalfClose.cutAfter(ch, flushed, CLOSE_GRACE_MILLIS);
+        HalfClose.cutWhenStalled(ch, flushed);
     }
 
     /**

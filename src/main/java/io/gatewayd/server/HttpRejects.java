@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Refuses a WebSocket handshake with an HTTP status and a one-line reason, then closes (the
- * client has {@link #CLOSE_GRACE_MILLIS} to read it and close its side).
+ * client is cut once it has taken nothing of it for {@link #CLOSE_GRACE_MILLIS}, or has not closed
+ * its side by then).
  */
 final class HttpRejects {
     private static final long CLOSE_GRACE_MILLIS = 2000;

@@ -257,14 +257,18 @@ class TlsHalfCloseTest {
         }
     }
 
-    /**
-     * Pushes until {@link #WAITING_BYTES} wait in the gateway (the client reads nothing: the
-     * kernel's buffers fill first); returns what was pushed, in order.
-     */
     private static List<String> pushUntilWaiting(Gateway gateway, String id, Connection c) throws Exception {
+        return pushUntilWaiting(gateway, id, c, WAITING_BYTES);
+    }
+
+    /**
+     * Pushes until {@code bytes} wait in the gateway (the client reads nothing: the kernel's
+     * buffers fill first); returns what was pushed, in order.
+     */
+    static List<String> pushUntilWaiting(Gateway gateway, String id, Connection c, long bytes) throws Exception {
         List<String> pushed = new ArrayList<>();
-        while (waiting(c) < WAITING_BYTES) {
-            assertThat(pushed).as("pushes before %d bytes wait in the gateway", WAITING_BYTES).hasSizeLessThan(4096);
+        while (waiting(c) < bytes) {
+            assertThat(pushed).as("pushes before %d bytes wait in the gateway", bytes).hasSizeLessThan(4096);
             for (int i = 0; i < 8; i++) {
                 String m = pushed.size() + ":" + "p".repeat(32 * 1024);
                 pushed.add(m);
