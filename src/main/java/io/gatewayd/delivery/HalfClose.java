@@ -8,10 +8,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundInvoker;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollTcpInfo;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.uring.IoUringTcpInfo;
@@ -59,8 +59,9 @@ public final class HalfClose {
     /**
      * Writes {@code last} (an answer that ends the connection), then half-closes; the socket is
      * cut once the client has taken nothing for {@code graceMillis} ({@link #cutWhenStalled}), so
-     * one that never reads or never closes its side holds a descriptor no longer. Input is dropped from now on: what is already read and still
-     * on its way through the pipeline is the caller's to ignore. A second call on a connection
+     * one that never reads or never closes its side holds a descriptor no longer. Input is
+     * dropped from now on: what is already read and still on its way through the pipeline is the
+     * caller's to ignore. A second call on a connection
      * already closing drops its answer. Any thread: the work is done on the channel's event loop.
      */
     public static void answer(Channel ch, Object last, long graceMillis) {
@@ -111,7 +112,8 @@ public final class HalfClose {
 
     /**
      * Ends {@code ch} after {@code graceMillis} if it is still open then, whatever the client
-     * does, progress or not (destroy: a moment, not a goodbye): see {@link #cut}. {@code flushed} is the write of the last thing the client was to get.
+     * does, progress or not (destroy: a moment, not a goodbye): see {@link #cut}. {@code flushed}
+     * is the write of the last thing the client was to get.
      */
     public static void cutAfter(Channel ch, ChannelFuture flushed, long graceMillis) {
         var cut = ch.eventLoop().schedule(() -> cut(ch, flushed), graceMillis, TimeUnit.MILLISECONDS);
@@ -226,7 +228,7 @@ public final class HalfClose {
             long unsent = unsent(ch);
             Object current = current(ch);
             long currentLeft = current instanceof ByteBuf b ? b.readableBytes() : -1;
-            // Netty counts a message as unsent until all of it is: a big one taken in part shows in its reader index
+            // Netty counts a message unsent until all of it is: one taken in part shows in its reader index
             boolean partOfCurrent = current != null && current == lastCurrent && currentLeft < lastCurrentLeft;
             long sinceCheck = TimeUnit.NANOSECONDS.toMillis(now - lastCheck);
             if (unsent < leastUnsent || partOfCurrent || sentData(ch, sinceCheck)) {

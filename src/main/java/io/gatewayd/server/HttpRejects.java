@@ -13,9 +13,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Refuses a WebSocket handshake with an HTTP status and a one-line reason, then closes (the
- * client is cut once it has taken nothing of it for {@link #CLOSE_GRACE_MILLIS}, or has not closed
- * its side by then).
+ * Refuses a WebSocket handshake with an HTTP status and a one-line reason, then closes: once the
+ * client has closed its side too, or has taken nothing for {@link #CLOSE_GRACE_MILLIS}.
  */
 final class HttpRejects {
     private static final long CLOSE_GRACE_MILLIS = 2000;

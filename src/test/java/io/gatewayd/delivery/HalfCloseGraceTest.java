@@ -146,7 +146,7 @@ class HalfCloseGraceTest {
     @EnumSource(value = IoTransport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void aClientThatKeepsTakingALittleIsCutAtTheCapWithAReset(IoTransport kind) throws Exception {
         long capMillis = 3 * IDLE_MILLIS;
-        try (Server server = start(kind, capMillis); Socket s = connect(server)) {
+        try (Server server = Server.start(kind, capMillis); Socket s = connect(server)) {
             CompletableFuture<String> ended = readSlowly(s, Integer.MAX_VALUE, new AtomicLong());
             Channel ch = server.accepted().get(10, TimeUnit.SECONDS);
             long startAt = System.nanoTime();
@@ -166,7 +166,7 @@ class HalfCloseGraceTest {
     void aClientIsCutOnceItStopsTakingNotOnceTheEndBegan(IoTransport kind) throws Exception {
         long capMillis = 30 * IDLE_MILLIS;
         int chunks = (int) (3 * IDLE_MILLIS / TICK_MILLIS); // reads for some three idle bounds, then stops
-        try (Server server = start(kind, capMillis); Socket s = connect(server)) {
+        try (Server server = Server.start(kind, capMillis); Socket s = connect(server)) {
             AtomicLong stoppedAt = new AtomicLong();
             CompletableFuture<String> reading = readSlowly(s, chunks, stoppedAt);
             Channel ch = server.accepted().get(10, TimeUnit.SECONDS);
@@ -182,9 +182,5 @@ class HalfCloseGraceTest {
                     .isLessThan(capMillis / 3);
             assertThat(readToTheEnd(s)).as("how the client's stream ended").isEqualTo("reset");
         }
-    }
-
-    private static Server start(IoTransport kind, long capMillis) {
-        return Server.start(kind, capMillis);
     }
 }
