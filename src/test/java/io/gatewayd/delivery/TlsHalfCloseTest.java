@@ -206,11 +206,16 @@ class TlsHalfCloseTest {
      * grace, with part of some message already in its socket (a TLS record ends where 16 KiB do).
      * It must not take that part, or the whole messages before it, for a stream that ended
      * cleanly: no close_notify, no FIN, but a reset. Every transport, provider, listener kind, and
-     * both ways of ending, at once: each waits out the same grace.
+     * both ways of ending, at once: each waits out the same grace. The exception is OpenSSL after
+     * the client's close_notify: it answers with its own after whole messages and sends no more,
+     * so the client may see them, then that clean end; never part of one.
      */
     @Test
     void aClientThatDoesNotReadWhatWasQueuedIsResetNotEndedAfterPartOfAMessage() throws Exception {
-        record Slow(String name, Client client, Connection c) { }
+        // wholeThenEnd: the OpenSSL engine ends both directions at the client's close_notify and
+        // answers it after what it had encrypted, all whole: what is still queued is not sent (README),
+        // and once that answer is in the kernel the cut has nothing unsent to reset
+        record Slow(String name, Client client, Connection c, boolean wholeThenEnd) { }
         List<Slow> slow = new ArrayList<>();
         try {
             int n = 0;
@@ -220,13 +225,14 @@ class TlsHalfCloseTest {
                     EngineSocket tls = connect(e.getValue(), kind, 16 * 1024);
                     Client client = new Client(tls.socket(), kind, tls.in(), tls.out());
                     String name = e.getKey() + " " + kind + (closeNotify ? " close_notify first" : " bare FIN");
-                    slow.add(new Slow(name, client, null));
+                    boolean wholeThenEnd = closeNotify && e.getKey().startsWith("openssl");
+                    slow.add(new Slow(name, client, null, wholeThenEnd));
                     tls.handshake();
                     client.handshake();
                     String id = JSON.readTree(client.read()).get("client_id").asText();
                     Gateway gateway = e.getValue().gateway();
                     Connection c = gateway.registry().get(id);
-                    slow.set(slow.size() - 1, new Slow(name, client, c));
+                    slow.set(slow.size() - 1, new Slow(name, client, c, wholeThenEnd));
                     // more than the kernel's buffers can hold, whatever the transport counts as sent
                     ClientHalfCloseTest.pushUntilQueuedInTheGateway(gateway, id, c);
                     if (closeNotify) {
@@ -242,7 +248,10 @@ class TlsHalfCloseTest {
             List<String> ended = new ArrayList<>();
             for (Slow s : slow) {
                 try {
-                    ended.add(s.name() + ": " + s.client().readUntilEnd().size() + " messages, then the end of stream");
+                    int whole = s.client().readUntilEnd().size();
+                    if (!s.wholeThenEnd()) {
+                        ended.add(s.name() + ": " + whole + " messages, then the end of stream");
+                    }
                 } catch (SocketException reset) {
                     // what reached the client, then the reset: as it should be
                 } catch (AssertionError cut) {
