@@ -6,6 +6,7 @@ import io.gatewayd.registry.WireFormat;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.epoll.EpollInterest;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 
+import java.io.IOException;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +45,12 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        try {
+            EpollInterest.keepRegistered(ch); // else Netty 4.2.18 can cut a half-closed client's answer short
+        } catch (IOException e) {
+            ch.close(); // epoll_ctl refused a fresh socket: nothing can be served on it
+            return;
+        }
         ChannelPipeline p = ch.pipeline();
         ListenerConfig listener = config.get();
         int max = listener.maxFrameSize().intBytes();

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
@@ -134,6 +135,43 @@ class HalfClosedClientWebhookAnswerTest {
             JsonNode close = closeWebhookOf(id);
             assertThat(close.get("code").asInt()).as("reported as an input that ended").isEqualTo(1006);
             assertThat(close.get("reason").asText()).isEmpty();
+        }
+    }
+
+    /**
+     * The answer comes after the FIN and does not fit in the socket buffers, so the gateway must
+     * wait for room to write the rest. Netty 4.2.18's epoll transport took a channel that wants no
+     * event out of epoll once its input ended, and the wait for room then failed: the client got
+     * part of the message and the end of stream (EpollInterest keeps it in).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
+    void aPushBiggerThanTheSocketBuffersAfterTheFinArrivesWhole(String transport) throws Exception {
+        // bigger than the send buffer can grow (a fresh loopback socket starts with a megabyte or two)
+        int bytes = ClientHalfCloseTest.SCRIPT_ANSWER_BYTES;
+        Gateway gateway = start("""
+                  timeout: 10s
+                """, "node:\n  transport: " + transport + "\n"
+                + "control:\n  max-body-size: " + (bytes + 1024 * 1024) + "\n"
+                + "outbound:\n  max-pending-bytes: " + 2 * bytes + "\n");
+        assertThat(gw.get("/api/status").json().path("result").path("transport").asText()).isEqualTo(transport);
+        String big = "B".repeat(bytes);
+        answerAfterTheFin(gateway, call -> {
+            long delivered = gw.call("sendToClient", Map.of("client_id", call.clientId(), "message", big))
+                    .path("delivered").asLong();
+            return Reply.json("{\"reply\":\"delivered " + delivered + "\"}");
+        });
+        // a 4 KiB window: most of the push waits in the gateway for the client to read
+        try (Client client = Client.open(gw, Kind.TEXT, 4 * 1024)) {
+            client.handshake();
+            clientId(client);
+            client.send("ping");
+            client.socket.shutdownOutput();
+
+            List<String> received = client.readUntilEnd();
+            assertThat(received).as("messages after the welcome").hasSize(2);
+            assertThat(received.get(0).length()).as("the push, whole").isEqualTo(big.length());
+            assertThat(received.get(1)).isEqualTo("delivered 1");
         }
     }
 
