@@ -111,14 +111,22 @@ public record WebhooksConfig(String url, WebhookUrls urls, List<WebhookEvent> ev
     public Duration answerWait() {
         long max = MAX_ANSWER_WAIT.toMillis();
         long total = Math.min(max, timeout.toMillis() * (retries + 1));
-        long base = retryBackoff.toMillis();
-        long cap = maxRetryBackoff.toMillis();
         for (int n = 1; n <= retries && total < max; n++) {
-            int shift = n - 1;
-            long backoff = shift >= 62 || base > (cap >> shift) ? cap : base << shift;
-            total = Math.min(max, total + backoff);
+            total = Math.min(max, total + backoffBeforeRetry(n));
         }
         return Duration.ofMillis(total);
+    }
+
+    /**
+     * The delay before retry {@code n} (1 for the first), in milliseconds, before jitter:
+     * retry-backoff · 2^(n-1), at most max-retry-backoff. The dispatcher waits a random 50–100 %
+     * of it; {@link #answerWait()} counts all of it.
+     */
+    public long backoffBeforeRetry(int n) {
+        long base = retryBackoff.toMillis();
+        long cap = maxRetryBackoff.toMillis();
+        int shift = Math.max(0, n - 1);
+        return shift >= 62 || base > (cap >> shift) ? cap : base << shift;
     }
 
     public static WebhooksConfig defaults() {

@@ -283,14 +283,9 @@ final class WebhookDispatcher {
         }
     }
 
-    /** retry-backoff · 2^(n-1), at most max-retry-backoff, then a random 50–100% of that (jitter). */
+    /** The configured backoff before retry {@code attempt}, then a random 50–100% of it (jitter). */
     static long backoff(WebhooksConfig c, int attempt) {
-        long base = c.retryBackoff().toMillis();
-        long cap = c.maxRetryBackoff().toMillis();
-        long d = attempt >= 31 ? cap : Math.min(cap, base << Math.max(0, attempt - 1));
-        if (d <= 0) {
-            d = cap;
-        }
+        long d = c.backoffBeforeRetry(attempt);
         return Math.max(1, d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1));
     }
 }

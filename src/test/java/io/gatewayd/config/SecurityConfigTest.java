@@ -93,6 +93,16 @@ class SecurityConfigTest {
     }
 
     @Test
+    void theBackoffBeforeEachRetryDoublesUpToItsMaximumAndNeverOverflows() {
+        WebhooksConfig w = parse("webhooks:\n  url: http://127.0.0.1:9/hook\n  secret: 0123456789abcdef\n"
+                + "  retry-backoff: 300ms\n  max-retry-backoff: 1s\n").webhooks();
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 4).mapToLong(w::backoffBeforeRetry).toArray())
+                .containsExactly(300, 600, 1000, 1000);
+        assertThat(w.backoffBeforeRetry(63)).as("far past any shift a long holds").isEqualTo(1000);
+        assertThat(w.backoffBeforeRetry(Integer.MAX_VALUE)).isEqualTo(1000);
+    }
+
+    @Test
     void cidrRangesMatchAddresses() throws Exception {
         assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("10.200.3.4"))).isTrue();
         assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("11.0.0.1"))).isFalse();
