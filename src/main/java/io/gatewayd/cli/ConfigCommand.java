@@ -30,7 +30,7 @@ import java.util.Map;
 /** {@code gatewayctl config check}. */
 @Command(name = "config",
         description = "Work with the config file (see `gatewayctl config check`).",
-        subcommands = {ConfigCommand.Check.class, CommandLine.HelpCommand.class})
+        subcommands = {ConfigCommand.Check.class, HelpCommand.class})
 final class ConfigCommand implements Runnable {
     @Mixin
     HelpOption helpOption;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
                 CompletionCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
-                CommandLine.HelpCommand.class
+                HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
         footer = {

@@ -58,6 +58,33 @@ class CliHelpTest {
         assertThat(problems).isEmpty();
     }
 
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = GatewayCtl.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void helpFollowsTheWholePathOfSubcommands() {
+        Run nested = run("help", "cron", "list");
+        assertThat(nested.exit()).isZero();
+        assertThat(nested.out()).startsWith("Usage: gatewayctl cron list ").isEqualTo(run("cron", "list", "--help").out());
+        assertThat(run("help", "cron").out()).startsWith("Usage: gatewayctl cron ");
+        assertThat(run("help").out()).isEqualTo(run("--help").out());
+        assertThat(run("config", "help", "check").out()).startsWith("Usage: gatewayctl config check ");
+
+        Run unknown = run("help", "cron", "nope");
+        assertThat(unknown.exit()).isEqualTo(GatewayCtl.EXIT_USAGE);
+        assertThat(unknown.out()).isEmpty();
+        assertThat(unknown.err()).contains("unknown command 'nope' in `gatewayctl cron`", "`gatewayctl cron --help`");
+    }
+
     @Test
     void theLifecycleCommandsAreListed() {
         assertThat(GatewayCtl.commandLine().getSubcommands().keySet()).contains("start", "stop", "restart", "reload",
