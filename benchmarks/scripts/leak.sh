@@ -6,12 +6,8 @@ set -uo pipefail
 # shellcheck source=benchmarks/scripts/common.sh
 source "$(dirname "$0")/common.sh"
 CONF="${CONF:-/tmp/bench-gw.yaml}"
-# shellcheck disable=SC2086
-java $OPTS -cp "$GW/target/gatewayd.jar:$GW/target/lib/*" io.gatewayd.cli.GatewayCtl start -q --config "$CONF" \
-  > /tmp/gw-leak.log 2>&1 &
-GPID=$!
+start_gateway "$CONF" /tmp/gw-leak.log 8283 || exit 1
 trap 'kill $GPID 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf localhost:8283/health > /dev/null && break; sleep 0.2; done
 cd "$BENCH" && ulimit -n "$(ulimit -Hn)"
 printf "cycle  ready  current_after  live_heap_MiB  rss_MiB  direct_KiB\n"
 for c in $(seq 0 10); do

@@ -29,12 +29,8 @@ for rep in $(seq 1 "$REPS"); do
     done
   done
 done
-# shellcheck disable=SC2086
-java $OPTS -cp "$GW/target/gatewayd.jar:$GW/target/lib/*" io.gatewayd.cli.GatewayCtl start -q --config "$CONF" \
-  > /tmp/bench-gw-warm.log 2>&1 &
-GPID=$!
+start_gateway "$CONF" /tmp/bench-gw-warm.log 8283 || exit 1
 trap 'kill $GPID 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf localhost:8283/health > /dev/null && break; sleep 0.2; done
 for row in "${ROWS[@]}"; do
   echo ">> warm-up $row" >&2
   # shellcheck disable=SC2086

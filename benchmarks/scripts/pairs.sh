@@ -19,12 +19,8 @@ ulimit -n "$(ulimit -Hn)"
 CONF=/tmp/bench-gw-pairs.yaml
 printf 'listeners:\n  - url: websocket://127.0.0.1:8382\ncontrol:\n  listen: http://127.0.0.1:8383\n' > "$CONF"
 [[ -n "${GW_NODE_YAML:-}" ]] && printf 'node:\n  %s\n' "$GW_NODE_YAML" >> "$CONF"
-# shellcheck disable=SC2086
-java $OPTS -cp "$GW/target/gatewayd.jar:$GW/target/lib/*" io.gatewayd.cli.GatewayCtl start -q --config "$CONF" \
-  > /tmp/bench-gw-pairs.log 2>&1 &
-GPID=$!
+start_gateway "$CONF" /tmp/bench-gw-pairs.log 8383 || exit 1
 trap 'kill $GPID 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf localhost:8383/health > /dev/null && break; sleep 0.2; done
 gateway_run() { # label
   WS_PORT=8382 API_PORT=8383 bash run.sh external "${ROW[@]}" --target gateway --server-pid "$GPID" \
     --ws-port 8382 --api-port 8383 --json --quiet --label "$1"

@@ -23,12 +23,8 @@ CONF="${CONF:-/tmp/bench-gw.yaml}"
 [[ -f "$CONF" ]] || printf 'listeners:\n  - url: websocket://127.0.0.1:8282\ncontrol:\n  listen: http://127.0.0.1:8283\n' > "$CONF"
 ulimit -n "$(ulimit -Hn)"
 
-# shellcheck disable=SC2086
-java $OPTS -cp "$GW/target/gatewayd.jar:$GW/target/lib/*" io.gatewayd.cli.GatewayCtl start -q --config "$CONF" \
-  > "$OUT_DIR/gateway.log" 2>&1 &
-GPID=$!
+start_gateway "$CONF" "$OUT_DIR/gateway.log" 8283 || exit 1
 trap 'kill $GPID 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf localhost:8283/health > /dev/null && break; sleep 0.2; done
 
 run_once() { # label
   case "$SCEN" in
