@@ -206,7 +206,7 @@ public final class Gateway implements AutoCloseable {
         StatusReport report = new StatusReport(registry, stats,
                 () -> listeners.stream().map(l -> new StatusReport.ListenerRow(l.url(), l.config().protocol().scheme()))
                         .toList(),
-                statusSections, Version.get(), transport.name());
+                () -> outbound.awaitingAnswers().size(), statusSections, Version.get(), transport.name());
         statusSections.put("mode", () -> this.mode);
         statusSections.put("state", () -> state.name().toLowerCase());
         statusSections.put("draining", this::drainingStatus);
@@ -689,6 +689,11 @@ public final class Gateway implements AutoCloseable {
             for (Connection c : new ArrayList<>(registry.all())) {
                 closing.add(c.channel().closeFuture());
                 outbound.close(c, CloseCodes.GOING_AWAY);
+            }
+            // a client that ended its side and waits for the backend's answers (webhooks still run
+            // until the loops end) closes by itself once they are in: it gets the same time
+            for (Connection c : outbound.awaitingAnswers()) {
+                closing.add(c.channel().closeFuture());
             }
             for (io.netty.channel.ChannelFuture f : closing) {
                 f.awaitUninterruptibly(Math.max(1, remaining(deadline).toMillis()));

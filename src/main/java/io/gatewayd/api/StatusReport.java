@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /** Builds the JSON of GET /api/status from live counters. */
@@ -23,18 +24,22 @@ public final class StatusReport {
     private final Registry registry;
     private final GatewayStats stats;
     private final Supplier<List<ListenerRow>> listeners;
+    private final IntSupplier awaitingAnswers;
     private final Map<String, Supplier<Object>> extras;
     private final String version;
     private final String transport;
 
     /**
+     * @param awaitingAnswers clients whose input ended, kept open for their webhook answers (not in the registry)
      * @param extras further top-level sections (e.g. "mode", "draining", "cron"), computed per request
      */
     public StatusReport(Registry registry, GatewayStats stats, Supplier<List<ListenerRow>> listeners,
-                        Map<String, Supplier<Object>> extras, String version, String transport) {
+                        IntSupplier awaitingAnswers, Map<String, Supplier<Object>> extras, String version,
+                        String transport) {
         this.registry = registry;
         this.stats = stats;
         this.listeners = listeners;
+        this.awaitingAnswers = awaitingAnswers;
         this.extras = extras;
         this.version = version;
         this.transport = transport;
@@ -54,6 +59,7 @@ public final class StatusReport {
         conns.put("peak", registry.peak());
         conns.put("total", stats.connectionsAccepted.sum());
         conns.put("accept_failures", stats.acceptFailures.sum());
+        conns.put("awaiting_answers", awaitingAnswers.getAsInt());
         o.put("uids", registry.uidCount());
         o.put("groups", registry.groupCount());
         ObjectNode msgs = o.putObject("messages");

@@ -236,6 +236,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 {"connections", conns.path("current").asLong() + " current, " + conns.path("peak").asLong() + " peak, "
                         + conns.path("total").asLong() + " accepted in total"
                         + (rates ? " (" + Format.rate(rate(st, prev, elapsed, "connections", "total")) + ")" : "")
+                        + (conns.path("awaiting_answers").asLong() > 0 ? ", " + conns.path("awaiting_answers").asLong()
+                        + " ended their side and wait for the backend's answers" : "")
                         + (conns.path("accept_failures").asLong() > 0 ? ", " + conns.path("accept_failures").asLong()
                         + " accepts failed (the log says why; mostly: out of file descriptors)" : "")},
                 {"open files", openFiles(jvm)},

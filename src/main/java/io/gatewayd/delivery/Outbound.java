@@ -351,6 +351,14 @@ public final class Outbound {
         return leaving.isEmpty() || clientId == null ? null : leaving.get(clientId);
     }
 
+    /**
+     * The clients whose input ended and that are kept open for answers to their messages
+     * ({@link #inputEnded}): not in the registry, so not in its counts. Any thread.
+     */
+    public List<Connection> awaitingAnswers() {
+        return leaving.isEmpty() ? List.of() : List.copyOf(leaving.values());
+    }
+
     /** What {@link #inputEnded} does once nothing more is awaited: write what is queued (and {@code lastMessage}), then end. */
     private void endInput(Connection c, OutboundMessage lastMessage) {
         if (!leaving.isEmpty()) {

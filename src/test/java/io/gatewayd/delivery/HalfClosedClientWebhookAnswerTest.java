@@ -17,8 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -172,6 +174,42 @@ class HalfClosedClientWebhookAnswerTest {
             assertThat(received).as("messages after the welcome").hasSize(2);
             assertThat(received.get(0).length()).as("the push, whole").isEqualTo(big.length());
             assertThat(received.get(1)).isEqualTo("delivered 1");
+        }
+    }
+
+    @Test
+    void statusCountsItAndAStopWaitsForItsAnswer() throws Exception {
+        Gateway gateway = start();
+        int controlPort = gateway.controlPort();
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        answerAfterTheFin(gateway, call -> {
+            long awaiting = gw.get("/api/status").json().path("result").path("connections")
+                    .path("awaiting_answers").asLong();
+            new Thread(() -> {
+                gateway.stop(Duration.ofSeconds(20));
+                stopped.complete(null);
+            }, "test-stop").start();
+            // the stop is past its control port: next it closes the clients and ends the loops
+            Await.until("the control port is closed", () -> !accepts(controlPort));
+            return Reply.json("{\"reply\":\"awaiting " + awaiting + "\"}");
+        });
+        try (Client client = connect(gw, Kind.TEXT)) {
+            clientId(client);
+            client.send("ping");
+            client.socket.shutdownOutput();
+
+            assertThat(client.readUntilEnd()).as("the answer that came during the stop, then the end of stream")
+                    .containsExactly("awaiting 1");
+            stopped.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
