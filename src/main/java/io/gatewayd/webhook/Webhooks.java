@@ -28,10 +28,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -142,8 +144,7 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
                 report(r.clientId(), problems);
                 return ConnectAuthenticator.Decision.accept(actions);
             }
-            Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                    ? err.getCause() : err;
+            Throwable t = unwrap(err);
             if (t instanceof WebhookDispatcher.StatusException s && s.status < 500) {
                 return ConnectAuthenticator.Decision.reject(Rejection.BACKEND, "HTTP " + s.status);
             }
@@ -160,31 +161,54 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
         return a.isEmpty() ? CompletableFuture.completedFuture(null) : apply(clientId, a);
     }
 
-    /** Applies actions through the router, in order: bind, join, session, then reply and close. */
+    /**
+     * Applies actions through the router, one after the other: bind, join, session, then reply
+     * and close. One that fails (a group over its limit, a uid over max-connections-per-uid) is
+     * logged and the rest still apply: a {@code close: true} (a logout, a ban) must not be
+     * skipped because a join before it was refused.
+     */
     public CompletableFuture<Void> apply(String clientId, ClientActions a) {
-        CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+        List<String> failed = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         if (a.bindUid() != null) {
-            chain = chain.thenCompose(v -> router.bindUid(clientId, a.bindUid()));
+            chain = then(chain, "bind_uid", failed, () -> router.bindUid(clientId, a.bindUid()));
         }
         for (String g : a.joinGroups()) {
-            chain = chain.thenCompose(v -> router.joinGroup(clientId, g));
+            chain = then(chain, "join_groups " + g, failed, () -> router.joinGroup(clientId, g));
         }
         if (a.session() != null) {
-            chain = chain.thenCompose(v -> router.updateSession(clientId, a.session()));
+            chain = then(chain, "session", failed, () -> router.updateSession(clientId, a.session()));
         }
         String reply = a.replyText();
         if (a.close()) {
-            chain = chain.thenCompose(v -> router.closeClient(clientId, reply == null ? null : OutboundMessage.text(reply))
-                    .exceptionallyCompose(err -> closeWithoutReply(clientId, err)));
+            chain = then(chain, "close", failed, () -> router.closeClient(clientId,
+                    reply == null ? null : OutboundMessage.text(reply)).exceptionallyCompose(err -> closeWithoutReply(clientId, err)));
         } else if (reply != null) {
-            chain = chain.thenCompose(v -> router.sendToClient(clientId, OutboundMessage.text(reply)));
+            chain = then(chain, "reply", failed, () -> router.sendToClient(clientId, OutboundMessage.text(reply)));
         }
-        return chain.handle((v, err) -> {
-            if (err != null) {
-                actionLog.warn("applying webhook actions to {} stopped: {}", clientId,
-                        err.getCause() != null ? err.getCause().getMessage() : err.getMessage());
+        return chain.thenRun(() -> {
+            if (!failed.isEmpty()) {
+                actionLog.warn("webhook answer for {}: {} failed; the rest was applied", clientId, String.join("; ", failed));
             }
-            return null;
+        });
+    }
+
+    /** {@code chain}, then {@code action} whatever became of it; a failure is noted in {@code failed}, not passed on. */
+    private static CompletableFuture<Void> then(CompletableFuture<Void> chain, String what, List<String> failed,
+                                                Supplier<CompletableFuture<?>> action) {
+        return chain.thenCompose(v -> {
+            CompletableFuture<?> step;
+            try {
+                step = action.get();
+            } catch (RuntimeException e) {
+                step = CompletableFuture.failedFuture(e);
+            }
+            return step.handle((r, err) -> {
+                if (err != null) {
+                    failed.add(what + ": " + unwrap(err).getMessage());
+                }
+                return null;
+            });
         });
     }
 
@@ -194,13 +218,17 @@ public final class Webhooks implements ClientEvents, ClientSecurity.MessageForwa
      * dropped, as a too-large reply without close is, and the client closed anyway.
      */
     private CompletableFuture<Boolean> closeWithoutReply(String clientId, Throwable err) {
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                ? err.getCause() : err;
+        Throwable t = unwrap(err);
         if (!(t instanceof io.gatewayd.routing.MessageTooLargeException)) {
             return CompletableFuture.failedFuture(err);
         }
         actionLog.warn("webhook answer for {}: closing without the reply: {}", clientId, t.getMessage());
         return router.closeClient(clientId, null);
+    }
+
+    /** What failed, out of the CompletionException a future wraps it in. */
+    private static Throwable unwrap(Throwable err) {
+        return err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
     }
 
     private void report(String clientId, List<String> problems) {

@@ -372,6 +372,20 @@ class WebhookTest {
     }
 
     @Test
+    void anActionThatFailsDoesNotStopTheRestOfTheAnswer() {
+        // the second group is over the limit: the session, the reply and the close still apply
+        backend.answer(call -> call.event().equals("message")
+                ? Reply.json("{\"join_groups\":[\"a\",\"b\"],\"session\":{\"banned\":true},\"reply\":\"bye\",\"close\":true}")
+                : Reply.ok());
+        TestGateway gw = gateway("client-messages:\n  policy: webhook\nlimits:\n  max-groups-per-connection: 1\n");
+        try (WsClient c = gw.client()) {
+            c.send("ban me");
+            assertThat(c.next()).isEqualTo("bye");
+            assertThat(c.awaitClose(Duration.ofSeconds(20))).isEqualTo(1000);
+        }
+    }
+
+    @Test
     void aCloseWhoseReplyNoClientCouldTakeStillClosesWithoutTheReply() {
         backend.answer(call -> call.event().equals("message")
                 ? Reply.json("{\"reply\":\"" + "z".repeat(2000) + "\",\"close\":true}") : Reply.ok());
