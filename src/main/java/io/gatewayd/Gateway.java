@@ -333,7 +333,10 @@ public final class Gateway implements AutoCloseable {
         }
         LOG.info("draining: listeners closed, {} connection(s) left; stopping when they have closed{}", registry.size(),
                 timeout == null ? "" : " or after " + timeout.toSeconds() + " s");
-        CompletableFuture<Void> done = registry.whenEmpty();
+        // Clients that ended their side and wait for the backend's answers left the registry at
+        // their FIN, before it emptied: once it is empty they are all known, and the drain waits
+        // for them to close too (each bounded by its answer wait and the close grace).
+        CompletableFuture<Void> done = registry.whenEmpty().thenCompose(v -> closed(outbound.awaitingAnswers()));
         if (timeout != null) {
             done = done.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -342,8 +345,9 @@ public final class Gateway implements AutoCloseable {
             // JDK's timer thread, and stopping waits for the event loops to finish
             Thread stopper = new Thread(() -> {
                 if (state == State.DRAINING) {
-                    LOG.info("draining done ({}); stopping", registry.size() == 0 ? "every client has left"
-                            : "timeout passed with " + registry.size() + " connection(s) left");
+                    int left = registry.size() + outbound.awaitingAnswers().size();
+                    LOG.info("draining done ({}); stopping", left == 0 ? "every client has left"
+                            : "timeout passed with " + left + " connection(s) left");
                     stop(stopTimeout);
                 }
             }, "gatewayd-drain");
@@ -354,6 +358,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     private record Draining(long sinceMillis, long deadlineMillis) {
+    }
+
+    private static CompletableFuture<Void> closed(List<Connection> connections) {
+        CompletableFuture<?>[] each = new CompletableFuture<?>[connections.size()];
+        for (int i = 0; i < each.length; i++) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            connections.get(i).channel().closeFuture().addListener(x -> f.complete(null));
+            each[i] = f;
+        }
+        return CompletableFuture.allOf(each);
     }
 
     /**
@@ -374,7 +388,7 @@ public final class Gateway implements AutoCloseable {
             return null;
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("connections_left", registry.size());
+        m.put("connections_left", registry.size() + outbound.awaitingAnswers().size());
         m.put("since", java.time.Instant.ofEpochMilli(d.sinceMillis()).toString());
         m.put("deadline", d.deadlineMillis() == 0 ? null : java.time.Instant.ofEpochMilli(d.deadlineMillis()).toString());
         return m;

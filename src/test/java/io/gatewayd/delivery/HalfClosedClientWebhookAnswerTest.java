@@ -204,6 +204,37 @@ class HalfClosedClientWebhookAnswerTest {
         }
     }
 
+    @Test
+    void aDrainWaitsForItsAnswerToo() throws Exception {
+        Gateway gateway = start();
+        CompletableFuture<Boolean> stoppedBeforeTheAnswer = new CompletableFuture<>();
+        answerAfterTheFin(gateway, call -> {
+            // its FIN took it out of the registry, so the drain finds no client left; with no
+            // time for clients in the stop that follows, only the drain itself can wait for it
+            gateway.drain(Duration.ofSeconds(60), Duration.ZERO);
+            boolean stopped;
+            try {
+                gateway.terminated().get(2, TimeUnit.SECONDS);
+                stopped = true;
+            } catch (java.util.concurrent.TimeoutException still) {
+                stopped = false;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            stoppedBeforeTheAnswer.complete(stopped);
+            return Reply.json("{\"reply\":\"pong\"}");
+        });
+        try (Client client = connect(gw, Kind.TEXT)) {
+            clientId(client);
+            client.send("ping");
+            client.socket.shutdownOutput();
+
+            assertThat(client.readUntilEnd()).as("the answer, then the end of stream").containsExactly("pong");
+            assertThat(stoppedBeforeTheAnswer.get(30, TimeUnit.SECONDS)).as("stopped before the answer came").isFalse();
+            gateway.terminated().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static boolean accepts(int port) {
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
