@@ -206,7 +206,7 @@ public final class Gateway implements AutoCloseable {
         StatusReport report = new StatusReport(registry, stats,
                 () -> listeners.stream().map(l -> new StatusReport.ListenerRow(l.url(), l.config().protocol().scheme()))
                         .toList(),
-                () -> outbound.awaitingAnswers().size(), statusSections, Version.get(), transport.name());
+                outbound::awaitingAnswerCount, statusSections, Version.get(), transport.name());
         statusSections.put("mode", () -> this.mode);
         statusSections.put("state", () -> state.name().toLowerCase());
         statusSections.put("draining", this::drainingStatus);
@@ -345,7 +345,7 @@ public final class Gateway implements AutoCloseable {
             // JDK's timer thread, and stopping waits for the event loops to finish
             Thread stopper = new Thread(() -> {
                 if (state == State.DRAINING) {
-                    int left = registry.size() + outbound.awaitingAnswers().size();
+                    int left = registry.size() + outbound.awaitingAnswerCount();
                     LOG.info("draining done ({}); stopping", left == 0 ? "every client has left"
                             : "timeout passed with " + left + " connection(s) left");
                     stop(stopTimeout);
@@ -388,7 +388,7 @@ public final class Gateway implements AutoCloseable {
             return null;
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("connections_left", registry.size() + outbound.awaitingAnswers().size());
+        m.put("connections_left", registry.size() + outbound.awaitingAnswerCount());
         m.put("since", java.time.Instant.ofEpochMilli(d.sinceMillis()).toString());
         m.put("deadline", d.deadlineMillis() == 0 ? null : java.time.Instant.ofEpochMilli(d.deadlineMillis()).toString());
         return m;

@@ -359,6 +359,11 @@ public final class Outbound {
         return leaving.isEmpty() ? List.of() : List.copyOf(leaving.values());
     }
 
+    /** How many {@link #awaitingAnswers()} there are, without copying them. */
+    public int awaitingAnswerCount() {
+        return leaving.size();
+    }
+
     /** What {@link #inputEnded} does once nothing more is awaited: write what is queued (and {@code lastMessage}), then end. */
     private void endInput(Connection c, OutboundMessage lastMessage) {
         if (!leaving.isEmpty()) {
