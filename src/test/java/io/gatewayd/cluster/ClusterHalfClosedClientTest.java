@@ -40,13 +40,7 @@ class ClusterHalfClosedClientTest {
                       - url: text://127.0.0.1:0
                     client-messages:
                       policy: webhook
-                    webhooks:
-                      url: %s
-                      secret: %s
-                      timeout: 10s
-                      retry-backoff: 10ms
-                      max-retry-backoff: 50ms
-                    """.formatted(backend.url(), SECRET);
+                    """ + backend.webhooksYaml();
             try (ClusterNodes cluster = ClusterNodes.eachWith(REDIS.url(), node, node)) {
                 TestGateway owner = cluster.get(0);
                 TestGateway other = cluster.get(1);

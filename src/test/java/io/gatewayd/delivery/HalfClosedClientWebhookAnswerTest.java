@@ -69,19 +69,12 @@ class HalfClosedClientWebhookAnswerTest {
                   - url: frame://127.0.0.1:0
                 client-messages:
                   policy: webhook
-                webhooks:
-                  url: %s
-                  secret: %s
-                %s""".formatted(backend.url(), SECRET, webhookTimings));
+                """ + backend.webhooksYaml(webhookTimings));
         return gw.gateway();
     }
 
     private Gateway start() {
-        return start("""
-                  timeout: 10s
-                  retry-backoff: 10ms
-                  max-retry-backoff: 50ms
-                """);
+        return start(WebhookReceiver.QUICK_RETRIES);
     }
 
     /** Answers message webhooks with {@code answer}, once the gateway has read the client's FIN. */
@@ -93,6 +86,20 @@ class HalfClosedClientWebhookAnswerTest {
             Await.until("the gateway reads the FIN of " + call.clientId(),
                     () -> gateway.registry().get(call.clientId()) == null);
             return answer.apply(call);
+        });
+    }
+
+    /** The backend holds every message webhook unanswered until the test ends ({@link #release}). */
+    private void holdMessageAnswers() {
+        backend.answer(call -> {
+            if (call.event().equals("message")) {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return Reply.ok();
         });
     }
 
@@ -338,16 +345,7 @@ class HalfClosedClientWebhookAnswerTest {
                 """);
         long budget = gateway.config().webhooks().answerWait().toMillis();
         assertThat(budget).isEqualTo(1010);
-        backend.answer(call -> {
-            if (call.event().equals("message")) {
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return Reply.ok();
-        });
+        holdMessageAnswers();
         try (Client client = connect(gw, Kind.TEXT)) {
             String id = clientId(client);
             long sent = System.nanoTime();
@@ -374,16 +372,7 @@ class HalfClosedClientWebhookAnswerTest {
                   max-concurrency: 1
                 """, "node:\n  io-threads: 1\n");
         assertThat(gateway.config().webhooks().answerWait().toMillis()).isEqualTo(3000);
-        backend.answer(call -> {
-            if (call.event().equals("message")) {
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return Reply.ok();
-        });
+        holdMessageAnswers();
         try (Client first = connect(gw, Kind.TEXT); Client second = connect(gw, Kind.TEXT);
              Client client = connect(gw, Kind.TEXT)) {
             clientId(first);

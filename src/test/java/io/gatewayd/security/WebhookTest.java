@@ -49,14 +49,7 @@ class WebhookTest {
     }
 
     TestGateway gateway(String extraYaml) {
-        TestGateway gw = TestGateway.start("""
-                webhooks:
-                  url: %s
-                  secret: %s
-                  timeout: 10s
-                  retry-backoff: 10ms
-                  max-retry-backoff: 50ms
-                """.formatted(backend.url(), SECRET) + extraYaml);
+        TestGateway gw = TestGateway.start(backend.webhooksYaml() + extraYaml);
         open.add(0, gw);
         return gw;
     }

@@ -64,6 +64,22 @@ public final class WebhookReceiver implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
     }
 
+    /**
+     * The config's {@code webhooks:} section pointing at this receiver, with {@code settings}
+     * (lines indented by two spaces) after the url and secret.
+     */
+    public String webhooksYaml(String settings) {
+        return "webhooks:\n  url: " + url() + "\n  secret: " + secret + "\n" + settings;
+    }
+
+    /** Webhook settings for tests: a generous timeout, and retries a test need not wait for. */
+    public static final String QUICK_RETRIES = "  timeout: 10s\n  retry-backoff: 10ms\n  max-retry-backoff: 50ms\n";
+
+    /** {@link #webhooksYaml(String)} with {@link #QUICK_RETRIES}. */
+    public String webhooksYaml() {
+        return webhooksYaml(QUICK_RETRIES);
+    }
+
     public WebhookReceiver answer(Function<Call, Reply> h) {
         this.handler = h;
         return this;
